@@ -1,0 +1,639 @@
+/*
+ * conf.c — MM2 properties -> validated topology (struct conf).
+ */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clientconf.h"
+#include "conf_keys.h"
+
+struct loader {
+	struct conf *c;
+	struct diags *d;
+	const char *file;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+err_at(struct loader *L, const struct prop *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_vadd(L->d, 1, L->file, p ? p->line : 0, p ? p->key : NULL, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+warn_at(struct loader *L, const struct prop *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_vadd(L->d, 0, L->file, p ? p->line : 0, p ? p->key : NULL, fmt, ap);
+	va_end(ap);
+}
+
+static int alias_index(const struct conf *c, const char *s, size_t len)
+{
+	for (size_t i = 0; i < c->nclusters; i++)
+		if (strlen(c->clusters[i].alias) == len && strncmp(c->clusters[i].alias, s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (strcasecmp(v, "true") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "false") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_ll(const char *v, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	while (isspace((unsigned char)*v))
+		v++;
+	*out = strtoll(v, &end, 10);
+	if (errno || end == v)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	return *end ? -1 : 0;
+}
+
+/* Checks one occurrence of a known key; 0 if the value is well-formed. */
+static int check_value(struct loader *L, const struct conf_key *k, const struct prop *p)
+{
+	char buf[160];
+
+	switch (k->type) {
+	case CK_BOOL: {
+		int b;
+
+		if (parse_bool(p->value, &b)) {
+			err_at(L, p, "expected true or false, got \"%s\"", p->value);
+			return -1;
+		}
+		return 0;
+	}
+	case CK_INT: {
+		long long v;
+
+		if (parse_ll(p->value, &v)) {
+			err_at(L, p, "expected an integer, got \"%s\"", p->value);
+			return -1;
+		}
+		if (k->min != k->max && (v < k->min || v > k->max)) {
+			snprintf(buf, sizeof(buf), "%lld..%lld", k->min, k->max);
+			err_at(L, p, "value %s is out of range; expected %s", p->value, buf);
+			return -1;
+		}
+		return 0;
+	}
+	case CK_LIST:
+		if (strcmp(k->name, "clusters") != 0 && !(k->flags & (CK_NOT_YET | CK_WORKER))) {
+			struct regexlist *rl;
+			struct ferr e;
+
+			if (regexlist_compile(p->value, &rl, &e)) {
+				err_at(L, p, "%s", e.msg);
+				return -1;
+			}
+			regexlist_free(rl);
+		}
+		return 0;
+	case CK_CLASS:
+		if (strcmp(k->name, "replication.policy.class") == 0) {
+			enum policy_kind pk;
+
+			if (policy_kind_parse(p->value, &pk)) {
+				err_at(L, p, "unsupported replication policy %s; expected %s",
+				       p->value,
+				       "DefaultReplicationPolicy or IdentityReplicationPolicy "
+				       "(org.apache.kafka.connect.mirror.*)");
+				return -1;
+			}
+		}
+		return 0;
+	case CK_STRING:
+		if (strcmp(k->name, "replication.policy.separator") == 0 && p->value[0] == '\0') {
+			err_at(L, p, "must not be empty");
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Warnings for keys that are read but not (yet) acted on. */
+static void note_support(struct loader *L, const struct conf_key *k, const struct prop *p)
+{
+	if (k->flags & CK_NOT_YET) {
+		if (k->ferry_value && strcasecmp(k->ferry_value, p->value) == 0)
+			return;
+		warn_at(L, p, "not supported by ferry yet, ignored");
+	} else if (k->flags & CK_DEPRECATED) {
+		warn_at(L, p, "deprecated MM2 name; use %s", k->alias_of);
+	}
+}
+
+/* "consumer.fetch.min.bytes" -> role + inner key; 0 if it has a role prefix. */
+static int split_role(const char *key, enum client_role *role, const char **inner)
+{
+	const char *dot = strchr(key, '.');
+
+	if (!dot || client_role_parse(key, (size_t)(dot - key), role))
+		return -1;
+	*inner = dot + 1;
+	return 0;
+}
+
+static void check_client_key(struct loader *L, const struct prop *p, const char *inner,
+			     enum client_role role)
+{
+	if (!clientconf_is_known_key(inner, role))
+		warn_at(L, p, "unknown %s setting \"%s\", ignored", client_role_name(role), inner);
+}
+
+/* Classifies and checks every line; returns nothing, errors go to L->d. */
+static void classify(struct loader *L)
+{
+	const struct props *raw = &L->c->raw;
+
+	for (size_t i = 0; i < raw->n; i++) {
+		const struct prop *p = &raw->v[i];
+		const char *key = p->key, *arrow = strstr(key, "->");
+		const struct prop *last = props_get(raw, key);
+		enum client_role role;
+		const char *inner;
+
+		if (last != p) {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%d", last->line);
+			warn_at(L, p, "set again on line %s; this line has no effect", buf);
+			continue;
+		}
+		if (arrow) {
+			const char *src = key, *dst = arrow + 2, *dot = strchr(dst, '.');
+			int si = alias_index(L->c, src, (size_t)(arrow - src));
+			int ti;
+
+			if (!dot) {
+				err_at(L, p, "malformed flow key; expected SOURCE->TARGET.<key>");
+				continue;
+			}
+			ti = alias_index(L->c, dst, (size_t)(dot - dst));
+			if (si < 0 || ti < 0) {
+				char alias[256], known[512] = "";
+				size_t n = si < 0 ? (size_t)(arrow - src) : (size_t)(dot - dst);
+
+				snprintf(alias, sizeof(alias), "%.*s", (int)n, si < 0 ? src : dst);
+				for (size_t c = 0; c < L->c->nclusters; c++) {
+					if (c)
+						strncat(known, ", ", sizeof(known) - strlen(known) - 1);
+					strncat(known, L->c->clusters[c].alias,
+						sizeof(known) - strlen(known) - 1);
+				}
+				err_at(L, p, "unknown cluster alias \"%s\"; `clusters` lists: %s", alias,
+				       known);
+				continue;
+			}
+			if (si == ti) {
+				err_at(L, p, "a flow needs two different clusters");
+				continue;
+			}
+			inner = dot + 1;
+			const struct conf_key *k = conf_key_find(inner);
+
+			if (k && (k->flags & CK_FLOW)) {
+				if (!(k->flags & CK_WORKER)) {
+					if (check_value(L, k, p) == 0)
+						note_support(L, k, p);
+				}
+			} else if (k) {
+				warn_at(L, p, "\"%s\" cannot be set per flow; set it at the top level",
+					inner);
+			} else if (split_role(inner, &role, &inner) == 0) {
+				check_client_key(L, p, inner, role);
+			} else if (clientconf_is_common_key(inner)) {
+				warn_at(L, p, "client settings are per cluster; use <alias>.%s or %s",
+					inner, "<flow>.consumer|producer|admin.<key>");
+			} else {
+				warn_at(L, p, "unknown flow setting \"%s\", ignored", inner);
+			}
+			continue;
+		}
+
+		const char *dot = strchr(key, '.');
+		int ci = dot ? alias_index(L->c, key, (size_t)(dot - key)) : -1;
+
+		if (ci >= 0) {
+			inner = dot + 1;
+			if (clientconf_is_common_key(inner))
+				continue;
+			if (split_role(inner, &role, &inner) == 0) {
+				check_client_key(L, p, inner, role);
+				continue;
+			}
+			const struct conf_key *k = conf_key_find(inner);
+
+			if (k && !(k->flags & CK_WORKER))
+				warn_at(L, p, "\"%s\" is not read per cluster (MM2 ignores it too); "
+					"set it at the top level or per flow as SOURCE->TARGET.%s",
+					inner, inner);
+			else if (!k)
+				warn_at(L, p, "unknown cluster setting \"%s\", ignored", inner);
+			continue;
+		}
+
+		const struct conf_key *k = conf_key_find(key);
+
+		if (k && (k->flags & CK_GLOBAL)) {
+			if (!(k->flags & CK_WORKER) && check_value(L, k, p) == 0)
+				note_support(L, k, p);
+		} else if (k) {
+			warn_at(L, p, "only meaningful per flow; write SOURCE->TARGET.%s", key);
+		} else if (clientconf_is_common_key(key)) {
+			continue;
+		} else if (split_role(key, &role, &inner) == 0) {
+			check_client_key(L, p, inner, role);
+		} else {
+			warn_at(L, p, "unknown setting, ignored");
+		}
+	}
+}
+
+static int parse_clusters(struct loader *L)
+{
+	const struct prop *p = props_get(&L->c->raw, "clusters");
+	struct conf *c = L->c;
+	const char *s;
+
+	if (!p) {
+		diags_add(L->d, 1, L->file, 0, "clusters",
+			  "missing; expected a list of cluster aliases, e.g. `clusters = A, B`");
+		return -1;
+	}
+	s = p->value;
+	while (*s) {
+		const char *e;
+		size_t n;
+
+		while (isspace((unsigned char)*s) || *s == ',')
+			s++;
+		if (!*s)
+			break;
+		e = s;
+		while (*e && *e != ',')
+			e++;
+		n = (size_t)(e - s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		char alias[256];
+
+		if (n == 0 || n >= sizeof(alias)) {
+			err_at(L, p, "invalid cluster alias (empty or longer than 255)");
+			return -1;
+		}
+		snprintf(alias, sizeof(alias), "%.*s", (int)n, s);
+		if (strchr(alias, '.') || strstr(alias, "->") || strpbrk(alias, " \t")) {
+			err_at(L, p, "invalid cluster alias \"%s\"; %s", alias,
+			       "aliases may not contain '.', '->' or blanks");
+			return -1;
+		}
+		if (alias_index(c, alias, n) >= 0) {
+			err_at(L, p, "cluster alias \"%s\" listed twice", alias);
+			return -1;
+		}
+		struct conf_cluster *nc = realloc(c->clusters, (c->nclusters + 1) * sizeof(*nc));
+
+		if (!nc)
+			return -1;
+		c->clusters = nc;
+		c->clusters[c->nclusters].alias = strdup(alias);
+		if (!c->clusters[c->nclusters].alias)
+			return -1;
+		c->nclusters++;
+		s = e;
+	}
+	if (c->nclusters == 0) {
+		err_at(L, p, "no cluster aliases given; expected e.g. `clusters = A, B`");
+		return -1;
+	}
+	return 0;
+}
+
+/* Flow-level value: A->B.KEY, then top-level KEY (and a deprecated alias of
+ * it at each level), then the table default. */
+static const char *flow_value(struct loader *L, const char *flow, const char *key,
+			      const struct prop **from)
+{
+	const struct conf_key *k = conf_key_find(key);
+	char fk[512];
+	const struct prop *p;
+	const char *alias = NULL;
+
+	for (unsigned i = 0; i < conf_keys_count; i++)
+		if ((conf_keys[i].flags & CK_DEPRECATED) && strcmp(conf_keys[i].alias_of, key) == 0)
+			alias = conf_keys[i].name;
+
+	snprintf(fk, sizeof(fk), "%s.%s", flow, key);
+	if ((p = props_get(&L->c->raw, fk)))
+		goto found;
+	if (alias) {
+		snprintf(fk, sizeof(fk), "%s.%s", flow, alias);
+		if ((p = props_get(&L->c->raw, fk)))
+			goto found;
+	}
+	if ((p = props_get(&L->c->raw, key)))
+		goto found;
+	if (alias && (p = props_get(&L->c->raw, alias)))
+		goto found;
+	*from = NULL;
+	return k ? k->def : NULL;
+found:
+	*from = p;
+	return p->value;
+}
+
+static long long flow_int(struct loader *L, const char *flow, const char *key)
+{
+	const struct prop *p;
+	const char *v = flow_value(L, flow, key, &p);
+	long long n = 0;
+
+	if (v)
+		parse_ll(v, &n);   /* already validated by classify() */
+	return n;
+}
+
+static int flow_bool(struct loader *L, const char *flow, const char *key)
+{
+	const struct prop *p;
+	const char *v = flow_value(L, flow, key, &p);
+	int b = 0;
+
+	if (v)
+		parse_bool(v, &b);
+	return b;
+}
+
+/* Appends raw entries matching PREFIX (stripped) and, when COMMON_ONLY,
+ * only shared client keys. */
+static int collect(struct loader *L, struct props *dst, const char *prefix, int common_only)
+{
+	const struct props *raw = &L->c->raw;
+	size_t pl = strlen(prefix);
+
+	for (size_t i = 0; i < raw->n; i++) {
+		const struct prop *p = &raw->v[i];
+		const char *k;
+
+		if (pl && strncmp(p->key, prefix, pl) != 0)
+			continue;
+		if (strstr(p->key, "->") && !strstr(prefix, "->"))
+			continue;   /* a flow key, not this level's */
+		k = p->key + pl;
+		if (!*k)
+			continue;
+		if (!pl && strchr(k, '.') && alias_index(L->c, k, (size_t)(strchr(k, '.') - k)) >= 0)
+			continue;   /* a cluster key, not a top-level one */
+		if (common_only && !clientconf_is_common_key(k))
+			continue;
+		if (props_set(dst, k, p->value, p->line))
+			return -1;
+	}
+	return 0;
+}
+
+static int client_settings(struct loader *L, struct props *dst, const char *alias,
+			   const char *flow, enum client_role role)
+{
+	char pre[512];
+	const char *rn = client_role_name(role);
+
+	memset(dst, 0, sizeof(*dst));
+	dst->file = strdup(L->file);
+	if (!dst->file)
+		return -1;
+	if (collect(L, dst, "", 1))
+		return -1;
+	snprintf(pre, sizeof(pre), "%s.", rn);
+	if (collect(L, dst, pre, 0))
+		return -1;
+	snprintf(pre, sizeof(pre), "%s.", alias);
+	if (collect(L, dst, pre, 1))
+		return -1;
+	snprintf(pre, sizeof(pre), "%s.%s.", alias, rn);
+	if (collect(L, dst, pre, 0))
+		return -1;
+	snprintf(pre, sizeof(pre), "%s.%s.", flow, rn);
+	if (collect(L, dst, pre, 0))
+		return -1;
+	return 0;
+}
+
+static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t ti)
+{
+	struct conf *c = L->c;
+	const struct prop *from;
+	const char *v;
+	struct ferr e;
+	char what[300];
+	enum policy_kind pk = POLICY_DEFAULT;
+
+	memset(f, 0, sizeof(*f));
+	f->source = c->clusters[si].alias;
+	f->target = c->clusters[ti].alias;
+	snprintf(f->name, sizeof(f->name), "%s->%s", f->source, f->target);
+
+	v = flow_value(L, f->name, "topics", &from);
+	if (regexlist_compile(v, &f->topics, &e))
+		return -1;   /* classify() already reported the bad line */
+	v = flow_value(L, f->name, "topics.exclude", &from);
+	if (regexlist_compile(v, &f->exclude, &e))
+		return -1;
+	v = flow_value(L, f->name, "replication.policy.class", &from);
+	policy_kind_parse(v, &pk);
+	v = flow_value(L, f->name, "replication.policy.separator", &from);
+	if (policy_init(&f->policy, pk, v, &e)) {
+		diags_add(L->d, 1, L->file, from ? from->line : 0, "replication.policy.separator",
+			  "%s", e.msg);
+		return -1;
+	}
+	f->replication_factor = (int)flow_int(L, f->name, "replication.factor");
+	f->refresh_enabled = flow_bool(L, f->name, "refresh.topics.enabled");
+	f->refresh_interval_s = flow_int(L, f->name, "refresh.topics.interval.seconds");
+	f->tasks_max = (int)flow_int(L, f->name, "tasks.max");
+
+	if (client_settings(L, &f->consumer, f->source, f->name, ROLE_CONSUMER) ||
+	    client_settings(L, &f->producer, f->target, f->name, ROLE_PRODUCER) ||
+	    client_settings(L, &f->source_admin, f->source, f->name, ROLE_ADMIN) ||
+	    client_settings(L, &f->target_admin, f->target, f->name, ROLE_ADMIN))
+		return -1;
+	snprintf(what, sizeof(what), "the %s consumer of %s", f->name, f->source);
+	clientconf_build(&f->consumer, ROLE_CONSUMER, what, L->d, NULL);
+	snprintf(what, sizeof(what), "the %s producer to %s", f->name, f->target);
+	clientconf_build(&f->producer, ROLE_PRODUCER, what, L->d, NULL);
+	snprintf(what, sizeof(what), "the %s admin client of %s", f->name, f->source);
+	clientconf_build(&f->source_admin, ROLE_ADMIN, what, L->d, NULL);
+	snprintf(what, sizeof(what), "the %s admin client of %s", f->name, f->target);
+	clientconf_build(&f->target_admin, ROLE_ADMIN, what, L->d, NULL);
+	return 0;
+}
+
+static void free_flow(struct conf_flow *f)
+{
+	regexlist_free(f->topics);
+	regexlist_free(f->exclude);
+	props_free(&f->consumer);
+	props_free(&f->producer);
+	props_free(&f->source_admin);
+	props_free(&f->target_admin);
+}
+
+static long long global_int(struct loader *L, const char *key)
+{
+	const struct prop *p = props_get(&L->c->raw, key);
+	const struct conf_key *k = conf_key_find(key);
+	long long v = 0;
+
+	parse_ll(p ? p->value : k->def, &v);
+	return v;
+}
+
+static int build(struct loader *L)
+{
+	struct conf *c = L->c;
+	unsigned errors_before = L->d->nerrors;
+
+	if (parse_clusters(L))
+		return -1;
+	classify(L);
+
+	for (size_t i = 0; i < c->nclusters; i++) {
+		char key[300], rkey[320];
+		const char *roles[] = { "consumer", "producer", "admin" };
+		int all_roles = 1;
+
+		snprintf(key, sizeof(key), "%s.bootstrap.servers", c->clusters[i].alias);
+		if (props_get(&c->raw, key) || props_get(&c->raw, "bootstrap.servers"))
+			continue;
+		for (size_t r = 0; r < 3; r++) {
+			snprintf(rkey, sizeof(rkey), "%s.%s.bootstrap.servers", c->clusters[i].alias,
+				 roles[r]);
+			if (!props_get(&c->raw, rkey))
+				all_roles = 0;
+		}
+		if (!all_roles)
+			diags_add(L->d, 1, L->file, 0, key,
+				  "missing; expected host:port[,host:port...] of cluster %s",
+				  c->clusters[i].alias);
+	}
+	if (L->d->nerrors != errors_before)
+		return -1;
+
+	for (size_t s = 0; s < c->nclusters; s++) {
+		for (size_t t = 0; t < c->nclusters; t++) {
+			char name[600];
+
+			if (s == t)
+				continue;
+			snprintf(name, sizeof(name), "%s->%s", c->clusters[s].alias, c->clusters[t].alias);
+			if (!flow_bool(L, name, "enabled"))
+				continue;
+			struct conf_flow *nf = realloc(c->flows, (c->nflows + 1) * sizeof(*nf));
+
+			if (!nf)
+				return -1;
+			c->flows = nf;
+			if (build_flow(L, &c->flows[c->nflows], s, t)) {
+				free_flow(&c->flows[c->nflows]);
+				return -1;
+			}
+			c->nflows++;
+		}
+	}
+	if (c->nflows == 0)
+		diags_add(L->d, 0, L->file, 0, NULL,
+			  "no flow is enabled (set e.g. `%s->%s.enabled = true`); nothing to mirror",
+			  c->clusters[0].alias, c->nclusters > 1 ? c->clusters[1].alias : "B");
+	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
+	c->shutdown_timeout_ms = global_int(L, "ferry.shutdown.timeout.ms");
+	return L->d->nerrors != errors_before ? -1 : 0;
+}
+
+static int finish(struct conf *c, struct diags *d, struct conf **out)
+{
+	struct loader L = { .c = c, .d = d, .file = c->file };
+
+	if (build(&L)) {
+		conf_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int conf_parse(const char *name, const char *text, size_t len, struct conf **out,
+	       struct diags *d)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	struct ferr e;
+
+	if (!c)
+		return -1;
+	c->file = strdup(name);
+	if (!c->file || props_parse(name, text, len, &c->raw, &e)) {
+		diags_add(d, 1, name, 0, NULL, "%s", c->file ? e.msg : "out of memory");
+		conf_free(c);
+		return -1;
+	}
+	return finish(c, d, out);
+}
+
+int conf_load(const char *path, struct conf **out, struct diags *d)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	struct ferr e;
+
+	if (!c)
+		return -1;
+	c->file = strdup(path);
+	if (!c->file || props_load(path, &c->raw, &e)) {
+		/* props' message already names the file */
+		diags_add_msg(d, 1, c->file ? e.msg : "out of memory");
+		conf_free(c);
+		return -1;
+	}
+	return finish(c, d, out);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nflows; i++)
+		free_flow(&c->flows[i]);
+	free(c->flows);
+	for (size_t i = 0; i < c->nclusters; i++)
+		free(c->clusters[i].alias);
+	free(c->clusters);
+	props_free(&c->raw);
+	free(c->file);
+	free(c);
+}

@@ -1,0 +1,174 @@
+/*
+ * conf_keys.c — the table itself. Defaults are MM2's, so a file written
+ * for MM2 means the same thing here.
+ */
+#include "conf_keys.h"
+
+#include <string.h>
+
+#define NB 0, 0   /* no bounds */
+
+const struct conf_key conf_keys[] = {
+	/* --- topology --- */
+	{ "clusters", CK_LIST, NULL, NB, CK_GLOBAL, NULL, NULL,
+	  "Aliases of the Kafka clusters of the topology, comma-separated." },
+	{ "enabled", CK_BOOL, "false", NB, CK_FLOW, NULL, NULL,
+	  "Whether flow A->B runs (set as A->B.enabled)." },
+	{ "topics", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Java regular expressions of the topics to mirror; the list is joined with '|' "
+	  "and must match the whole topic name." },
+	{ "topics.exclude", CK_LIST, ".*[\\-\\.]internal, .*\\.replica, __.*", NB,
+	  CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Regular expressions of topics never mirrored, even when `topics` matches." },
+	{ "topics.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
+	  "topics.exclude", NULL, "Deprecated name of topics.exclude." },
+	{ "replication.policy.class", CK_CLASS,
+	  "org.apache.kafka.connect.mirror.DefaultReplicationPolicy", NB, CK_GLOBAL | CK_FLOW,
+	  NULL, NULL,
+	  "How remote topics are named: DefaultReplicationPolicy (A.orders) or "
+	  "IdentityReplicationPolicy (orders)." },
+	{ "replication.policy.separator", CK_STRING, ".", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Separator between source alias and topic in remote topic names." },
+	{ "replication.factor", CK_INT, "2", -1, 32767, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Replication factor of remote topics ferry creates; -1 uses the target "
+	  "broker's default." },
+	{ "refresh.topics.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Whether new source topics and partitions are picked up while running." },
+	{ "refresh.topics.interval.seconds", CK_INT, "600", 1, 86400 * 365,
+	  CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "How often the source is checked for new topics and partitions." },
+	{ "tasks.max", CK_INT, "1", 1, 256, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Mirror workers per flow; each owns a stable share of the partitions "
+	  "and has its own consumer and producer." },
+
+	/* --- ferry's own keys --- */
+	{ "ferry.positions.flush.interval.ms", CK_INT, "1000", 10, 600000, CK_GLOBAL, NULL, NULL,
+	  "How often acknowledged source positions are written to the state store; "
+	  "a crash re-sends at most this much (duplicates, never loss)." },
+	{ "ferry.shutdown.timeout.ms", CK_INT, "30000", 0, 3600000, CK_GLOBAL, NULL, NULL,
+	  "On SIGTERM, how long to wait for in-flight records to be acknowledged "
+	  "before giving up on them (they are re-sent after restart)." },
+
+	/* --- MM2 keys ferry does not implement yet --- */
+	{ "emit.heartbeats.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Heartbeats topic (not yet implemented)." },
+	{ "emit.heartbeats.interval.seconds", CK_INT, "1", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, NULL, "Heartbeat interval (not yet implemented)." },
+	{ "emit.checkpoints.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Checkpoints topic (not yet implemented)." },
+	{ "emit.checkpoints.interval.seconds", CK_INT, "60", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, NULL, "Checkpoint interval (not yet implemented)." },
+	{ "emit.offset-syncs.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Offset-syncs topic (not yet implemented)." },
+	{ "sync.group.offsets.enabled", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Group offset sync to the target (not yet implemented)." },
+	{ "sync.group.offsets.interval.seconds", CK_INT, "60", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "sync.topic.configs.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Topic config sync (not yet implemented)." },
+	{ "sync.topic.configs.interval.seconds", CK_INT, "600", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "sync.topic.acls.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "Topic ACL sync (not yet implemented)." },
+	{ "sync.topic.acls.interval.seconds", CK_INT, "600", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "groups", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL,
+	  "Consumer groups to checkpoint (not yet implemented)." },
+	{ "groups.exclude", CK_LIST, "console-consumer-.*, connect-.*, __.*", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "groups.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL,
+	  "(not yet implemented)" },
+	{ "refresh.groups.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, NULL, "(not yet implemented)" },
+	{ "refresh.groups.interval.seconds", CK_INT, "600", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "offset-syncs.topic.location", CK_STRING, "source", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "offset-syncs.topic.replication.factor", CK_INT, "3", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "heartbeats.topic.replication.factor", CK_INT, "3", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "checkpoints.topic.replication.factor", CK_INT, "3", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "config.properties.exclude", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, NULL, "(not yet implemented)" },
+	{ "config.properties.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, NULL, "(not yet implemented)" },
+	{ "offset.lag.max", CK_INT, "100", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL,
+	  "(not yet implemented)" },
+	{ "replication.policy.internal.topic.separator.enabled", CK_BOOL, "true", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)" },
+	{ "heartbeats.topic", CK_STRING, "heartbeats", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "heartbeats", "(not yet implemented)" },
+	{ "topic.filter.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
+	  "org.apache.kafka.connect.mirror.DefaultTopicFilter", "(not yet implemented)" },
+	{ "group.filter.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
+	  "org.apache.kafka.connect.mirror.DefaultGroupFilter", "(not yet implemented)" },
+	{ "config.property.filter.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "org.apache.kafka.connect.mirror.DefaultConfigPropertyFilter",
+	  "(not yet implemented)" },
+	{ "exactly.once.support", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
+	  "disabled", "(not yet implemented)" },
+
+	/* --- Connect worker and MM2 internals: no meaning for ferry --- */
+	{ "offset.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
+	  "Connect worker storage (ferry keeps positions in its state store)." },
+	{ "config.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL, "" },
+	{ "status.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL, "" },
+	{ "key.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX,
+	  NULL, NULL, "Connect converters (ferry copies bytes unchanged)." },
+	{ "value.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX,
+	  NULL, NULL, "" },
+	{ "header.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX,
+	  NULL, NULL, "" },
+	{ "offset.flush.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
+	  "Connect offset flushing (see ferry.positions.flush.interval.ms)." },
+	{ "group.id", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER, NULL, NULL, "" },
+	{ "plugin.path", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER, NULL, NULL, "" },
+	{ "config.providers", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
+	  "" },
+	{ "rest.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL, "" },
+	{ "listeners", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER, NULL, NULL, "" },
+	{ "dedicated.mode.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
+	  "" },
+	{ "task.shutdown.graceful.timeout.ms", CK_INT, NULL, NB, CK_GLOBAL | CK_WORKER, NULL,
+	  NULL, "" },
+	{ "connector.client.config.override.policy", CK_STRING, NULL, NB,
+	  CK_GLOBAL | CK_WORKER, NULL, NULL, "" },
+	{ "source.cluster.alias", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER, NULL,
+	  NULL, "" },
+	{ "target.cluster.alias", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER, NULL,
+	  NULL, "" },
+	{ "name", CK_STRING, NULL, NB, CK_FLOW | CK_WORKER, NULL, NULL, "" },
+	{ "connector.class", CK_STRING, NULL, NB, CK_FLOW | CK_WORKER, NULL, NULL, "" },
+};
+
+const unsigned conf_keys_count = sizeof(conf_keys) / sizeof(conf_keys[0]);
+
+const struct conf_key *conf_key_find(const char *name)
+{
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->flags & CK_PREFIX) {
+			if (strncmp(name, k->name, strlen(k->name)) == 0 ||
+			    strcmp(name, k->name) == 0)
+				return k;
+		} else if (strcmp(name, k->name) == 0) {
+			return k;
+		}
+	}
+	return NULL;
+}
+
+const char *ck_type_name(enum ck_type t)
+{
+	switch (t) {
+	case CK_BOOL: return "boolean";
+	case CK_INT: return "integer";
+	case CK_STRING: return "string";
+	case CK_LIST: return "list";
+	case CK_CLASS: return "class";
+	}
+	return "?";
+}

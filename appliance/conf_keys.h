@@ -1,0 +1,47 @@
+/*
+ * conf_keys.h — the one table of every configuration key ferryd knows:
+ * MM2's keys (those ferry implements, those it does not yet, and Connect
+ * worker keys it has no use for) and ferry's own `ferry.*` keys. The config
+ * loader, `ferryd --list-keys`, the docs check and (later) the shell all
+ * read this table; nothing else spells a key's name, type or default.
+ *
+ * Kafka client settings (bootstrap.servers, security.protocol, ssl.*,
+ * consumer.* ...) live in clientconf.c's table instead, because each of
+ * them also needs a translation to librdkafka.
+ */
+#ifndef FERRY_CONF_KEYS_H
+#define FERRY_CONF_KEYS_H
+
+enum ck_type { CK_BOOL, CK_INT, CK_STRING, CK_LIST, CK_CLASS };
+
+enum ck_flags {
+	CK_GLOBAL    = 1 << 0,  /* may be set at the top level */
+	CK_FLOW      = 1 << 1,  /* may be set per flow as `A->B.<key>` */
+	CK_SENSITIVE = 1 << 2,  /* never logged or shown */
+	CK_NOT_YET   = 1 << 3,  /* MM2 key ferry does not implement yet: warn */
+	CK_WORKER    = 1 << 4,  /* Connect worker key: no meaning for ferry, ignored */
+	CK_PREFIX    = 1 << 5,  /* name is a prefix ("offset.storage.") */
+	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
+};
+
+struct conf_key {
+	const char *name;
+	enum ck_type type;
+	const char *def;        /* default as written in a file; NULL: none */
+	long long min, max;     /* bounds for CK_INT */
+	unsigned flags;
+	const char *alias_of;   /* for CK_DEPRECATED */
+	/* for CK_NOT_YET: the value that matches what ferry does today, so
+	 * setting it is not worth a warning (e.g. sync.topic.acls.enabled=false) */
+	const char *ferry_value;
+	const char *help;
+};
+
+extern const struct conf_key conf_keys[];
+extern const unsigned conf_keys_count;
+
+/* Exact key (or prefix entry) lookup; deprecated names resolve to themselves. */
+const struct conf_key *conf_key_find(const char *name);
+const char *ck_type_name(enum ck_type t);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * err.c — formatting for struct ferr.
+ */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int ferr_set(struct ferr *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ferr_wrap(struct ferr *err, const char *fmt, ...)
+{
+	char ctx[512], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	char joined[sizeof(ctx) + sizeof(old) + 2];
+
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(joined, sizeof(joined), "%s: %s", ctx, old);
+	snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, joined);
+	return -1;
+}

@@ -1,0 +1,136 @@
+/*
+ * flow.c — lifecycle of one flow: its threads, its stop flag, its failure.
+ */
+#include "flow.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mirror.h"
+
+const char *flow_status_name(enum flow_status s)
+{
+	switch (s) {
+	case FLOW_STARTING: return "starting";
+	case FLOW_RUNNING: return "running";
+	case FLOW_FAILED: return "failed";
+	case FLOW_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+enum flow_status flow_get_status(struct flow *f)
+{
+	return (enum flow_status)atomic_load(&f->status);
+}
+
+void flow_request_stop(struct flow *f)
+{
+	pthread_mutex_lock(&f->lock);
+	atomic_store(&f->stop, 1);
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void flow_fail(struct flow *f, const char *fmt, ...)
+{
+	va_list ap;
+	int first;
+
+	pthread_mutex_lock(&f->lock);
+	first = atomic_load(&f->status) != FLOW_FAILED;
+	if (first) {
+		va_start(ap, fmt);
+		vsnprintf(f->fail_reason, sizeof(f->fail_reason), fmt, ap);
+		va_end(ap);
+		atomic_store(&f->status, FLOW_FAILED);
+	}
+	atomic_store(&f->stop, 1);
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	if (first)
+		log_error("flow %s failed: %s", f->cf->name, f->fail_reason);
+}
+
+/* FNV-1a over topic and partition: a partition's task never changes as
+ * topics and partitions are added. */
+static int task_of(const struct flow *f, const char *topic, int32_t partition)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((uint32_t)partition >> (8 * i) & 0xff)) * 16777619u;
+	return (int)(h % (uint32_t)f->ntasks);
+}
+
+void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t partition)
+{
+	mirror_task_add(f->tasks[task_of(f, topic, partition)], topic, remote, partition);
+}
+
+int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
+	       struct flow **out, struct ferr *err)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!f)
+		return ferr_set(err, "out of memory");
+	f->conf = conf;
+	f->cf = cf;
+	f->state_dir = strdup(state_dir);
+	atomic_init(&f->status, FLOW_STARTING);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	f->tasks = calloc((size_t)cf->tasks_max, sizeof(*f->tasks));
+	if (!f->state_dir || !f->tasks) {
+		ferr_set(err, "out of memory");
+		goto fail;
+	}
+	/* every client is created before any thread runs, so a bad setting
+	 * fails the start as a whole */
+	for (int i = 0; i < cf->tasks_max; i++) {
+		if (mirror_task_new(f, i, &f->tasks[i], err))
+			goto fail;
+		f->ntasks++;
+	}
+	for (int i = 0; i < f->ntasks; i++)
+		if (mirror_task_start(f->tasks[i], err))
+			goto fail;
+	rc = pthread_create(&f->discover_thr, NULL, discover_main, f);
+	if (rc != 0) {
+		ferr_set(err, "%s: cannot start discovery thread: %s", cf->name, strerror(rc));
+		goto fail;
+	}
+	f->discover_started = 1;
+	*out = f;
+	return 0;
+fail:
+	atomic_store(&f->stop, 1);
+	flow_join(f);
+	return -1;
+}
+
+void flow_join(struct flow *f)
+{
+	if (!f)
+		return;
+	if (f->discover_started)
+		pthread_join(f->discover_thr, NULL);
+	for (int i = 0; i < f->ntasks; i++)
+		mirror_task_join(f->tasks[i]);
+	free(f->tasks);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	free(f->state_dir);
+	free(f);
+}

@@ -1,0 +1,68 @@
+/*
+ * flow.h — one running replication flow (A->B): a discovery thread that
+ * decides which source partitions to mirror and prepares the remote topics,
+ * and tasks.max mirror tasks that move records. The flow owns their
+ * lifecycle: start, stop on request, stop loudly on a fatal error.
+ */
+#ifndef FERRY_FLOW_H
+#define FERRY_FLOW_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "err.h"
+
+enum flow_status { FLOW_STARTING, FLOW_RUNNING, FLOW_FAILED, FLOW_STOPPED };
+
+struct mirror_task;
+
+/* A partition handed by discovery to a mirror task. */
+struct part_assign {
+	char *topic;    /* source topic */
+	char *remote;   /* its name on the target */
+	int32_t partition;
+};
+
+struct flow {
+	const struct conf *conf;          /* borrowed: outlives the flow */
+	const struct conf_flow *cf;       /* borrowed: one of conf->flows */
+	char *state_dir;
+
+	atomic_int stop;                  /* set by flow_request_stop() */
+	atomic_int status;                /* enum flow_status */
+	pthread_mutex_t lock;             /* guards fail_reason, cond waits */
+	pthread_cond_t cond;              /* wakes the discovery thread */
+	char fail_reason[512];
+
+	pthread_t discover_thr;
+	int discover_started;
+	struct mirror_task **tasks;
+	int ntasks;
+
+	/* counters for status lines and the benchmark */
+	atomic_uint_fast64_t records;     /* acknowledged by the target */
+	atomic_uint_fast64_t bytes;
+	atomic_uint_fast64_t topics_mirrored;
+	atomic_uint_fast64_t partitions_mirrored;
+};
+
+int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
+	       struct flow **out, struct ferr *err);
+/* Asks every thread of the flow to finish; returns at once. */
+void flow_request_stop(struct flow *f);
+/* Waits for the threads (after flow_request_stop or a failure), frees. */
+void flow_join(struct flow *f);
+/* Marks the flow failed with REASON (first reason wins) and stops it. */
+void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum flow_status flow_get_status(struct flow *f);
+const char *flow_status_name(enum flow_status s);
+
+/* Discovery -> tasks: queue a partition for the task that owns it. */
+void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t partition);
+
+/* discover.c */
+void *discover_main(void *flow);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * inflight.h — per-partition bookkeeping of records handed to the producer
+ * but not yet acknowledged by the target. It answers one question: up to
+ * which source offset is everything acknowledged? That offset, and only
+ * that, may be saved as the partition's position.
+ */
+#ifndef FERRY_INFLIGHT_H
+#define FERRY_INFLIGHT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inflight {
+	struct inflight_ent { int64_t offset; int acked; } *ring;
+	size_t cap, head, len;
+	int64_t acked_next;   /* first offset after the acknowledged prefix; -1 unknown */
+};
+
+/* START: the partition's starting position if known (else -1). */
+void inflight_init(struct inflight *f, int64_t start);
+void inflight_free(struct inflight *f);
+/* Records that OFFSET was handed to the producer. Offsets must rise. */
+int inflight_push(struct inflight *f, int64_t offset);
+/* Records the target's acknowledgement of OFFSET; 0, or -1 if unknown. */
+int inflight_ack(struct inflight *f, int64_t offset);
+/* The position to save: the first unacknowledged offset, or after the last
+ * acknowledged one when nothing is in flight; -1 when nothing is known. */
+int64_t inflight_position(const struct inflight *f);
+size_t inflight_count(const struct inflight *f);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * kclient.c — librdkafka handle construction and callbacks.
+ */
+#include "kclient.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Lives as long as the handle: librdkafka hands it back to callbacks. */
+struct kclient_ctx {
+	char what[256];
+	kclient_error_fn *on_error;
+	void *opaque;
+};
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	struct kclient_ctx *ctx = rd_kafka_opaque(rk);
+	const char *what = ctx ? ctx->what : rd_kafka_name(rk);
+
+	/* librdkafka's errors are mostly transient (a broker went away) and it
+	 * retries them itself: warnings by our policy. */
+	if (level <= 4)
+		log_warn("%s: librdkafka %s: %s", what, fac, buf);
+	else
+		log_debug("%s: librdkafka %s: %s", what, fac, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kclient_ctx *ctx = opaque;
+
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char buf[512];
+		rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+
+		log_error("%s: fatal client error %s: %s", ctx->what, rd_kafka_err2name(orig), buf);
+		if (ctx->on_error)
+			ctx->on_error(ctx->opaque, 1, buf);
+		return;
+	}
+	if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL) {
+		/* will not heal by itself: the operator must fix credentials */
+		log_error("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
+		return;
+	}
+	log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
+}
+
+static int apply(rd_kafka_conf_t *conf, const struct kv *kv, const char *what, struct ferr *err)
+{
+	char errstr[512];
+
+	for (; kv && kv->key; kv++) {
+		if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
+		    RD_KAFKA_CONF_OK)
+			return ferr_set(err, "%s: setting %s=%s: %s", what, kv->key, kv->value, errstr);
+	}
+	return 0;
+}
+
+int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_role role,
+		const struct kclient_opts *o, rd_kafka_t **out, struct ferr *err)
+{
+	struct diags d = { 0 };
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	struct kclient_ctx *ctx;
+	char errstr[512];
+	rd_kafka_t *rk;
+
+	/* defaults first, then the user's translated settings, then forced ones */
+	if (apply(conf, o->defaults, o->what, err))
+		goto fail;
+	if (clientconf_build(settings, role, o->what, &d, conf)) {
+		for (size_t i = 0; i < d.n; i++)
+			if (d.v[i].is_error) {
+				ferr_set(err, "%s", d.v[i].msg);
+				break;
+			}
+		diags_free(&d);
+		goto fail;
+	}
+	diags_free(&d);
+	if (apply(conf, o->forced, o->what, err))
+		goto fail;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		ferr_set(err, "out of memory");
+		goto fail;
+	}
+	snprintf(ctx->what, sizeof(ctx->what), "%s", o->what);
+	ctx->on_error = o->on_error;
+	ctx->opaque = o->opaque;
+	rd_kafka_conf_set_opaque(conf, ctx);
+	rd_kafka_conf_set_log_cb(conf, log_cb);
+	rd_kafka_conf_set_error_cb(conf, error_cb);
+	if (o->dr_msg_cb)
+		rd_kafka_conf_set_dr_msg_cb(conf, o->dr_msg_cb);
+
+	rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+	if (!rk) {
+		free(ctx);
+		ferr_set(err, "%s: cannot create client: %s", o->what, errstr);
+		goto fail;
+	}
+	/* conf now belongs to rk; ctx is freed by kclient_destroy() */
+	*out = rk;
+	return 0;
+fail:
+	rd_kafka_conf_destroy(conf);
+	return -1;
+}
+
+void kclient_destroy(rd_kafka_t *rk)
+{
+	struct kclient_ctx *ctx;
+
+	if (!rk)
+		return;
+	ctx = rd_kafka_opaque(rk);
+	rd_kafka_destroy(rk);
+	free(ctx);
+}
+
+void *kclient_opaque(rd_kafka_t *rk)
+{
+	struct kclient_ctx *ctx = rd_kafka_opaque(rk);
+
+	return ctx ? ctx->opaque : NULL;
+}

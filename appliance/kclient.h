@@ -1,0 +1,39 @@
+/*
+ * kclient.h — creates librdkafka handles for ferryd from Java-named client
+ * settings (clientconf) plus the settings ferry insists on, and routes
+ * librdkafka's logs and errors into ferryd's log.
+ */
+#ifndef FERRY_KCLIENT_H
+#define FERRY_KCLIENT_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "clientconf.h"
+#include "err.h"
+
+struct kv {
+	const char *key, *value;
+};
+
+/* Called from librdkafka threads on errors; FATAL is 1 for fatal errors. */
+typedef void (kclient_error_fn)(void *opaque, int fatal, const char *reason);
+
+struct kclient_opts {
+	const char *what;          /* "A->B consumer of A", for logs */
+	const struct kv *defaults; /* applied before the user's settings */
+	const struct kv *forced;   /* applied after them (cannot be overridden) */
+	kclient_error_fn *on_error;
+	void *opaque;
+	void (*dr_msg_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
+};
+
+int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_role role,
+		const struct kclient_opts *o, rd_kafka_t **out, struct ferr *err);
+
+/* Destroys RK and what kclient_new() attached to it. */
+void kclient_destroy(rd_kafka_t *rk);
+
+/* The opaque given in kclient_opts. */
+void *kclient_opaque(rd_kafka_t *rk);
+
+#endif

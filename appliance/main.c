@@ -1,0 +1,325 @@
+/*
+ * main.c — ferryd: command line, the main event loop (signals, status
+ * timer, sd_notify), and starting/stopping the flows of a topology.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "clientconf.h"
+#include "conf.h"
+#include "conf_keys.h"
+#include "flow.h"
+#include "log.h"
+#include "state.h"
+#include "version.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/ferry"
+
+static const char usage_text[] =
+	"usage: ferryd [OPTIONS] CONFIG\n"
+	"       ferryd --check-config CONFIG\n"
+	"       ferryd --list-keys\n"
+	"\n"
+	"Runs every enabled replication flow of CONFIG, an Apache Kafka MirrorMaker 2\n"
+	"connect-mirror-maker.properties file, in the foreground.\n"
+	"\n"
+	"  -c, --check-config     validate CONFIG, print the resolved topology, exit\n"
+	"  -d, --state-dir DIR    where the SQLite state store lives (default " DEFAULT_STATE_DIR ")\n"
+	"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+	"  -t, --log-target T     auto (default), stderr or journal\n"
+	"      --list-keys        print every configuration key ferryd knows, exit\n"
+	"  -V, --version          print the version, exit\n"
+	"  -h, --help             print this help, exit\n"
+	"\n"
+	"Exit status: 0 after a clean stop, 1 when every flow failed or the state\n"
+	"store cannot be used, 2 for a bad command line, 78 for a bad CONFIG.\n";
+
+struct daemon {
+	struct conf *conf;
+	struct flow **flows;
+	size_t nflows;
+	int exit_code;
+	int ticks;
+};
+
+static void print_diags(const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "ferryd: %s: %s\n", d->v[i].is_error ? "error" : "warning",
+			d->v[i].msg);
+}
+
+static void print_settings(const char *title, const struct props *s)
+{
+	int any = 0;
+
+	printf("  %s:", title);
+	for (size_t i = 0; i < s->n; i++) {
+		if (props_get(s, s->v[i].key) != &s->v[i])
+			continue;
+		printf("%s%s=%s", any ? ", " : " ", s->v[i].key,
+		       clientconf_is_sensitive(s->v[i].key) ? "[hidden]" : s->v[i].value);
+		any = 1;
+	}
+	printf("%s\n", any ? "" : " (defaults)");
+}
+
+static void print_topology(const struct conf *c)
+{
+	printf("config: %s\n", c->file);
+	printf("clusters:");
+	for (size_t i = 0; i < c->nclusters; i++)
+		printf("%s%s", i ? ", " : " ", c->clusters[i].alias);
+	printf("\n");
+	printf("flows: %zu enabled\n", c->nflows);
+	for (size_t i = 0; i < c->nflows; i++) {
+		const struct conf_flow *f = &c->flows[i];
+		char example[600];
+
+		policy_format_remote(&f->policy, f->source, "<topic>", example, sizeof(example));
+		printf("flow %s\n", f->name);
+		printf("  topics: %s\n", regexlist_source(f->topics));
+		printf("  topics.exclude: %s\n", regexlist_source(f->exclude));
+		printf("  replication.policy: %s (separator \"%s\")\n",
+		       policy_kind_name(f->policy.kind), f->policy.separator);
+		printf("  remote topics: <topic> on %s -> %s on %s\n", f->source, example, f->target);
+		printf("  cycle rule: topics that came from %s are never sent back\n", f->target);
+		printf("  replication.factor: %d\n", f->replication_factor);
+		if (f->refresh_enabled)
+			printf("  refresh: every %lld s\n", f->refresh_interval_s);
+		else
+			printf("  refresh: disabled (topics discovered once at start)\n");
+		printf("  tasks.max: %d\n", f->tasks_max);
+		print_settings("consumer", &f->consumer);
+		print_settings("producer", &f->producer);
+		print_settings("source admin", &f->source_admin);
+		print_settings("target admin", &f->target_admin);
+	}
+	printf("ferry.positions.flush.interval.ms: %lld\n", c->flush_interval_ms);
+	printf("ferry.shutdown.timeout.ms: %lld\n", c->shutdown_timeout_ms);
+}
+
+static void list_keys(void)
+{
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *support = (k->flags & CK_NOT_YET) ? "not-yet"
+				      : (k->flags & CK_WORKER) ? "ignored"
+				      : (k->flags & CK_DEPRECATED) ? "deprecated" : "supported";
+		const char *scope = (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
+				    : (k->flags & CK_FLOW) ? "flow" : "global";
+
+		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
+		       ck_type_name(k->type), k->def ? k->def : "-", scope, support, k->help);
+	}
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)userdata;
+	if (si->ssi_signo == SIGHUP) {
+		log_warn("SIGHUP: reloading the configuration is not supported yet; ignored");
+		return 0;
+	}
+	log_info("%s received: stopping (in-flight records are flushed, positions saved)",
+		 strsignal((int)si->ssi_signo));
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	size_t failed = 0, running = 0;
+	unsigned long long recs = 0;
+	char status[256];
+
+	for (size_t i = 0; i < d->nflows; i++) {
+		enum flow_status st = flow_get_status(d->flows[i]);
+
+		failed += st == FLOW_FAILED;
+		running += st == FLOW_RUNNING;
+		recs += atomic_load(&d->flows[i]->records);
+	}
+	snprintf(status, sizeof(status), "STATUS=%zu flows running, %zu failed, %llu records mirrored",
+		 running, failed, recs);
+	sd_notify(0, status);
+	if (++d->ticks % 10 == 0)
+		log_debug("%s", status + 7);
+	if (d->nflows > 0 && failed == d->nflows) {
+		log_error("every flow has failed; ferryd exits");
+		d->exit_code = 1;
+		return sd_event_exit(sd_event_source_get_event(s), 1);
+	}
+	return sd_event_source_set_time(s, usec + 1000000);
+}
+
+static int run(struct daemon *d, const char *state_dir)
+{
+	sd_event *ev = NULL;
+	sd_event_source *tick = NULL;
+	struct state *st = NULL;
+	struct ferr err;
+	sigset_t ss;
+	uint64_t now;
+	int rc;
+
+	if (state_open(state_dir, &st, &err)) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	/* signals are handled by sd-event: block them before any thread exists */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = sd_event_default(&ev);
+	if (rc < 0) {
+		log_error("cannot create the event loop: %s", strerror(-rc));
+		state_close(st);
+		return 1;
+	}
+	sd_event_add_signal(ev, NULL, SIGTERM, on_signal, d);
+	sd_event_add_signal(ev, NULL, SIGINT, on_signal, d);
+	sd_event_add_signal(ev, NULL, SIGHUP, on_signal, d);
+
+	d->flows = calloc(d->conf->nflows ? d->conf->nflows : 1, sizeof(*d->flows));
+	if (!d->flows) {
+		log_error("out of memory");
+		d->exit_code = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < d->conf->nflows; i++) {
+		if (flow_start(d->conf, &d->conf->flows[i], state_dir, &d->flows[i], &err)) {
+			log_error("cannot start flow %s: %s", d->conf->flows[i].name, err.msg);
+			d->exit_code = 1;
+			goto out;
+		}
+		d->nflows++;
+	}
+	log_info("ferryd %s started: %zu flows, state in %s", FERRY_VERSION, d->nflows, state_dir);
+
+	sd_event_now(ev, CLOCK_MONOTONIC, &now);
+	sd_event_add_time(ev, &tick, CLOCK_MONOTONIC, now + 1000000, 0, on_tick, d);
+	sd_event_source_set_enabled(tick, SD_EVENT_ON);
+	sd_notify(0, "READY=1\nSTATUS=running");
+	rc = sd_event_loop(ev);
+	if (rc < 0) {
+		log_error("event loop failed: %s", strerror(-rc));
+		d->exit_code = 1;
+	}
+out:
+	sd_notify(0, "STOPPING=1");
+	for (size_t i = 0; i < d->nflows; i++)
+		flow_request_stop(d->flows[i]);
+	for (size_t i = 0; i < d->nflows; i++) {
+		enum flow_status s = flow_get_status(d->flows[i]);
+
+		flow_join(d->flows[i]);
+		if (s == FLOW_FAILED)
+			log_info("flow %s stopped after failing", d->conf->flows[i].name);
+	}
+	free(d->flows);
+	sd_event_source_unref(tick);
+	sd_event_unref(ev);
+	state_close(st);
+	if (d->exit_code == 0)
+		log_info("ferryd stopped cleanly");
+	return d->exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check-config", no_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-target", required_argument, NULL, 't' },
+		{ "list-keys", no_argument, NULL, 'K' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum log_level level = LOG_LVL_INFO;
+	enum log_target target = LOG_TO_AUTO;
+	const char *state_dir = DEFAULT_STATE_DIR;
+	int check = 0, opt;
+	struct diags d = { 0 };
+	struct daemon dm = { 0 };
+	int rc;
+
+	while ((opt = getopt_long(argc, argv, "cd:l:t:Vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			check = 1;
+			break;
+		case 'd':
+			state_dir = optarg;
+			break;
+		case 'l':
+			if (log_level_parse(optarg, &level)) {
+				fprintf(stderr, "ferryd: --log-level: unknown level \"%s\"; expected "
+					"error, warning, info or debug\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if (log_target_parse(optarg, &target)) {
+				fprintf(stderr, "ferryd: --log-target: unknown target \"%s\"; expected "
+					"auto, stderr or journal\n", optarg);
+				return 2;
+			}
+			break;
+		case 'K':
+			list_keys();
+			return 0;
+		case 'V':
+			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION, rd_kafka_version_str());
+			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "ferryd: %s\n\n%s",
+			optind >= argc ? "missing CONFIG argument" : "only one CONFIG argument allowed",
+			usage_text);
+		return 2;
+	}
+	log_setup(level, target);
+
+	rc = conf_load(argv[optind], &dm.conf, &d);
+	print_diags(&d);
+	if (rc) {
+		fprintf(stderr, "ferryd: %u error%s in %s; nothing started\n", d.nerrors,
+			d.nerrors == 1 ? "" : "s", argv[optind]);
+		diags_free(&d);
+		return EX_CONFIG;
+	}
+	diags_free(&d);
+	if (check) {
+		print_topology(dm.conf);
+		conf_free(dm.conf);
+		return 0;
+	}
+	rc = run(&dm, state_dir);
+	conf_free(dm.conf);
+	return rc;
+}

@@ -1,0 +1,640 @@
+/*
+ * mirror.c — the data path of one mirror task. Ownership of a consumed
+ * record: rd_kafka_consumer_poll() gives us the message; we hand its
+ * payload (not a copy) and its detached headers to the producer and keep
+ * the message itself as the produce opaque; the delivery report callback
+ * acknowledges its offset and destroys it. So each consumed record is
+ * destroyed exactly once: in on_delivery(), or where producing it failed.
+ */
+#include "mirror.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "inflight.h"
+#include "kclient.h"
+#include "log.h"
+#include "state.h"
+
+#define BATCH_MAX 5000   /* records taken from the consumer per loop turn */
+
+struct mpart {
+	struct mtopic *t;
+	int32_t partition;
+	struct inflight fl;
+	int64_t saved;           /* last position written to the store; -1 none */
+};
+
+struct mtopic {
+	char *name, *remote;
+	rd_kafka_topic_t *src_rkt;   /* consumer side; opaque = this */
+	rd_kafka_topic_t *dst_rkt;   /* producer side */
+	struct mpart **parts;        /* indexed by partition; NULL = not ours */
+	int32_t nparts;
+};
+
+struct mirror_task {
+	struct flow *f;
+	int index;
+	char what[320];
+	pthread_t thr;
+	int started;
+
+	pthread_mutex_t lock;        /* guards pending */
+	struct part_assign *pending;
+	size_t npending, cap;
+
+	/* below: only the task thread touches these */
+	rd_kafka_t *consumer, *producer;
+	struct state *st;
+	struct mtopic **topics;
+	size_t ntopics;
+	int64_t start_logical;       /* where a partition without a position starts */
+	size_t inflight_total;
+	int stopping;                /* purged records are expected, not failures */
+	int64_t last_flush_ms;
+	int64_t last_save_error_ms;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct mtopic *topic_of(struct mirror_task *t, rd_kafka_topic_t *rkt)
+{
+	struct mtopic *mt = rd_kafka_topic_opaque(rkt);
+	const char *name;
+
+	if (mt)
+		return mt;
+	/* librdkafka knew the topic before we attached our opaque: by name */
+	name = rd_kafka_topic_name(rkt);
+	for (size_t i = 0; i < t->ntopics; i++)
+		if (strcmp(t->topics[i]->name, name) == 0)
+			return t->topics[i];
+	return NULL;
+}
+
+static struct mpart *part_of(struct mirror_task *t, const rd_kafka_message_t *m)
+{
+	struct mtopic *mt = topic_of(t, m->rkt);
+
+	if (!mt || m->partition < 0 || m->partition >= mt->nparts)
+		return NULL;
+	return mt->parts[m->partition];
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct mirror_task *t = kclient_opaque(rk);
+	rd_kafka_message_t *src = m->_private;
+	struct mpart *mp = part_of(t, src);
+
+	(void)opaque;
+	t->inflight_total--;
+	if (m->err) {
+		int purged = m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+			     m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+
+		if (!(purged && t->stopping))
+			flow_fail(t->f, "record %s[%" PRId32 "]@%" PRId64 " was not written to %s[%" PRId32
+				  "] on %s: %s (%s); the flow stops here and resumes from this "
+				  "record after a restart",
+				  rd_kafka_topic_name(src->rkt), src->partition, src->offset,
+				  rd_kafka_topic_name(m->rkt), m->partition, t->f->cf->target,
+				  rd_kafka_err2str(m->err), rd_kafka_err2name(m->err));
+	} else if (mp) {
+		if (inflight_ack(&mp->fl, src->offset) != 0)
+			log_error("%s: acknowledgement for unknown offset %s[%" PRId32 "]@%" PRId64,
+				  t->what, rd_kafka_topic_name(src->rkt), src->partition,
+				  src->offset);
+		atomic_fetch_add(&t->f->records, 1);
+		atomic_fetch_add(&t->f->bytes, src->len + src->key_len);
+	}
+	rd_kafka_message_destroy(src);
+}
+
+static void on_client_error(void *opaque, int fatal, const char *reason)
+{
+	struct mirror_task *t = opaque;
+
+	if (fatal)
+		flow_fail(t->f, "%s: fatal client error: %s", t->what, reason);
+}
+
+void mirror_task_add(struct mirror_task *t, const char *topic, const char *remote,
+		     int32_t partition)
+{
+	pthread_mutex_lock(&t->lock);
+	if (t->npending == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 16;
+		struct part_assign *np = realloc(t->pending, ncap * sizeof(*np));
+
+		if (!np) {
+			pthread_mutex_unlock(&t->lock);
+			flow_fail(t->f, "%s: out of memory", t->what);
+			return;
+		}
+		t->pending = np;
+		t->cap = ncap;
+	}
+	t->pending[t->npending].topic = strdup(topic);
+	t->pending[t->npending].remote = strdup(remote);
+	t->pending[t->npending].partition = partition;
+	if (t->pending[t->npending].topic && t->pending[t->npending].remote)
+		t->npending++;
+	else {
+		free(t->pending[t->npending].topic);
+		free(t->pending[t->npending].remote);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+static struct mtopic *topic_get(struct mirror_task *t, const char *name, const char *remote)
+{
+	struct mtopic *mt;
+	rd_kafka_topic_conf_t *tc;
+	struct mtopic **nt;
+
+	for (size_t i = 0; i < t->ntopics; i++)
+		if (strcmp(t->topics[i]->name, name) == 0)
+			return t->topics[i];
+	mt = calloc(1, sizeof(*mt));
+	nt = realloc(t->topics, (t->ntopics + 1) * sizeof(*nt));
+	if (!mt || !nt) {
+		free(mt);
+		if (nt)
+			t->topics = nt;
+		return NULL;
+	}
+	t->topics = nt;
+	mt->name = strdup(name);
+	mt->remote = strdup(remote);
+	tc = rd_kafka_topic_conf_new();
+	rd_kafka_topic_conf_set_opaque(tc, mt);
+	/* tc passes to librdkafka here */
+	mt->src_rkt = rd_kafka_topic_new(t->consumer, name, tc);
+	mt->dst_rkt = rd_kafka_topic_new(t->producer, remote, NULL);
+	if (!mt->name || !mt->remote || !mt->src_rkt || !mt->dst_rkt) {
+		if (mt->src_rkt)
+			rd_kafka_topic_destroy(mt->src_rkt);
+		if (mt->dst_rkt)
+			rd_kafka_topic_destroy(mt->dst_rkt);
+		free(mt->name);
+		free(mt->remote);
+		free(mt);
+		return NULL;
+	}
+	t->topics[t->ntopics++] = mt;
+	return mt;
+}
+
+static const char *offset_str(int64_t off, char *buf, size_t sz)
+{
+	if (off == RD_KAFKA_OFFSET_BEGINNING)
+		return "the beginning";
+	if (off == RD_KAFKA_OFFSET_END)
+		return "the end";
+	if (off < 0)
+		return "the reset policy";
+	snprintf(buf, sz, "offset %" PRId64, off);
+	return buf;
+}
+
+/* Starts mirroring the partitions discovery queued for us. */
+static void take_pending(struct mirror_task *t)
+{
+	struct part_assign *list;
+	size_t n;
+	rd_kafka_topic_partition_list_t *tpl;
+	struct ferr err;
+
+	pthread_mutex_lock(&t->lock);
+	list = t->pending;
+	n = t->npending;
+	t->pending = NULL;
+	t->npending = t->cap = 0;
+	pthread_mutex_unlock(&t->lock);
+	if (!n)
+		return;
+
+	tpl = rd_kafka_topic_partition_list_new((int)n);
+	for (size_t i = 0; i < n; i++) {
+		struct part_assign *pa = &list[i];
+		struct mtopic *mt = topic_get(t, pa->topic, pa->remote);
+		struct mpart *mp;
+		int64_t pos = -1;
+		int found;
+		char ob[48];
+
+		if (!mt) {
+			flow_fail(t->f, "%s: out of memory", t->what);
+			break;
+		}
+		if (pa->partition >= mt->nparts) {
+			struct mpart **np = realloc(mt->parts, (size_t)(pa->partition + 1) * sizeof(*np));
+
+			if (!np) {
+				flow_fail(t->f, "%s: out of memory", t->what);
+				break;
+			}
+			for (int32_t p = mt->nparts; p <= pa->partition; p++)
+				np[p] = NULL;
+			mt->parts = np;
+			mt->nparts = pa->partition + 1;
+		}
+		if (mt->parts[pa->partition])
+			continue;   /* already ours */
+		found = state_position_get(t->st, t->f->cf->name, pa->topic, pa->partition, &pos, &err);
+		if (found < 0) {
+			flow_fail(t->f, "%s: %s", t->what, err.msg);
+			break;
+		}
+		mp = calloc(1, sizeof(*mp));
+		if (!mp) {
+			flow_fail(t->f, "%s: out of memory", t->what);
+			break;
+		}
+		mp->t = mt;
+		mp->partition = pa->partition;
+		inflight_init(&mp->fl, found ? pos : -1);
+		mp->saved = found ? pos : -1;
+		mt->parts[pa->partition] = mp;
+		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset =
+			found ? pos : t->start_logical;
+		atomic_fetch_add(&t->f->partitions_mirrored, 1);
+		log_debug("%s: mirroring %s[%d] -> %s[%d] from %s", t->what, pa->topic,
+			  (int)pa->partition, pa->remote, (int)pa->partition,
+			  offset_str(found ? pos : t->start_logical, ob, sizeof(ob)));
+	}
+	if (tpl->cnt > 0) {
+		rd_kafka_error_t *e = rd_kafka_incremental_assign(t->consumer, tpl);
+
+		if (e) {
+			flow_fail(t->f, "%s: cannot assign partitions: %s", t->what,
+				  rd_kafka_error_string(e));
+			rd_kafka_error_destroy(e);
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(tpl);
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].topic);
+		free(list[i].remote);
+	}
+	free(list);
+}
+
+static void save_positions(struct mirror_task *t)
+{
+	struct state_position *v = NULL;
+	struct mpart **who = NULL;
+	size_t n = 0, cap = 0;
+	struct ferr err;
+
+	for (size_t i = 0; i < t->ntopics; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+			int64_t pos;
+
+			if (!mp)
+				continue;
+			pos = inflight_position(&mp->fl);
+			if (pos < 0 || pos == mp->saved)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct state_position *nv = realloc(v, ncap * sizeof(*nv));
+				struct mpart **nw;
+
+				if (nv)
+					v = nv;
+				nw = realloc(who, ncap * sizeof(*nw));
+				if (nw)
+					who = nw;
+				if (!nv || !nw)
+					goto out;
+				cap = ncap;
+			}
+			who[n] = mp;
+			v[n++] = (struct state_position){ mt->name, p, pos };
+		}
+	}
+	if (n == 0)
+		goto out;
+	if (state_positions_save(t->st, t->f->cf->name, v, n, &err) != 0) {
+		/* the records are safe on the target; only a restart would re-send more */
+		int64_t now = mono_ms();
+
+		if (now - t->last_save_error_ms > 10000) {
+			log_error("%s: cannot save positions: %s", t->what, err.msg);
+			t->last_save_error_ms = now;
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		who[i]->saved = v[i].next_offset;
+out:
+	free(v);
+	free(who);
+}
+
+/* Produces one consumed record; takes ownership of M in every case. */
+static void forward(struct mirror_task *t, rd_kafka_message_t *m)
+{
+	struct mpart *mp = part_of(t, m);
+	rd_kafka_headers_t *hdrs = NULL;
+	rd_kafka_timestamp_type_t tstype;
+	int64_t ts;
+	int64_t warned_ms = 0;
+
+	if (!mp) {
+		/* not assigned to us (cannot happen with incremental assign): drop
+		 * without advancing anything */
+		log_warn("%s: record from unassigned %s[%d] ignored", t->what,
+			 rd_kafka_topic_name(m->rkt), (int)m->partition);
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (rd_kafka_message_detach_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		hdrs = NULL;
+
+	for (;;) {
+		rd_kafka_resp_err_t e = rd_kafka_producev(
+			t->producer,
+			RD_KAFKA_V_RKT(mp->t->dst_rkt),
+			RD_KAFKA_V_PARTITION(m->partition),
+			RD_KAFKA_V_MSGFLAGS(0),                 /* no copy: M lives until its report */
+			RD_KAFKA_V_VALUE(m->payload, m->len),
+			RD_KAFKA_V_KEY(m->key, m->key_len),
+			RD_KAFKA_V_TIMESTAMP(tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : ts),
+			RD_KAFKA_V_HEADERS(hdrs),               /* passes to librdkafka on success */
+			RD_KAFKA_V_OPAQUE(m),
+			RD_KAFKA_V_END);
+
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			if (inflight_push(&mp->fl, m->offset) != 0)
+				flow_fail(t->f, "%s: out of memory", t->what);
+			t->inflight_total++;
+			return;
+		}
+		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			/* back-pressure: the target is slower; serve reports and retry */
+			rd_kafka_poll(t->producer, 50);
+		} else if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+			   e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+			/* the remote topic or its new partitions are not in the
+			 * producer's metadata yet: refresh and retry */
+			const struct rd_kafka_metadata *md = NULL;
+			int64_t now = mono_ms();
+
+			if (warned_ms == 0)
+				warned_ms = now;
+			else if (now - warned_ms > 30000) {
+				log_warn("%s: still waiting for %s[%d] to appear on %s", t->what,
+					 mp->t->remote, (int)m->partition, t->f->cf->target);
+				warned_ms = now;
+			}
+			if (rd_kafka_metadata(t->producer, 0, mp->t->dst_rkt, &md, 2000) ==
+			    RD_KAFKA_RESP_ERR_NO_ERROR)
+				rd_kafka_metadata_destroy(md);
+			rd_kafka_poll(t->producer, 200);
+		} else {
+			flow_fail(t->f, "cannot produce %s[%d]@%" PRId64 " to %s[%d] on %s: %s",
+				  mp->t->name, (int)m->partition, m->offset, mp->t->remote,
+				  (int)m->partition, t->f->cf->target, rd_kafka_err2str(e));
+			break;
+		}
+		if (atomic_load(&t->f->stop))
+			break;
+	}
+	/* not handed over: the position stays before this record */
+	if (hdrs)
+		rd_kafka_headers_destroy(hdrs);
+	rd_kafka_message_destroy(m);
+}
+
+static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
+{
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		/* nothing to do */
+	} else if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+		   m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+		/* the saved position fell off the source log (retention): records
+		 * between it and the new start were deleted at the source */
+		log_warn("%s: %s[%d]: %s", t->what,
+			 m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+			 rd_kafka_message_errstr(m));
+	} else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+		   m->err == RD_KAFKA_RESP_ERR__FATAL) {
+		flow_fail(t->f, "%s: consuming %s[%d]: %s", t->what,
+			  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+			  rd_kafka_message_errstr(m));
+	} else {
+		log_warn("%s: consumer: %s", t->what, rd_kafka_message_errstr(m));
+	}
+	rd_kafka_message_destroy(m);
+}
+
+static void shutdown_task(struct mirror_task *t)
+{
+	int64_t timeout = t->f->conf->shutdown_timeout_ms;
+	int64_t deadline;
+
+	t->stopping = 1;
+	/* let the target acknowledge what is in flight, then save */
+	if (t->producer) {
+		rd_kafka_flush(t->producer, (int)timeout);
+		save_positions(t);
+		if (t->inflight_total > 0)
+			log_warn("%s: %zu records still unacknowledged after %lld ms; they will be "
+				 "re-sent after restart", t->what, t->inflight_total,
+				 (long long)timeout);
+		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		deadline = mono_ms() + 5000;
+		while (t->inflight_total > 0 && mono_ms() < deadline)
+			rd_kafka_poll(t->producer, 100);
+		save_positions(t);
+	}
+	if (t->consumer) {
+		rd_kafka_consumer_close(t->consumer);
+	}
+	for (size_t i = 0; i < t->ntopics; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			if (mt->parts[p]) {
+				inflight_free(&mt->parts[p]->fl);
+				free(mt->parts[p]);
+			}
+		}
+		free(mt->parts);
+		rd_kafka_topic_destroy(mt->src_rkt);
+		rd_kafka_topic_destroy(mt->dst_rkt);
+		free(mt->name);
+		free(mt->remote);
+		free(mt);
+	}
+	free(t->topics);
+	t->topics = NULL;
+	t->ntopics = 0;
+	kclient_destroy(t->producer);
+	kclient_destroy(t->consumer);
+	t->producer = t->consumer = NULL;
+	state_close(t->st);
+	t->st = NULL;
+}
+
+static void *task_main(void *arg)
+{
+	struct mirror_task *t = arg;
+	struct flow *f = t->f;
+	int64_t flush_ms = f->conf->flush_interval_ms;
+
+	t->last_flush_ms = mono_ms();
+	while (!atomic_load(&f->stop)) {
+		rd_kafka_message_t *m;
+		int n = 0;
+
+		take_pending(t);
+		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
+		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
+			n++;
+			if (m->err)
+				consumer_event(t, m);
+			else
+				forward(t, m);
+		}
+		rd_kafka_poll(t->producer, 0);
+		if (mono_ms() - t->last_flush_ms >= flush_ms) {
+			save_positions(t);
+			t->last_flush_ms = mono_ms();
+		}
+	}
+	shutdown_task(t);
+	return NULL;
+}
+
+static int64_t start_offset_for(const struct props *consumer)
+{
+	const struct prop *p = props_get(consumer, "auto.offset.reset");
+
+	if (!p || strcmp(p->value, "earliest") == 0)
+		return RD_KAFKA_OFFSET_BEGINNING;   /* MM2's default */
+	if (strcmp(p->value, "latest") == 0)
+		return RD_KAFKA_OFFSET_END;
+	return RD_KAFKA_OFFSET_INVALID;             /* "none": fail on a missing position */
+}
+
+int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct ferr *err)
+{
+	struct mirror_task *t = calloc(1, sizeof(*t));
+	char group[400], cid[400], what[400];
+	struct kclient_opts o;
+
+	if (!t)
+		return ferr_set(err, "out of memory");
+	t->f = f;
+	t->index = index;
+	snprintf(t->what, sizeof(t->what), "%s task %d", f->cf->name, index);
+	pthread_mutex_init(&t->lock, NULL);
+	t->start_logical = start_offset_for(&f->cf->consumer);
+
+	if (state_open_worker(f->state_dir, &t->st, err))
+		goto fail;
+
+	/* The group id is never joined nor committed to: librdkafka needs one
+	 * for its consumer queue. Positions live in the state store. */
+	snprintf(group, sizeof(group), "ferry-mirror.%s.%d", f->cf->name, index);
+	snprintf(cid, sizeof(cid), "ferry-%s-consumer-%d", f->cf->name, index);
+	snprintf(what, sizeof(what), "%s consumer of %s", t->what, f->cf->source);
+	const struct kv cdefaults[] = {
+		{ "client.id", cid },
+		{ "isolation.level", "read_committed" },   /* aborted records are never copied */
+		{ "auto.offset.reset", "earliest" },
+		{ "log.connection.close", "false" },
+		{ NULL, NULL },
+	};
+	const struct kv cforced[] = {
+		{ "group.id", group },
+		{ "enable.auto.commit", "false" },
+		{ "enable.auto.offset.store", "false" },
+		{ "enable.partition.eof", "false" },
+		{ NULL, NULL },
+	};
+	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
+				   .on_error = on_client_error, .opaque = t };
+	if (kclient_new(RD_KAFKA_CONSUMER, &f->cf->consumer, ROLE_CONSUMER, &o, &t->consumer, err))
+		goto fail;
+	rd_kafka_poll_set_consumer(t->consumer);
+
+	snprintf(cid, sizeof(cid), "ferry-%s-producer-%d", f->cf->name, index);
+	snprintf(what, sizeof(what), "%s producer to %s", t->what, f->cf->target);
+	const struct kv pdefaults[] = {
+		{ "client.id", cid },
+		{ "linger.ms", "10" },
+		{ "batch.size", "1000000" },
+		{ "batch.num.messages", "10000" },
+		{ "queue.buffering.max.messages", "50000" },
+		/* 0 = never give up: a target outage stalls the flow (lag grows)
+		 * instead of failing it; delivery.timeout.ms overrides */
+		{ "message.timeout.ms", "0" },
+		{ "log.connection.close", "false" },
+		{ NULL, NULL },
+	};
+	const struct kv pforced[] = {
+		{ "enable.idempotence", "true" },
+		{ "acks", "all" },
+		{ NULL, NULL },
+	};
+	o = (struct kclient_opts){ .what = what, .defaults = pdefaults, .forced = pforced,
+				   .on_error = on_client_error, .opaque = t,
+				   .dr_msg_cb = on_delivery };
+	if (kclient_new(RD_KAFKA_PRODUCER, &f->cf->producer, ROLE_PRODUCER, &o, &t->producer, err))
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	kclient_destroy(t->consumer);
+	state_close(t->st);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+	return -1;
+}
+
+int mirror_task_start(struct mirror_task *t, struct ferr *err)
+{
+	int rc = pthread_create(&t->thr, NULL, task_main, t);
+
+	if (rc != 0)
+		return ferr_set(err, "%s: cannot start thread: %s", t->what, strerror(rc));
+	t->started = 1;
+	return 0;
+}
+
+void mirror_task_join(struct mirror_task *t)
+{
+	if (!t)
+		return;
+	if (t->started)
+		pthread_join(t->thr, NULL);
+	else
+		shutdown_task(t);
+	for (size_t i = 0; i < t->npending; i++) {
+		free(t->pending[i].topic);
+		free(t->pending[i].remote);
+	}
+	free(t->pending);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
