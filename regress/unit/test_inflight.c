@@ -1,0 +1,42 @@
+/*
+ * test_inflight.c — positions advance only over acknowledged records.
+ */
+#include "../../appliance/inflight.h"
+#include "tap.h"
+
+int main(void)
+{
+	struct inflight f;
+
+	inflight_init(&f, -1);
+	is_int(inflight_position(&f), -1, "nothing known");
+	inflight_push(&f, 10);
+	inflight_push(&f, 11);
+	inflight_push(&f, 15);   /* a gap: compaction or a transaction marker */
+	is_int(inflight_position(&f), 10, "first in flight");
+	ok(inflight_ack(&f, 11) == 0, "out-of-order ack accepted");
+	is_int(inflight_position(&f), 10, "position waits for 10");
+	inflight_ack(&f, 10);
+	is_int(inflight_position(&f), 15, "10 and 11 acked: position is the next in flight");
+	inflight_ack(&f, 15);
+	is_int(inflight_position(&f), 16, "all acked: after the last");
+	is_int(inflight_count(&f), 0, "empty");
+	ok(inflight_ack(&f, 99) == -1, "unknown offset refused");
+
+	/* growth past the initial ring size, acked in order */
+	for (int64_t o = 100; o < 5100; o++)
+		inflight_push(&f, o);
+	is_int(inflight_count(&f), 5000, "5000 in flight");
+	for (int64_t o = 100; o < 5000; o++)
+		inflight_ack(&f, o);
+	is_int(inflight_position(&f), 5000, "position at first unacked");
+	for (int64_t o = 5000; o < 5100; o++)
+		inflight_ack(&f, o);
+	is_int(inflight_position(&f), 5100, "all acked");
+	inflight_free(&f);
+
+	inflight_init(&f, 42);
+	is_int(inflight_position(&f), 42, "a restored position is kept until records flow");
+	inflight_free(&f);
+	return done_testing();
+}
