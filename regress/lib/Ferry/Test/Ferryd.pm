@@ -1,0 +1,277 @@
+# Ferry::Test::Ferryd — one ferryd process for a TAP test.
+#
+#   my $f = Ferry::Test::Ferryd->new(name => 'f', config => $mm2_properties);
+#   $f->start;                                   # returns at once
+#   $f->wait_for_log(qr/replicating/, 60) or die;
+#   is($f->stop, 0, 'clean exit on SIGTERM');
+#
+# Everything lives in regress/tmp_check/<test>/ferryd_<name>/: mm2.properties
+# (the configuration), state/ (--state-dir) and ferryd.log (stdout and
+# stderr of every start, appended).  The binary is $(build_dir)/ferryd, so
+# FERRY_BUILD selects the release or the sanitizer build.
+#
+# ferryd runs in its own process group under `setpriv --pdeathsig KILL` (see
+# Ferry::Test::Kafka::spawn_process), so it dies with the test process; an
+# END cleanup and DESTROY kill whatever is left.
+#
+# Statuses are decoded wait statuses: the exit code, or 128+signal.
+
+package Ferry::Test::Ferryd;
+
+use strict;
+use warnings FATAL => 'all';
+
+use Carp;
+use File::Path ();
+use File::Spec;
+use POSIX ();
+use Scalar::Util ();
+use Time::HiRes ();
+
+use Ferry::Test::Kafka;
+use Ferry::Test::Utils;
+
+my $owner_pid = $$;
+my %live;    # refaddr => weak ref to every ferryd object
+
+Ferry::Test::Utils::at_cleanup(\&_kill_all);
+
+# new(name => NAME, config => TEXT)
+sub new
+{
+	my ($class, %opts) = @_;
+	my $name = $opts{name} // croak "Ferry::Test::Ferryd->new: name required";
+	croak "Ferry::Test::Ferryd->new: bad name '$name'" unless $name =~ /^[\w.-]+$/;
+	my $dir = tmp_dir("ferryd_$name");
+	my $self = bless {
+		name => $name,
+		dir => $dir,
+		config_file => "$dir/mm2.properties",
+		state_dir => "$dir/state",
+		log_file => "$dir/ferryd.log",
+		pid => undef,
+		last_status => undef,
+		ncheck => 0,
+	}, $class;
+	$self->set_config($opts{config} // '');
+	my $key = Scalar::Util::refaddr($self);
+	$live{$key} = $self;
+	Scalar::Util::weaken($live{$key});
+	return $self;
+}
+
+sub name { return $_[0]{name}; }
+sub dir { return $_[0]{dir}; }
+sub config_file { return $_[0]{config_file}; }
+sub state_dir { return $_[0]{state_dir}; }
+sub log_file { return $_[0]{log_file}; }
+sub pid { return $_[0]{pid}; }
+sub last_status { return $_[0]{last_status}; }
+
+sub binary { return File::Spec->catfile(build_dir(), 'ferryd'); }
+
+sub _write_file
+{
+	my ($file, $text) = @_;
+	open(my $fh, '>', $file) or croak "cannot write $file: $!";
+	print $fh $text or croak "cannot write $file: $!";
+	close($fh) or croak "cannot write $file: $!";
+	return;
+}
+
+# set_config(TEXT): rewrites mm2.properties (a running ferryd is not told).
+sub set_config
+{
+	my ($self, $text) = @_;
+	_write_file($self->{config_file}, $text);
+	return;
+}
+
+sub config { return slurp($_[0]{config_file}); }
+
+# start(args => [ extra arguments ], state_dir => DIR, log_level => LEVEL,
+#       env => { NAME => VALUE })
+# Runs `ferryd --state-dir DIR --log-level LEVEL ARGS... mm2.properties`
+# and returns at once (see wait_for_log).  The state directory is created
+# if missing.  Returns $self.
+sub start
+{
+	my ($self, %opts) = @_;
+	croak "ferryd $self->{name}: already running (pid $self->{pid})" if $self->is_running;
+	my $bin = binary();
+	croak "ferryd $self->{name}: $bin is not built" unless -x $bin;
+	$self->{state_dir} = $opts{state_dir} if defined $opts{state_dir};
+	File::Path::make_path($self->{state_dir}) unless -d $self->{state_dir};
+	my @cmd = (
+		$bin,
+		'--state-dir', $self->{state_dir},
+		'--log-level', $opts{log_level} // 'debug',
+		@{ $opts{args} // [] },
+		$self->{config_file});
+	{
+		open(my $fh, '>>', $self->{log_file}) or croak "$self->{log_file}: $!";
+		printf $fh "# %s Ferry::Test::Ferryd: %s\n", scalar(localtime), join(' ', @cmd);
+		close($fh);
+	}
+	local %ENV = (%ENV, %{ $opts{env} // {} });
+	$self->{pid} = Ferry::Test::Kafka::spawn_process($self->{log_file}, @cmd);
+	$self->{last_status} = undef;
+	return $self;
+}
+
+# True while ferryd runs; once it exited, reaps it and keeps the status.
+sub is_running
+{
+	my ($self) = @_;
+	return 0 unless $self->{pid};
+	my $r = waitpid($self->{pid}, POSIX::WNOHANG());
+	return 1 if $r == 0;
+	$self->{last_status} =
+	  $r == $self->{pid} ? Ferry::Test::Utils::decode_status($?) : -1;
+	$self->{pid} = undef;
+	return 0;
+}
+
+# signal(NAME): sends a signal (e.g. 'HUP') to ferryd.
+sub signal
+{
+	my ($self, $sig) = @_;
+	croak "ferryd $self->{name}: not running" unless $self->is_running;
+	kill($sig, $self->{pid}) or croak "ferryd $self->{name}: kill $sig: $!";
+	return;
+}
+
+# stop(timeout => 60): SIGTERM, then SIGKILL after the timeout.  Returns the
+# status (exit code, or 128+signal); the status of the earlier exit if it
+# was no longer running.
+sub stop
+{
+	my ($self, %opts) = @_;
+	return $self->{last_status} unless $self->is_running;
+	my $pid = $self->{pid};
+	my $timeout = $opts{timeout} // 60;
+	kill 'TERM', $pid;
+	my $st = Ferry::Test::Kafka::reap_process($pid, $timeout);
+	if (!defined $st)
+	{
+		Test::More::diag("ferryd $self->{name}: no exit ${timeout}s after SIGTERM, sending SIGKILL");
+		kill 'KILL', -$pid;
+		$st = Ferry::Test::Kafka::reap_process($pid, 30) // -1;
+	}
+	kill 'KILL', -$pid;    # anything left in its process group
+	$self->{pid} = undef;
+	$self->{last_status} = $st;
+	return $st;
+}
+
+# kill9(): SIGKILL to ferryd's process group; returns the status (137).
+sub kill9
+{
+	my ($self) = @_;
+	return $self->{last_status} unless $self->{pid};
+	my $pid = $self->{pid};
+	kill 'KILL', -$pid;
+	kill 'KILL', $pid;
+	my $st = Ferry::Test::Kafka::reap_process($pid, 30) // -1;
+	$self->{pid} = undef;
+	$self->{last_status} = $st;
+	return $st;
+}
+
+# wait_exit(timeout => SEC): waits for ferryd to exit on its own; returns
+# the status, or undef if it still runs at the timeout.
+sub wait_exit
+{
+	my ($self, %opts) = @_;
+	return $self->{last_status} unless $self->{pid};
+	my $st = Ferry::Test::Kafka::reap_process($self->{pid}, $opts{timeout} // 60);
+	return undef unless defined $st;
+	$self->{pid} = undef;
+	$self->{last_status} = $st;
+	return $st;
+}
+
+# log() -> the whole ferryd.log
+sub log
+{
+	my ($self) = @_;
+	return -e $self->{log_file} ? slurp($self->{log_file}) : '';
+}
+
+# log_position() -> current size of ferryd.log, for wait_for_log's offset
+sub log_position
+{
+	my ($self) = @_;
+	return -s $self->{log_file} // 0;
+}
+
+# wait_for_log(qr/.../, timeout_sec = 60, offset = 0): waits until the log
+# after byte offset matches.  Returns the offset just past the match (true),
+# or undef after a diag on timeout.
+sub wait_for_log
+{
+	my ($self, $re, $timeout, $offset) = @_;
+	$timeout //= 60;
+	$offset //= 0;
+	my $end;
+	poll_until(
+		sub {
+			my $log = $self->log;
+			return 0 if length($log) <= $offset;
+			pos($log) = $offset;
+			return 0 unless $log =~ /$re/g;
+			$end = pos($log);
+			return 1;
+		},
+		$timeout,
+		"ferryd $self->{name} log to match $re")
+	  or return undef;
+	return $end;
+}
+
+# check_config(FILE or TEXT) -> (exit, stdout, stderr) of
+# `ferryd --check-config FILE`.  TEXT (anything that is not an existing
+# file) is written to a fresh file in the ferryd directory first.
+sub check_config
+{
+	my ($self, $arg) = @_;
+	my $file = $arg;
+	if ($arg =~ /\n/ || !-f $arg)
+	{
+		$file = "$self->{dir}/check-" . ++$self->{ncheck} . '.properties';
+		_write_file($file, $arg);
+	}
+	return run_cmd([ binary(), '--check-config', $file ], timeout => 120);
+}
+
+# Sanitizer reports (ASan/UBSan/LSan) in the log, as a list of lines.
+sub sanitizer_reports
+{
+	my ($self) = @_;
+	return grep { /ERROR: \w+Sanitizer|runtime error:|SUMMARY: \w+Sanitizer/ }
+	  split /\n/, $self->log;
+}
+
+sub DESTROY
+{
+	my ($self) = @_;
+	return unless $$ == $owner_pid;
+	local ($@, $!, $?);
+	$self->kill9 if $self->{pid};
+	return;
+}
+
+sub _kill_all
+{
+	return unless $$ == $owner_pid;
+	for my $k (keys %live)
+	{
+		my $f = $live{$k} or next;
+		$f->kill9 if $f->{pid};
+	}
+	return;
+}
+
+END { _kill_all(); }
+
+1;

@@ -1,0 +1,659 @@
+# Ferry::Test::Kafka — one real Apache Kafka cluster for a TAP test: a
+# single KRaft node in combined broker+controller mode, run from the jars
+# that regress/fetch-kafka.sh caches (see Ferry::Test::Utils::kafka_libs).
+#
+#   my $a = Ferry::Test::Kafka->new(name => 'A', extra_props => { ... });
+#   $a->start;                       # ports, config, format, JVM, wait-ready
+#   $a->create_topic('t', 4);
+#   $a->produce('t', count => 1000);
+#   my $recs = $a->dump('t');        # via kt, regress/tools/kt.c
+#   $a->stop;                        # or kill9, restart, pause/resume
+#
+# Everything lives in regress/tmp_check/<test>/kafka_<name>/:
+# server.properties, log4j.properties, data/ (log.dirs), broker.log (log4j)
+# and broker.out (the JVM's stdout/stderr).
+#
+# A cluster keeps its two ports and its data across stop/start.  The JVM runs
+# in its own process group under `setpriv --pdeathsig KILL`, so it dies with
+# the test process; an END cleanup and DESTROY kill whatever is left.
+#
+# Methods that run kt die (croak) with kt's stderr when it fails; the *_result
+# variants return (exit, stdout, stderr) instead.
+
+package Ferry::Test::Kafka;
+
+use strict;
+use warnings FATAL => 'all';
+
+use Carp;
+use File::Spec;
+use MIME::Base64 ();
+use POSIX ();
+use Scalar::Util ();
+use Time::HiRes ();
+
+use Ferry::Test::Utils;
+
+my $owner_pid = $$;
+my %live;    # refaddr => weak ref to every cluster object
+
+Ferry::Test::Utils::at_cleanup(\&_kill_all);
+
+# Broker settings for a small test machine; extra_props override them.
+my %DEFAULT_PROPS = (
+	'process.roles' => 'broker,controller',
+	'node.id' => 1,
+	'controller.listener.names' => 'CONTROLLER',
+	'listener.security.protocol.map' => 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+	'inter.broker.listener.name' => 'PLAINTEXT',
+	'num.partitions' => 1,
+	'default.replication.factor' => 1,
+	'offsets.topic.replication.factor' => 1,
+	'offsets.topic.num.partitions' => 4,
+	'transaction.state.log.replication.factor' => 1,
+	'transaction.state.log.min.isr' => 1,
+	'transaction.state.log.num.partitions' => 4,
+	'group.initial.rebalance.delay.ms' => 0,
+	'auto.create.topics.enable' => 'false',
+	'num.network.threads' => 2,
+	'num.io.threads' => 2,
+	'num.recovery.threads.per.data.dir' => 1,
+	'background.threads' => 4,
+	'log.cleaner.dedupe.buffer.size' => 16 * 1024 * 1024,
+	'log.cleaner.threads' => 1,
+	# After kill -9 the restarted controller keeps the dead incarnation's
+	# registration until its session expires and refuses the new one
+	# (DuplicateBrokerRegistrationException) meanwhile: 9 s by default,
+	# ~16 s to restart with the registration backoff.  3 s gives ~5 s.
+	'broker.session.timeout.ms' => 3000,
+	'broker.heartbeat.interval.ms' => 500,
+);
+
+my @JVM_OPTS = qw(-Xmx384m -Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+  -XX:-UsePerfData -Djava.awt.headless=true);
+
+# new(name => NAME, extra_props => { key => value, ... })
+sub new
+{
+	my ($class, %opts) = @_;
+	my $name = $opts{name} // croak "Ferry::Test::Kafka->new: name required";
+	croak "Ferry::Test::Kafka->new: bad name '$name'" unless $name =~ /^[\w.-]+$/;
+	my $self = bless {
+		name => $name,
+		extra_props => { %{ $opts{extra_props} // {} } },
+		dir => tmp_dir("kafka_$name"),
+		port => undef,
+		cport => undef,
+		pid => undef,
+		last_status => undef,
+	}, $class;
+	my $key = Scalar::Util::refaddr($self);
+	$live{$key} = $self;
+	Scalar::Util::weaken($live{$key});
+	return $self;
+}
+
+sub name { return $_[0]{name}; }
+sub dir { return $_[0]{dir}; }
+sub port { return $_[0]{port}; }
+sub controller_port { return $_[0]{cport}; }
+sub pid { return $_[0]{pid}; }
+sub log_file { return "$_[0]{dir}/broker.log"; }
+
+sub bootstrap
+{
+	my ($self) = @_;
+	croak "kafka $self->{name}: never started, no port yet" unless $self->{port};
+	return "127.0.0.1:$self->{port}";
+}
+
+# Merged broker properties (defaults, listeners, extra_props).
+sub props
+{
+	my ($self) = @_;
+	my %p = %DEFAULT_PROPS;
+	$p{'controller.quorum.voters'} = "1\@127.0.0.1:$self->{cport}";
+	$p{listeners} =
+	  "PLAINTEXT://127.0.0.1:$self->{port},CONTROLLER://127.0.0.1:$self->{cport}";
+	$p{'advertised.listeners'} = "PLAINTEXT://127.0.0.1:$self->{port}";
+	$p{'log.dirs'} = "$self->{dir}/data";
+	%p = (%p, %{ $self->{extra_props} });
+	return \%p;
+}
+
+sub _write_file
+{
+	my ($file, $text) = @_;
+	open(my $fh, '>', $file) or croak "cannot write $file: $!";
+	print $fh $text or croak "cannot write $file: $!";
+	close($fh) or croak "cannot write $file: $!";
+	return;
+}
+
+sub _write_config
+{
+	my ($self) = @_;
+	my $dir = $self->{dir};
+	my $p = $self->props;
+	_write_file("$dir/server.properties",
+		"# written by Ferry::Test::Kafka\n"
+		  . join('', map { "$_=$p->{$_}\n" } sort keys %$p));
+	_write_file("$dir/log4j.properties", <<"EOF");
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$dir/broker.log
+log4j.appender.file.Append=true
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.kafka.network.RequestChannel\$=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.authorizer.logger=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+EOF
+	return;
+}
+
+# A random Kafka Uuid: 16 bytes, base64url without padding, 22 chars.
+sub _random_uuid
+{
+	open(my $fh, '<:raw', '/dev/urandom') or croak "/dev/urandom: $!";
+	while (1)
+	{
+		my $bytes = '';
+		read($fh, $bytes, 16) == 16 or croak "/dev/urandom: short read";
+		next if $bytes eq "\0" x 16 || $bytes eq ("\0" x 15) . "\1";
+		my $s = MIME::Base64::encode_base64($bytes, '');
+		$s =~ tr{+/}{-_};
+		$s =~ s/=+$//;
+		next if $s =~ /^-/;
+		close($fh);
+		return $s;
+	}
+}
+
+sub _java_cmd
+{
+	my ($self, @rest) = @_;
+	my $libs = kafka_libs();
+	return ('java', @JVM_OPTS, '-cp', "$libs/*",
+		"-Dlog4j.configuration=file:$self->{dir}/log4j.properties", @rest);
+}
+
+sub _format
+{
+	my ($self) = @_;
+	$self->{cluster_id} //= _random_uuid();
+	my ($rc, $out, $err) = run_cmd(
+		[
+			$self->_java_cmd(
+				'kafka.tools.StorageTool', 'format',
+				'-t', $self->{cluster_id},
+				'-c', "$self->{dir}/server.properties")
+		],
+		timeout => 120);
+	croak "kafka $self->{name}: storage format failed (exit $rc):\n$out$err" if $rc;
+	return;
+}
+
+sub cluster_id { return $_[0]{cluster_id}; }
+
+# Starts a process in its own process group under setpriv --pdeathsig KILL,
+# stdin from /dev/null, stdout+stderr appended to $log.  Returns the pid
+# (also the process group id).  Shared with Ferry::Test::Ferryd.
+#
+# setpriv arms the parent-death signal only after the fork; a parent that
+# died before that would leave the process running.  A shell between
+# setpriv and the command closes that window: it runs with the signal armed
+# and gives up if its parent is no longer this process.
+sub spawn_process
+{
+	my ($log, @cmd) = @_;
+	my $parent = $$;
+	my @full = (
+		'setpriv', '--pdeathsig', 'KILL', '--',
+		'/bin/sh', '-c', '[ "$PPID" = "$1" ] || exit 125; shift; exec "$@"',
+		'spawn', $parent, @cmd);
+	my $pid = fork();
+	croak "fork: $!" unless defined $pid;
+	if ($pid == 0)
+	{
+		eval {
+			local $SIG{__DIE__};
+			$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+			POSIX::setpgid(0, 0) or die "setpgid: $!\n";
+			open(STDIN, '<', '/dev/null') or die "stdin: $!\n";
+			open(STDOUT, '>>', $log) or die "$log: $!\n";
+			open(STDERR, '>&', \*STDOUT) or die "stderr: $!\n";
+			exec { $full[0] } @full or die "exec $full[0]: $!\n";
+		};
+		print STDERR "spawn_process: $@";
+		POSIX::_exit(127);
+	}
+	# also in the parent, so signalling the group works right away
+	POSIX::setpgid($pid, $pid);
+	return $pid;
+}
+
+# Waits up to $timeout s for child $pid to exit; returns the
+# decoded status, or undef if it did not exit.
+sub reap_process
+{
+	my ($pid, $timeout) = @_;
+	my $deadline = Time::HiRes::time() + $timeout;
+	while (1)
+	{
+		my $r = waitpid($pid, POSIX::WNOHANG());
+		return Ferry::Test::Utils::decode_status($?) if $r == $pid;
+		return -1 if $r < 0;    # not our child any more
+		return undef if Time::HiRes::time() >= $deadline;
+		Time::HiRes::sleep(0.05);
+	}
+}
+
+# start(wait => 1, timeout => 120): writes the configuration, formats the
+# storage on the first start, starts the JVM and (unless wait => 0) waits
+# until the broker serves metadata.  Dies with the end of the log on failure.
+sub start
+{
+	my ($self, %opts) = @_;
+	croak "kafka $self->{name}: already running" if $self->is_running;
+	$self->{port} //= free_port();
+	$self->{cport} //= free_port();
+	$self->_write_config;
+	$self->_format unless -e "$self->{dir}/data/meta.properties";
+	$self->{pid} = spawn_process("$self->{dir}/broker.out",
+		$self->_java_cmd('kafka.Kafka', "$self->{dir}/server.properties"));
+	$self->{started_at} = Time::HiRes::time();
+	$self->wait_ready(timeout => $opts{timeout} // 120)
+	  if $opts{wait} // 1;
+	return $self;
+}
+
+# wait_ready(timeout => SEC): waits until the started broker serves
+# metadata; dies (after killing the JVM) with the log tail otherwise.
+sub wait_ready
+{
+	my ($self, %opts) = @_;
+	my $timeout = $opts{timeout} // 120;
+	my $deadline = Time::HiRes::time() + $timeout;
+	my $last = '';
+	while (1)
+	{
+		if (!$self->is_running)
+		{
+			$self->_start_failed("JVM exited with status "
+				  . ($self->{last_status} // '?'));
+		}
+		my ($rc, $out, $err) =
+		  $self->kt_result('wait-ready', '--timeout', 5);
+		if ($rc == 0)
+		{
+			$self->{ready_after} = Time::HiRes::time() - $self->{started_at};
+			return 1;
+		}
+		$last = $err;
+		last if Time::HiRes::time() >= $deadline;
+	}
+	$self->kill9;
+	$self->_start_failed("not ready after ${timeout}s: $last");
+}
+
+sub _tail
+{
+	my ($file, $n) = @_;
+	return '' unless -e $file;
+	my @lines = split /\n/, slurp($file);
+	@lines = @lines[-$n .. -1] if @lines > $n;
+	return join('', map { "$_\n" } @lines);
+}
+
+sub _start_failed
+{
+	my ($self, $why) = @_;
+	my $msg = "kafka $self->{name}: start failed: $why\n";
+	for my $f ('broker.log', 'broker.out')
+	{
+		my $t = _tail("$self->{dir}/$f", 30);
+		$msg .= "--- last 30 lines of $self->{dir}/$f ---\n$t" if length $t;
+	}
+	croak $msg;
+}
+
+# True while the JVM runs; reaps it (keeping the status) once it exited.
+sub is_running
+{
+	my ($self) = @_;
+	return 0 unless $self->{pid};
+	my $r = waitpid($self->{pid}, POSIX::WNOHANG());
+	return 1 if $r == 0;
+	$self->{last_status} = $r == $self->{pid} ? Ferry::Test::Utils::decode_status($?) : -1;
+	$self->{pid} = undef;
+	return 0;
+}
+
+# stop(timeout => 60): SIGTERM (controlled shutdown), SIGKILL after the
+# timeout.  Returns the decoded exit status (exit code or 128+signal).
+sub stop
+{
+	my ($self, %opts) = @_;
+	return $self->{last_status} unless $self->is_running;
+	my $pid = $self->{pid};
+	kill 'TERM', $pid;
+	kill 'CONT', $pid;    # in case it is paused
+	my $st = reap_process($pid, $opts{timeout} // 60);
+	if (!defined $st)
+	{
+		Test::More::diag("kafka $self->{name}: no exit 60s after SIGTERM, sending SIGKILL");
+		kill 'KILL', -$pid;
+		$st = reap_process($pid, 30) // -1;
+	}
+	kill 'KILL', -$pid;    # stragglers of the group, if any
+	$self->{pid} = undef;
+	$self->{last_status} = $st;
+	return $st;
+}
+
+# kill9(): SIGKILL to the JVM's process group; returns the decoded status.
+sub kill9
+{
+	my ($self) = @_;
+	return $self->{last_status} unless $self->{pid};
+	my $pid = $self->{pid};
+	kill 'KILL', -$pid;
+	kill 'KILL', $pid;
+	my $st = reap_process($pid, 30) // -1;
+	$self->{pid} = undef;
+	$self->{last_status} = $st;
+	return $st;
+}
+
+# restart(%start_opts): stop, then start with the same ports and data.
+sub restart
+{
+	my ($self, %opts) = @_;
+	$self->stop;
+	return $self->start(%opts);
+}
+
+sub pause
+{
+	my ($self) = @_;
+	croak "kafka $self->{name}: not running" unless $self->is_running;
+	kill 'STOP', -$self->{pid};
+	return;
+}
+
+sub resume
+{
+	my ($self) = @_;
+	croak "kafka $self->{name}: not running" unless $self->{pid};
+	kill 'CONT', -$self->{pid};
+	return;
+}
+
+# ------------------------------------------------------------------ kt
+
+sub kt_path { return File::Spec->catfile(build_dir(), 'kt'); }
+
+# kt_result(@args) -> (exit, stdout, stderr) of `kt -b BOOTSTRAP @args`.
+sub kt_result
+{
+	my ($self, @args) = @_;
+	my ($rc, $out, $err) =
+	  run_cmd([ kt_path(), '-b', $self->bootstrap, @args ], timeout => 600);
+	# a sanitizer build reports on stderr; never let that pass unnoticed
+	croak "kafka $self->{name}: kt @args: sanitizer report (exit $rc):\n$err"
+	  if $err =~ /ERROR: \w+Sanitizer|runtime error:/;
+	return ($rc, $out, $err);
+}
+
+# kt(@args) -> stdout; dies with stderr on a non-zero exit.
+sub kt
+{
+	my ($self, @args) = @_;
+	my ($rc, $out, $err) = $self->kt_result(@args);
+	croak "kafka $self->{name}: kt @args: exit $rc\n$err" if $rc != 0;
+	return $out;
+}
+
+# create_topic($topic, $partitions, config_key => value, ...)
+sub create_topic
+{
+	my ($self, $topic, $parts, %cfg) = @_;
+	$self->kt('create', $topic, $parts, map { ('--config', "$_=$cfg{$_}") } sort keys %cfg);
+	return;
+}
+
+sub add_partitions
+{
+	my ($self, $topic, $total) = @_;
+	$self->kt('add-partitions', $topic, $total);
+	return;
+}
+
+sub delete_topic
+{
+	my ($self, $topic) = @_;
+	$self->kt('delete', $topic);
+	return;
+}
+
+# topics(all => 0|1) -> { name => partitions }
+sub topics
+{
+	my ($self, %opts) = @_;
+	my $out = $self->kt('topics', $opts{all} ? '--all' : ());
+	my %t = map { split /\t/ } split /\n/, $out;
+	return \%t;
+}
+
+# produce($topic, count => N, start => S, size => BYTES, partition => P,
+#         transactional_id => ID, abort_every => K, rate => PER_SEC)
+#         -> [ aborted seqs ]
+sub produce
+{
+	my ($self, $topic, %o) = @_;
+	croak "produce: count required" unless defined $o{count};
+	my @args = ('produce', $topic, '--count', $o{count});
+	push @args, '--start', $o{start} if defined $o{start};
+	push @args, '--size', $o{size} if defined $o{size};
+	push @args, '--partition', $o{partition} if defined $o{partition};
+	push @args, '--transactional-id', $o{transactional_id}
+	  if defined $o{transactional_id};
+	push @args, '--abort-every', $o{abort_every} if defined $o{abort_every};
+	push @args, '--rate', $o{rate} if defined $o{rate};
+	my $out = $self->kt(@args);
+	return [ $out =~ /^aborted (\d+)$/mg ];
+}
+
+sub _escape
+{
+	my ($s, $in_header) = @_;
+	return '\N' unless defined $s;
+	croak "put: wide character in '$s' (pass bytes)" if $s =~ /[^\x00-\xff]/;
+	my $re = $in_header ? qr/([\x00-\x1f\x7f-\xff\\,=])/ : qr/([\x00-\x1f\x7f-\xff\\])/;
+	$s =~ s/$re/sprintf('\\x%02x', ord $1)/ge;
+	return $s;
+}
+
+# put($topic, key => BYTES, value => BYTES, headers => [ [name, value], ... ],
+#     partition => P, timestamp => MS) -> (partition, offset)
+# One record; key and value are null when absent or undef, a header value
+# is null when undef.
+sub put
+{
+	my ($self, $topic, %o) = @_;
+	my @args = ('put', $topic, '--key', _escape($o{key}), '--value', _escape($o{value}));
+	push @args, '--partition', $o{partition} if defined $o{partition};
+	push @args, '--timestamp', $o{timestamp} if defined $o{timestamp};
+	for my $h (@{ $o{headers} // [] })
+	{
+		croak "put: header without a name" unless defined $h->[0] && length $h->[0];
+		push @args, '--header', _escape($h->[0], 1) . '=' . _escape($h->[1], 1);
+	}
+	my $out = $self->kt(@args);
+	my ($p, $off) = $out =~ /^(\d+)\t(\d+)$/m
+	  or croak "kafka $self->{name}: kt put: unexpected output: $out";
+	return ($p + 0, $off + 0);
+}
+
+# count($topic) -> sum over partitions of high - low watermark
+sub count
+{
+	my ($self, $topic) = @_;
+	my $out = $self->kt('count', $topic);
+	chomp $out;
+	return $out + 0;
+}
+
+sub _unescape
+{
+	my ($s) = @_;
+	$s =~ s/\\x([0-9a-f]{2})/chr(hex($1))/ge;
+	return $s;
+}
+
+# dump($topic, isolation => 'read_committed'|'read_uncommitted',
+#      timeout => SEC) -> [ { partition, offset, timestamp, key, value,
+#      headers => { name => value }, header_list => [ [name, value], ... ] } ]
+# in partition, offset order.  Null keys/values are undef.
+sub dump
+{
+	my ($self, $topic, %o) = @_;
+	my @args = ('dump', $topic);
+	push @args, '--isolation', $o{isolation} if defined $o{isolation};
+	push @args, '--timeout', $o{timeout} if defined $o{timeout};
+	my $out = $self->kt(@args);
+	my @recs;
+	$#recs = ($out =~ tr/\n//) - 1;
+	my $i = 0;
+	for my $line (split /\n/, $out)
+	{
+		my ($p, $off, $ts, $k, $v, $h) = split /\t/, $line, -1;
+		croak "kt dump: bad line: $line" unless defined $h;
+		for ($k, $v)
+		{
+			if ($_ eq '\N') { $_ = undef; }
+			elsif (index($_, '\\') >= 0) { $_ = _unescape($_); }
+		}
+		my (%hdrs, @hlist);
+		if ($h ne '')
+		{
+			for my $pair (split /,/, $h)
+			{
+				my ($hn, $hv) = split /=/, $pair, 2;
+				$hn = _unescape($hn) if index($hn, '\\') >= 0;
+				if (!defined $hv || $hv eq '\N') { $hv = undef; }
+				elsif (index($hv, '\\') >= 0) { $hv = _unescape($hv); }
+				$hdrs{$hn} = $hv;
+				push @hlist, [ $hn, $hv ];
+			}
+		}
+		$recs[ $i++ ] = {
+			partition => $p + 0,
+			offset => $off + 0,
+			timestamp => $ts + 0,
+			key => $k,
+			value => $v,
+			headers => \%hdrs,
+			header_list => \@hlist,
+		};
+	}
+	$#recs = $i - 1;
+	return \@recs;
+}
+
+# seqcheck($topic, count => N, start => S, exact => 0|1,
+#          exclude_file => FILE | exclude => [ seqs ], timeout => SEC)
+# -> { records, distinct, missing, duplicates, outoforder, unexpected,
+#      missing_list => [..], unexpected_list => [..], exit, summary (the
+#      one-line counts), output, stderr }
+sub seqcheck
+{
+	my ($self, $topic, %o) = @_;
+	croak "seqcheck: count required" unless defined $o{count};
+	my @args = ('seqcheck', $topic, '--count', $o{count});
+	push @args, '--start', $o{start} if defined $o{start};
+	push @args, '--exact' if $o{exact};
+	push @args, '--timeout', $o{timeout} if defined $o{timeout};
+	my $exclude = $o{exclude_file};
+	if (!defined $exclude && $o{exclude})
+	{
+		$exclude = "$self->{dir}/exclude-" . ++$self->{nexclude} . '.txt';
+		_write_file($exclude, join('', map { "$_\n" } @{ $o{exclude} }));
+	}
+	push @args, '--exclude-file', $exclude if defined $exclude;
+	my ($rc, $out, $err) = $self->kt_result(@args);
+	my ($line) = $out =~ /^(records=.*)$/m
+	  or croak "kafka $self->{name}: kt @args: exit $rc\n$out$err";
+	my %r = $line =~ /(\w+)=(\d+)/g;
+	my ($miss) = $out =~ /^missing:(.*)$/m;
+	my ($unexp) = $out =~ /^unexpected:(.*)$/m;
+	$r{missing_list} = [ defined $miss ? $miss =~ /(-?\d+)/g : () ];
+	$r{unexpected_list} = [ defined $unexp ? $unexp =~ /(?:^| )(-?\d+)(?= |$)/g : () ];
+	$r{exit} = $rc;
+	$r{summary} = $line;
+	$r{output} = $out;
+	$r{stderr} = $err;
+	return \%r;
+}
+
+# group_commit($group, $topic, $partition, $offset)
+sub group_commit
+{
+	my ($self, $group, $topic, $partition, $offset) = @_;
+	$self->kt('group-commit', $group, $topic, $partition, $offset);
+	return;
+}
+
+# group_offsets($group) -> { topic => { partition => offset } }
+sub group_offsets
+{
+	my ($self, $group) = @_;
+	my %g;
+	for my $line (split /\n/, $self->kt('group-offsets', $group))
+	{
+		my ($t, $p, $off) = split /\t/, $line;
+		$g{$t}{$p} = $off + 0;
+	}
+	return \%g;
+}
+
+# The value `kt produce` writes for seq with --size $size.
+sub record_value
+{
+	my ($seq, $size) = @_;
+	$size //= 100;
+	my $filler = join('', 'A' .. 'Z', 'a' .. 'z', '0' .. '9');
+	my $v = "$seq:";
+	for (my $i = length $v; $i < $size; $i++)
+	{
+		$v .= substr($filler, ($seq + $i) % 62, 1);
+	}
+	return $v;
+}
+
+sub DESTROY
+{
+	my ($self) = @_;
+	return unless $$ == $owner_pid;
+	local ($@, $!, $?);
+	$self->kill9 if $self->{pid};
+	return;
+}
+
+sub _kill_all
+{
+	return unless $$ == $owner_pid;
+	for my $k (keys %live)
+	{
+		my $c = $live{$k} or next;
+		$c->kill9 if $c->{pid};
+	}
+	return;
+}
+
+END { _kill_all(); }
+
+1;

@@ -1,0 +1,105 @@
+# 050_bad_input: bad configuration gets a clear error naming file:line and
+# key, a non-zero exit, and nothing is started (no state store created, no
+# connection made). Also: the docs name every configuration key.
+use strict;
+use warnings FATAL => 'all';
+
+use Test::More;
+
+use Ferry::Test::Ferryd;
+use Ferry::Test::Utils;
+
+my $f = Ferry::Test::Ferryd->new(name => 'bad');
+my $dir = $f->dir;
+my $base = "clusters = A, B\nA.bootstrap.servers = 127.0.0.1:1\nB.bootstrap.servers = 127.0.0.1:2\n";
+
+my @cases = (
+	[ 'unknown alias in a flow',
+	  $base . "A->C.enabled = true\n",
+	  qr/:4: A->C\.enabled: unknown cluster alias "C"; `clusters` lists: A, B/ ],
+	[ 'invalid regex',
+	  $base . "A->B.enabled = true\nA->B.topics = orders, [unclosed\n",
+	  qr/:5: A->B\.topics: invalid regular expression "orders, \[unclosed": missing terminating \]/ ],
+	[ 'missing bootstrap servers',
+	  "clusters = A, B\nA.bootstrap.servers = 127.0.0.1:1\nA->B.enabled = true\n",
+	  qr/: B\.bootstrap\.servers: missing; expected host:port/ ],
+	[ 'malformed boolean',
+	  $base . "A->B.enabled = yes\n",
+	  qr/:4: A->B\.enabled: expected true or false, got "yes"/ ],
+	[ 'number out of range',
+	  $base . "A->B.enabled = true\ntasks.max = 100000\n",
+	  qr/:5: tasks\.max: value 100000 is out of range; expected 1\.\.256/ ],
+	[ 'setting that could lose records',
+	  $base . "A->B.enabled = true\nB.producer.acks = 1\n",
+	  qr/:5: acks: acks=1 could lose records; ferry requires acks=all/ ],
+	[ 'no clusters',
+	  "A.bootstrap.servers = x:1\n",
+	  qr/: clusters: missing; expected a list of cluster aliases/ ],
+);
+
+for my $c (@cases)
+{
+	my ($name, $text, $re) = @$c;
+	my $file = "$dir/case.properties";
+	open(my $fh, '>', $file) or die $!;
+	print $fh $text;
+	close $fh;
+	my $state = "$dir/state-" . ($name =~ s/\W+/_/gr);
+	my ($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary(), '--state-dir', $state, $file ],
+		timeout => 60);
+	is($rc, 78, "$name: exit status 78 (EX_CONFIG)");
+	like($err, qr/\Q$file\E$re/, "$name: error names file:line and key")
+	  or diag($err);
+	like($err, qr/nothing started/, "$name: says nothing was started");
+	ok(!-e $state, "$name: no state store created");
+	($rc, $out, $err) = $f->check_config($file);
+	isnt($rc, 0, "$name: --check-config refuses it too");
+}
+
+my ($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary(), '--state-dir', "$dir/s", "$dir/no-such.properties" ]);
+is($rc, 78, 'unreadable file: exit 78');
+like($err, qr{no-such\.properties: cannot open: No such file or directory}, 'unreadable file: named, with the reason');
+($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary(), '--state-dir', "$dir/s", $dir ]);
+is($rc, 78, 'a directory: exit 78');
+like($err, qr{cannot read: Is a directory}, 'a directory: says so');
+
+# warnings do not stop ferryd, and name file:line and key
+($rc, $out, $err) = $f->check_config($base . "A->B.enabled = true\nemit.checkpoints.enabled = true\nno.such.key = 1\n");
+is($rc, 0, 'unsupported and unknown keys are warnings');
+like($err, qr/:5: emit\.checkpoints\.enabled: not supported by ferry yet/, 'not-yet key named');
+like($err, qr/:6: no\.such\.key: unknown setting, ignored/, 'unknown key named');
+like($out, qr/flow A->B/, 'topology still printed');
+
+# command line errors
+($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary() ]);
+is($rc, 2, 'no CONFIG: exit 2');
+like($err, qr/missing CONFIG argument/, 'says what is missing');
+($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary(), '--log-level', 'loud', 'x' ]);
+is($rc, 2, 'bad option value: exit 2');
+like($err, qr/--log-level: unknown level "loud"; expected error, warning, info or debug/, 'names option and choices');
+
+# an unusable state directory: clear error, exit 1
+my $good = "$dir/good.properties";
+open(my $fh, '>', $good) or die $!;
+print $fh $base . "A->B.enabled = true\n";
+close $fh;
+($rc, $out, $err) = run_cmd([ Ferry::Test::Ferryd::binary(), '--state-dir', '/proc/ferry-no', $good ], timeout => 60);
+is($rc, 1, 'uncreatable state dir: exit 1');
+like($err, qr{cannot create state directory /proc/ferry-no}, 'names the directory');
+
+# the docs name every key ferryd knows
+($rc, $out) = run_cmd([ Ferry::Test::Ferryd::binary(), '--list-keys' ]);
+is($rc, 0, '--list-keys');
+my $man = slurp(repo_root() . '/docs/ferry.conf.5');
+$man =~ s/\\-/-/g;
+$man =~ s/\\e/\\/g;
+my @missing;
+for my $line (split /\n/, $out)
+{
+	my ($key) = split /\t/, $line;
+	$key =~ s/\*$//;
+	push @missing, $key unless index($man, $key) >= 0;
+}
+is_deeply(\@missing, [], 'ferry.conf(5) documents every key of --list-keys');
+
+done_testing();
