@@ -21,7 +21,10 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 	const char *what = ctx ? ctx->what : rd_kafka_name(rk);
 
 	/* librdkafka's errors are mostly transient (a broker went away) and it
-	 * retries them itself: warnings by our policy. */
+	 * retries them itself: warnings by our policy. Settings ferry chose
+	 * deliberately are not worth a warning. */
+	if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "enable.gapless.guarantee"))
+		level = 7;
 	if (level <= 4)
 		log_warn("%s: librdkafka %s: %s", what, fac, buf);
 	else

@@ -56,6 +56,8 @@ struct mirror_task {
 	int64_t start_logical;       /* where a partition without a position starts */
 	size_t inflight_total;
 	int stopping;                /* purged records are expected, not failures */
+	atomic_int fatal;            /* the producer hit a fatal error ... */
+	char fatal_reason[512];      /* ... this one (set before fatal) */
 	int64_t last_flush_ms;
 	int64_t last_save_error_ms;
 };
@@ -106,11 +108,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 		if (!(purged && t->stopping))
 			flow_fail(t->f, "record %s[%" PRId32 "]@%" PRId64 " was not written to %s[%" PRId32
-				  "] on %s: %s (%s); the flow stops here and resumes from this "
+				  "] on %s: %s (%s)%s%s; the flow stops here and resumes from this "
 				  "record after a restart",
 				  rd_kafka_topic_name(src->rkt), src->partition, src->offset,
 				  rd_kafka_topic_name(m->rkt), m->partition, t->f->cf->target,
-				  rd_kafka_err2str(m->err), rd_kafka_err2name(m->err));
+				  rd_kafka_err2str(m->err), rd_kafka_err2name(m->err),
+				  atomic_load(&t->fatal) ? "; producer: " : "",
+				  atomic_load(&t->fatal) ? t->fatal_reason : "");
 	} else if (mp) {
 		if (inflight_ack(&mp->fl, src->offset) != 0)
 			log_error("%s: acknowledgement for unknown offset %s[%" PRId32 "]@%" PRId64,
@@ -122,12 +126,26 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	rd_kafka_message_destroy(src);
 }
 
+/* May run on a librdkafka thread. A fatal producer error is turned into a
+ * flow failure by the task thread, which first collects the delivery
+ * report that names the record behind it. */
 static void on_client_error(void *opaque, int fatal, const char *reason)
 {
 	struct mirror_task *t = opaque;
 
-	if (fatal)
-		flow_fail(t->f, "%s: fatal client error: %s", t->what, reason);
+	if (!fatal || atomic_load(&t->fatal))
+		return;
+	snprintf(t->fatal_reason, sizeof(t->fatal_reason), "%s", reason);
+	atomic_store(&t->fatal, 1);
+}
+
+static void handle_fatal(struct mirror_task *t)
+{
+	int64_t deadline = mono_ms() + 2000;
+
+	while (flow_get_status(t->f) != FLOW_FAILED && mono_ms() < deadline)
+		rd_kafka_poll(t->producer, 100);
+	flow_fail(t->f, "%s: fatal client error: %s", t->what, t->fatal_reason);
 }
 
 void mirror_task_add(struct mirror_task *t, const char *topic, const char *remote,
@@ -452,9 +470,11 @@ static void shutdown_task(struct mirror_task *t)
 	int64_t deadline;
 
 	t->stopping = 1;
-	/* let the target acknowledge what is in flight, then save */
+	/* let the target acknowledge what is in flight, then save; a producer
+	 * in a fatal state acknowledges nothing more */
 	if (t->producer) {
-		rd_kafka_flush(t->producer, (int)timeout);
+		if (rd_kafka_fatal_error(t->producer, NULL, 0) == RD_KAFKA_RESP_ERR_NO_ERROR)
+			rd_kafka_flush(t->producer, (int)timeout);
 		save_positions(t);
 		if (t->inflight_total > 0)
 			log_warn("%s: %zu records still unacknowledged after %lld ms; they will be "
@@ -516,6 +536,8 @@ static void *task_main(void *arg)
 				forward(t, m);
 		}
 		rd_kafka_poll(t->producer, 0);
+		if (atomic_load(&t->fatal))
+			handle_fatal(t);
 		if (mono_ms() - t->last_flush_ms >= flush_ms) {
 			save_positions(t);
 			t->last_flush_ms = mono_ms();
@@ -592,9 +614,13 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
+	/* gapless: a batch that fails for good (e.g. too large for the target)
+	 * must not be followed by later records, or the target's order would
+	 * differ from the source once the failed record is re-sent */
 	const struct kv pforced[] = {
 		{ "enable.idempotence", "true" },
 		{ "acks", "all" },
+		{ "enable.gapless.guarantee", "true" },
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = pdefaults, .forced = pforced,

@@ -38,7 +38,7 @@ sub produce_bg
 		'>', \$out, '2>', \$err);
 	return sub {
 		$h->finish;
-		return ($h->result, $err);
+		return ($h->full_result(0) >> 8, $err);
 	};
 }
 

@@ -654,6 +654,6 @@ sub _kill_all
 	return;
 }
 
-END { _kill_all(); }
+END { local $?; _kill_all(); }
 
 1;

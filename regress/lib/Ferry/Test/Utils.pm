@@ -204,7 +204,10 @@ END
 	my $exit = $?;
 	if ($$ == $owner_pid)
 	{
-		_run_cleanups();
+		{
+			local $?;    # reaping children must not change our exit status
+			_run_cleanups();
+		}
 		my $top = _test_dir();
 		if ($test_dir_made && -d $top)
 		{

@@ -1,0 +1,57 @@
+# 060_fatal: a record the target refuses for good stops its flow loudly,
+# naming the record; the flow never skips it. After the operator fixes the
+# target, a restart resumes from exactly that record.
+use strict;
+use warnings FATAL => 'all';
+
+use Test::More;
+
+use Ferry::Test::Ferryd;
+use Ferry::Test::Kafka;
+use Ferry::Test::Mirror;
+use Ferry::Test::Utils;
+
+my $A = Ferry::Test::Kafka->new(name => 'A');
+my $B = Ferry::Test::Kafka->new(name => 'B');
+$A->start;
+$B->start;
+
+# the remote topic exists already and only takes small batches
+$A->create_topic('big', 1);
+$B->create_topic('A.big', 1, 'max.message.bytes' => 3000);
+$A->produce('big', count => 100, start => 0);
+my (undef, $big_offset) = $A->put('big', key => 'k-100', value => 'x' x 8000,
+	headers => [ [ 'seq', '100' ] ], partition => 0);
+is($big_offset, 100, 'an 8000-byte record at offset 100');
+$A->produce('big', count => 100, start => 101);
+
+my $f = Ferry::Test::Ferryd->new(
+	name => 'fatal',
+	config => mm2_config(
+		clusters => { A => $A, B => $B },
+		flows => ['A->B'],
+		extra => "B.producer.batch.size = 2000\nB.producer.linger.ms = 0\n"
+		  . "ferry.positions.flush.interval.ms = 100\n"));
+$f->start;
+ok($f->wait_for_log(qr/flow A->B failed: record big\[0\]\@100 was not written to A\.big\[0\] on B: .*too large/i, 120),
+	'the flow fails naming the record and the reason');
+my $st = $f->wait_exit(timeout => 120);
+is($st, 1, 'ferryd exits 1 when its only flow failed');
+like($f->log, qr/every flow has failed; ferryd exits/, 'and says why');
+
+my $r = $B->seqcheck('A.big', count => 100);
+is($r->{missing}, 0, "records before the refused one were mirrored ($r->{summary})");
+my $beyond = grep { $_ >= 100 } @{ $r->{unexpected_list} };
+is($beyond, 0, 'nothing at or after the refused record was written (no skipping)');
+
+# the operator raises the limit; the restart resumes at the refused record
+$B->kt('set-config', 'A.big', 'max.message.bytes=100000');
+$f->start;
+ok(wait_count($B, 'A.big', 201, 120), 'after the fix every record arrives');
+$r = $B->seqcheck('A.big', count => 201);
+is($r->{missing}, 0, "nothing skipped ($r->{summary})");
+is($r->{duplicates}, 0, 'nothing re-sent: the position was saved before the refused record');
+mirror_identical($A, 'big', $B, 'A.big', 'A.big identical to big');
+is($f->stop, 0, 'clean stop');
+is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
+done_testing();
