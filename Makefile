@@ -75,7 +75,7 @@ check: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory SANITIZE=1 all
 	FERRY_BUILD=$(CURDIR)/build/san prove $(PROVE_FLAGS) --exec '' build/san/unit/*
-	FERRY_BUILD=$(CURDIR)/build/san prove $(PROVE_FLAGS) -I regress/lib regress/t/
+	FERRY_BUILD=$(CURDIR)/build/san prove $(PROVE_FLAGS) -I regress/lib regress/t/*.pl
 
 # one test file: make prove T=regress/t/010_mirror.pl
 prove: all
