@@ -584,6 +584,8 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "client.id", cid },
 		{ "isolation.level", "read_committed" },   /* aborted records are never copied */
 		{ "auto.offset.reset", "earliest" },
+		/* prefetch enough to keep the producer busy, not 64 MiB per task */
+		{ "queued.max.messages.kbytes", "16384" },
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
@@ -607,7 +609,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "linger.ms", "10" },
 		{ "batch.size", "1000000" },
 		{ "batch.num.messages", "10000" },
-		{ "queue.buffering.max.messages", "50000" },
+		{ "queue.buffering.max.messages", "20000" },
 		/* 0 = never give up: a target outage stalls the flow (lag grows)
 		 * instead of failing it; delivery.timeout.ms overrides */
 		{ "message.timeout.ms", "0" },

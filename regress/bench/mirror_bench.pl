@@ -66,7 +66,7 @@ my $r = $B->seqcheck('A.bench', count => $N);
 die "bench: records missing on B: $r->{summary}\n" if $r->{missing};
 my $mb = $N * $SIZE / 1e6;
 print "\n";
-printf "%-28s %s\n", 'peer', 'ferryd ' . `${\ Ferry::Test::Ferryd::binary()} --version` =~ s/\n//r;
+printf "%-28s %s\n", 'peer', `${\ Ferry::Test::Ferryd::binary()} --version` =~ s/\n//r;
 printf "%-28s %d x %d B, %d partitions\n", 'workload', $N, $SIZE, $PARTS;
 printf "%-28s %.2f\n", 'wall seconds (start to last)', $secs;
 printf "%-28s %.0f\n", 'records/s', $N / $secs;
