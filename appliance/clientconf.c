@@ -449,6 +449,35 @@ static const char jks_hint[] =
 	"`keytool -importkeystore -srckeystore F.jks -destkeystore F.p12 -deststoretype PKCS12` "
 	"and set the type to PKCS12, or export PEM";
 
+/*
+ * Reads the key or trust store LOC and tells PEM from PKCS#12; reports a
+ * missing file, an unknown type or a JKS file against the right line.
+ * Returns 0 with *data (caller frees), or -1.
+ */
+static int open_store(struct build *b, const struct prop *loc, const struct prop *type,
+		      const char *what, char **data, size_t *len, enum store_kind *kind)
+{
+	char why[512];
+
+	*data = read_small_file(loc->value, len, why, sizeof(why));
+	if (!*data) {
+		bad(b, loc, "%s", why);
+		return -1;
+	}
+	if (store_type(type ? type->value : NULL, *data, *len, kind) != 0)
+		bad(b, type, "unknown %s type %s; expected PEM or PKCS12", what, type->value);
+	else if (*kind == STORE_JKS)
+		bad(b, loc, "%s", jks_hint);
+	else if (*kind == STORE_UNKNOWN)
+		bad(b, loc, "cannot tell the %s's format; expected PEM or PKCS12 (set ssl.%s.type)",
+		    what, what);
+	else
+		return 0;
+	free(*data);
+	*data = NULL;
+	return -1;
+}
+
 static void xl_ssl(struct build *b)
 {
 	const struct prop *tloc = eff(b->s, "ssl.truststore.location");
@@ -463,23 +492,16 @@ static void xl_ssl(struct build *b)
 	const struct prop *keypass = eff(b->s, "ssl.key.password");
 	const struct prop *eia = eff(b->s, "ssl.endpoint.identification.algorithm");
 	char why[512];
+	char *data;
+	size_t len;
+	enum store_kind k;
 
 	if (tcerts)
 		rd_set(b, tcerts, "ssl.ca.pem", tcerts->value);
-	if (tloc) {
-		size_t len;
-		char *data = read_small_file(tloc->value, &len, why, sizeof(why));
-		enum store_kind k;
-
-		if (!data) {
-			bad(b, tloc, "%s", why);
-		} else if (store_type(ttype ? ttype->value : NULL, data, len, &k) != 0) {
-			bad(b, ttype, "unknown truststore type %s; expected PEM or PKCS12", ttype->value);
-		} else if (k == STORE_JKS) {
-			bad(b, tloc, "%s", jks_hint);
-		} else if (k == STORE_PEM) {
+	if (tloc && open_store(b, tloc, ttype, "truststore", &data, &len, &k) == 0) {
+		if (k == STORE_PEM) {
 			rd_set(b, tloc, "ssl.ca.location", tloc->value);
-		} else if (k == STORE_PKCS12) {
+		} else {
 			char *pem = pkcs12_ca_pem(data, len, tpass ? tpass->value : NULL, why, sizeof(why));
 
 			if (!pem)
@@ -487,8 +509,6 @@ static void xl_ssl(struct build *b)
 			else
 				rd_set(b, tloc, "ssl.ca.pem", pem);
 			free(pem);
-		} else {
-			bad(b, tloc, "%s", "cannot tell the truststore's format; expected PEM or PKCS12 (set ssl.truststore.type)");
 		}
 		free(data);
 	}
@@ -496,27 +516,15 @@ static void xl_ssl(struct build *b)
 		rd_set(b, kkey, "ssl.key.pem", kkey->value);
 	if (kchain)
 		rd_set(b, kchain, "ssl.certificate.pem", kchain->value);
-	if (kloc) {
-		size_t len;
-		char *data = read_small_file(kloc->value, &len, why, sizeof(why));
-		enum store_kind k;
-
-		if (!data) {
-			bad(b, kloc, "%s", why);
-		} else if (store_type(ktype ? ktype->value : NULL, data, len, &k) != 0) {
-			bad(b, ktype, "unknown keystore type %s; expected PEM or PKCS12", ktype->value);
-		} else if (k == STORE_JKS) {
-			bad(b, kloc, "%s", jks_hint);
-		} else if (k == STORE_PEM) {
+	if (kloc && open_store(b, kloc, ktype, "keystore", &data, &len, &k) == 0) {
+		if (k == STORE_PEM) {
 			/* one PEM file with the key and its certificate chain */
 			rd_set(b, kloc, "ssl.key.location", kloc->value);
 			rd_set(b, kloc, "ssl.certificate.location", kloc->value);
-		} else if (k == STORE_PKCS12) {
+		} else {
 			rd_set(b, kloc, "ssl.keystore.location", kloc->value);
 			if (kpass)
 				rd_set(b, kpass, "ssl.keystore.password", kpass->value);
-		} else {
-			bad(b, kloc, "%s", "cannot tell the keystore's format; expected PEM or PKCS12 (set ssl.keystore.type)");
 		}
 		free(data);
 	}

@@ -69,6 +69,26 @@ static struct known_topic *known_get(struct discovery *d, const char *name)
 	return &d->known[d->nknown++];
 }
 
+/* A result queue and options for one admin request to the target. */
+static void admin_begin(struct discovery *d, rd_kafka_admin_op_t op, rd_kafka_queue_t **q,
+			rd_kafka_AdminOptions_t **opt)
+{
+	char errstr[512];
+
+	*q = rd_kafka_queue_new(d->tgt);
+	*opt = rd_kafka_AdminOptions_new(d->tgt, op);
+	rd_kafka_AdminOptions_set_operation_timeout(*opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
+	rd_kafka_AdminOptions_set_request_timeout(*opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
+}
+
+static void admin_end(rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opt, rd_kafka_event_t *ev)
+{
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(opt);
+	rd_kafka_queue_destroy(q);
+}
+
 /* Waits for one admin result event of TYPE on Q. */
 static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
 {
@@ -110,11 +130,10 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 	if (cnt == 0)
 		goto out;
 
-	rd_kafka_queue_t *q = rd_kafka_queue_new(d->tgt);
-	rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(d->tgt, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opt;
 
-	rd_kafka_AdminOptions_set_operation_timeout(opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
-	rd_kafka_AdminOptions_set_request_timeout(opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
+	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATETOPICS, &q, &opt);
 	rd_kafka_CreateTopics(d->tgt, nt, cnt, opt, q);
 	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
 
@@ -151,10 +170,7 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 			}
 		}
 	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(opt);
-	rd_kafka_queue_destroy(q);
+	admin_end(q, opt, ev);
 out:
 	for (size_t i = 0; i < cnt; i++)
 		rd_kafka_NewTopic_destroy(nt[i]);
@@ -184,12 +200,10 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 	if (cnt == 0)
 		goto out;
 
-	rd_kafka_queue_t *q = rd_kafka_queue_new(d->tgt);
-	rd_kafka_AdminOptions_t *opt =
-		rd_kafka_AdminOptions_new(d->tgt, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opt;
 
-	rd_kafka_AdminOptions_set_operation_timeout(opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
-	rd_kafka_AdminOptions_set_request_timeout(opt, ADMIN_TIMEOUT_MS, errstr, sizeof(errstr));
+	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, &q, &opt);
 	rd_kafka_CreatePartitions(d->tgt, np, cnt, opt, q);
 	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT);
 
@@ -222,10 +236,7 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 			}
 		}
 	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(opt);
-	rd_kafka_queue_destroy(q);
+	admin_end(q, opt, ev);
 out:
 	for (size_t i = 0; i < cnt; i++)
 		rd_kafka_NewPartitions_destroy(np[i]);

@@ -60,6 +60,8 @@ struct mirror_task {
 	char fatal_reason[512];      /* ... this one (set before fatal) */
 	int64_t last_flush_ms;
 	int64_t last_save_error_ms;
+	int64_t last_consumer_warn_ms;  /* consumer warnings: at most one per 10 s */
+	unsigned consumer_warns_dropped;
 };
 
 static int64_t mono_ms(void)
@@ -459,7 +461,20 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 			  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
 			  rd_kafka_message_errstr(m));
 	} else {
-		log_warn("%s: consumer: %s", t->what, rd_kafka_message_errstr(m));
+		/* transient (a broker away, a topic being deleted): librdkafka
+		 * retries; say it, but not a thousand times */
+		int64_t now = mono_ms();
+
+		if (now - t->last_consumer_warn_ms >= 10000) {
+			log_warn("%s: consumer: %s[%d]: %s%s", t->what,
+				 m->rkt ? rd_kafka_topic_name(m->rkt) : "-", (int)m->partition,
+				 rd_kafka_message_errstr(m),
+				 t->consumer_warns_dropped ? " (and similar messages suppressed)" : "");
+			t->last_consumer_warn_ms = now;
+			t->consumer_warns_dropped = 0;
+		} else {
+			t->consumer_warns_dropped++;
+		}
 	}
 	rd_kafka_message_destroy(m);
 }
