@@ -6,6 +6,7 @@
 #   make check      deps + sanitizer build + unit and integration tests
 #   make demo       deps + build + two local Kafka clusters mirrored A->B
 #   make bench      1M x 1 KiB records mirrored A->B, measured
+#   make install    ferryd, man pages and the systemd unit (PREFIX, DESTDIR)
 #
 # Every object lands under $(B); nothing is written into the source tree.
 
@@ -90,8 +91,16 @@ demo-stop:
 bench: deps all
 	FERRY_BUILD=$(CURDIR)/$(B) perl -I regress/lib regress/bench/mirror_bench.pl
 
+PREFIX  ?= /usr
+DESTDIR ?=
+install: $(B)/ferryd
+	install -D -m 0755 $(B)/ferryd $(DESTDIR)$(PREFIX)/sbin/ferryd
+	install -D -m 0644 docs/ferryd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ferryd.8
+	install -D -m 0644 docs/ferry.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ferry.conf.5
+	install -D -m 0644 appliance/ferryd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ferryd.service
+
 clean:
 	rm -rf build regress/tmp_check
 
-.PHONY: all deps check prove demo demo-stop bench clean unit-bins
+.PHONY: all deps check prove demo demo-stop bench install clean unit-bins
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

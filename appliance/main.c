@@ -303,6 +303,12 @@ int main(int argc, char **argv)
 			usage_text);
 		return 2;
 	}
+	if (target == LOG_TO_JOURNAL && access("/run/systemd/journal/socket", W_OK) != 0) {
+		/* journald is not running here: lines sent to it would vanish */
+		fprintf(stderr, "ferryd: warning: --log-target journal: journald is not reachable "
+			"(/run/systemd/journal/socket); logging to stderr\n");
+		target = LOG_TO_STDERR;
+	}
 	log_setup(level, target);
 
 	rc = conf_load(argv[optind], &dm.conf, &d);

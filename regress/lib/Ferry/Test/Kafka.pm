@@ -19,6 +19,33 @@
 #
 # Methods that run kt die (croak) with kt's stderr when it fails; the *_result
 # variants return (exit, stdout, stderr) instead.
+#
+# A secured second listener (kt and the harness keep using PLAINTEXT):
+#
+#   my $b = Ferry::Test::Kafka->new(name => 'B', secure => {
+#       protocol => 'SASL_SSL',        # or 'SSL', 'SASL_PLAINTEXT'
+#       users => { ferry => 'ferry-secret' },   # SASL/PLAIN users (SASL_*)
+#       keystore => $pem,              # SSL, SASL_SSL: unencrypted PKCS#8 key
+#                                      # followed by the certificate chain
+#       truststore => $ca_pem,         # CA certificates (PEM), to check
+#                                      # client certificates
+#       client_auth => 'required',     # or 'requested', 'none' (default)
+#       keystore_type => 'PEM',        # default PEM; for another type also
+#       keystore_password => ...,      #   the passwords, passed as given
+#       key_password => ...,
+#       truststore_type => 'PEM',
+#       truststore_password => ...,
+#       listener => 'SECURE',          # the listener's name
+#   });
+#   $b->start;
+#   $b->secure_bootstrap;              # "127.0.0.1:<port>" of that listener
+#
+# The listener gets one more port (kept across stop/start, like the others)
+# and is added to listeners, advertised.listeners and
+# listener.security.protocol.map; SASL listeners get sasl.enabled.mechanisms
+# = PLAIN and listener.name.<lc>.plain.sasl.jaas.config with a user_<name>
+# entry per user; SSL listeners get listener.name.<lc>.ssl.* settings.
+# extra_props still override everything.
 
 package Ferry::Test::Kafka;
 
@@ -72,7 +99,8 @@ my %DEFAULT_PROPS = (
 my @JVM_OPTS = qw(-Xmx384m -Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
   -XX:-UsePerfData -Djava.awt.headless=true);
 
-# new(name => NAME, extra_props => { key => value, ... })
+# new(name => NAME, extra_props => { key => value, ... }, secure => { ... })
+# (secure: see the header comment)
 sub new
 {
 	my ($class, %opts) = @_;
@@ -84,6 +112,8 @@ sub new
 		dir => tmp_dir("kafka_$name"),
 		port => undef,
 		cport => undef,
+		sport => undef,
+		secure => _check_secure($name, $opts{secure}),
 		pid => undef,
 		last_status => undef,
 	}, $class;
@@ -107,6 +137,123 @@ sub bootstrap
 	return "127.0.0.1:$self->{port}";
 }
 
+# The secured listener (new(secure => ...)): its port, "127.0.0.1:<port>",
+# protocol and name; secure_port is undef before the first start.
+sub secure_port
+{
+	my ($self) = @_;
+	croak "kafka $self->{name}: no secure listener" unless $self->{secure};
+	return $self->{sport};
+}
+
+sub secure_bootstrap
+{
+	my ($self) = @_;
+	croak "kafka $self->{name}: no secure listener" unless $self->{secure};
+	croak "kafka $self->{name}: never started, no port yet" unless $self->{sport};
+	return "127.0.0.1:$self->{sport}";
+}
+
+sub secure_protocol
+{
+	my ($self) = @_;
+	return $self->{secure} ? $self->{secure}{protocol} : undef;
+}
+
+sub secure_listener
+{
+	my ($self) = @_;
+	return $self->{secure} ? $self->{secure}{listener} : undef;
+}
+
+my %SECURE_OPTS = map { $_ => 1 } qw(protocol users keystore truststore
+  client_auth keystore_type keystore_password key_password truststore_type
+  truststore_password listener);
+
+# Validates and copies new()'s secure => { ... }; undef when absent.
+sub _check_secure
+{
+	my ($name, $sec) = @_;
+	return undef unless defined $sec;
+	my $what = "Ferry::Test::Kafka->new(name => '$name', secure => ...)";
+	croak "$what: expected a hash" unless ref $sec eq 'HASH';
+	my @bad = grep { !$SECURE_OPTS{$_} } sort keys %$sec;
+	croak "$what: unknown option(s) @bad" if @bad;
+	my %s = %$sec;
+	$s{users} = { %{ $s{users} // {} } };
+	$s{listener} //= 'SECURE';
+	croak "$what: bad listener name '$s{listener}'"
+	  unless $s{listener} =~ /^[A-Z][A-Z0-9_]*$/
+	  && $s{listener} !~ /^(PLAINTEXT|CONTROLLER)$/;
+	my $proto = $s{protocol} // croak "$what: protocol required";
+	croak "$what: protocol must be SSL, SASL_SSL or SASL_PLAINTEXT"
+	  unless $proto =~ /^(SSL|SASL_SSL|SASL_PLAINTEXT)$/;
+	if ($proto =~ /SSL/)
+	{
+		croak "$what: keystore required for $proto" unless defined $s{keystore};
+	}
+	else
+	{
+		my @ssl = grep { defined $s{$_} } qw(keystore truststore client_auth);
+		croak "$what: @ssl given for SASL_PLAINTEXT" if @ssl;
+	}
+	if ($proto =~ /^SASL_/)
+	{
+		croak "$what: users required for $proto" unless %{ $s{users} };
+		for my $u (sort keys %{ $s{users} })
+		{
+			croak "$what: bad user name '$u'" unless $u =~ /^[\w.-]+$/;
+			croak "$what: password of $u must not contain \" or \\"
+			  if $s{users}{$u} =~ /["\\]/;
+		}
+	}
+	else
+	{
+		croak "$what: users given for $proto" if %{ $s{users} };
+	}
+	croak "$what: client_auth must be required, requested or none"
+	  if defined $s{client_auth} && $s{client_auth} !~ /^(required|requested|none)$/;
+	return \%s;
+}
+
+# Broker settings of the secured listener.
+sub _secure_props
+{
+	my ($self) = @_;
+	my $s = $self->{secure};
+	my $lc = lc $s->{listener};
+	my %p;
+	if ($s->{protocol} =~ /^SASL_/)
+	{
+		my $u = $s->{users};
+		my @names = sort keys %$u;
+		$p{'sasl.enabled.mechanisms'} = 'PLAIN';
+		$p{"listener.name.$lc.sasl.enabled.mechanisms"} = 'PLAIN';
+		$p{"listener.name.$lc.plain.sasl.jaas.config"} =
+		  'org.apache.kafka.common.security.plain.PlainLoginModule required'
+		  . qq( username="$names[0]" password="$u->{$names[0]}")
+		  . join('', map { qq( user_$_="$u->{$_}") } @names) . ';';
+	}
+	if ($s->{protocol} =~ /SSL$/)
+	{
+		my $pre = "listener.name.$lc.ssl";
+		$p{"$pre.keystore.type"} = $s->{keystore_type} // 'PEM';
+		$p{"$pre.keystore.location"} = $s->{keystore};
+		$p{"$pre.keystore.password"} = $s->{keystore_password}
+		  if defined $s->{keystore_password};
+		$p{"$pre.key.password"} = $s->{key_password} if defined $s->{key_password};
+		if (defined $s->{truststore})
+		{
+			$p{"$pre.truststore.type"} = $s->{truststore_type} // 'PEM';
+			$p{"$pre.truststore.location"} = $s->{truststore};
+			$p{"$pre.truststore.password"} = $s->{truststore_password}
+			  if defined $s->{truststore_password};
+		}
+		$p{"$pre.client.auth"} = $s->{client_auth} // 'none';
+	}
+	return %p;
+}
+
 # Merged broker properties (defaults, listeners, extra_props).
 sub props
 {
@@ -117,6 +264,14 @@ sub props
 	  "PLAINTEXT://127.0.0.1:$self->{port},CONTROLLER://127.0.0.1:$self->{cport}";
 	$p{'advertised.listeners'} = "PLAINTEXT://127.0.0.1:$self->{port}";
 	$p{'log.dirs'} = "$self->{dir}/data";
+	if (my $s = $self->{secure})
+	{
+		my $l = "$s->{listener}://127.0.0.1:$self->{sport}";
+		$p{listeners} .= ",$l";
+		$p{'advertised.listeners'} .= ",$l";
+		$p{'listener.security.protocol.map'} .= ",$s->{listener}:$s->{protocol}";
+		%p = (%p, $self->_secure_props);
+	}
 	%p = (%p, %{ $self->{extra_props} });
 	return \%p;
 }
@@ -260,6 +415,7 @@ sub start
 	croak "kafka $self->{name}: already running" if $self->is_running;
 	$self->{port} //= free_port();
 	$self->{cport} //= free_port();
+	$self->{sport} //= free_port() if $self->{secure};
 	$self->_write_config;
 	$self->_format unless -e "$self->{dir}/data/meta.properties";
 	$self->{pid} = spawn_process("$self->{dir}/broker.out",
