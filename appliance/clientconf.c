@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
@@ -444,6 +445,78 @@ done:
 	return pem;
 }
 
+/* The text of a memory BIO as a NUL-terminated copy (caller frees), or NULL. */
+static char *bio_text(BIO *b)
+{
+	char *mem, *s;
+	long n = BIO_get_mem_data(b, &mem);
+
+	if (n <= 0 || !(s = malloc((size_t)n + 1)))
+		return NULL;
+	memcpy(s, mem, (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+/*
+ * The private key (unencrypted PKCS#8) and certificate of a PKCS#12
+ * keystore, as PEM text; the caller frees *key_pem with free_secret().
+ */
+static int pkcs12_key_pem(const char *data, size_t len, const char *pass, char **key_pem,
+			  char **cert_pem, char *why, size_t whysz)
+{
+	BIO *in = BIO_new_mem_buf(data, (int)len), *kout = NULL, *cout = NULL;
+	PKCS12 *p12 = NULL;
+	EVP_PKEY *pkey = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *ca = NULL;
+	int rc = -1;
+
+	*key_pem = *cert_pem = NULL;
+	if (!in || !(p12 = d2i_PKCS12_bio(in, NULL))) {
+		snprintf(why, whysz, "not a PKCS#12 file");
+		goto done;
+	}
+	if (!PKCS12_parse(p12, pass ? pass : "", &pkey, &cert, &ca)) {
+		snprintf(why, whysz, "cannot open PKCS#12 keystore (wrong ssl.keystore.password?)");
+		goto done;
+	}
+	if (!pkey || !cert) {
+		snprintf(why, whysz, "PKCS#12 keystore holds no private key with its certificate");
+		goto done;
+	}
+	/* memory BIOs clear their buffers when freed */
+	kout = BIO_new(BIO_s_mem());
+	cout = BIO_new(BIO_s_mem());
+	if (!kout || !cout || !PEM_write_bio_PrivateKey(kout, pkey, NULL, NULL, 0, NULL, NULL) ||
+	    !PEM_write_bio_X509(cout, cert) || !(*key_pem = bio_text(kout)) ||
+	    !(*cert_pem = bio_text(cout))) {
+		snprintf(why, whysz, "cannot convert the PKCS#12 keystore to PEM");
+		free_secret(*key_pem);
+		*key_pem = NULL;
+		goto done;
+	}
+	rc = 0;
+done:
+	ERR_clear_error();
+	BIO_free(in);
+	BIO_free(kout);
+	BIO_free(cout);
+	PKCS12_free(p12);
+	EVP_PKEY_free(pkey);
+	X509_free(cert);
+	sk_X509_pop_free(ca, X509_free);
+	return rc;
+}
+
 static const char jks_hint[] =
 	"Java KeyStore (JKS) files cannot be read by librdkafka; convert it with "
 	"`keytool -importkeystore -srckeystore F.jks -destkeystore F.p12 -deststoretype PKCS12` "
@@ -522,9 +595,24 @@ static void xl_ssl(struct build *b)
 			rd_set(b, kloc, "ssl.key.location", kloc->value);
 			rd_set(b, kloc, "ssl.certificate.location", kloc->value);
 		} else {
-			rd_set(b, kloc, "ssl.keystore.location", kloc->value);
-			if (kpass)
-				rd_set(b, kpass, "ssl.keystore.password", kpass->value);
+			/*
+			 * Not librdkafka's ssl.keystore.location: 2.0.2 leaks an
+			 * X509 and an EVP_PKEY for every client made with it (it
+			 * allocates both, then PKCS12_parse() overwrites the
+			 * pointers). The same key and certificate as PEM instead;
+			 * a wrong password is also found here, with file:line.
+			 */
+			char *key_pem, *cert_pem;
+
+			if (pkcs12_key_pem(data, len, kpass ? kpass->value : NULL, &key_pem, &cert_pem,
+					   why, sizeof(why)) != 0) {
+				bad(b, kloc, "%s", why);
+			} else {
+				rd_set(b, kloc, "ssl.key.pem", key_pem);
+				rd_set(b, kloc, "ssl.certificate.pem", cert_pem);
+			}
+			free_secret(key_pem);
+			free(cert_pem);
 		}
 		free(data);
 	}

@@ -11,7 +11,7 @@ pkgs=(
   libsystemd-dev libjansson-dev libedit-dev
   perl libipc-run-perl
   default-jdk-headless maven
-  util-linux procps
+  util-linux procps openssl
 )
 
 missing=()
