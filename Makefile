@@ -11,7 +11,7 @@
 # Every object lands under $(B); nothing is written into the source tree.
 
 CC      ?= cc
-PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson libcrypto
+PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson libcrypto libmicrohttpd
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     := -O2 -g
@@ -31,11 +31,11 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread
 
 # --- the daemon's library (everything but main), shared with unit tests ---
-APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c))
+APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c)) acl/roles.c shell/cmdtab.c shell/proto.c
 APP_OBJ := $(APP_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 SCHEMA  := $(sort $(wildcard schema/[0-9]*.sql))
 
-all: $(B)/ferryd $(B)/kt unit-bins
+all: $(B)/ferryd $(B)/ferry $(B)/kt unit-bins
 
 $(B)/libferry.a: $(APP_OBJ)
 	@mkdir -p $(@D)
@@ -43,6 +43,11 @@ $(B)/libferry.a: $(APP_OBJ)
 
 $(B)/ferryd: $(B)/appliance/main.o $(B)/libferry.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# the admin shell: the command table and protocol client it shares with
+# ferryd come from libferry.a
+$(B)/ferry: $(B)/shell/ferry.o $(B)/libferry.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) -ledit
 
 # schema/*.sql are embedded into ferryd as numbered migrations
 $(B)/gen/schema_sql.c: $(SCHEMA) schema/embed.sh
@@ -93,8 +98,9 @@ bench: deps all
 
 PREFIX  ?= /usr
 DESTDIR ?=
-install: $(B)/ferryd
+install: $(B)/ferryd $(B)/ferry
 	install -D -m 0755 $(B)/ferryd $(DESTDIR)$(PREFIX)/sbin/ferryd
+	install -D -m 0755 $(B)/ferry $(DESTDIR)$(PREFIX)/bin/ferry
 	install -D -m 0644 docs/ferryd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ferryd.8
 	install -D -m 0644 docs/ferry.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ferry.conf.5
 	install -D -m 0644 appliance/ferryd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ferryd.service

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../acl/roles.h"
 #include "clientconf.h"
 #include "conf_keys.h"
 
@@ -479,6 +480,11 @@ static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t t
 	f->refresh_enabled = flow_bool(L, f->name, "refresh.topics.enabled");
 	f->refresh_interval_s = flow_int(L, f->name, "refresh.topics.interval.seconds");
 	f->tasks_max = (int)flow_int(L, f->name, "tasks.max");
+	f->canary_enabled = flow_bool(L, f->name, "ferry.canary.enabled");
+	v = flow_value(L, f->name, "ferry.canary.topic", &from);
+	snprintf(f->canary_topic, sizeof(f->canary_topic), "%s", v ? v : "ferry-canary");
+	f->canary_interval_ms = flow_int(L, f->name, "ferry.canary.interval.ms");
+	f->canary_threshold_ms = flow_int(L, f->name, "ferry.canary.threshold.ms");
 
 	if (client_settings(L, &f->consumer, f->source, f->name, ROLE_CONSUMER) ||
 	    client_settings(L, &f->producer, f->target, f->name, ROLE_PRODUCER) ||
@@ -572,6 +578,38 @@ static int build(struct loader *L)
 		diags_add(L->d, 0, L->file, 0, NULL,
 			  "no flow is enabled (set e.g. `%s->%s.enabled = true`); nothing to mirror",
 			  c->clusters[0].alias, c->nclusters > 1 ? c->clusters[1].alias : "B");
+	/* control plane settings that can be checked without touching anything */
+	{
+		const struct prop *pa = props_get(&c->raw, "ferry.control.role.admin");
+		const struct prop *po = props_get(&c->raw, "ferry.control.role.operator");
+		const struct prop *pu = props_get(&c->raw, "ferry.control.role.auditor");
+		const struct prop *ml = props_get(&c->raw, "ferry.metrics.listen");
+		const struct prop *tl = props_get(&c->raw, "ferry.control.tls.listen");
+		struct acl_rules *rules;
+		struct ferr e;
+		char host[256];
+		int port;
+
+		if (acl_rules_new(conf_global(c, "ferry.control.role.admin"),
+				  conf_global(c, "ferry.control.role.operator"),
+				  conf_global(c, "ferry.control.role.auditor"), &rules, &e)) {
+			const struct prop *blame = strstr(e.msg, "admin") == e.msg ? pa
+						   : strstr(e.msg, "operator") == e.msg ? po : pu;
+
+			err_at(L, blame, "%s", e.msg);
+		} else {
+			acl_rules_free(rules);
+		}
+		if (ml && strcmp(ml->value, "off") != 0 &&
+		    conf_parse_hostport(ml->value, host, sizeof(host), &port))
+			err_at(L, ml, "expected host:port or off, got \"%s\"", ml->value);
+		if (tl && tl->value[0] && conf_parse_hostport(tl->value, host, sizeof(host), &port))
+			err_at(L, tl, "expected host:port, got \"%s\"", tl->value);
+		if (tl && tl->value[0] && (!conf_global(c, "ferry.control.tls.cert")[0] ||
+					   !conf_global(c, "ferry.control.tls.key")[0] ||
+					   !conf_global(c, "ferry.control.tls.ca")[0]))
+			err_at(L, tl, "a TLS listener needs ferry.control.tls.cert, .key and .ca");
+	}
 	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
 	c->shutdown_timeout_ms = global_int(L, "ferry.shutdown.timeout.ms");
 	return L->d->nerrors != errors_before ? -1 : 0;
@@ -579,6 +617,7 @@ static int build(struct loader *L)
 
 static int finish(struct conf *c, struct diags *d, struct conf **out)
 {
+	c->refs = 1;
 	struct loader L = { .c = c, .d = d, .file = c->file };
 
 	if (build(&L)) {
@@ -636,4 +675,117 @@ void conf_free(struct conf *c)
 	props_free(&c->raw);
 	free(c->file);
 	free(c);
+}
+
+struct conf *conf_ref(struct conf *c)
+{
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_SEQ_CST);
+	return c;
+}
+
+void conf_unref(struct conf *c)
+{
+	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_SEQ_CST) == 0)
+		conf_free(c);
+}
+
+static void fp_add(char **buf, size_t *len, size_t *cap, const char *k, const char *v)
+{
+	size_t need = strlen(k) + strlen(v) + 3;
+
+	if (*len + need + 1 > *cap) {
+		size_t ncap = (*cap + need + 1) * 2;
+		char *nb = realloc(*buf, ncap);
+
+		if (!nb)
+			return;
+		*buf = nb;
+		*cap = ncap;
+	}
+	*len += (size_t)snprintf(*buf + *len, *cap - *len, "%s=%s\n", k, v);
+}
+
+static void fp_props(char **buf, size_t *len, size_t *cap, const char *role, const struct props *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		char k[600];
+
+		if (props_get(s, s->v[i].key) != &s->v[i])
+			continue;
+		snprintf(k, sizeof(k), "%s.%s", role, s->v[i].key);
+		fp_add(buf, len, cap, k, s->v[i].value);
+	}
+}
+
+char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
+{
+	char *buf = NULL, num[64];
+	size_t len = 0, cap = 0;
+
+	fp_add(&buf, &len, &cap, "topics", regexlist_source(f->topics));
+	fp_add(&buf, &len, &cap, "topics.exclude", regexlist_source(f->exclude));
+	fp_add(&buf, &len, &cap, "policy", policy_kind_name(f->policy.kind));
+	fp_add(&buf, &len, &cap, "separator", f->policy.separator);
+	snprintf(num, sizeof(num), "%d/%d/%lld/%d/%lld/%lld", f->replication_factor,
+		 f->refresh_enabled, f->refresh_interval_s, f->tasks_max, c->flush_interval_ms,
+		 c->shutdown_timeout_ms);
+	fp_add(&buf, &len, &cap, "numbers", num);
+	fp_props(&buf, &len, &cap, "consumer", &f->consumer);
+	fp_props(&buf, &len, &cap, "producer", &f->producer);
+	fp_props(&buf, &len, &cap, "source_admin", &f->source_admin);
+	fp_props(&buf, &len, &cap, "target_admin", &f->target_admin);
+	return buf;
+}
+
+const struct conf_flow *conf_find_flow(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->nflows; i++)
+		if (strcmp(c->flows[i].name, name) == 0)
+			return &c->flows[i];
+	return NULL;
+}
+
+const char *conf_global(const struct conf *c, const char *key)
+{
+	const struct prop *p = props_get(&c->raw, key);
+	const struct conf_key *k;
+
+	if (p)
+		return p->value;
+	k = conf_key_find(key);
+	return k ? k->def : NULL;
+}
+
+int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port)
+{
+	const char *colon;
+	char *end;
+	long p;
+	size_t hl;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			return -1;
+		hl = (size_t)(rb - s - 1);
+		s++;
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hostsz)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno || *end || p < 0 || p > 65535 || end == colon + 1)
+		return -1;
+	*port = (int)p;
+	return 0;
 }

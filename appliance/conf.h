@@ -34,6 +34,9 @@ struct conf_flow {
 	int refresh_enabled;
 	long long refresh_interval_s;
 	int tasks_max;
+	int canary_enabled;
+	char canary_topic[256];
+	long long canary_interval_ms, canary_threshold_ms;
 	/* Java-named client settings in precedence order (later wins) */
 	struct props consumer;          /* source cluster */
 	struct props producer;          /* target cluster */
@@ -42,6 +45,7 @@ struct conf_flow {
 };
 
 struct conf {
+	int refs;                       /* conf_ref/conf_unref; 1 when loaded */
 	char *file;
 	struct props raw;
 	struct conf_cluster *clusters;
@@ -63,5 +67,23 @@ int conf_parse(const char *name, const char *text, size_t len, struct conf **out
 	       struct diags *d);
 
 void conf_free(struct conf *c);
+struct conf *conf_ref(struct conf *c);
+/* Drops a reference; frees at zero. */
+void conf_unref(struct conf *c);
+
+/* Everything that decides how FLOW runs, as text: two flows with equal
+ * fingerprints behave the same, so a commit that leaves it unchanged does
+ * not restart the flow. Caller frees. */
+char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
+
+/* Splits "host:port" (IPv6 as [addr]:port); 0 or -1. */
+int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port);
+
+/* A flow by name ("A->B"), or NULL. */
+const struct conf_flow *conf_find_flow(const struct conf *c, const char *name);
+
+/* The value of a top-level `ferry.*` or MM2 key as resolved (file or
+ * default); NULL when neither. */
+const char *conf_global(const struct conf *c, const char *key);
 
 #endif

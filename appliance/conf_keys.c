@@ -49,6 +49,40 @@ const struct conf_key conf_keys[] = {
 	  "On SIGTERM, how long to wait for in-flight records to be acknowledged "
 	  "before giving up on them (they are re-sent after restart)." },
 
+	{ "ferry.appliance.name", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
+	  "Name of this appliance in the shell prompt and `show version`; empty: the host name." },
+	{ "ferry.control.socket", CK_STRING, "/run/ferry/control.sock", NB, CK_GLOBAL | CK_RESTART,
+	  NULL, NULL, "UNIX socket of the control protocol (shell, automation, SQL)." },
+	{ "ferry.control.group", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
+	  "Group owning the control socket (mode 0660); empty: ferryd's own group." },
+	{ "ferry.control.role.admin", CK_STRING, "uid:0", NB, CK_GLOBAL, NULL, NULL,
+	  "Principals with the admin role (everything, configure included): comma-separated "
+	  "uid:N, user:NAME, gid:N, group:NAME, or cert:SUBJECT (ended by ';')." },
+	{ "ferry.control.role.operator", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
+	  "Principals with the operator role (show, pause, resume, failover, reset offsets)." },
+	{ "ferry.control.role.auditor", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
+	  "Principals with the auditor role (show commands only)." },
+	{ "ferry.control.tls.listen", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
+	  "host:port of the TLS listener of the control protocol; empty: none. Clients must "
+	  "present a certificate signed by ferry.control.tls.ca." },
+	{ "ferry.control.tls.cert", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
+	  "PEM certificate (chain) of the TLS listener." },
+	{ "ferry.control.tls.key", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART | CK_SENSITIVE, NULL,
+	  NULL, "PEM private key of the TLS listener." },
+	{ "ferry.control.tls.ca", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
+	  "PEM CA certificates that sign client certificates." },
+	{ "ferry.metrics.listen", CK_STRING, "127.0.0.1:9464", NB, CK_GLOBAL | CK_RESTART, NULL,
+	  NULL, "host:port where /metrics is served in Prometheus text format; \"off\": not served." },
+	{ "ferry.canary.enabled", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Send a canary record through the flow every interval and measure its end-to-end "
+	  "latency on the target." },
+	{ "ferry.canary.topic", CK_STRING, "ferry-canary", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Source topic of the canary records (created with one partition if missing)." },
+	{ "ferry.canary.interval.ms", CK_INT, "5000", 100, 3600000, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "How often a canary record is sent." },
+	{ "ferry.canary.threshold.ms", CK_INT, "10000", 1, 86400000, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Canary latency (or silence) above which the flow is degraded." },
+
 	/* --- MM2 keys ferry does not implement yet --- */
 	{ "emit.heartbeats.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
 	  NULL, "false", "Heartbeats topic (not yet implemented)." },

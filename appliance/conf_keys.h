@@ -22,6 +22,7 @@ enum ck_flags {
 	CK_WORKER    = 1 << 4,  /* Connect worker key: no meaning for ferry, ignored */
 	CK_PREFIX    = 1 << 5,  /* name is a prefix ("offset.storage.") */
 	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
+	CK_RESTART   = 1 << 7,  /* a commit records it; it takes effect at restart */
 };
 
 struct conf_key {

@@ -18,6 +18,7 @@
 
 #define MD_TIMEOUT_MS    10000
 #define ADMIN_TIMEOUT_MS 30000
+#define STEP_MS          1000   /* blocking calls are cut in steps to notice a stop */
 
 struct known_topic {
 	char *name;
@@ -89,19 +90,37 @@ static void admin_end(rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opt, rd_kafk
 	rd_kafka_queue_destroy(q);
 }
 
-/* Waits for one admin result event of TYPE on Q. */
-static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
+/* Waits for one admin result event of TYPE on Q; gives up early when the
+ * flow is stopping. */
+static rd_kafka_event_t *wait_result(struct discovery *d, rd_kafka_queue_t *q,
+				     rd_kafka_event_type_t type)
 {
-	for (int i = 0; i < 4; i++) {
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
+	for (int waited = 0; waited < ADMIN_TIMEOUT_MS + 5000 && !atomic_load(&d->f->stop);
+	     waited += STEP_MS) {
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, STEP_MS);
 
 		if (!ev)
-			return NULL;
+			continue;
 		if (rd_kafka_event_type(ev) == type)
 			return ev;
 		rd_kafka_event_destroy(ev);
 	}
 	return NULL;
+}
+
+/* Metadata of every topic, asked in short steps so a stop is noticed. */
+static rd_kafka_resp_err_t metadata(struct discovery *d, rd_kafka_t *rk,
+				    const struct rd_kafka_metadata **md)
+{
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+	for (int waited = 0; waited < MD_TIMEOUT_MS && !atomic_load(&d->f->stop);
+	     waited += 2 * STEP_MS) {
+		e = rd_kafka_metadata(rk, 1, NULL, md, 2 * STEP_MS);
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)
+			break;
+	}
+	return e;
 }
 
 static void create_topics(struct discovery *d, struct cand *c, size_t n)
@@ -135,7 +154,7 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 
 	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATETOPICS, &q, &opt);
 	rd_kafka_CreateTopics(d->tgt, nt, cnt, opt, q);
-	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
+	rd_kafka_event_t *ev = wait_result(d, q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
 
 	if (!ev || rd_kafka_event_error(ev)) {
 		log_error("%s: creating topics on %s failed: %s", cf->name, cf->target,
@@ -205,7 +224,7 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 
 	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, &q, &opt);
 	rd_kafka_CreatePartitions(d->tgt, np, cnt, opt, q);
-	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT);
+	rd_kafka_event_t *ev = wait_result(d, q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT);
 
 	if (!ev || rd_kafka_event_error(ev)) {
 		log_error("%s: adding partitions on %s failed: %s", cf->name, cf->target,
@@ -265,14 +284,14 @@ static int discover_once(struct discovery *d)
 
 	rd_kafka_poll(d->src, 0);   /* serve error callbacks */
 	rd_kafka_poll(d->tgt, 0);
-	e = rd_kafka_metadata(d->src, 1, NULL, &smd, MD_TIMEOUT_MS);
+	e = metadata(d, d->src, &smd);
 	if (e) {
 		if (d->last_ok)
 			log_warn("%s: cannot list topics of %s: %s; retrying", cf->name, cf->source,
 				 rd_kafka_err2str(e));
 		return 0;
 	}
-	e = rd_kafka_metadata(d->tgt, 1, NULL, &tmd, MD_TIMEOUT_MS);
+	e = metadata(d, d->tgt, &tmd);
 	if (e) {
 		if (d->last_ok)
 			log_warn("%s: cannot list topics of %s: %s; retrying", cf->name, cf->target,

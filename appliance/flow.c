@@ -134,3 +134,42 @@ void flow_join(struct flow *f)
 	free(f->state_dir);
 	free(f);
 }
+
+size_t flow_partitions(struct flow *f, struct part_stat **out)
+{
+	struct part_stat *all = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < f->ntasks; i++) {
+		struct part_stat *v;
+		struct lat_window r = { 0 }, a = { 0 };
+		size_t k = mirror_task_snapshot(f->tasks[i], &v, &r, &a);
+		struct part_stat *na;
+
+		if (!k)
+			continue;
+		na = realloc(all, (n + k) * sizeof(*na));
+		if (!na) {
+			free(v);
+			continue;
+		}
+		all = na;
+		memcpy(all + n, v, k * sizeof(*v));
+		n += k;
+		free(v);
+	}
+	*out = all;
+	return n;
+}
+
+void flow_latency(struct flow *f, struct lat_window *replication, struct lat_window *age)
+{
+	memset(replication, 0, sizeof(*replication));
+	memset(age, 0, sizeof(*age));
+	for (int i = 0; i < f->ntasks; i++) {
+		struct part_stat *v;
+
+		mirror_task_snapshot(f->tasks[i], &v, replication, age);
+		free(v);
+	}
+}

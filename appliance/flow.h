@@ -18,6 +18,22 @@ enum flow_status { FLOW_STARTING, FLOW_RUNNING, FLOW_FAILED, FLOW_STOPPED };
 
 struct mirror_task;
 
+/* One mirrored partition as its task last saw it (refreshed every second). */
+struct part_stat {
+	char topic[256], remote[256];
+	int32_t partition;
+	int64_t position;     /* first offset not yet acknowledged by the target; -1 unknown */
+	int64_t end_offset;   /* source high watermark as last fetched; -1 unknown */
+	int64_t saved;        /* position last written to the state store; -1 none */
+};
+
+/* min/max/avg of a latency in ms over a window. */
+struct lat_window {
+	int64_t min, max, sum, count;
+};
+void lat_add(struct lat_window *w, int64_t v);
+void lat_merge(struct lat_window *into, const struct lat_window *w);
+
 /* A partition handed by discovery to a mirror task. */
 struct part_assign {
 	char *topic;    /* source topic */
@@ -61,6 +77,11 @@ const char *flow_status_name(enum flow_status s);
 
 /* Discovery -> tasks: queue a partition for the task that owns it. */
 void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t partition);
+
+/* Every partition of the flow (caller frees *out); its count. */
+size_t flow_partitions(struct flow *f, struct part_stat **out);
+/* replication-latency-ms and record-age-ms over the last 10-20 s. */
+void flow_latency(struct flow *f, struct lat_window *replication, struct lat_window *age);
 
 /* discover.c */
 void *discover_main(void *flow);

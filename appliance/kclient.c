@@ -3,8 +3,11 @@
  */
 #include "kclient.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -13,7 +16,52 @@ struct kclient_ctx {
 	char what[256];
 	kclient_error_fn *on_error;
 	void *opaque;
+	pthread_mutex_t lock;       /* guards recent (librdkafka threads) */
+	struct { char key[192]; int64_t ms; } recent[8];   /* warnings said lately */
+	unsigned next;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A broker that stays away makes librdkafka repeat the same few complaints
+ * on every reconnect: say each once a minute. Returns 1 to log. */
+static int first_in_a_while(struct kclient_ctx *ctx, const char *msg)
+{
+	char key[sizeof(ctx->recent[0].key)];
+	const char *cut = strstr(msg, " (after ");
+	size_t n = cut ? (size_t)(cut - msg) : strlen(msg);
+	int64_t now = mono_ms();
+	int say = 1;
+
+	if (!ctx)
+		return 1;
+	if (n >= sizeof(key))
+		n = sizeof(key) - 1;
+	memcpy(key, msg, n);
+	key[n] = '\0';
+	pthread_mutex_lock(&ctx->lock);
+	for (unsigned i = 0; i < 8; i++) {
+		if (strcmp(ctx->recent[i].key, key) == 0) {
+			if (now - ctx->recent[i].ms < 60000)
+				say = 0;
+			else
+				ctx->recent[i].ms = now;
+			pthread_mutex_unlock(&ctx->lock);
+			return say;
+		}
+	}
+	memcpy(ctx->recent[ctx->next].key, key, n + 1);
+	ctx->recent[ctx->next].ms = now;
+	ctx->next = (ctx->next + 1) % 8;
+	pthread_mutex_unlock(&ctx->lock);
+	return 1;
+}
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
@@ -24,6 +72,11 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 	 * retries them itself: warnings by our policy. Settings ferry chose
 	 * deliberately are not worth a warning. */
 	if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "enable.gapless.guarantee"))
+		level = 7;
+	/* connection failures also come through error_cb, which says them */
+	if (strcmp(fac, "FAIL") == 0)
+		level = 7;
+	if (level <= 4 && !first_in_a_while(ctx, buf))
 		level = 7;
 	if (level <= 4)
 		log_warn("%s: librdkafka %s: %s", what, fac, buf);
@@ -49,7 +102,10 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		log_error("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 		return;
 	}
-	log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
+	if (first_in_a_while(ctx, reason))
+		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
+	else
+		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 }
 
 static int apply(rd_kafka_conf_t *conf, const struct kv *kv, const char *what, struct ferr *err)
@@ -95,6 +151,7 @@ int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_
 		goto fail;
 	}
 	snprintf(ctx->what, sizeof(ctx->what), "%s", o->what);
+	pthread_mutex_init(&ctx->lock, NULL);
 	ctx->on_error = o->on_error;
 	ctx->opaque = o->opaque;
 	rd_kafka_conf_set_opaque(conf, ctx);
@@ -105,6 +162,7 @@ int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_
 
 	rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
 	if (!rk) {
+		pthread_mutex_destroy(&ctx->lock);
 		free(ctx);
 		ferr_set(err, "%s: cannot create client: %s", o->what, errstr);
 		goto fail;
@@ -125,6 +183,8 @@ void kclient_destroy(rd_kafka_t *rk)
 		return;
 	ctx = rd_kafka_opaque(rk);
 	rd_kafka_destroy(rk);
+	if (ctx)
+		pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
 

@@ -15,8 +15,12 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "audit.h"
 #include "clientconf.h"
 #include "conf.h"
+#include "control.h"
+#include "metrics.h"
+#include "runtime.h"
 #include "conf_keys.h"
 #include "flow.h"
 #include "log.h"
@@ -45,9 +49,9 @@ static const char usage_text[] =
 	"store cannot be used, 2 for a bad command line, 78 for a bad CONFIG.\n";
 
 struct daemon {
-	struct conf *conf;
-	struct flow **flows;
-	size_t nflows;
+	struct runtime rt;
+	struct control *ctl;
+	struct metrics_http *http;
 	int exit_code;
 	int ticks;
 };
@@ -140,23 +144,31 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
-	size_t failed = 0, running = 0;
+	struct runtime *rt = &d->rt;
+	size_t failed = 0, running = 0, active = 0;
 	unsigned long long recs = 0;
 	char status[256];
 
-	for (size_t i = 0; i < d->nflows; i++) {
-		enum flow_status st = flow_get_status(d->flows[i]);
+	for (size_t i = 0; i < rt->nflows; i++) {
+		const char *st = runtime_flow_state(&rt->flows[i], NULL);
 
-		failed += st == FLOW_FAILED;
-		running += st == FLOW_RUNNING;
-		recs += atomic_load(&d->flows[i]->records);
+		if (strcmp(st, "paused") == 0)
+			continue;
+		active++;
+		failed += strcmp(st, "failed") == 0;
+		running += strcmp(st, "running") == 0;
+		if (rt->flows[i].flow)
+			recs += atomic_load(&rt->flows[i].flow->records);
 	}
+	metrics_tick(rt);
 	snprintf(status, sizeof(status), "STATUS=%zu flows running, %zu failed, %llu records mirrored",
 		 running, failed, recs);
 	sd_notify(0, status);
 	if (++d->ticks % 10 == 0)
 		log_debug("%s", status + 7);
-	if (d->nflows > 0 && failed == d->nflows) {
+	/* with no control socket nobody could resume a failed flow: exit so
+	 * the service manager restarts ferryd */
+	if (!d->ctl && active > 0 && failed == active) {
 		log_error("every flow has failed; ferryd exits");
 		d->exit_code = 1;
 		return sd_event_exit(sd_event_source_get_event(s), 1);
@@ -164,18 +176,24 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_time(s, usec + 1000000);
 }
 
-static int run(struct daemon *d, const char *state_dir)
+static int run(struct daemon *d, const char *config_file, const char *state_dir,
+	       struct conf *conf)
 {
 	sd_event *ev = NULL;
 	sd_event_source *tick = NULL;
-	struct state *st = NULL;
 	struct ferr err;
 	sigset_t ss;
 	uint64_t now;
 	int rc;
 
-	if (state_open(state_dir, &st, &err)) {
+	if (runtime_init(&d->rt, config_file, state_dir, conf, &err)) {
 		log_error("%s", err.msg);
+		runtime_stop(&d->rt);
+		return 1;
+	}
+	if (audit_open(state_dir, &err)) {
+		log_error("%s", err.msg);
+		runtime_stop(&d->rt);
 		return 1;
 	}
 	/* signals are handled by sd-event: block them before any thread exists */
@@ -189,28 +207,24 @@ static int run(struct daemon *d, const char *state_dir)
 	rc = sd_event_default(&ev);
 	if (rc < 0) {
 		log_error("cannot create the event loop: %s", strerror(-rc));
-		state_close(st);
-		return 1;
+		d->exit_code = 1;
+		goto out;
 	}
 	sd_event_add_signal(ev, NULL, SIGTERM, on_signal, d);
 	sd_event_add_signal(ev, NULL, SIGINT, on_signal, d);
 	sd_event_add_signal(ev, NULL, SIGHUP, on_signal, d);
 
-	d->flows = calloc(d->conf->nflows ? d->conf->nflows : 1, sizeof(*d->flows));
-	if (!d->flows) {
-		log_error("out of memory");
-		d->exit_code = 1;
-		goto out;
-	}
-	for (size_t i = 0; i < d->conf->nflows; i++) {
-		if (flow_start(d->conf, &d->conf->flows[i], state_dir, &d->flows[i], &err)) {
-			log_error("cannot start flow %s: %s", d->conf->flows[i].name, err.msg);
-			d->exit_code = 1;
-			goto out;
-		}
-		d->nflows++;
-	}
-	log_info("ferryd %s started: %zu flows, state in %s", FERRY_VERSION, d->nflows, state_dir);
+	/* the data path does not depend on the control plane: a control socket
+	 * or metrics endpoint that cannot be set up is an error, not a stop */
+	if (control_start(ev, &d->rt, &d->ctl, &err))
+		log_error("control socket: %s; running without it", err.msg);
+	if (metrics_http_start(ev, &d->rt, conf_global(d->rt.conf, "ferry.metrics.listen"),
+			       &d->http, &err))
+		log_error("%s; running without it", err.msg);
+
+	runtime_start(&d->rt);
+	log_info("ferryd %s started: %zu flows, configuration revision %d, state in %s",
+		 FERRY_VERSION, d->rt.nflows, d->rt.revision, state_dir);
 
 	sd_event_now(ev, CLOCK_MONOTONIC, &now);
 	sd_event_add_time(ev, &tick, CLOCK_MONOTONIC, now + 1000000, 0, on_tick, d);
@@ -223,19 +237,13 @@ static int run(struct daemon *d, const char *state_dir)
 	}
 out:
 	sd_notify(0, "STOPPING=1");
-	for (size_t i = 0; i < d->nflows; i++)
-		flow_request_stop(d->flows[i]);
-	for (size_t i = 0; i < d->nflows; i++) {
-		enum flow_status s = flow_get_status(d->flows[i]);
-
-		flow_join(d->flows[i]);
-		if (s == FLOW_FAILED)
-			log_info("flow %s stopped after failing", d->conf->flows[i].name);
-	}
-	free(d->flows);
+	control_stop(d->ctl);
+	metrics_http_stop(d->http);
+	runtime_stop(&d->rt);
+	metrics_shutdown();
+	audit_close();
 	sd_event_source_unref(tick);
 	sd_event_unref(ev);
-	state_close(st);
 	if (d->exit_code == 0)
 		log_info("ferryd stopped cleanly");
 	return d->exit_code;
@@ -259,6 +267,7 @@ int main(int argc, char **argv)
 	int check = 0, opt;
 	struct diags d = { 0 };
 	struct daemon dm = { 0 };
+	struct conf *conf = NULL;
 	int rc;
 
 	while ((opt = getopt_long(argc, argv, "cd:l:t:Vh", opts, NULL)) != -1) {
@@ -311,7 +320,7 @@ int main(int argc, char **argv)
 	}
 	log_setup(level, target);
 
-	rc = conf_load(argv[optind], &dm.conf, &d);
+	rc = conf_load(argv[optind], &conf, &d);
 	print_diags(&d);
 	if (rc) {
 		fprintf(stderr, "ferryd: %u error%s in %s; nothing started\n", d.nerrors,
@@ -321,11 +330,10 @@ int main(int argc, char **argv)
 	}
 	diags_free(&d);
 	if (check) {
-		print_topology(dm.conf);
-		conf_free(dm.conf);
+		print_topology(conf);
+		conf_unref(conf);
 		return 0;
 	}
-	rc = run(&dm, state_dir);
-	conf_free(dm.conf);
-	return rc;
+	/* the configuration passes to the runtime */
+	return run(&dm, argv[optind], state_dir, conf);
 }

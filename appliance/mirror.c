@@ -62,7 +62,45 @@ struct mirror_task {
 	int64_t last_save_error_ms;
 	int64_t last_consumer_warn_ms;  /* consumer warnings: at most one per 10 s */
 	unsigned consumer_warns_dropped;
+
+	/* statistics: written by the task thread, read by the control plane */
+	struct lat_window repl_cur, age_cur;  /* task thread only */
+	int64_t window_start_ms, last_snap_ms;
+	pthread_mutex_t snap_lock;            /* guards the four below */
+	struct part_stat *snap;
+	size_t nsnap;
+	struct lat_window repl_last, age_last;
 };
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void lat_add(struct lat_window *w, int64_t v)
+{
+	if (w->count == 0 || v < w->min)
+		w->min = v;
+	if (w->count == 0 || v > w->max)
+		w->max = v;
+	w->sum += v;
+	w->count++;
+}
+
+void lat_merge(struct lat_window *into, const struct lat_window *w)
+{
+	if (w->count == 0)
+		return;
+	if (into->count == 0 || w->min < into->min)
+		into->min = w->min;
+	if (into->count == 0 || w->max > into->max)
+		into->max = w->max;
+	into->sum += w->sum;
+	into->count += w->count;
+}
 
 static int64_t mono_ms(void)
 {
@@ -118,6 +156,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 				  atomic_load(&t->fatal) ? "; producer: " : "",
 				  atomic_load(&t->fatal) ? t->fatal_reason : "");
 	} else if (mp) {
+		rd_kafka_timestamp_type_t tt;
+		int64_t ts = rd_kafka_message_timestamp(src, &tt);
+
+		if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
+			lat_add(&t->repl_cur, wall_ms() - ts);
 		if (inflight_ack(&mp->fl, src->offset) != 0)
 			log_error("%s: acknowledgement for unknown offset %s[%" PRId32 "]@%" PRId64,
 				  t->what, rd_kafka_topic_name(src->rkt), src->partition,
@@ -386,6 +429,8 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		return;
 	}
 	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
+		lat_add(&t->age_cur, wall_ms() - ts);
 	if (rd_kafka_message_detach_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		hdrs = NULL;
 
@@ -530,6 +575,79 @@ static void shutdown_task(struct mirror_task *t)
 	t->st = NULL;
 }
 
+/* Publishes positions, end offsets and latency windows for the control
+ * plane; runs on the task thread once a second. */
+static void publish_snapshot(struct mirror_task *t, int64_t now)
+{
+	struct part_stat *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < t->ntopics; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+			int64_t lo = -1, hi = -1;
+
+			if (!mp)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct part_stat *nv = realloc(v, ncap * sizeof(*nv));
+
+				if (!nv) {
+					free(v);
+					return;
+				}
+				v = nv;
+				cap = ncap;
+			}
+			/* cached from the last fetch: no request to the broker */
+			if (rd_kafka_get_watermark_offsets(t->consumer, mt->name, p, &lo, &hi) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR)
+				hi = -1;
+			memset(&v[n], 0, sizeof(v[n]));
+			snprintf(v[n].topic, sizeof(v[n].topic), "%s", mt->name);
+			snprintf(v[n].remote, sizeof(v[n].remote), "%s", mt->remote);
+			v[n].partition = p;
+			v[n].position = inflight_position(&mp->fl);
+			v[n].end_offset = hi;
+			v[n].saved = mp->saved;
+			n++;
+		}
+	}
+	pthread_mutex_lock(&t->snap_lock);
+	free(t->snap);
+	t->snap = v;
+	t->nsnap = n;
+	if (now - t->window_start_ms >= 10000) {
+		t->repl_last = t->repl_cur;
+		t->age_last = t->age_cur;
+		memset(&t->repl_cur, 0, sizeof(t->repl_cur));
+		memset(&t->age_cur, 0, sizeof(t->age_cur));
+		t->window_start_ms = now;
+	}
+	pthread_mutex_unlock(&t->snap_lock);
+}
+
+size_t mirror_task_snapshot(struct mirror_task *t, struct part_stat **out,
+			    struct lat_window *replication, struct lat_window *age)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->snap_lock);
+	n = t->nsnap;
+	*out = n ? malloc(n * sizeof(**out)) : NULL;
+	if (*out)
+		memcpy(*out, t->snap, n * sizeof(**out));
+	else
+		n = 0;
+	lat_merge(replication, &t->repl_last);
+	lat_merge(age, &t->age_last);
+	pthread_mutex_unlock(&t->snap_lock);
+	return n;
+}
+
 static void *task_main(void *arg)
 {
 	struct mirror_task *t = arg;
@@ -556,6 +674,10 @@ static void *task_main(void *arg)
 		if (mono_ms() - t->last_flush_ms >= flush_ms) {
 			save_positions(t);
 			t->last_flush_ms = mono_ms();
+		}
+		if (mono_ms() - t->last_snap_ms >= 1000) {
+			t->last_snap_ms = mono_ms();
+			publish_snapshot(t, t->last_snap_ms);
 		}
 	}
 	shutdown_task(t);
@@ -585,6 +707,8 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	t->index = index;
 	snprintf(t->what, sizeof(t->what), "%s task %d", f->cf->name, index);
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->snap_lock, NULL);
+	t->window_start_ms = mono_ms();
 	t->start_logical = start_offset_for(&f->cf->consumer);
 
 	if (state_open_worker(f->state_dir, &t->st, err))
@@ -651,6 +775,7 @@ fail:
 	kclient_destroy(t->consumer);
 	state_close(t->st);
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->snap_lock);
 	free(t);
 	return -1;
 }
@@ -678,6 +803,8 @@ void mirror_task_join(struct mirror_task *t)
 		free(t->pending[i].remote);
 	}
 	free(t->pending);
+	free(t->snap);
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->snap_lock);
 	free(t);
 }

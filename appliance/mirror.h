@@ -16,6 +16,9 @@ int mirror_task_start(struct mirror_task *t, struct ferr *err);
 /* Thread-safe: queue a partition for the task to start mirroring. */
 void mirror_task_add(struct mirror_task *t, const char *topic, const char *remote,
 		     int32_t partition);
+/* The task's last snapshot: partitions (caller frees *out) and latencies. */
+size_t mirror_task_snapshot(struct mirror_task *t, struct part_stat **out,
+			    struct lat_window *replication, struct lat_window *age);
 /* Joins the task thread (the flow's stop flag ends it) and frees it. */
 void mirror_task_join(struct mirror_task *t);
 

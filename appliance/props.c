@@ -260,14 +260,13 @@ oom:
 	return ferr_set(err, "%s: out of memory", name);
 }
 
-int props_load(const char *path, struct props *out, struct ferr *err)
+int props_read_file(const char *path, char **text, size_t *len, struct ferr *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
+	*text = NULL;
 	if (!f)
 		return ferr_set(err, "%s: cannot open: %s", path, strerror(errno));
 	for (;;) {
@@ -283,7 +282,7 @@ int props_load(const char *path, struct props *out, struct ferr *err)
 			buf = nb;
 			cap = ncap;
 		}
-		size_t got = fread(buf + n, 1, cap - n, f);
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
 
 		n += got;
 		if (got == 0)
@@ -297,7 +296,22 @@ int props_load(const char *path, struct props *out, struct ferr *err)
 		return ferr_set(err, "%s: cannot read: %s", path, strerror(e));
 	}
 	fclose(f);
-	rc = props_parse(path, buf ? buf : "", n, out, err);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int props_load(const char *path, struct props *out, struct ferr *err)
+{
+	char *buf;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (props_read_file(path, &buf, &n, err))
+		return -1;
+	rc = props_parse(path, buf, n, out, err);
 	free(buf);
 	return rc;
 }
@@ -319,4 +333,103 @@ void props_free(struct props *p)
 	free(p->v);
 	free(p->file);
 	memset(p, 0, sizeof(*p));
+}
+
+size_t props_unset(struct props *p, const char *key)
+{
+	size_t w = 0, removed = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].key, key) == 0) {
+			free(p->v[i].key);
+			free(p->v[i].value);
+			removed++;
+			continue;
+		}
+		p->v[w++] = p->v[i];
+	}
+	p->n = w;
+	return removed;
+}
+
+int props_put(struct props *p, const char *key, const char *value)
+{
+	for (size_t i = p->n; i > 0; i--) {
+		if (strcmp(p->v[i - 1].key, key) == 0) {
+			char *nv = strdup(value);
+
+			if (!nv)
+				return -1;
+			free(p->v[i - 1].value);
+			p->v[i - 1].value = nv;
+			return 0;
+		}
+	}
+	return props_set(p, key, value, 0);
+}
+
+int props_copy(const struct props *src, const char *name, struct props *dst)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->file = strdup(name);
+	if (!dst->file)
+		return -1;
+	for (size_t i = 0; i < src->n; i++) {
+		if (props_set(dst, src->v[i].key, src->v[i].value, src->v[i].line)) {
+			props_free(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int put_escaped(struct sbuf *b, const char *s, int is_key)
+{
+	for (size_t i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int rc = 0;
+
+		if (c == '\\')
+			rc = sb_put(b, '\\') | sb_put(b, '\\');
+		else if (c == '\n')
+			rc = sb_put(b, '\\') | sb_put(b, 'n');
+		else if (c == '\r')
+			rc = sb_put(b, '\\') | sb_put(b, 'r');
+		else if (c == '\t')
+			rc = sb_put(b, '\\') | sb_put(b, 't');
+		else if (c == '\f')
+			rc = sb_put(b, '\\') | sb_put(b, 'f');
+		else if ((is_key && (c == '=' || c == ':' || c == ' ')) ||
+			 (i == 0 && (c == '#' || c == '!' || c == ' ')))
+			rc = sb_put(b, '\\') | sb_put(b, (char)c);
+		else
+			rc = sb_put(b, (char)c);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+char *props_render(const struct props *p)
+{
+	struct sbuf b = { 0 };
+
+	if (sb_put(&b, '\0') == 0)
+		b.n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct prop *last = props_get(p, p->v[i].key);
+		int first_seen = 1;
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->v[j].key, p->v[i].key) == 0)
+				first_seen = 0;
+		if (!first_seen)
+			continue;
+		if (put_escaped(&b, p->v[i].key, 1) || sb_put(&b, ' ') || sb_put(&b, '=') ||
+		    sb_put(&b, ' ') || put_escaped(&b, last->value, 0) || sb_put(&b, '\n')) {
+			free(b.s);
+			return NULL;
+		}
+	}
+	return b.s;
 }

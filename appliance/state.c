@@ -13,7 +13,11 @@
 
 #include "state_schema.h"
 
-enum stmt_id { ST_POS_GET, ST_POS_PUT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST__COUNT };
+enum stmt_id {
+	ST_POS_GET, ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
+	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST__COUNT
+};
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_GET] = "SELECT next_offset FROM positions WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
@@ -21,6 +25,27 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "VALUES (?1, ?2, ?3, ?4, ?5) "
 		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
 		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms",
+	[ST_POS_LIST] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
+			"WHERE flow = ?1 ORDER BY topic, partition",
+	[ST_POS_LIST_ALL] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
+			    "ORDER BY flow, topic, partition",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (ts_ms, who, role, origin, action, result, detail) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_AUDIT_LIST] = "SELECT id, ts_ms, who, role, origin, action, result, detail FROM "
+			  "(SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
+	[ST_REV_GET] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
+		       "FROM config_revisions WHERE rev = ?1",
+	[ST_REV_LATEST] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
+			  "FROM config_revisions ORDER BY rev DESC LIMIT 1",
+	[ST_REV_ADD] = "INSERT INTO config_revisions (rev, ts_ms, who, comment, text, source_file, "
+		       "source_sha256) VALUES ((SELECT COALESCE(MAX(rev), 0) + 1 FROM "
+		       "config_revisions), ?1, ?2, ?3, ?4, ?5, ?6) RETURNING rev",
+	[ST_REV_LIST] = "SELECT rev, ts_ms, who, comment, '', source_file, source_sha256 "
+			"FROM config_revisions ORDER BY rev",
+	[ST_FLOW_PAUSED] = "SELECT paused FROM flow_admin WHERE flow = ?1",
+	[ST_FLOW_SET_PAUSED] = "INSERT INTO flow_admin (flow, paused, ts_ms, who) VALUES (?1, ?2, ?3, ?4) "
+			       "ON CONFLICT (flow) DO UPDATE SET paused = excluded.paused, "
+			       "ts_ms = excluded.ts_ms, who = excluded.who",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -240,7 +265,7 @@ int state_position_get(struct state *st, const char *flow, const char *topic, in
 	return found;
 }
 
-static int64_t now_ms(void)
+int64_t state_now_ms(void)
 {
 	struct timespec ts;
 
@@ -252,7 +277,7 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 			 size_t n, struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_POS_PUT];
-	int64_t now = now_ms();
+	int64_t now = state_now_ms();
 
 	if (n == 0)
 		return 0;
@@ -270,4 +295,175 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		}
 	}
 	return step_done(st, ST_COMMIT, err, "committing positions");
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+int state_positions_list(struct state *st, const char *flow, state_position_fn fn, void *ctx,
+			 struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[flow ? ST_POS_LIST : ST_POS_LIST_ALL];
+	int rc;
+
+	if (flow)
+		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_text(s, 0), col_text(s, 1), sqlite3_column_int(s, 2),
+		   sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing positions");
+}
+
+int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_ADD];
+
+	sqlite3_bind_int64(s, 1, e->ts_ms ? e->ts_ms : state_now_ms());
+	sqlite3_bind_text(s, 2, e->who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, e->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, e->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, e->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, e->detail ? e->detail : "", -1, SQLITE_STATIC);
+	return step_done(st, ST_AUDIT_ADD, err, "writing the audit trail");
+}
+
+int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_LIST];
+	int rc;
+
+	sqlite3_bind_int(s, 1, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_entry e = {
+			.id = sqlite3_column_int64(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
+			.who = col_text(s, 2), .role = col_text(s, 3), .origin = col_text(s, 4),
+			.action = col_text(s, 5), .result = col_text(s, 6), .detail = col_text(s, 7),
+		};
+
+		fn(ctx, &e);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the audit trail");
+}
+
+void revision_free(struct revision *r)
+{
+	free(r->who);
+	free(r->comment);
+	free(r->text);
+	free(r->source_file);
+	free(r->source_sha256);
+	memset(r, 0, sizeof(*r));
+}
+
+static void rev_from_row(sqlite3_stmt *s, struct revision *r)
+{
+	r->rev = sqlite3_column_int(s, 0);
+	r->ts_ms = sqlite3_column_int64(s, 1);
+	r->who = strdup(col_text(s, 2));
+	r->comment = strdup(col_text(s, 3));
+	r->text = strdup(col_text(s, 4));
+	r->source_file = strdup(col_text(s, 5));
+	r->source_sha256 = strdup(col_text(s, 6));
+}
+
+int state_revision_get(struct state *st, int rev, struct revision *out, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[rev ? ST_REV_GET : ST_REV_LATEST];
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rev)
+		sqlite3_bind_int(s, 1, rev);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rev_from_row(s, out);
+		found = 1;
+		if (!out->who || !out->comment || !out->text || !out->source_file ||
+		    !out->source_sha256) {
+			revision_free(out);
+			found = -1;
+			ferr_set(err, "out of memory");
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading a configuration revision");
+	return found;
+}
+
+int state_revision_add(struct state *st, const struct revision *r, int *rev, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_REV_ADD];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, r->ts_ms ? r->ts_ms : state_now_ms());
+	sqlite3_bind_text(s, 2, r->who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->comment ? r->comment : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->source_file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->source_sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*rev = sqlite3_column_int(s, 0);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "saving a configuration revision");
+}
+
+int state_revision_list(struct state *st, state_revision_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_REV_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct revision r = {
+			.rev = sqlite3_column_int(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
+			.who = (char *)col_text(s, 2), .comment = (char *)col_text(s, 3),
+			.text = (char *)"", .source_file = (char *)col_text(s, 5),
+			.source_sha256 = (char *)col_text(s, 6),
+		};
+
+		fn(ctx, &r);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing configuration revisions");
+}
+
+int state_flow_paused(struct state *st, const char *flow, int *paused, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FLOW_PAUSED];
+	int rc;
+
+	*paused = 0;
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*paused = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(st, err, "reading flow state");
+}
+
+int state_flow_set_paused(struct state *st, const char *flow, int paused, const char *who,
+			  struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FLOW_SET_PAUSED];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, paused ? 1 : 0);
+	sqlite3_bind_int64(s, 3, state_now_ms());
+	sqlite3_bind_text(s, 4, who, -1, SQLITE_STATIC);
+	return step_done(st, ST_FLOW_SET_PAUSED, err, "saving flow state");
 }

@@ -38,4 +38,41 @@ int state_position_get(struct state *st, const char *flow, const char *topic, in
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
 			 size_t n, struct ferr *err);
 
+/* Every saved position (of FLOW, or of all flows when NULL). */
+typedef void (*state_position_fn)(void *ctx, const char *flow, const char *topic,
+				  int32_t partition, int64_t next_offset, int64_t updated_ms);
+int state_positions_list(struct state *st, const char *flow, state_position_fn fn, void *ctx,
+			 struct ferr *err);
+
+/* --- audit trail --- */
+struct audit_entry {
+	int64_t id, ts_ms;
+	const char *who, *role, *origin, *action, *result, *detail;
+};
+int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *err);
+/* The LIMIT newest entries, oldest first. */
+typedef void (*state_audit_fn)(void *ctx, const struct audit_entry *e);
+int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err);
+
+/* --- configuration revisions --- */
+struct revision {
+	int rev;
+	int64_t ts_ms;
+	char *who, *comment, *text, *source_file, *source_sha256;
+};
+void revision_free(struct revision *r);
+/* 1 and *out when found, 0 when there is none, -1 on error. rev 0 = latest. */
+int state_revision_get(struct state *st, int rev, struct revision *out, struct ferr *err);
+/* Adds R as the next revision; its number goes to *rev. */
+int state_revision_add(struct state *st, const struct revision *r, int *rev, struct ferr *err);
+typedef void (*state_revision_fn)(void *ctx, const struct revision *r);
+int state_revision_list(struct state *st, state_revision_fn fn, void *ctx, struct ferr *err);
+
+/* --- flows paused by an operator --- */
+int state_flow_paused(struct state *st, const char *flow, int *paused, struct ferr *err);
+int state_flow_set_paused(struct state *st, const char *flow, int paused, const char *who,
+			  struct ferr *err);
+
+int64_t state_now_ms(void);
+
 #endif

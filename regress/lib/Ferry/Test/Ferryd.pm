@@ -80,12 +80,38 @@ sub _write_file
 }
 
 # set_config(TEXT): rewrites mm2.properties (a running ferryd is not told).
+# Unless TEXT sets them, the control socket goes into the ferryd directory
+# and /metrics onto a free port, so several ferryd never collide:
+# socket_path() and metrics_url() tell where.
 sub set_config
 {
 	my ($self, $text) = @_;
+	$self->{socket_path} = "$self->{dir}/control.sock";
+	if ($text =~ /^\s*ferry\.control\.socket\s*[=:]\s*(\S+)/m)
+	{
+		$self->{socket_path} = $1;
+	}
+	elsif ($text ne '')
+	{
+		$text .= "\n" unless $text =~ /\n\z/;
+		$text .= "ferry.control.socket = $self->{socket_path}\n";
+	}
+	if ($text =~ /^\s*ferry\.metrics\.listen\s*[=:]\s*(\S+)/m)
+	{
+		$self->{metrics_url} = $1 eq 'off' ? undef : "http://$1/metrics";
+	}
+	elsif ($text ne '')
+	{
+		my $port = free_port();
+		$text .= "ferry.metrics.listen = 127.0.0.1:$port\n";
+		$self->{metrics_url} = "http://127.0.0.1:$port/metrics";
+	}
 	_write_file($self->{config_file}, $text);
 	return;
 }
+
+sub socket_path { return $_[0]{socket_path}; }
+sub metrics_url { return $_[0]{metrics_url}; }
 
 sub config { return slurp($_[0]{config_file}); }
 

@@ -1,0 +1,546 @@
+/*
+ * control.c — the control protocol server.
+ *
+ * A session reads frames, answers each in order, and is closed after a
+ * malformed or oversized frame (the stream cannot be trusted after either)
+ * once the error reply is written. ferryd keeps running whatever a client
+ * sends.
+ */
+#include "control.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../shell/proto.h"
+#include "audit.h"
+#include "ctl.h"
+#include "log.h"
+#include "version.h"
+
+#define MAX_SESSIONS 64
+
+struct session {
+	struct control *ctl;
+	struct session *next;
+	int fd;
+	sd_event_source *src;
+	struct frame_buf in;
+	unsigned char *out;
+	size_t outlen, outoff;
+	int hello_done;
+	int closing;             /* close once the output is written */
+	struct acl_peer peer;
+	struct ctl_session cs;
+};
+
+struct control {
+	sd_event *ev;
+	struct runtime *rt;
+	struct acl_rules *rules;
+	int lfd;
+	sd_event_source *lsrc;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct session *sessions;
+	int nsessions;
+};
+
+static void session_free(struct session *s)
+{
+	struct session **pp;
+
+	for (pp = &s->ctl->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	s->ctl->nsessions--;
+	sd_event_source_unref(s->src);
+	close(s->fd);
+	frame_buf_free(&s->in);
+	free(s->out);
+	ctl_session_reset(&s->cs);
+	free(s);
+}
+
+static void update_events(struct session *s)
+{
+	uint32_t ev = s->closing ? 0 : EPOLLIN;
+
+	if (s->outoff < s->outlen)
+		ev |= EPOLLOUT;
+	sd_event_source_set_io_events(s->src, ev);
+}
+
+static void queue(struct session *s, json_t *msg)
+{
+	unsigned char *b;
+	size_t n;
+
+	if (frame_encode(msg, &b, &n)) {
+		json_t *e = json_pack("{s:s, s:O?, s:b, s:{s:s, s:s}}", "type", "response", "id",
+				      json_object_get(msg, "id"), "ok", 0, "error", "code",
+				      "too_large", "message",
+				      "the answer is larger than the protocol's 1 MiB frame limit; "
+				      "narrow the request (e.g. one flow)");
+
+		json_decref(msg);
+		if (frame_encode(e, &b, &n)) {
+			json_decref(e);
+			return;
+		}
+		json_decref(e);
+	} else {
+		json_decref(msg);
+	}
+	if (s->outoff == s->outlen) {
+		free(s->out);
+		s->out = b;
+		s->outlen = n;
+		s->outoff = 0;
+	} else {
+		unsigned char *nb = realloc(s->out, s->outlen + n);
+
+		if (!nb) {
+			free(b);
+			return;
+		}
+		memcpy(nb + s->outlen, b, n);
+		s->out = nb;
+		s->outlen += n;
+		free(b);
+	}
+}
+
+static json_t *error_reply(json_t *id, const char *code, const char *message)
+{
+	return json_pack("{s:s, s:O?, s:b, s:{s:s, s:s}}", "type", "response", "id", id, "ok", 0,
+			 "error", "code", code, "message", message);
+}
+
+static const char *mode_name(unsigned mode)
+{
+	return mode == MODE_CONFIG ? "configure" : "exec";
+}
+
+static char *join_argv(json_t *argv)
+{
+	size_t len = 1, i;
+	json_t *v;
+	char *s;
+
+	json_array_foreach(argv, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	json_array_foreach(argv, i, v) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return s;
+}
+
+static void handle_request(struct session *s, json_t *msg, json_t *id)
+{
+	json_t *argv = json_object_get(msg, "argv");
+	struct control *c = s->ctl;
+	char **words = NULL, err[1024];
+	struct cmd_match m;
+	struct ctl_reply r;
+	char *line;
+	size_t i, n;
+	json_t *v, *reply;
+	const char *role = acl_role_name(s->cs.role);
+	enum match_rc mrc;
+
+	if (!json_is_array(argv) || json_array_size(argv) == 0 || json_array_size(argv) > 64) {
+		queue(s, error_reply(id, "malformed", "a request needs \"argv\": an array of 1 to 64 "
+				     "strings"));
+		return;
+	}
+	json_array_foreach(argv, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > 65536) {
+			queue(s, error_reply(id, "malformed", "\"argv\" must hold strings"));
+			return;
+		}
+	}
+	n = json_array_size(argv);
+	line = join_argv(argv);
+	words = calloc(n + 1, sizeof(*words));
+	if (!line || !words) {
+		free(line);
+		free(words);
+		queue(s, error_reply(id, "internal", "out of memory"));
+		return;
+	}
+	json_array_foreach(argv, i, v)
+		words[i] = (char *)json_string_value(v);
+	mrc = cmdtab_match(words, (int)n, s->cs.mode, &m, err, sizeof(err));
+	free(words);
+	if (mrc != MATCH_OK) {
+		audit_request(s->cs.who, role, s->cs.origin, line, "error", err);
+		queue(s, error_reply(id, "syntax", err));
+		free(line);
+		return;
+	}
+	if (s->cs.role < m.def->role) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "permission denied: `%s` needs the %s role; %s has %s",
+			 m.def->syntax, acl_role_name(m.def->role), s->cs.who,
+			 s->cs.role == ACL_NONE ? "no role" : role);
+		audit_request(s->cs.who, role, s->cs.origin, line, "denied", why);
+		queue(s, error_reply(id, "denied", why));
+		cmdtab_match_free(&m);
+		free(line);
+		return;
+	}
+	if (!ctl_handlers[m.def->id]) {
+		queue(s, error_reply(id, "syntax", "this command is handled by the shell"));
+		cmdtab_match_free(&m);
+		free(line);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	ctl_handlers[m.def->id](c->rt, &s->cs, &m, &r);
+	if (m.def->id == CMD_CFG_COMMIT && !r.err_code)
+		control_reload_roles(c);
+	audit_request(s->cs.who, role, s->cs.origin, line, r.err_code ? "error" : "ok",
+		      r.err_code ? r.err : r.message);
+	if (r.err_code) {
+		reply = error_reply(id, r.err_code, r.err);
+		json_decref(r.columns);
+		json_decref(r.rows);
+	} else {
+		reply = json_pack("{s:s, s:O?, s:b, s:s}", "type", "response", "id", id, "ok", 1,
+				  "mode", mode_name(s->cs.mode));
+		if (r.columns)
+			json_object_set_new(reply, "result",
+					    json_pack("{s:o, s:o}", "columns", r.columns, "rows",
+						      r.rows ? r.rows : json_array()));
+		if (r.text)
+			json_object_set_new(reply, "text", json_string(r.text));
+		if (r.message[0])
+			json_object_set_new(reply, "message", json_string(r.message));
+	}
+	json_object_set_new(reply, "mode", json_string(mode_name(s->cs.mode)));
+	free(r.text);
+	cmdtab_match_free(&m);
+	free(line);
+	queue(s, reply);
+}
+
+static void handle_msg(struct session *s, json_t *msg)
+{
+	json_t *id = json_object_get(msg, "id");
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	struct control *c = s->ctl;
+
+	if (id && !json_is_integer(id)) {
+		queue(s, error_reply(NULL, "malformed", "\"id\" must be an integer"));
+		return;
+	}
+	if (!type) {
+		queue(s, error_reply(id, "malformed", "a message needs a string \"type\": hello, "
+				     "request or names"));
+		return;
+	}
+	if (strcmp(type, "hello") == 0) {
+		json_t *ver = json_object_get(msg, "version");
+
+		if (!json_is_integer(ver) || json_integer_value(ver) != PROTO_VERSION) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "protocol version %lld is not supported; ferryd "
+				 "speaks version %d", (long long)json_integer_value(ver), PROTO_VERSION);
+			queue(s, error_reply(id, "version", why));
+			s->closing = 1;
+			return;
+		}
+		s->hello_done = 1;
+		queue(s, json_pack("{s:s, s:O?, s:b, s:i, s:s, s:s, s:s, s:s, s:s}", "type", "hello",
+				   "id", id, "ok", 1, "version", PROTO_VERSION, "server",
+				   "ferryd " FERRY_VERSION, "appliance", c->rt->appliance, "user",
+				   s->cs.who, "role", acl_role_name(s->cs.role), "mode",
+				   mode_name(s->cs.mode)));
+		return;
+	}
+	if (!s->hello_done) {
+		queue(s, error_reply(id, "malformed", "send a hello first"));
+		s->closing = 1;
+		return;
+	}
+	if (strcmp(type, "request") == 0) {
+		handle_request(s, msg, id);
+	} else if (strcmp(type, "names") == 0) {
+		const char *kind = json_string_value(json_object_get(msg, "kind"));
+		json_t *names;
+
+		if (s->cs.role < ACL_AUDITOR) {
+			queue(s, error_reply(id, "denied", "permission denied: no role"));
+			return;
+		}
+		names = kind ? ctl_names(c->rt, &s->cs, kind) : NULL;
+		if (!names) {
+			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
+					     "topic, group or key"));
+			return;
+		}
+		queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok", 1,
+				   "names", names));
+	} else {
+		char why[160];
+
+		snprintf(why, sizeof(why), "unknown message type \"%.40s\"; expected hello, request "
+			 "or names", type);
+		queue(s, error_reply(id, "malformed", why));
+	}
+}
+
+static int on_session_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct session *s = userdata;
+
+	(void)src;
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		unsigned char buf[65536];
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			session_free(s);
+			return 0;
+		}
+		if (r > 0 && !s->closing) {
+			if (frame_feed(&s->in, buf, (size_t)r)) {
+				session_free(s);
+				return 0;
+			}
+			for (;;) {
+				char why[256];
+				json_t *msg = NULL;
+				enum frame_rc rc = frame_take(&s->in, &msg, why, sizeof(why));
+
+				if (rc == FRAME_NEED_MORE)
+					break;
+				if (rc != FRAME_OK) {
+					log_warn("control: %s: %s; closing the session", s->cs.who, why);
+					audit_request(s->cs.who, acl_role_name(s->cs.role), s->cs.origin,
+						      "(frame)", "error", why);
+					queue(s, error_reply(NULL, rc == FRAME_TOO_BIG ? "too_large"
+										      : "malformed", why));
+					s->closing = 1;
+					frame_buf_free(&s->in);
+					break;
+				}
+				handle_msg(s, msg);
+				json_decref(msg);
+				if (s->closing)
+					break;
+			}
+		}
+	}
+	if (s->outoff < s->outlen) {
+		ssize_t w = send(fd, s->out + s->outoff, s->outlen - s->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			session_free(s);
+			return 0;
+		}
+		if (w > 0)
+			s->outoff += (size_t)w;
+	}
+	if (s->closing && s->outoff == s->outlen) {
+		session_free(s);
+		return 0;
+	}
+	update_events(s);
+	return 0;
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct control *c = userdata;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct session *s;
+	int cfd;
+
+	(void)src;
+	(void)revents;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return 0;
+	if (c->nsessions >= MAX_SESSIONS) {
+		log_warn("control: %d sessions open; refusing another", MAX_SESSIONS);
+		close(cfd);
+		return 0;
+	}
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		close(cfd);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(cfd);
+		return 0;
+	}
+	s->ctl = c;
+	s->fd = cfd;
+	acl_peer_from_cred(&s->peer, cred.uid, cred.gid);
+	acl_peer_name(&s->peer, s->cs.who, sizeof(s->cs.who));
+	s->cs.role = acl_role_of(c->rules, &s->peer);
+	s->cs.origin = "unix";
+	s->cs.mode = MODE_EXEC;
+	if (sd_event_add_io(c->ev, &s->src, cfd, EPOLLIN, on_session_io, s) < 0) {
+		close(cfd);
+		free(s);
+		return 0;
+	}
+	s->next = c->sessions;
+	c->sessions = s;
+	c->nsessions++;
+	log_debug("control: session from %s (role %s)", s->cs.who, acl_role_name(s->cs.role));
+	return 0;
+}
+
+void control_reload_roles(struct control *c)
+{
+	struct acl_rules *nr;
+	struct ferr err;
+
+	if (acl_rules_new(conf_global(c->rt->conf, "ferry.control.role.admin"),
+			  conf_global(c->rt->conf, "ferry.control.role.operator"),
+			  conf_global(c->rt->conf, "ferry.control.role.auditor"), &nr, &err)) {
+		log_error("control: roles: %s", err.msg);
+		return;
+	}
+	acl_rules_free(c->rules);
+	c->rules = nr;
+	/* sessions keep the role they authenticated with until they reconnect,
+	 * except that a lost role takes effect at once */
+	for (struct session *s = c->sessions; s; s = s->next) {
+		enum acl_role r = acl_role_of(c->rules, &s->peer);
+
+		if (r < s->cs.role)
+			s->cs.role = r;
+	}
+}
+
+static int make_parent(const char *path, struct ferr *err)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return ferr_set(err, "cannot create %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct ferr *err)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	const char *path = conf_global(rt->conf, "ferry.control.socket");
+	const char *group = conf_global(rt->conf, "ferry.control.group");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+
+	if (!c)
+		return ferr_set(err, "out of memory");
+	c->ev = ev;
+	c->rt = rt;
+	c->lfd = -1;
+	if (acl_rules_new(conf_global(rt->conf, "ferry.control.role.admin"),
+			  conf_global(rt->conf, "ferry.control.role.operator"),
+			  conf_global(rt->conf, "ferry.control.role.auditor"), &c->rules, err))
+		goto fail;
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+		ferr_set(err, "ferry.control.socket: empty or longer than %zu bytes",
+			 sizeof(sa.sun_path) - 1);
+		goto fail;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (make_parent(path, err))
+		goto fail;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			ferr_set(err, "%s exists and is not a socket; refusing to replace it", path);
+			goto fail;
+		}
+		unlink(path);   /* a stale socket of an earlier ferryd */
+	}
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0) {
+		ferr_set(err, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* 0660 from the start: no window where others could connect */
+	old = umask(0117);
+	if (bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		umask(old);
+		ferr_set(err, "%s: cannot bind: %s", path, strerror(errno));
+		goto fail;
+	}
+	umask(old);
+	if (group && *group) {
+		struct group gr, *res = NULL;
+		char buf[8192];
+
+		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || !res) {
+			ferr_set(err, "ferry.control.group: no such group \"%s\"", group);
+			goto fail;
+		}
+		if (chown(path, (uid_t)-1, gr.gr_gid) != 0) {
+			ferr_set(err, "%s: cannot give it to group %s: %s", path, group, strerror(errno));
+			goto fail;
+		}
+	}
+	if (listen(c->lfd, 16) != 0 ||
+	    sd_event_add_io(ev, &c->lsrc, c->lfd, EPOLLIN, on_accept, c) < 0) {
+		ferr_set(err, "%s: cannot listen: %s", path, strerror(errno));
+		goto fail;
+	}
+	log_info("control socket %s ready", path);
+	*out = c;
+	return 0;
+fail:
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		if (c->path[0] && lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(c->path);
+	}
+	acl_rules_free(c->rules);
+	free(c);
+	return -1;
+}
+
+void control_stop(struct control *c)
+{
+	if (!c)
+		return;
+	while (c->sessions)
+		session_free(c->sessions);
+	sd_event_source_unref(c->lsrc);
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		unlink(c->path);
+	}
+	acl_rules_free(c->rules);
+	free(c);
+}

@@ -1,0 +1,49 @@
+/*
+ * ctl.h — what the control server (control.c) and the command handlers
+ * (ctl_cmds.c) share: a session's identity and mode, and a reply under
+ * construction.
+ */
+#ifndef FERRY_CTL_H
+#define FERRY_CTL_H
+
+#include <jansson.h>
+
+#include "../acl/roles.h"
+#include "../shell/cmdtab.h"
+#include "props.h"
+#include "runtime.h"
+
+struct ctl_session {
+	char who[300];              /* "alice (uid 1000)" or "cert:CN=..." */
+	enum acl_role role;
+	const char *origin;         /* "unix" or "tls" */
+	unsigned mode;              /* MODE_EXEC or MODE_CONFIG */
+	struct props candidate;     /* private candidate in configuration mode */
+	int dirty;                  /* candidate differs from what it was copied from */
+	int base_revision;          /* running revision when the candidate was made */
+};
+
+struct ctl_reply {
+	json_t *columns, *rows;     /* a result set, or NULL */
+	char *text;                 /* free text (malloc'd), or NULL */
+	char message[2048];         /* a short note for the user */
+	const char *err_code;       /* NULL: success */
+	char err[8192];
+};
+
+typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			    struct ctl_reply *r);
+
+/* Indexed by enum cmd_id; NULL for commands the shell handles itself. */
+extern const ctl_handler ctl_handlers[CMD__COUNT];
+
+/* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion. */
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind);
+
+void ctl_session_reset(struct ctl_session *s);
+
+/* Sets an error on R (printf-style). */
+void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,777 @@
+/*
+ * ctl_cmds.c — what each control command does. The grammar, help and
+ * required role of every command live in shell/cmdtab.c; this file only
+ * maps a command id to its handler.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "../shell/proto.h"
+#include "clientconf.h"
+#include "conf_keys.h"
+#include "ctl.h"
+#include "kclient.h"
+#include "metrics.h"
+#include "state.h"
+#include "version.h"
+
+void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->err_code = code;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+}
+
+void ctl_session_reset(struct ctl_session *s)
+{
+	props_free(&s->candidate);
+	s->dirty = 0;
+	s->mode = MODE_EXEC;
+}
+
+/* A result set with the given column names (NULL-terminated). */
+static void table(struct ctl_reply *r, ...)
+{
+	va_list ap;
+	const char *c;
+
+	r->columns = json_array();
+	r->rows = json_array();
+	va_start(ap, r);
+	while ((c = va_arg(ap, const char *)) != NULL)
+		json_array_append_new(r->columns, json_string(c));
+	va_end(ap);
+}
+
+static void fmt_time(int64_t ms, char *buf, size_t sz)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *flow_filter(const struct cmd_match *m, struct runtime *rt, struct ctl_reply *r)
+{
+	const char *name = m->nargs > 0 ? m->args[0] : NULL;
+
+	if (name && !runtime_flow(rt, name))
+		ctl_fail(r, "not_found", "no flow %s in the running configuration (see show flows)",
+			 name);
+	return name;
+}
+
+static void h_show_version(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			   struct ctl_reply *r)
+{
+	char up[64], rev[32], proto[16];
+	int64_t secs = (state_now_ms() - rt->started_ms) / 1000;
+
+	(void)s;
+	(void)m;
+	snprintf(up, sizeof(up), "%lldd %02lld:%02lld:%02lld", (long long)(secs / 86400),
+		 (long long)(secs / 3600 % 24), (long long)(secs / 60 % 60), (long long)(secs % 60));
+	snprintf(rev, sizeof(rev), "%d", rt->revision);
+	snprintf(proto, sizeof(proto), "%d", PROTO_VERSION);
+	table(r, "item", "value", NULL);
+	json_array_append_new(r->rows, json_pack("[s,s]", "appliance", rt->appliance));
+	json_array_append_new(r->rows, json_pack("[s,s]", "ferryd", FERRY_VERSION));
+	json_array_append_new(r->rows, json_pack("[s,s]", "librdkafka", rd_kafka_version_str()));
+	json_array_append_new(r->rows, json_pack("[s,s]", "protocol", proto));
+	json_array_append_new(r->rows, json_pack("[s,s]", "uptime", up));
+	json_array_append_new(r->rows, json_pack("[s,s]", "config revision", rev));
+	json_array_append_new(r->rows, json_pack("[s,s]", "config file", rt->config_file));
+	json_array_append_new(r->rows, json_pack("[s,s]", "state dir", rt->state_dir));
+}
+
+static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			    struct ctl_reply *r)
+{
+	const struct conf *c = rt->conf;
+
+	(void)s;
+	(void)m;
+	table(r, "cluster", "bootstrap.servers", "flows from", "flows to", NULL);
+	for (size_t i = 0; i < c->nclusters; i++) {
+		const char *alias = c->clusters[i].alias;
+		char key[300], from[1024] = "", to[1024] = "";
+		const struct prop *bs;
+
+		snprintf(key, sizeof(key), "%s.bootstrap.servers", alias);
+		bs = props_get(&c->raw, key);
+		if (!bs)
+			bs = props_get(&c->raw, "bootstrap.servers");
+		for (size_t f = 0; f < c->nflows; f++) {
+			char *dst = strcmp(c->flows[f].source, alias) == 0 ? from
+				    : strcmp(c->flows[f].target, alias) == 0 ? to : NULL;
+
+			if (!dst)
+				continue;
+			if (*dst)
+				strncat(dst, ", ", sizeof(from) - strlen(dst) - 1);
+			strncat(dst, c->flows[f].name, sizeof(from) - strlen(dst) - 1);
+		}
+		json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, bs ? bs->value : "",
+							 from, to));
+	}
+}
+
+static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r)
+{
+	(void)s;
+	(void)m;
+	table(r, "flow", "state", "topics", "partitions", "records", "bytes", "reason", NULL);
+	for (size_t i = 0; i < rt->nflows; i++) {
+		struct rt_flow *f = &rt->flows[i];
+		const char *reason;
+		const char *state = runtime_flow_state(f, &reason);
+		json_int_t topics = 0, parts = 0, recs = 0, bytes = 0;
+
+		if (f->flow) {
+			topics = (json_int_t)atomic_load(&f->flow->topics_mirrored);
+			parts = (json_int_t)atomic_load(&f->flow->partitions_mirrored);
+			recs = (json_int_t)atomic_load(&f->flow->records);
+			bytes = (json_int_t)atomic_load(&f->flow->bytes);
+		}
+		json_array_append_new(r->rows, json_pack("[s,s,I,I,I,I,s]", f->name, state, topics,
+							 parts, recs, bytes, reason));
+	}
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+	const struct part_stat *x = a, *y = b;
+	int c = strcmp(x->topic, y->topic);
+
+	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r)
+{
+	const char *only = flow_filter(m, rt, r);
+
+	(void)s;
+	if (r->err_code)
+		return;
+	table(r, "flow", "topic", "remote topic", "partitions", NULL);
+	for (size_t i = 0; i < rt->nflows; i++) {
+		struct rt_flow *f = &rt->flows[i];
+		struct part_stat *v = NULL;
+		size_t n;
+
+		if ((only && strcmp(only, f->name) != 0) || !f->flow)
+			continue;
+		n = flow_partitions(f->flow, &v);
+		qsort(v, n, sizeof(*v), cmp_part);
+		for (size_t j = 0; j < n;) {
+			size_t k = j;
+
+			while (k < n && strcmp(v[k].topic, v[j].topic) == 0)
+				k++;
+			json_array_append_new(r->rows, json_pack("[s,s,s,I]", f->name, v[j].topic,
+								 v[j].remote, (json_int_t)(k - j)));
+			j = k;
+		}
+		free(v);
+	}
+}
+
+static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	const char *only = flow_filter(m, rt, r);
+
+	(void)s;
+	if (r->err_code)
+		return;
+	table(r, "flow", "topic", "partition", "end offset", "position", "lag", NULL);
+	for (size_t i = 0; i < rt->nflows; i++) {
+		struct rt_flow *f = &rt->flows[i];
+		struct part_stat *v = NULL;
+		size_t n;
+
+		if ((only && strcmp(only, f->name) != 0) || !f->flow)
+			continue;
+		n = flow_partitions(f->flow, &v);
+		qsort(v, n, sizeof(*v), cmp_part);
+		for (size_t j = 0; j < n; j++) {
+			json_t *lag = metrics_lag(&v[j]) < 0 ? json_null()
+							     : json_integer(metrics_lag(&v[j]));
+
+			json_array_append_new(r->rows,
+					      json_pack("[s,s,i,o,o,o]", f->name, v[j].topic,
+							(int)v[j].partition,
+							v[j].end_offset >= 0 ? json_integer(v[j].end_offset)
+									     : json_null(),
+							v[j].position >= 0 ? json_integer(v[j].position)
+									   : json_null(),
+							lag));
+		}
+		free(v);
+	}
+}
+
+struct offsets_ctx {
+	struct ctl_reply *r;
+};
+
+static void offsets_row(void *ctx, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, int64_t updated_ms)
+{
+	struct offsets_ctx *x = ctx;
+	char t[32];
+
+	fmt_time(updated_ms, t, sizeof(t));
+	json_array_append_new(x->r->rows, json_pack("[s,s,i,I,s]", flow, topic, (int)partition,
+						    (json_int_t)next_offset, t));
+}
+
+static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			   struct ctl_reply *r)
+{
+	const char *only = flow_filter(m, rt, r);
+	struct offsets_ctx x = { r };
+	struct ferr err;
+
+	(void)s;
+	if (r->err_code)
+		return;
+	table(r, "flow", "topic", "partition", "next offset", "saved at", NULL);
+	if (state_positions_list(rt->st, only, offsets_row, &x, &err))
+		ctl_fail(r, "internal", "%s", err.msg);
+}
+
+static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r)
+{
+	const char *only = m->nargs > 0 ? m->args[0] : NULL;
+	const struct conf *c = rt->conf;
+	int found = 0;
+
+	(void)s;
+	table(r, "cluster", "group", "state", "simple", NULL);
+	for (size_t i = 0; i < c->nclusters; i++) {
+		const char *alias = c->clusters[i].alias;
+		const struct conf_flow *cf = NULL;
+		const struct props *settings = NULL;
+		struct kclient_opts o = { .what = alias };
+		rd_kafka_t *rk = NULL;
+		struct ferr err;
+
+		if (only && strcmp(only, alias) != 0)
+			continue;
+		found = 1;
+		/* the admin settings of any flow touching this cluster */
+		for (size_t f = 0; f < c->nflows && !settings; f++) {
+			cf = &c->flows[f];
+			if (strcmp(cf->source, alias) == 0)
+				settings = &cf->source_admin;
+			else if (strcmp(cf->target, alias) == 0)
+				settings = &cf->target_admin;
+		}
+		if (!settings) {
+			json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, "",
+								 "(no flow uses this cluster)", ""));
+			continue;
+		}
+		if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, &err)) {
+			ctl_fail(r, "internal", "%s", err.msg);
+			return;
+		}
+		rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+		rd_kafka_AdminOptions_t *opt =
+			rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+		char es[256];
+
+		rd_kafka_AdminOptions_set_request_timeout(opt, 5000, es, sizeof(es));
+		rd_kafka_ListConsumerGroups(rk, opt, q);
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 8000);
+
+		if (!ev || rd_kafka_event_error(ev)) {
+			json_array_append_new(r->rows,
+					      json_pack("[s,s,s,s]", alias, "",
+							ev ? rd_kafka_event_error_string(ev)
+							   : "no answer within 8 s", ""));
+		} else {
+			const rd_kafka_ListConsumerGroups_result_t *res =
+				rd_kafka_event_ListConsumerGroups_result(ev);
+			size_t n;
+			const rd_kafka_ConsumerGroupListing_t **g =
+				rd_kafka_ListConsumerGroups_result_valid(res, &n);
+
+			for (size_t k = 0; k < n; k++) {
+				const char *gid = rd_kafka_ConsumerGroupListing_group_id(g[k]);
+
+				if (strncmp(gid, "ferry-mirror.", 13) == 0)
+					continue;   /* ferry's own, never committed to */
+				json_array_append_new(
+					r->rows,
+					json_pack("[s,s,s,s]", alias, gid,
+						  rd_kafka_consumer_group_state_name(
+							  rd_kafka_ConsumerGroupListing_state(g[k])),
+						  rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g[k])
+							  ? "yes" : "no"));
+			}
+		}
+		if (ev)
+			rd_kafka_event_destroy(ev);
+		rd_kafka_AdminOptions_destroy(opt);
+		rd_kafka_queue_destroy(q);
+		kclient_destroy(rk);
+	}
+	if (only && !found)
+		ctl_fail(r, "not_found", "no cluster %s in the running configuration", only);
+}
+
+struct metrics_ctx {
+	struct ctl_reply *r;
+};
+
+static void metrics_row(void *ctx, const struct metric_def *d, const char *labels, double value)
+{
+	struct metrics_ctx *x = ctx;
+
+	json_array_append_new(x->r->rows, json_pack("[s,s,f]", d->name, labels, value));
+}
+
+static void h_show_metrics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			   struct ctl_reply *r)
+{
+	struct metrics_ctx x = { r };
+
+	(void)s;
+	(void)m;
+	table(r, "metric", "labels", "value", NULL);
+	metrics_collect(rt, metrics_row, &x);
+}
+
+static void audit_row(void *ctx, const struct audit_entry *e)
+{
+	struct ctl_reply *r = ctx;
+	char t[32];
+
+	fmt_time(e->ts_ms, t, sizeof(t));
+	json_array_append_new(r->rows, json_pack("[I,s,s,s,s,s,s,s]", (json_int_t)e->id, t, e->who,
+						 e->role, e->origin, e->action, e->result, e->detail));
+}
+
+static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r)
+{
+	int n = m->nargs > 0 ? atoi(m->args[0]) : 20;
+	struct ferr err;
+
+	(void)s;
+	table(r, "id", "time", "who", "role", "origin", "action", "result", "detail", NULL);
+	if (state_audit_list(rt->st, n > 10000 ? 10000 : n, audit_row, r, &err))
+		ctl_fail(r, "internal", "%s", err.msg);
+}
+
+static void h_show_config(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r)
+{
+	(void)s;
+	(void)m;
+	r->text = runtime_config_text(rt);
+	if (!r->text)
+		ctl_fail(r, "internal", "out of memory");
+}
+
+struct rev_ctx {
+	struct ctl_reply *r;
+	int running;
+};
+
+static void rev_row(void *ctx, const struct revision *rv)
+{
+	struct rev_ctx *x = ctx;
+	char t[32];
+
+	fmt_time(rv->ts_ms, t, sizeof(t));
+	json_array_append_new(x->r->rows, json_pack("[i,s,s,s,s]", rv->rev,
+						    rv->rev == x->running ? "*" : "", t, rv->who,
+						    rv->comment));
+}
+
+static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			     struct ctl_reply *r)
+{
+	struct rev_ctx x = { r, rt->revision };
+	struct ferr err;
+
+	(void)s;
+	(void)m;
+	table(r, "revision", "running", "time", "who", "comment", NULL);
+	if (state_revision_list(rt->st, rev_row, &x, &err))
+		ctl_fail(r, "internal", "%s", err.msg);
+}
+
+static void h_pause(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		    struct ctl_reply *r)
+{
+	struct ferr err;
+
+	if (runtime_pause(rt, m->args[0], s->who, &err))
+		ctl_fail(r, strstr(err.msg, "no flow") ? "not_found" : "invalid", "%s", err.msg);
+	else
+		snprintf(r->message, sizeof(r->message), "flow %s paused; positions saved",
+			 m->args[0]);
+}
+
+static void h_resume(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		     struct ctl_reply *r)
+{
+	struct ferr err;
+
+	if (runtime_resume(rt, m->args[0], s->who, &err))
+		ctl_fail(r, strstr(err.msg, "no flow") ? "not_found" : "invalid", "%s", err.msg);
+	else
+		snprintf(r->message, sizeof(r->message), "flow %s resumed", m->args[0]);
+}
+
+static int copy_running(struct runtime *rt, struct ctl_session *s)
+{
+	props_free(&s->candidate);
+	if (props_copy(&rt->conf->raw, "candidate", &s->candidate))
+		return -1;
+	s->dirty = 0;
+	s->base_revision = rt->revision;
+	return 0;
+}
+
+static void h_configure(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			struct ctl_reply *r)
+{
+	(void)m;
+	if (copy_running(rt, s)) {
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	s->mode = MODE_CONFIG;
+	snprintf(r->message, sizeof(r->message), "candidate copied from revision %d", rt->revision);
+}
+
+static int valid_key(const char *k)
+{
+	if (!*k)
+		return 0;
+	for (const char *p = k; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '=' || *p == '\n')
+			return 0;
+	return 1;
+}
+
+static void h_set(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r)
+{
+	const char *key = m->args[0], *value = m->nargs > 1 ? m->args[1] : "";
+	const struct prop *old = props_get(&s->candidate, key);
+
+	(void)rt;
+	if (!valid_key(key)) {
+		ctl_fail(r, "invalid", "KEY \"%s\": keys have no blanks or '='", key);
+		return;
+	}
+	if (old && strcmp(old->value, value) == 0) {
+		snprintf(r->message, sizeof(r->message), "%s is already %s", key, value);
+		return;
+	}
+	if (props_put(&s->candidate, key, value)) {
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	s->dirty = 1;
+}
+
+static void h_delete(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		     struct ctl_reply *r)
+{
+	(void)rt;
+	if (props_unset(&s->candidate, m->args[0]) == 0) {
+		ctl_fail(r, "not_found", "%s is not set in the candidate", m->args[0]);
+		return;
+	}
+	s->dirty = 1;
+}
+
+static void h_cfg_show(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	(void)rt;
+	(void)m;
+	r->text = props_render(&s->candidate);
+	if (!r->text)
+		ctl_fail(r, "internal", "out of memory");
+}
+
+/* Appends to a growing text. */
+static void add_text(char **buf, size_t *len, size_t *cap, const char *a, const char *b,
+		     const char *c)
+{
+	size_t need = strlen(a) + strlen(b) + strlen(c) + 8;
+
+	if (*len + need >= *cap) {
+		size_t ncap = (*cap + need) * 2;
+		char *nb = realloc(*buf, ncap);
+
+		if (!nb)
+			return;
+		*buf = nb;
+		*cap = ncap;
+	}
+	*len += (size_t)snprintf(*buf + *len, *cap - *len, "%s%s = %s\n", a, b, c);
+}
+
+static void h_compare(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		      struct ctl_reply *r)
+{
+	const struct props *run = &rt->conf->raw, *cand = &s->candidate;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	(void)m;
+	/* in candidate order: changed and added keys; then removed ones */
+	for (size_t i = 0; i < cand->n; i++) {
+		const struct prop *c = &cand->v[i], *o;
+
+		if (props_get(cand, c->key) != c)
+			continue;
+		o = props_get(run, c->key);
+		if (o && strcmp(o->value, c->value) == 0)
+			continue;
+		if (o)
+			add_text(&buf, &len, &cap, "- ", o->key, o->value);
+		add_text(&buf, &len, &cap, "+ ", c->key, c->value);
+	}
+	for (size_t i = 0; i < run->n; i++) {
+		const struct prop *o = &run->v[i];
+
+		if (props_get(run, o->key) != o || props_get(cand, o->key))
+			continue;
+		add_text(&buf, &len, &cap, "- ", o->key, o->value);
+	}
+	r->text = buf ? buf : strdup("");
+	if (!buf)
+		snprintf(r->message, sizeof(r->message), "no changes");
+}
+
+static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		     struct ctl_reply *r)
+{
+	const char *comment = m->nargs > 0 ? m->args[0] : "";
+	char *text = props_render(&s->candidate);
+	struct diags d = { 0 };
+	struct conf *c = NULL;
+	struct revision rv = { 0 };
+	struct ferr err;
+	char summary[1024], restart_keys[512] = "";
+	int rev;
+	size_t off;
+
+	if (!text) {
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	if (conf_parse("candidate", text, strlen(text), &c, &d)) {
+		off = (size_t)snprintf(r->err, sizeof(r->err),
+				       "commit refused: the candidate has %u error%s; nothing changed",
+				       d.nerrors, d.nerrors == 1 ? "" : "s");
+		for (size_t i = 0; i < d.n && off < sizeof(r->err); i++)
+			if (d.v[i].is_error)
+				off += (size_t)snprintf(r->err + off, sizeof(r->err) - off, "\n  %s",
+							d.v[i].msg);
+		r->err_code = "invalid";
+		diags_free(&d);
+		free(text);
+		return;
+	}
+	/* keys that a running ferryd cannot change on the fly */
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *a, *b;
+
+		if (!(k->flags & CK_RESTART))
+			continue;
+		a = conf_global(rt->conf, k->name);
+		b = conf_global(c, k->name);
+		if (a && b && strcmp(a, b) != 0) {
+			strncat(restart_keys, " ", sizeof(restart_keys) - strlen(restart_keys) - 1);
+			strncat(restart_keys, k->name, sizeof(restart_keys) - strlen(restart_keys) - 1);
+		}
+	}
+	{
+		struct revision cur;
+
+		if (state_revision_get(rt->st, rt->revision, &cur, &err) == 1) {
+			rv.source_file = cur.source_file;
+			rv.source_sha256 = cur.source_sha256;
+			cur.source_file = cur.source_sha256 = NULL;
+			revision_free(&cur);
+		}
+	}
+	rv.who = s->who;
+	rv.comment = (char *)comment;
+	rv.text = text;
+	if (!rv.source_file)
+		rv.source_file = strdup(rt->config_file);
+	if (!rv.source_sha256)
+		rv.source_sha256 = strdup("");
+	if (state_revision_add(rt->st, &rv, &rev, &err)) {
+		ctl_fail(r, "internal", "%s; nothing changed", err.msg);
+		conf_unref(c);
+		free(rv.source_file);
+		free(rv.source_sha256);
+		diags_free(&d);
+		free(text);
+		return;
+	}
+	free(rv.source_file);
+	free(rv.source_sha256);
+	free(text);
+	off = 0;
+	if (s->base_revision != rt->revision)
+		off += (size_t)snprintf(r->message + off, sizeof(r->message) - off,
+					"note: revision %d was committed meanwhile; the candidate "
+					"replaced it\n", rt->revision);
+	runtime_apply(rt, c, rev, summary, sizeof(summary));
+	off += (size_t)snprintf(r->message + off, sizeof(r->message) - off, "%s", summary);
+	for (size_t i = 0; i < d.n && off < sizeof(r->message); i++)
+		off += (size_t)snprintf(r->message + off, sizeof(r->message) - off, "\nwarning: %s",
+					d.v[i].msg);
+	if (restart_keys[0] && off < sizeof(r->message))
+		snprintf(r->message + off, sizeof(r->message) - off,
+			 "\nnote: takes effect when ferryd restarts:%s", restart_keys);
+	diags_free(&d);
+	copy_running(rt, s);
+}
+
+static void h_rollback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	int rev = atoi(m->args[0]);
+	struct revision rv;
+	struct props p;
+	struct ferr err;
+	int found = state_revision_get(rt->st, rev, &rv, &err);
+
+	if (found < 0) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		return;
+	}
+	if (found == 0) {
+		ctl_fail(r, "not_found", "no revision %d (see show revisions)", rev);
+		return;
+	}
+	if (props_parse("candidate", rv.text, strlen(rv.text), &p, &err)) {
+		ctl_fail(r, "internal", "revision %d: %s", rev, err.msg);
+		revision_free(&rv);
+		return;
+	}
+	props_free(&s->candidate);
+	s->candidate = p;
+	s->dirty = 1;
+	snprintf(r->message, sizeof(r->message), "candidate loaded from revision %d; review it with "
+		 "`show | compare`, apply it with `commit`", rev);
+	revision_free(&rv);
+}
+
+static void h_cfg_exit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	(void)rt;
+	(void)m;
+	if (s->dirty) {
+		ctl_fail(r, "invalid", "the candidate has uncommitted changes: `commit` them, or "
+			 "`exit discard` to drop them");
+		return;
+	}
+	ctl_session_reset(s);
+}
+
+static void h_cfg_discard(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r)
+{
+	(void)rt;
+	(void)m;
+	if (s->dirty)
+		snprintf(r->message, sizeof(r->message), "uncommitted changes dropped");
+	ctl_session_reset(s);
+}
+
+const ctl_handler ctl_handlers[CMD__COUNT] = {
+	[CMD_SHOW_VERSION] = h_show_version,
+	[CMD_SHOW_CLUSTERS] = h_show_clusters,
+	[CMD_SHOW_FLOWS] = h_show_flows,
+	[CMD_SHOW_TOPICS] = h_show_topics,
+	[CMD_SHOW_LAG] = h_show_lag,
+	[CMD_SHOW_OFFSETS] = h_show_offsets,
+	[CMD_SHOW_GROUPS] = h_show_groups,
+	[CMD_SHOW_METRICS] = h_show_metrics,
+	[CMD_SHOW_AUDIT] = h_show_audit,
+	[CMD_SHOW_CONFIG] = h_show_config,
+	[CMD_SHOW_REVISIONS] = h_show_revisions,
+	[CMD_PAUSE_FLOW] = h_pause,
+	[CMD_RESUME_FLOW] = h_resume,
+	[CMD_CONFIGURE] = h_configure,
+	[CMD_CFG_SET] = h_set,
+	[CMD_CFG_DELETE] = h_delete,
+	[CMD_CFG_SHOW] = h_cfg_show,
+	[CMD_CFG_COMPARE] = h_compare,
+	[CMD_CFG_COMMIT] = h_commit,
+	[CMD_CFG_ROLLBACK] = h_rollback,
+	[CMD_CFG_EXIT] = h_cfg_exit,
+	[CMD_CFG_DISCARD] = h_cfg_discard,
+};
+
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind)
+{
+	json_t *a = json_array();
+
+	if (strcmp(kind, "flow") == 0) {
+		for (size_t i = 0; i < rt->nflows; i++)
+			json_array_append_new(a, json_string(rt->flows[i].name));
+	} else if (strcmp(kind, "cluster") == 0) {
+		for (size_t i = 0; i < rt->conf->nclusters; i++)
+			json_array_append_new(a, json_string(rt->conf->clusters[i].alias));
+	} else if (strcmp(kind, "topic") == 0) {
+		for (size_t i = 0; i < rt->nflows; i++) {
+			struct part_stat *v = NULL;
+			size_t n;
+
+			if (!rt->flows[i].flow)
+				continue;
+			n = flow_partitions(rt->flows[i].flow, &v);
+			for (size_t j = 0; j < n; j++)
+				if (v[j].partition == 0)
+					json_array_append_new(a, json_string(v[j].topic));
+			free(v);
+		}
+	} else if (strcmp(kind, "group") == 0) {
+		/* groups need a round trip to the clusters: not for completion */
+	} else if (strcmp(kind, "key") == 0) {
+		const struct props *p = s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw;
+
+		for (size_t i = 0; i < p->n; i++)
+			if (props_get(p, p->v[i].key) == &p->v[i])
+				json_array_append_new(a, json_string(p->v[i].key));
+		for (unsigned i = 0; i < conf_keys_count; i++)
+			if (!(conf_keys[i].flags & (CK_WORKER | CK_PREFIX | CK_DEPRECATED)) &&
+			    !props_get(p, conf_keys[i].name))
+				json_array_append_new(a, json_string(conf_keys[i].name));
+	} else {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}

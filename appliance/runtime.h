@@ -1,0 +1,68 @@
+/*
+ * runtime.h — the running topology: which configuration revision runs,
+ * the flows it started (or that an operator paused), and how a new
+ * configuration is applied without restarting flows it does not change.
+ * Owned by the main thread; the control plane calls in from there.
+ */
+#ifndef FERRY_RUNTIME_H
+#define FERRY_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "err.h"
+#include "flow.h"
+#include "state.h"
+
+struct rt_flow {
+	char name[256];
+	struct conf *conf;               /* a reference: it owns cf */
+	const struct conf_flow *cf;
+	struct flow *flow;               /* NULL while paused or when it could not start */
+	int paused;
+	char start_error[512];
+};
+
+struct runtime {
+	struct conf *conf;               /* running configuration (a reference) */
+	int revision;                    /* its revision number */
+	char *config_file, *state_dir;
+	struct state *st;                /* the main thread's state connection */
+	struct rt_flow *flows;
+	size_t nflows;
+	int64_t started_ms;
+	char appliance[256];
+};
+
+/*
+ * Opens the state store and decides what runs: revision 1 is the file
+ * ferryd was started from; if the file is unchanged since its revision
+ * lineage began, the latest committed revision of that lineage runs;
+ * a changed file becomes a new revision. FILE_CONF is the parsed file
+ * (the reference passes to the runtime).
+ */
+int runtime_init(struct runtime *rt, const char *config_file, const char *state_dir,
+		 struct conf *file_conf, struct ferr *err);
+/* Starts every flow that is not paused. A flow that cannot start is kept
+ * with its error (shown as failed). */
+void runtime_start(struct runtime *rt);
+/*
+ * Makes NEWC (reference passed) the running configuration REVISION:
+ * removed flows stop, new ones start, changed ones restart, unchanged ones
+ * keep running. SUMMARY tells what happened.
+ */
+void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *summary,
+		   size_t summarysz);
+int runtime_pause(struct runtime *rt, const char *name, const char *who, struct ferr *err);
+int runtime_resume(struct runtime *rt, const char *name, const char *who, struct ferr *err);
+struct rt_flow *runtime_flow(struct runtime *rt, const char *name);
+/* "starting", "running", "paused", "failed", "stopped" */
+const char *runtime_flow_state(const struct rt_flow *f, const char **reason);
+/* Stops every flow and releases everything. */
+void runtime_stop(struct runtime *rt);
+
+/* The text of the running revision (caller frees). */
+char *runtime_config_text(struct runtime *rt);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * cmdtab.c — the command table and the matcher every view shares.
+ */
+#include "cmdtab.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define X ACL_ADMIN
+#define O ACL_OPERATOR
+#define A ACL_AUDITOR
+#define E MODE_EXEC
+#define C MODE_CONFIG
+
+#define CMD(id_, syn, hlp, role_, modes_, flags_, doc_) \
+	{ .id = id_, .syntax = syn, .help = hlp, .role = role_, .modes = modes_, \
+	  .flags = flags_, .doc = doc_ }
+
+static struct cmd_def table[] = {
+	CMD(CMD_HELP, "help [TEXT]", "Describe commands\nCommand to describe", ACL_NONE, E | C,
+	  CMDF_LOCAL, "Lists the commands of the current mode, or describes the ones starting "
+	  "with TEXT. `?` anywhere on a line lists what may come next."),
+	CMD(CMD_EXIT, "exit", "Leave the shell", ACL_NONE, E, CMDF_LOCAL,
+	  "Leaves the shell (also `quit` and end-of-file)."),
+	CMD(CMD_SHOW_VERSION, "show version", "Show running system information\nVersions of ferryd, "
+	  "librdkafka and the protocol", A, E, 0,
+	  "Shows ferryd's version, the appliance name, uptime, librdkafka's version and the "
+	  "control protocol version."),
+	CMD(CMD_SHOW_CLUSTERS, "show clusters", "Show running system information\nKafka clusters of "
+	  "the topology", A, E, 0,
+	  "Lists the clusters of the running configuration with their bootstrap servers and the "
+	  "flows that read from or write to them."),
+	CMD(CMD_SHOW_FLOWS, "show flows", "Show running system information\nReplication flows and "
+	  "their state", A, E, 0,
+	  "Lists the flows with their state (starting, running, paused, failed, stopped), "
+	  "topics, partitions, records mirrored and the failure reason if any."),
+	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]", "Show running system information\nMirrored "
+	  "topics\nOnly this flow", A, E, 0,
+	  "Lists the mirrored topics per flow: source topic, remote topic, partitions."),
+	CMD(CMD_SHOW_LAG, "show lag [FLOW]", "Show running system information\nPer-partition "
+	  "replication lag\nOnly this flow", A, E, 0,
+	  "Per source partition: the source end offset, the mirrored position (everything "
+	  "before it is acknowledged by the target) and the lag between them."),
+	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
+	  "positions\nOnly this flow", A, E, 0,
+	  "The positions saved in the state store: where each partition resumes after a restart."),
+	CMD(CMD_SHOW_GROUPS, "show groups [CLUSTER]", "Show running system information\nConsumer "
+	  "groups\nOnly this cluster", A, E, 0,
+	  "Lists the consumer groups of the clusters (of one cluster with CLUSTER), with their "
+	  "state."),
+	CMD(CMD_SHOW_METRICS, "show metrics", "Show running system information\nMetrics (the same "
+	  "registry /metrics exports)", A, E, 0,
+	  "Every metric of the registry with its labels and current value, as exported to "
+	  "Prometheus."),
+	CMD(CMD_SHOW_AUDIT, "show audit [COUNT]", "Show running system information\nAudit trail\n"
+	  "How many entries (default 20)", A, E, 0,
+	  "The latest entries of the audit trail: when, who, role, what, result."),
+	CMD(CMD_SHOW_CONFIG, "show config", "Show running system information\nRunning configuration "
+	  "as an MM2 properties file", A, E, 0,
+	  "The running configuration, exactly as an MM2 connect-mirror-maker.properties file "
+	  "that ferryd (or MM2) can be started from."),
+	CMD(CMD_SHOW_REVISIONS, "show revisions", "Show running system information\nCommitted "
+	  "configuration revisions", A, E | C, 0,
+	  "Lists the committed configuration revisions: number, time, who, comment."),
+	CMD(CMD_PAUSE_FLOW, "pause flow FLOW", "Pause a replication flow\nReplication flow\nFlow "
+	  "name (SOURCE->TARGET)", O, E, 0,
+	  "Stops the flow after its in-flight records are acknowledged and its positions saved. "
+	  "A paused flow stays paused across restarts until resumed."),
+	CMD(CMD_RESUME_FLOW, "resume flow FLOW", "Resume a paused flow\nReplication flow\nFlow name "
+	  "(SOURCE->TARGET)", O, E, 0,
+	  "Starts a paused flow again from its saved positions."),
+	CMD(CMD_CONFIGURE, "configure", "Edit a candidate configuration", X, E, 0,
+	  "Enters configuration mode with a private candidate copied from the running "
+	  "configuration."),
+	CMD(CMD_CFG_SET, "set KEY VALUE", "Set a configuration key\nKey, as in an MM2 file "
+	  "(A->B.topics, B.bootstrap.servers, ...)\nValue", X, C, 0,
+	  "Sets KEY to VALUE in the candidate."),
+	CMD(CMD_CFG_DELETE, "delete KEY", "Delete a configuration key\nKey to remove", X, C, 0,
+	  "Removes KEY from the candidate (it falls back to its default)."),
+	CMD(CMD_CFG_SHOW, "show", "Show the candidate configuration", X, C, 0,
+	  "The candidate as an MM2 properties file."),
+	CMD(CMD_CFG_COMPARE, "show | compare", "Show the candidate configuration\nPipe through\n"
+	  "Differences from the running configuration", X, C, 0,
+	  "The candidate's differences from the running configuration: - removed, + added."),
+	CMD(CMD_CFG_COMMIT, "commit [TEXT]", "Validate and apply the candidate\nComment for the "
+	  "revision", X, C, 0,
+	  "Validates the candidate like ferryd --check-config, applies it (flows whose settings "
+	  "did not change keep running) and records it as the next revision."),
+	CMD(CMD_CFG_ROLLBACK, "rollback REVISION", "Load a committed revision into the candidate\n"
+	  "Revision number (see show revisions)", X, C, 0,
+	  "Replaces the candidate with revision REVISION; `commit` applies it."),
+	CMD(CMD_CFG_EXIT, "exit", "Leave configuration mode", X, C, 0,
+	  "Leaves configuration mode; refused while the candidate has uncommitted changes."),
+	CMD(CMD_CFG_DISCARD, "exit discard", "Leave configuration mode\nDrop uncommitted changes", X,
+	  C, 0, "Leaves configuration mode and drops the candidate's uncommitted changes."),
+};
+
+#undef X
+#undef O
+#undef A
+#undef E
+#undef C
+
+static const struct { const char *name; enum arg_kind kind; } arg_names[] = {
+	{ "FLOW", ARG_FLOW }, { "CLUSTER", ARG_CLUSTER }, { "TOPIC", ARG_TOPIC },
+	{ "GROUP", ARG_GROUP }, { "KEY", ARG_KEY }, { "VALUE", ARG_VALUE },
+	{ "TEXT", ARG_TEXT }, { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
+};
+
+const char *arg_kind_name(enum arg_kind k)
+{
+	for (size_t i = 0; i < sizeof(arg_names) / sizeof(arg_names[0]); i++)
+		if (arg_names[i].kind == k)
+			return arg_names[i].name;
+	return "WORD";
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void parse_all(void)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct cmd_def *d = &table[i];
+		const char *s = d->syntax, *h = d->help;
+
+		d->ntok = 0;
+		while (*s && d->ntok < CMD_MAX_TOKENS) {
+			struct cmd_tok *t = &d->tok[d->ntok];
+			char w[sizeof(t->word)];
+			size_t n = 0;
+			const char *he;
+
+			while (*s == ' ')
+				s++;
+			if (*s == '[') {
+				t->optional = 1;
+				s++;
+			}
+			while (*s && *s != ' ' && *s != ']' && n + 1 < sizeof(w))
+				w[n++] = *s++;
+			w[n] = '\0';
+			if (*s == ']')
+				s++;
+			t->kind = ARG_KEYWORD;
+			for (size_t a = 0; a < sizeof(arg_names) / sizeof(arg_names[0]); a++)
+				if (strcmp(w, arg_names[a].name) == 0)
+					t->kind = arg_names[a].kind;
+			snprintf(t->word, sizeof(t->word), "%s", w);
+			/* help lines: one per token */
+			he = strchr(h, '\n');
+			t->help = h;
+			t->help_len = he ? (int)(he - h) : (int)strlen(h);
+			d->ntok++;
+			if (he)
+				h = he + 1;
+			else
+				h = h + strlen(h);
+		}
+	}
+}
+
+void cmdtab_init(void)
+{
+	pthread_once(&once, parse_all);
+}
+
+const struct cmd_def *cmdtab_all(size_t *n)
+{
+	cmdtab_init();
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+const struct cmd_def *cmdtab_get(enum cmd_id id)
+{
+	cmdtab_init();
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].id == id)
+			return &table[i];
+	return NULL;
+}
+
+static size_t tok_len(const struct cmd_tok *t)
+{
+	return strlen(t->word);
+}
+
+int cmdtab_split(const char *line, char ***words, char *err, size_t errsz)
+{
+	char **v = NULL;
+	int n = 0, cap = 0;
+	const char *s = line;
+
+	*words = NULL;
+	for (;;) {
+		char buf[4096];
+		size_t bl = 0;
+		char q = 0;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		if (*s == '|') {
+			buf[bl++] = *s++;
+		} else {
+			while (*s && (q || (!isspace((unsigned char)*s) && *s != '|'))) {
+				if (!q && (*s == '"' || *s == '\'')) {
+					q = *s++;
+					continue;
+				}
+				if (q && *s == q) {
+					q = 0;
+					s++;
+					continue;
+				}
+				if (*s == '\\' && s[1] && q != '\'')
+					s++;
+				if (bl + 1 < sizeof(buf))
+					buf[bl++] = *s;
+				s++;
+			}
+			if (q) {
+				snprintf(err, errsz, "unbalanced %c quote", q);
+				cmdtab_free_words(v, n);
+				return -1;
+			}
+		}
+		buf[bl] = '\0';
+		if (n + 1 >= cap) {
+			int ncap = cap ? cap * 2 : 8;
+			char **nv = realloc(v, (size_t)ncap * sizeof(*nv));
+
+			if (!nv) {
+				snprintf(err, errsz, "out of memory");
+				cmdtab_free_words(v, n);
+				return -1;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n] = strdup(buf);
+		if (!v[n]) {
+			snprintf(err, errsz, "out of memory");
+			cmdtab_free_words(v, n);
+			return -1;
+		}
+		n++;
+		v[n] = NULL;
+	}
+	*words = v;
+	return n;
+}
+
+void cmdtab_free_words(char **words, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+static int is_rest(enum arg_kind k)
+{
+	return k == ARG_VALUE || k == ARG_TEXT;
+}
+
+/* 2: exact keyword, 1: prefix of the keyword, 0: no */
+static int kw_match(const struct cmd_tok *t, const char *w)
+{
+	size_t tl = tok_len(t), wl = strlen(w);
+
+	if (wl == 0 || wl > tl || strncmp(t->word, w, wl) != 0)
+		return 0;
+	return wl == tl ? 2 : 1;
+}
+
+static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t errsz)
+{
+	if (t->kind == ARG_REVISION || t->kind == ARG_COUNT) {
+		for (const char *p = w; *p; p++) {
+			if (!isdigit((unsigned char)*p)) {
+				snprintf(err, errsz, "%s: expected a positive number, got \"%s\"",
+					 arg_kind_name(t->kind), w);
+				return -1;
+			}
+		}
+		if (atoll(w) <= 0) {
+			snprintf(err, errsz, "%s: expected a positive number, got \"%s\"",
+				 arg_kind_name(t->kind), w);
+			return -1;
+		}
+	} else if (t->kind == ARG_FLOW && !strstr(w, "->")) {
+		snprintf(err, errsz, "FLOW: expected SOURCE->TARGET, got \"%s\"", w);
+		return -1;
+	}
+	return 0;
+}
+
+/* How the command fares against WORDS: score = sum of keyword exactness;
+ * *stop = index of the first word that does not fit (n when all fit);
+ * returns 1 when the whole command matched. */
+static int try_cmd(const struct cmd_def *d, char **words, int n, int *stop, int *score,
+		   int *complete)
+{
+	int wi = 0;
+	size_t ti;
+
+	*score = 0;
+	*complete = 0;
+	for (ti = 0; ti < d->ntok; ti++) {
+		const struct cmd_tok *t = &d->tok[ti];
+
+		if (wi >= n) {
+			*stop = n;
+			*complete = t->optional;
+			return t->optional;
+		}
+		if (t->kind == ARG_KEYWORD) {
+			int k = kw_match(t, words[wi]);
+
+			if (!k) {
+				*stop = wi;
+				return 0;
+			}
+			*score += k;
+			wi++;
+		} else if (is_rest(t->kind)) {
+			wi = n;
+		} else {
+			wi++;
+		}
+	}
+	*stop = wi;
+	*complete = 1;
+	return wi == n;
+}
+
+static unsigned edit_distance(const char *a, const char *b, size_t bl)
+{
+	size_t al = strlen(a);
+	unsigned prev[64], cur[64];
+
+	if (al >= 63 || bl >= 63)
+		return 99;
+	for (size_t j = 0; j <= bl; j++)
+		prev[j] = (unsigned)j;
+	for (size_t i = 1; i <= al; i++) {
+		cur[0] = (unsigned)i;
+		for (size_t j = 1; j <= bl; j++) {
+			unsigned c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			unsigned d = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = c < d ? (c < ins ? c : ins) : (d < ins ? d : ins);
+		}
+		memcpy(prev, cur, sizeof(unsigned) * (bl + 1));
+	}
+	return prev[bl];
+}
+
+enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match *m, char *err,
+			   size_t errsz)
+{
+	const struct cmd_def *best = NULL;
+	int best_score = -1, ties = 0, furthest = -1;
+	char tied[256] = "";
+
+	cmdtab_init();
+	memset(m, 0, sizeof(*m));
+	if (n == 0) {
+		snprintf(err, errsz, "empty command");
+		return MATCH_INCOMPLETE;
+	}
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct cmd_def *d = &table[i];
+		int stop, score, complete;
+
+		if (!(d->modes & mode))
+			continue;
+		if (try_cmd(d, words, n, &stop, &score, &complete)) {
+			if (score > best_score) {
+				best = d;
+				best_score = score;
+				ties = 0;
+				snprintf(tied, sizeof(tied), "%s", d->syntax);
+			} else if (score == best_score) {
+				ties++;
+				strncat(tied, ", ", sizeof(tied) - strlen(tied) - 1);
+				strncat(tied, d->syntax, sizeof(tied) - strlen(tied) - 1);
+			}
+		} else if (stop > furthest) {
+			furthest = stop;
+		}
+	}
+	if (best && ties == 0) {
+		int wi = 0;
+
+		m->def = best;
+		for (size_t ti = 0; ti < best->ntok && wi < n; ti++) {
+			const struct cmd_tok *t = &best->tok[ti];
+
+			if (t->kind == ARG_KEYWORD) {
+				wi++;
+				continue;
+			}
+			if (is_rest(t->kind)) {
+				size_t len = 1;
+
+				for (int j = wi; j < n; j++)
+					len += strlen(words[j]) + 1;
+				m->args[m->nargs] = calloc(1, len);
+				for (int j = wi; j < n && m->args[m->nargs]; j++) {
+					if (j > wi)
+						strcat(m->args[m->nargs], " ");
+					strcat(m->args[m->nargs], words[j]);
+				}
+				m->nargs++;
+				wi = n;
+			} else {
+				if (check_arg(t, words[wi], err, errsz)) {
+					cmdtab_match_free(m);
+					return MATCH_BAD_ARG;
+				}
+				m->args[m->nargs++] = strdup(words[wi]);
+				wi++;
+			}
+		}
+		return MATCH_OK;
+	}
+	if (best) {
+		snprintf(err, errsz, "ambiguous command; it could be: %s", tied);
+		return MATCH_AMBIGUOUS;
+	}
+
+	/* nothing matched: say where, and what would have fitted there */
+	if (furthest >= n) {
+		/* all words fit some command, which wants more */
+		struct cmd_next nx[32];
+		size_t k = cmdtab_next(words, n, "", mode, nx, 32);
+		char want[512] = "";
+
+		for (size_t i = 0; i < k; i++) {
+			if (!nx[i].word)
+				continue;
+			if (*want)
+				strncat(want, ", ", sizeof(want) - strlen(want) - 1);
+			if (nx[i].kind == ARG_KEYWORD)
+				strncat(want, nx[i].word, sizeof(want) - strlen(want) - 1);
+			else {
+				strncat(want, "<", sizeof(want) - strlen(want) - 1);
+				strncat(want, arg_kind_name(nx[i].kind), sizeof(want) - strlen(want) - 1);
+				strncat(want, ">", sizeof(want) - strlen(want) - 1);
+			}
+		}
+		snprintf(err, errsz, "incomplete command; expected %s after \"%s\"", want,
+			 words[n - 1]);
+		return MATCH_INCOMPLETE;
+	}
+	{
+		int at = furthest < 0 ? 0 : furthest;
+		struct cmd_next nx[64];
+		size_t k = cmdtab_next(words, at, "", mode, nx, 64);
+		const char *sugg = NULL;
+		unsigned bestd = 3;
+
+		for (size_t i = 0; i < k; i++) {
+			if (!nx[i].word || nx[i].kind != ARG_KEYWORD)
+				continue;
+			unsigned dist = edit_distance(words[at], nx[i].word, strlen(nx[i].word));
+
+			if (dist < bestd) {
+				bestd = dist;
+				sugg = nx[i].word;
+			}
+		}
+		if (sugg) {
+			snprintf(err, errsz, "unknown command at \"%s\"; did you mean \"%s\"?",
+				 words[at], sugg);
+		} else {
+			snprintf(err, errsz, "unknown command at \"%s\"; type ? or help for the "
+				 "commands", words[at]);
+		}
+	}
+	return MATCH_UNKNOWN;
+}
+
+void cmdtab_match_free(struct cmd_match *m)
+{
+	for (size_t i = 0; i < m->nargs; i++)
+		free(m->args[i]);
+	memset(m, 0, sizeof(*m));
+}
+
+size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
+		   struct cmd_next *out, size_t max)
+{
+	size_t k = 0;
+	size_t pl = strlen(partial);
+
+	cmdtab_init();
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]) && k < max; i++) {
+		const struct cmd_def *d = &table[i];
+		int wi = 0;
+		size_t ti;
+		int ok = 1;
+
+		if (!(d->modes & mode))
+			continue;
+		for (ti = 0; ti < d->ntok && wi < n; ti++) {
+			const struct cmd_tok *t = &d->tok[ti];
+
+			if (t->kind == ARG_KEYWORD) {
+				if (!kw_match(t, words[wi])) {
+					ok = 0;
+					break;
+				}
+			} else if (is_rest(t->kind)) {
+				/* everything after belongs to the argument */
+				wi = n;
+				ti = d->ntok;
+				ok = 0;   /* nothing structured follows a rest argument */
+				break;
+			}
+			wi++;
+		}
+		if (!ok || wi < n)
+			continue;
+		if (ti == d->ntok) {
+			/* the command may end here */
+			if (pl == 0) {
+				int dup = 0;
+
+				for (size_t j = 0; j < k; j++)
+					dup |= out[j].word == NULL;
+				if (!dup)
+					out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD, "end of command", 14 };
+			}
+			continue;
+		}
+		const struct cmd_tok *t = &d->tok[ti];
+		int dup = 0;
+
+		if (t->kind == ARG_KEYWORD && strncmp(t->word, partial, pl) != 0)
+			continue;
+		for (size_t j = 0; j < k; j++) {
+			if (!out[j].word)
+				continue;
+			if (out[j].kind == t->kind && strcmp(out[j].word, t->word) == 0)
+				dup = 1;
+		}
+		if (!dup && k < max)
+			out[k++] = (struct cmd_next){ t->word, t->kind, t->help, t->help_len };
+		if (t->optional && pl == 0 && k < max) {
+			int dupe = 0;
+
+			for (size_t j = 0; j < k; j++)
+				dupe |= out[j].word == NULL;
+			if (!dupe)
+				out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD, "end of command", 14 };
+		}
+	}
+	return k;
+}
+

@@ -1,0 +1,253 @@
+/*
+ * proto.c — framing and the blocking client of the control protocol.
+ */
+#include "proto.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+int frame_feed(struct frame_buf *fb, const void *data, size_t n)
+{
+	if (fb->len + n > fb->cap) {
+		size_t ncap = fb->cap ? fb->cap : 4096;
+		unsigned char *nb;
+
+		while (ncap < fb->len + n)
+			ncap *= 2;
+		nb = realloc(fb->buf, ncap);
+		if (!nb)
+			return -1;
+		fb->buf = nb;
+		fb->cap = ncap;
+	}
+	memcpy(fb->buf + fb->len, data, n);
+	fb->len += n;
+	return 0;
+}
+
+enum frame_rc frame_take(struct frame_buf *fb, json_t **out, char *err, size_t errsz)
+{
+	uint32_t n;
+	json_error_t je;
+	json_t *j;
+
+	if (fb->len < 4)
+		return FRAME_NEED_MORE;
+	n = (uint32_t)fb->buf[0] << 24 | (uint32_t)fb->buf[1] << 16 | (uint32_t)fb->buf[2] << 8 |
+	    fb->buf[3];
+	if (n == 0 || n > PROTO_MAX_FRAME) {
+		snprintf(err, errsz, "frame of %u bytes refused: frames are 1 to %u bytes", n,
+			 PROTO_MAX_FRAME);
+		return FRAME_TOO_BIG;
+	}
+	if (fb->len < 4 + (size_t)n)
+		return FRAME_NEED_MORE;
+	j = json_loadb((const char *)fb->buf + 4, n, JSON_REJECT_DUPLICATES, &je);
+	memmove(fb->buf, fb->buf + 4 + n, fb->len - 4 - n);
+	fb->len -= 4 + n;
+	if (!j) {
+		snprintf(err, errsz, "malformed frame: not JSON: %s at byte %d", je.text, je.position);
+		return FRAME_BAD;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		snprintf(err, errsz, "malformed frame: expected a JSON object");
+		return FRAME_BAD;
+	}
+	*out = j;
+	return FRAME_OK;
+}
+
+void frame_buf_free(struct frame_buf *fb)
+{
+	free(fb->buf);
+	memset(fb, 0, sizeof(*fb));
+}
+
+int frame_encode(const json_t *msg, unsigned char **out, size_t *len)
+{
+	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t n;
+	unsigned char *b;
+
+	if (!s)
+		return -1;
+	n = strlen(s);
+	b = malloc(n + 4);
+	if (!b || n > PROTO_MAX_FRAME) {
+		free(s);
+		free(b);
+		return -1;
+	}
+	b[0] = (unsigned char)(n >> 24);
+	b[1] = (unsigned char)(n >> 16);
+	b[2] = (unsigned char)(n >> 8);
+	b[3] = (unsigned char)n;
+	memcpy(b + 4, s, n);
+	free(s);
+	*out = b;
+	*len = n + 4;
+	return 0;
+}
+
+int proto_send(int fd, const json_t *msg, struct ferr *err)
+{
+	unsigned char *b;
+	size_t n, off = 0;
+
+	if (frame_encode(msg, &b, &n))
+		return ferr_set(err, "cannot encode the request (too large?)");
+	while (off < n) {
+		ssize_t w = send(fd, b + off, n - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			free(b);
+			return ferr_set(err, "cannot send to ferryd: %s", strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	free(b);
+	return 0;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struct ferr *err)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	char why[256];
+
+	for (;;) {
+		enum frame_rc rc = frame_take(in, msg, why, sizeof(why));
+		unsigned char buf[65536];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - mono_ms();
+		ssize_t r;
+
+		if (rc == FRAME_OK)
+			return 0;
+		if (rc != FRAME_NEED_MORE)
+			return ferr_set(err, "bad answer from ferryd: %s", why);
+		if (left <= 0)
+			return ferr_set(err, "no answer from ferryd within %d ms", timeout_ms);
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return ferr_set(err, "cannot read from ferryd: %s", strerror(errno));
+		if (r == 0)
+			return ferr_set(err, "ferryd closed the connection");
+		if (frame_feed(in, buf, (size_t)r))
+			return ferr_set(err, "out of memory");
+	}
+}
+
+int proto_connect(const char *path, const char *client_name, struct proto_client *c,
+		  struct ferr *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	json_t *hello, *reply = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ferr_set(err, "%s: socket path too long", path);
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return ferr_set(err, "%s: no such socket: is ferryd running? "
+					"(set the path with -s or FERRY_SOCKET)", path);
+		return ferr_set(err, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return ferr_set(err, "%s: not a socket; refusing to use it", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return ferr_set(err, "socket: %s", strerror(errno));
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+
+		close(c->fd);
+		c->fd = -1;
+		if (e == ECONNREFUSED)
+			return ferr_set(err, "%s: nobody listens: ferryd is not running", path);
+		if (e == EACCES)
+			return ferr_set(err, "%s: permission denied (members of ferry's admin group "
+					"may connect)", path);
+		return ferr_set(err, "%s: cannot connect: %s", path, strerror(e));
+	}
+	hello = json_pack("{s:s, s:i, s:s}", "type", "hello", "version", PROTO_VERSION, "client",
+			  client_name);
+	if (proto_call(c, hello, &reply, 10000, err)) {
+		json_decref(hello);
+		proto_close(c);
+		return -1;
+	}
+	json_decref(hello);
+	if (json_is_true(json_object_get(reply, "ok")) == 0) {
+		const char *m = json_string_value(json_object_get(json_object_get(reply, "error"),
+								   "message"));
+
+		ferr_set(err, "ferryd refused the connection: %s", m ? m : "no reason given");
+		json_decref(reply);
+		proto_close(c);
+		return -1;
+	}
+	c->hello = reply;
+	return 0;
+}
+
+int proto_call(struct proto_client *c, json_t *msg, json_t **reply, int timeout_ms,
+	       struct ferr *err)
+{
+	long id = ++c->next_id;
+
+	json_object_set_new(msg, "id", json_integer(id));
+	if (proto_send(c->fd, msg, err))
+		return -1;
+	for (;;) {
+		json_t *r;
+
+		if (proto_recv(c->fd, &c->in, &r, timeout_ms, err))
+			return -1;
+		if (json_integer_value(json_object_get(r, "id")) == id) {
+			*reply = r;
+			return 0;
+		}
+		/* an unsolicited or stale message: skip it */
+		json_decref(r);
+	}
+}
+
+void proto_close(struct proto_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	frame_buf_free(&c->in);
+	json_decref(c->hello);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}

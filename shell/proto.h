@@ -1,0 +1,59 @@
+/*
+ * proto.h — ferry's control protocol, version 1 (docs/protocol.md): frames
+ * of a 4-byte big-endian length followed by that many bytes of one JSON
+ * object, over a UNIX stream socket or TLS. Shared by ferryd (server), the
+ * `ferry` shell and the PostgreSQL extension (clients).
+ */
+#ifndef FERRY_PROTO_H
+#define FERRY_PROTO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "../appliance/err.h"
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_FRAME (1u << 20)   /* 1 MiB: a larger frame is refused */
+#define PROTO_DEFAULT_SOCKET "/run/ferry/control.sock"
+
+/* --- incremental decoding (non-blocking servers) --- */
+struct frame_buf {
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+enum frame_rc { FRAME_NEED_MORE, FRAME_OK, FRAME_TOO_BIG, FRAME_BAD };
+
+/* Appends received bytes. 0, or -1 out of memory. */
+int frame_feed(struct frame_buf *fb, const void *data, size_t n);
+/* Takes one frame off the buffer if complete. FRAME_OK: *out is a JSON
+ * object (caller decrefs). FRAME_TOO_BIG / FRAME_BAD: err says why; the
+ * stream cannot be trusted after either. */
+enum frame_rc frame_take(struct frame_buf *fb, json_t **out, char *err, size_t errsz);
+void frame_buf_free(struct frame_buf *fb);
+
+/* Encodes MSG as one frame (caller frees *out). 0 or -1. */
+int frame_encode(const json_t *msg, unsigned char **out, size_t *len);
+
+/* --- blocking client --- */
+struct proto_client {
+	int fd;
+	struct frame_buf in;
+	json_t *hello;      /* the server's hello (appliance, user, role ...) */
+	long next_id;
+};
+
+/* Connects to the UNIX socket PATH and exchanges hellos. Refuses a path
+ * that is not a socket; says when nobody listens. */
+int proto_connect(const char *path, const char *client_name, struct proto_client *c,
+		  struct ferr *err);
+/* Sends MSG (adding "id") and waits for the reply with the same id. */
+int proto_call(struct proto_client *c, json_t *msg, json_t **reply, int timeout_ms,
+	       struct ferr *err);
+void proto_close(struct proto_client *c);
+
+/* Raw helpers, also used by tests of the server. */
+int proto_send(int fd, const json_t *msg, struct ferr *err);
+int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struct ferr *err);
+
+#endif
