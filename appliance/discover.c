@@ -45,6 +45,9 @@ static int should_replicate(const struct conf_flow *cf, const char *topic)
 {
 	int wanted = regexlist_match(cf->topics, topic) && !regexlist_match(cf->exclude, topic);
 
+	/* the canary topic rides along whatever the filters say */
+	if (cf->canary_enabled && strcmp(topic, cf->canary_topic) == 0)
+		return 1;
 	if (!wanted && !policy_is_heartbeats(&cf->policy, topic))
 		return 0;
 	if (policy_is_internal(&cf->policy, topic))

@@ -112,6 +112,14 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		goto fail;
 	}
 	f->discover_started = 1;
+	if (cf->canary_enabled) {
+		rc = pthread_create(&f->canary_thr, NULL, canary_main, f);
+		if (rc != 0) {
+			ferr_set(err, "%s: cannot start canary thread: %s", cf->name, strerror(rc));
+			goto fail;
+		}
+		f->canary_started = 1;
+	}
 	*out = f;
 	return 0;
 fail:
@@ -126,6 +134,8 @@ void flow_join(struct flow *f)
 		return;
 	if (f->discover_started)
 		pthread_join(f->discover_thr, NULL);
+	if (f->canary_started)
+		pthread_join(f->canary_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	free(f->tasks);

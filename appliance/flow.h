@@ -52,8 +52,8 @@ struct flow {
 	pthread_cond_t cond;              /* wakes the discovery thread */
 	char fail_reason[512];
 
-	pthread_t discover_thr;
-	int discover_started;
+	pthread_t discover_thr, canary_thr;
+	int discover_started, canary_started;
 	struct mirror_task **tasks;
 	int ntasks;
 
@@ -62,6 +62,11 @@ struct flow {
 	atomic_uint_fast64_t bytes;
 	atomic_uint_fast64_t topics_mirrored;
 	atomic_uint_fast64_t partitions_mirrored;
+
+	/* canary (ferry.canary.enabled) */
+	atomic_int_fast64_t canary_latency_ms;   /* last measured; 0 none */
+	atomic_int_fast64_t canary_seen_ms;      /* wall time of the last one seen; 0 never */
+	atomic_int degraded;
 };
 
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
@@ -85,5 +90,7 @@ void flow_latency(struct flow *f, struct lat_window *replication, struct lat_win
 
 /* discover.c */
 void *discover_main(void *flow);
+/* canary.c */
+void *canary_main(void *flow);
 
 #endif

@@ -42,6 +42,8 @@ const struct metric_def metric_defs[] = {
 	  "Maximum record age in ms, last 10-20 s" },
 	{ "record-age-ms-avg", "ferry_record_age_ms_avg", "gauge",
 	  "Average record age in ms, last 10-20 s" },
+	{ "canary-latency-ms", "ferry_canary_latency_ms", "gauge",
+	  "End-to-end latency in ms of the flow's last canary record (ferry.canary.enabled)" },
 	{ "partition-end-offset", "ferry_partition_end_offset", "gauge",
 	  "Source high watermark of a mirrored partition, as last fetched" },
 	{ "partition-position", "ferry_partition_position", "gauge",
@@ -54,7 +56,7 @@ const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
 enum {
 	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
-	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_END, M_POS, M_LAG
+	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CANARY, M_END, M_POS, M_LAG
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -148,7 +150,8 @@ static void esc(char *out, size_t sz, const char *v)
 
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
-	static const char *const states[] = { "starting", "running", "paused", "failed", "stopped" };
+	static const char *const states[] = { "starting", "running", "degraded", "paused", "failed",
+					      "stopped" };
 
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
@@ -184,6 +187,10 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			fn(ctx, &metric_defs[M_AGE_MAX], base, (double)age.max);
 			fn(ctx, &metric_defs[M_AGE_AVG], base, (double)age.sum / (double)age.count);
 		}
+
+		if (f->cf->canary_enabled && atomic_load(&f->flow->canary_seen_ms))
+			fn(ctx, &metric_defs[M_CANARY], base,
+			   (double)atomic_load(&f->flow->canary_latency_ms));
 
 		struct part_stat *v = NULL;
 		size_t n = flow_partitions(f->flow, &v);

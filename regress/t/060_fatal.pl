@@ -1,6 +1,7 @@
 # 060_fatal: a record the target refuses for good stops its flow loudly,
-# naming the record; the flow never skips it. After the operator fixes the
-# target, a restart resumes from exactly that record.
+# naming the record; the flow never skips it. ferryd stays up so the
+# operator sees why (`show flows`); after the target is fixed, `resume flow`
+# (and likewise a restart) resumes from exactly that record.
 use strict;
 use warnings FATAL => 'all';
 
@@ -35,23 +36,34 @@ my $f = Ferry::Test::Ferryd->new(
 $f->start;
 ok($f->wait_for_log(qr/flow A->B failed: record big\[0\]\@100 was not written to A\.big\[0\] on B: .*too large/i, 120),
 	'the flow fails naming the record and the reason');
-my $st = $f->wait_exit(timeout => 120);
-is($st, 1, 'ferryd exits 1 when its only flow failed');
-like($f->log, qr/every flow has failed; ferryd exits/, 'and says why');
+ok($f->is_running, 'ferryd keeps running for the operator to look');
+my $ferry = Ferry::Test::Utils::build_dir() . '/ferry';
+my ($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'flows' ]);
+is($rc, 0, 'ferry show flows');
+like($out, qr/A->B\s+failed.*record big\[0\]\@100 was not written/, 'shows the flow failed and why')
+  or diag($out, $err);
 
 my $r = $B->seqcheck('A.big', count => 100);
 is($r->{missing}, 0, "records before the refused one were mirrored ($r->{summary})");
 my $beyond = grep { $_ >= 100 } @{ $r->{unexpected_list} };
 is($beyond, 0, 'nothing at or after the refused record was written (no skipping)');
 
-# the operator raises the limit; the restart resumes at the refused record
+# the operator raises the limit and resumes the flow: it restarts at the
+# refused record
 $B->kt('set-config', 'A.big', 'max.message.bytes=100000');
-$f->start;
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'resume', 'flow', 'A->B' ]);
+is($rc, 0, 'ferry resume flow A->B') or diag($err);
+like($out, qr/flow A->B resumed/, 'says so');
 ok(wait_count($B, 'A.big', 201, 120), 'after the fix every record arrives');
 $r = $B->seqcheck('A.big', count => 201);
 is($r->{missing}, 0, "nothing skipped ($r->{summary})");
 is($r->{duplicates}, 0, 'nothing re-sent: the position was saved before the refused record');
 mirror_identical($A, 'big', $B, 'A.big', 'A.big identical to big');
+is($f->stop, 0, 'clean stop');
+my $pos = $f->log_position;
+$f->start;
+ok($f->wait_for_log(qr/A->B: running/, 60, $pos), 'a restart picks up where it was');
+is($B->seqcheck('A.big', count => 201)->{duplicates}, 0, 'and re-sends nothing');
 is($f->stop, 0, 'clean stop');
 is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
 done_testing();
