@@ -47,6 +47,7 @@ struct control {
 	int lfd;
 	sd_event_source *lsrc;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ino_t ino;               /* of our socket file: never unlink another's */
 	struct session *sessions;
 	int nsessions;
 };
@@ -479,10 +480,21 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	if (make_parent(path, err))
 		goto fail;
 	if (lstat(path, &st) == 0) {
+		int probe;
+
 		if (!S_ISSOCK(st.st_mode)) {
 			ferr_set(err, "%s exists and is not a socket; refusing to replace it", path);
 			goto fail;
 		}
+		/* someone listening there is another ferryd: leave it alone */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			ferr_set(err, "%s: another ferryd listens there (set ferry.control.socket)", path);
+			goto fail;
+		}
+		if (probe >= 0)
+			close(probe);
 		unlink(path);   /* a stale socket of an earlier ferryd */
 	}
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -516,13 +528,15 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 		ferr_set(err, "%s: cannot listen: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (lstat(path, &st) == 0)
+		c->ino = st.st_ino;
 	log_info("control socket %s ready", path);
 	*out = c;
 	return 0;
 fail:
 	if (c->lfd >= 0) {
 		close(c->lfd);
-		if (c->path[0] && lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		if (c->ino && lstat(c->path, &st) == 0 && st.st_ino == c->ino)
 			unlink(c->path);
 	}
 	acl_rules_free(c->rules);
@@ -538,8 +552,11 @@ void control_stop(struct control *c)
 		session_free(c->sessions);
 	sd_event_source_unref(c->lsrc);
 	if (c->lfd >= 0) {
+		struct stat st;
+
 		close(c->lfd);
-		unlink(c->path);
+		if (lstat(c->path, &st) == 0 && st.st_ino == c->ino)
+			unlink(c->path);
 	}
 	acl_rules_free(c->rules);
 	free(c);

@@ -173,7 +173,8 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 		if ((only && strcmp(only, f->name) != 0) || !f->flow)
 			continue;
 		n = flow_partitions(f->flow, &v);
-		qsort(v, n, sizeof(*v), cmp_part);
+		if (n)
+			qsort(v, n, sizeof(*v), cmp_part);
 		for (size_t j = 0; j < n;) {
 			size_t k = j;
 
@@ -204,7 +205,8 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 		if ((only && strcmp(only, f->name) != 0) || !f->flow)
 			continue;
 		n = flow_partitions(f->flow, &v);
-		qsort(v, n, sizeof(*v), cmp_part);
+		if (n)
+			qsort(v, n, sizeof(*v), cmp_part);
 		for (size_t j = 0; j < n; j++) {
 			json_t *lag = metrics_lag(&v[j]) < 0 ? json_null()
 							     : json_integer(metrics_lag(&v[j]));

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "flow.h"
+#include "audit.h"
 #include "kclient.h"
 #include "log.h"
 
@@ -181,12 +182,18 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 					log_info("%s: created topic %s on %s (%" PRId32 " partitions, "
 						 "replication factor %d)", cf->name, name, cf->target,
 						 who[j]->src_parts, cf->replication_factor);
+					audit_system("ok", "%s: created topic %s on %s (%" PRId32
+						     " partitions)", cf->name, name, cf->target,
+						     who[j]->src_parts);
 				} else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 					/* raced with another creator; the next round checks its size */
 					who[j]->failed = 1;
 				} else {
 					log_error("%s: cannot create topic %s on %s: %s", cf->name, name,
 						  cf->target, rd_kafka_topic_result_error_string(tr[i]));
+					audit_system("error", "%s: create topic %s on %s: %s", cf->name,
+						     name, cf->target,
+						     rd_kafka_topic_result_error_string(tr[i]));
 					who[j]->failed = 1;
 				}
 			}
@@ -249,6 +256,9 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 					log_info("%s: added partitions to %s on %s: %" PRId32 " -> %" PRId32,
 						 cf->name, name, cf->target, who[j]->tgt_parts,
 						 who[j]->src_parts);
+					audit_system("ok", "%s: added partitions to %s on %s: %" PRId32
+						     " -> %" PRId32, cf->name, name, cf->target,
+						     who[j]->tgt_parts, who[j]->src_parts);
 					who[j]->tgt_parts = who[j]->src_parts;
 				} else {
 					log_error("%s: cannot add partitions to %s on %s: %s", cf->name,

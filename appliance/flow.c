@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "log.h"
 #include "mirror.h"
 
@@ -51,8 +52,10 @@ void flow_fail(struct flow *f, const char *fmt, ...)
 	atomic_store(&f->stop, 1);
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
-	if (first)
+	if (first) {
 		log_error("flow %s failed: %s", f->cf->name, f->fail_reason);
+		audit_system("error", "flow %s failed: %s", f->cf->name, f->fail_reason);
+	}
 }
 
 /* FNV-1a over topic and partition: a partition's task never changes as
