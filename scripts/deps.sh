@@ -9,7 +9,8 @@ pkgs=(
   build-essential pkg-config
   librdkafka-dev libsqlite3-dev sqlite3 libssl-dev libpcre2-dev
   libsystemd-dev libjansson-dev libedit-dev
-  perl libipc-run-perl
+  perl libipc-run-perl libio-pty-perl
+  libmicrohttpd-dev python3-prometheus-client
   default-jdk-headless maven
   util-linux procps openssl
 )

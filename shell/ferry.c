@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <histedit.h>
+#include <wchar.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,9 +647,11 @@ static void interactive(struct shell *sh)
 	el_set(sh->el, EL_EDITOR, "emacs");
 	el_set(sh->el, EL_HIST, history, sh->hist);
 	el_set(sh->el, EL_PROMPT, prompt_fn);
-	el_set(sh->el, EL_ADDFN, "ferry-complete", "Complete the word", complete_fn);
+	/* the wide-character call: libedit keeps these strings without copying
+	 * (the narrow one copies them and never frees the copies) */
+	el_wset(sh->el, EL_ADDFN, L"ferry-complete", L"Complete the word", complete_fn);
 	el_set(sh->el, EL_BIND, "^I", "ferry-complete", NULL);
-	el_set(sh->el, EL_ADDFN, "ferry-help", "Show what may come next", help_fn);
+	el_wset(sh->el, EL_ADDFN, L"ferry-help", L"Show what may come next", help_fn);
 	el_set(sh->el, EL_BIND, "?", "ferry-help", NULL);
 	el_set(sh->el, EL_SIGNAL, 1);
 
@@ -805,5 +808,7 @@ int main(int argc, char **argv)
 		script(&sh);
 	}
 	disconnect(&sh);
-	return sh.errors ? 1 : 0;
+	/* interactive errors were answered on screen; one-shot and scripts
+	 * report them in the exit status */
+	return sh.errors && !sh.interactive ? 1 : 0;
 }

@@ -1,0 +1,165 @@
+# 081_shell_pty: the interactive `ferry` shell driven through a
+# pseudo-terminal, as an operator types: tab completion of commands and of
+# live flow names, `?` help, the prompt following the mode, history kept
+# across runs, and configure -> set -> show | compare -> commit -> rollback
+# with a real ferryd mirroring between real Kafka clusters, the committed
+# change taking effect on the data path.
+use strict;
+use warnings FATAL => 'all';
+
+use IPC::Run ();
+use Test::More;
+
+use Ferry::Test::Ferryd;
+use Ferry::Test::Kafka;
+use Ferry::Test::Mirror;
+use Ferry::Test::Utils;
+
+my $ferry = build_dir() . '/ferry';
+my $A = Ferry::Test::Kafka->new(name => 'A');
+my $B = Ferry::Test::Kafka->new(name => 'B');
+$A->start(wait => 0);
+$B->start(wait => 0);
+$A->wait_ready;
+$B->wait_ready;
+$A->create_topic('orders', 2);
+$A->create_topic('refunds', 1);
+$A->produce('orders', count => 1000);
+$A->produce('refunds', count => 100, start => 5000);
+
+my $f = Ferry::Test::Ferryd->new(
+	name => 'pty',
+	config => mm2_config(
+		clusters => { A => $A, B => $B },
+		flows => [ 'A->B', 'B->A' ],
+		extra => "A->B.topics = orders\nrefresh.topics.interval.seconds = 1\n"
+		  . "ferry.appliance.name = edge7\n"));
+$f->start;
+ok($f->wait_for_log(qr/A->B: running/, 120), 'ferryd running');
+ok(wait_count($B, 'A.orders', 1000, 120), 'orders mirrored');
+
+my $home = tmp_dir('home');
+my ($in, $out) = ('', '');
+my $h;
+
+sub start_shell
+{
+	($in, $out) = ('', '');
+	$h = IPC::Run::start([ $ferry, '-s', $f->socket_path ], '<pty<', \$in, '>pty>', \$out,
+		init => sub {
+			$ENV{TERM} = 'xterm';
+			$ENV{HOME} = $home;
+			$ENV{FERRY_HISTORY} = "$home/history";
+			$ENV{PAGER} = 'cat';
+		});
+}
+
+# Waits until the output since MARK matches RE; returns the matched text.
+my $mark = 0;
+sub expect
+{
+	my ($re, $what, $timeout) = @_;
+	my $deadline = time + ($timeout // 30);
+	while (time < $deadline)
+	{
+		$h->pump_nb;
+		my $seen = substr($out, $mark);
+		$seen =~ s/\e\[[0-9;?]*[A-Za-z]//g;    # terminal control sequences
+		$seen =~ s/\r//g;
+		if ($seen =~ $re)
+		{
+			$mark = length $out;
+			return pass($what);
+		}
+		select(undef, undef, undef, 0.05);
+	}
+	my $seen = substr($out, $mark);
+	$seen =~ s/\e\[[0-9;?]*[A-Za-z]//g;
+	fail($what);
+	diag("waited for $re; got:\n$seen");
+	$mark = length $out;
+	return 0;
+}
+
+sub type { $in .= $_[0]; $h->pump_nb; }
+
+start_shell();
+expect(qr/connected to edge7 .*role admin\).*\nedge7> $/s, 'banner, then the prompt names the appliance');
+
+# tab completion of keywords
+type("sh\t");
+expect(qr/show $/, 'Tab completes "sh" to "show "');
+type("fl\t");
+expect(qr/flows $/, 'Tab completes "fl" to "flows "');
+type("\n");
+expect(qr/A->B\s+running.*B->A\s+running.*edge7> $/s, 'show flows runs');
+
+# ? help anywhere on the line, without Enter
+type("?");
+expect(qr/show\s+Show running system information.*configure\s+Edit a candidate configuration.*edge7> $/s,
+	'? at the start lists the commands with their help');
+type("show ?");
+expect(qr/lag\s+Per-partition replication lag.*revisions\s+Committed configuration revisions/s,
+	'"show ?" lists what may follow show');
+type("\x15");    # ^U: kill the line
+
+# completion of live names from ferryd
+type("pause flow \t");
+expect(qr/A->B\s+B->A/, 'Tab after "pause flow" lists the flows ferryd runs');
+type("A\t");
+expect(qr/->B $/, 'and completes a unique one');
+type("\x15");
+
+# unknown command: the suggestion
+type("show lga\n");
+expect(qr/% unknown command at "lga"; did you mean "lag"\?.*edge7> $/s, 'a typo gets a suggestion');
+
+# configure -> set -> show | compare -> commit -> rollback
+type("configure\n");
+expect(qr/candidate copied from revision 1\nedge7\(config\)# $/, 'configure: the prompt shows the mode');
+type("set A->B.topics orders, refunds\n");
+expect(qr/edge7\(config\)# $/, 'set');
+type("show | compare\n");
+expect(qr/\+ A->B\.topics = orders, refunds\n.*edge7\(config\)# $/s, 'show | compare');
+type("exit\n");
+expect(qr/uncommitted changes: `commit` them, or `exit discard`.*edge7\(config\)# $/s,
+	'exit with uncommitted changes warns and stays');
+type("commit add refunds\n");
+expect(qr/revision 2 applied; started: none; restarted: A->B; stopped: none; unchanged: B->A/,
+	'commit applies revision 2, only A->B restarted');
+ok(wait_count($B, 'A.refunds', 100, 120), 'the commit takes effect on the data path');
+type("rollback 1\n");
+expect(qr/candidate loaded from revision 1/, 'rollback 1 loads revision 1');
+type("show | compare\n");
+expect(qr/- A->B\.topics = orders, refunds\n\+ A->B\.topics = orders\n/, 'and shows the difference');
+type("commit back\n");
+expect(qr/revision 3 applied/, 'commit applies it as revision 3');
+type("exit\n");
+expect(qr/edge7> $/, 'exit leaves configuration mode');
+type("show revisions\n");
+expect(qr/1\s+\S+\s+ferryd.*\n2\s+\S+\s+root \(uid 0\)\s+add refunds\n3\s+\*\s+\S+\s+root \(uid 0\)\s+back/s,
+	'three revisions, the third running');
+type("show version\n");
+expect(qr/config revision\s+3/, 'show version');
+type("exit\n");
+$h->finish;
+is($h->full_result(0) >> 8, 0, 'the shell exits 0');
+
+# history across runs: Up recalls the last commands
+ok(-s "$home/history", 'history file written');
+start_shell();
+$mark = 0;
+expect(qr/edge7> $/, 'a new shell');
+type("\e[A");
+expect(qr/exit$/, 'Up recalls the last command');
+type("\e[A");
+expect(qr/show version$/, 'Up again: the one before');
+type("\n");
+expect(qr/appliance\s+edge7/, 'and it runs');
+type("\x04");    # ^D: end of input leaves
+$h->finish;
+is($h->full_result(0) >> 8, 0, 'end of input leaves the shell');
+
+is($f->stop, 0, 'ferryd exits 0');
+is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
+done_testing();
