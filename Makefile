@@ -7,6 +7,7 @@
 #   make demo       deps + build + two local Kafka clusters mirrored A->B
 #   make bench      1M x 1 KiB records mirrored A->B, measured
 #   make install    ferryd, man pages and the systemd unit (PREFIX, DESTDIR)
+#   make docs       regenerate the command list of docs/ferry.1
 #
 # Every object lands under $(B); nothing is written into the source tree.
 
@@ -102,11 +103,16 @@ install: $(B)/ferryd $(B)/ferry
 	install -D -m 0755 $(B)/ferryd $(DESTDIR)$(PREFIX)/sbin/ferryd
 	install -D -m 0755 $(B)/ferry $(DESTDIR)$(PREFIX)/bin/ferry
 	install -D -m 0644 docs/ferryd.8 $(DESTDIR)$(PREFIX)/share/man/man8/ferryd.8
+	install -D -m 0644 docs/ferry.1 $(DESTDIR)$(PREFIX)/share/man/man1/ferry.1
 	install -D -m 0644 docs/ferry.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ferry.conf.5
 	install -D -m 0644 appliance/ferryd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ferryd.service
+
+# the COMMANDS section of ferry(1) is generated from the command table
+docs: $(B)/ferry
+	scripts/gen-commands-man.sh $(B)/ferry docs/ferry.1
 
 clean:
 	rm -rf build regress/tmp_check
 
-.PHONY: all deps check prove demo demo-stop bench install clean unit-bins
+.PHONY: all deps check prove demo demo-stop bench install docs clean unit-bins
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
