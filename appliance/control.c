@@ -18,6 +18,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "../shell/proto.h"
 #include "audit.h"
 #include "ctl.h"
@@ -36,6 +41,9 @@ struct session {
 	size_t outlen, outoff;
 	int hello_done;
 	int closing;             /* close once the output is written */
+	SSL *ssl;                /* TLS sessions; NULL on the UNIX socket */
+	int identified;          /* TLS: peer certificate read, role set */
+	int ssl_wants_write;     /* TLS: OpenSSL needs the socket writable */
 	struct acl_peer peer;
 	struct ctl_session cs;
 };
@@ -48,6 +56,9 @@ struct control {
 	sd_event_source *lsrc;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ino_t ino;               /* of our socket file: never unlink another's */
+	SSL_CTX *tls;            /* the TLS listener, when configured */
+	int tfd;
+	sd_event_source *tsrc;
 	struct session *sessions;
 	int nsessions;
 };
@@ -64,6 +75,10 @@ static void session_free(struct session *s)
 	}
 	s->ctl->nsessions--;
 	sd_event_source_unref(s->src);
+	if (s->ssl) {
+		SSL_shutdown(s->ssl);
+		SSL_free(s->ssl);
+	}
 	close(s->fd);
 	frame_buf_free(&s->in);
 	free(s->out);
@@ -75,7 +90,7 @@ static void update_events(struct session *s)
 {
 	uint32_t ev = s->closing ? 0 : EPOLLIN;
 
-	if (s->outoff < s->outlen)
+	if (s->outoff < s->outlen || s->ssl_wants_write)
 		ev |= EPOLLOUT;
 	sd_event_source_set_io_events(s->src, ev);
 }
@@ -307,19 +322,106 @@ static void handle_msg(struct session *s, json_t *msg)
 	}
 }
 
+/* TLS: once the handshake is done, the certificate subject is the peer. */
+static void identify_tls(struct session *s)
+{
+	X509 *cert;
+	BIO *b;
+	char *mem;
+	long n;
+
+	if (s->identified || !SSL_is_init_finished(s->ssl))
+		return;
+	s->identified = 1;
+	cert = SSL_get1_peer_certificate(s->ssl);
+	b = BIO_new(BIO_s_mem());
+	if (cert && b && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_get_mem_data(b, &mem)) > 0)
+		snprintf(s->peer.cert_subject, sizeof(s->peer.cert_subject), "%.*s", (int)n, mem);
+	BIO_free(b);
+	X509_free(cert);
+	acl_peer_name(&s->peer, s->cs.who, sizeof(s->cs.who));
+	s->cs.role = acl_role_of(s->ctl->rules, &s->peer);
+	log_debug("control: TLS session from %s (role %s)", s->cs.who, acl_role_name(s->cs.role));
+}
+
+/* read(2) or SSL_read: > 0 bytes, 0 end of stream, -1 try later, -2 broken. */
+static ssize_t s_read(struct session *s, void *buf, size_t n)
+{
+	ssize_t r;
+
+	if (!s->ssl) {
+		r = read(s->fd, buf, n);
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR ? -1 : -2;
+		return r;
+	}
+	r = SSL_read(s->ssl, buf, (int)n);
+	s->ssl_wants_write = 0;
+	if (r > 0) {
+		identify_tls(s);
+		return r;
+	}
+	switch (SSL_get_error(s->ssl, (int)r)) {
+	case SSL_ERROR_WANT_READ:
+		identify_tls(s);
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		s->ssl_wants_write = 1;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default: {
+		unsigned long e = ERR_get_error();
+		char why[256];
+
+		ERR_error_string_n(e, why, sizeof(why));
+		log_warn("control: TLS session ended: %s", e ? why : "connection lost");
+		ERR_clear_error();
+		return -2;
+	}
+	}
+}
+
+static ssize_t s_write(struct session *s, const void *buf, size_t n)
+{
+	ssize_t w;
+
+	if (!s->ssl) {
+		w = send(s->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? -1 : -2;
+		return w;
+	}
+	w = SSL_write(s->ssl, buf, (int)n);
+	if (w > 0)
+		return w;
+	switch (SSL_get_error(s->ssl, (int)w)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return -1;
+	default:
+		ERR_clear_error();
+		return -2;
+	}
+}
+
 static int on_session_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct session *s = userdata;
 
 	(void)src;
-	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	(void)fd;
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR) || (s->ssl && (revents & EPOLLOUT))) {
 		unsigned char buf[65536];
-		ssize_t r = read(fd, buf, sizeof(buf));
+		ssize_t r = s_read(s, buf, sizeof(buf));
 
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (r == 0 || r == -2) {
 			session_free(s);
 			return 0;
 		}
+		if (s->ssl && !s->identified && r > 0)
+			identify_tls(s);
 		if (r > 0 && !s->closing) {
 			if (frame_feed(&s->in, buf, (size_t)r)) {
 				session_free(s);
@@ -350,10 +452,9 @@ static int on_session_io(sd_event_source *src, int fd, uint32_t revents, void *u
 		}
 	}
 	if (s->outoff < s->outlen) {
-		ssize_t w = send(fd, s->out + s->outoff, s->outlen - s->outoff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = s_write(s, s->out + s->outoff, s->outlen - s->outoff);
 
-		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+		if (w == -2) {
 			session_free(s);
 			return 0;
 		}
@@ -414,6 +515,101 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 	return 0;
 }
 
+static int on_accept_tls(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct control *c = userdata;
+	struct session *s;
+	int cfd;
+
+	(void)src;
+	(void)revents;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return 0;
+	if (c->nsessions >= MAX_SESSIONS) {
+		close(cfd);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->ssl = SSL_new(c->tls))) {
+		free(s);
+		close(cfd);
+		return 0;
+	}
+	SSL_set_fd(s->ssl, cfd);
+	SSL_set_accept_state(s->ssl);
+	s->ctl = c;
+	s->fd = cfd;
+	/* no role until the certificate is read (the handshake runs on the
+	 * first reads); the who of a session that never gets there */
+	snprintf(s->cs.who, sizeof(s->cs.who), "tls peer (handshake pending)");
+	s->cs.role = ACL_NONE;
+	s->cs.origin = "tls";
+	s->cs.mode = MODE_EXEC;
+	if (sd_event_add_io(c->ev, &s->src, cfd, EPOLLIN, on_session_io, s) < 0) {
+		SSL_free(s->ssl);
+		close(cfd);
+		free(s);
+		return 0;
+	}
+	s->next = c->sessions;
+	c->sessions = s;
+	c->nsessions++;
+	return 0;
+}
+
+static int tls_error(struct ferr *err, const char *what, const char *file)
+{
+	unsigned long e = ERR_get_error();
+	char why[256];
+
+	ERR_error_string_n(e, why, sizeof(why));
+	ERR_clear_error();
+	return ferr_set(err, "%s %s: %s", what, file, e ? why : "failed");
+}
+
+static int tls_start(struct control *c, const char *listen_on, struct ferr *err)
+{
+	const char *cert = conf_global(c->rt->conf, "ferry.control.tls.cert");
+	const char *key = conf_global(c->rt->conf, "ferry.control.tls.key");
+	const char *ca = conf_global(c->rt->conf, "ferry.control.tls.ca");
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char host[256], port[16];
+	int p, one = 1;
+
+	if (conf_parse_hostport(listen_on, host, sizeof(host), &p))
+		return ferr_set(err, "ferry.control.tls.listen: expected host:port");
+	snprintf(port, sizeof(port), "%d", p);
+	c->tls = SSL_CTX_new(TLS_server_method());
+	if (!c->tls)
+		return tls_error(err, "TLS:", "context");
+	SSL_CTX_set_min_proto_version(c->tls, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(c->tls, cert) != 1)
+		return tls_error(err, "ferry.control.tls.cert", cert);
+	if (SSL_CTX_use_PrivateKey_file(c->tls, key, SSL_FILETYPE_PEM) != 1)
+		return tls_error(err, "ferry.control.tls.key", key);
+	if (SSL_CTX_check_private_key(c->tls) != 1)
+		return tls_error(err, "ferry.control.tls.key does not match", cert);
+	if (SSL_CTX_load_verify_locations(c->tls, ca, NULL) != 1)
+		return tls_error(err, "ferry.control.tls.ca", ca);
+	/* client certificates are required: they are the identity */
+	SSL_CTX_set_verify(c->tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+		return ferr_set(err, "ferry.control.tls.listen: cannot resolve %s", host);
+	c->tfd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->tfd < 0 || setsockopt(c->tfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(c->tfd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(c->tfd, 16) != 0) {
+		freeaddrinfo(ai);
+		return ferr_set(err, "ferry.control.tls.listen %s: %s", listen_on, strerror(errno));
+	}
+	freeaddrinfo(ai);
+	if (sd_event_add_io(c->ev, &c->tsrc, c->tfd, EPOLLIN, on_accept_tls, c) < 0)
+		return ferr_set(err, "cannot add the TLS listener to the event loop");
+	log_info("control protocol over TLS on %s (client certificates required)", listen_on);
+	return 0;
+}
+
 void control_reload_roles(struct control *c)
 {
 	struct acl_rules *nr;
@@ -466,6 +662,7 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	c->ev = ev;
 	c->rt = rt;
 	c->lfd = -1;
+	c->tfd = -1;
 	if (acl_rules_new(conf_global(rt->conf, "ferry.control.role.admin"),
 			  conf_global(rt->conf, "ferry.control.role.operator"),
 			  conf_global(rt->conf, "ferry.control.role.auditor"), &c->rules, err))
@@ -531,6 +728,21 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	if (lstat(path, &st) == 0)
 		c->ino = st.st_ino;
 	log_info("control socket %s ready", path);
+	{
+		const char *tl = conf_global(rt->conf, "ferry.control.tls.listen");
+
+		if (tl && *tl && tls_start(c, tl, err)) {
+			/* the UNIX socket works: keep it, say what is wrong with TLS */
+			log_error("control: %s; no TLS listener", err->msg);
+			sd_event_source_unref(c->tsrc);
+			c->tsrc = NULL;
+			if (c->tfd >= 0)
+				close(c->tfd);
+			c->tfd = -1;
+			SSL_CTX_free(c->tls);
+			c->tls = NULL;
+		}
+	}
 	*out = c;
 	return 0;
 fail:
@@ -551,6 +763,10 @@ void control_stop(struct control *c)
 	while (c->sessions)
 		session_free(c->sessions);
 	sd_event_source_unref(c->lsrc);
+	sd_event_source_unref(c->tsrc);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	SSL_CTX_free(c->tls);
 	if (c->lfd >= 0) {
 		struct stat st;
 

@@ -26,6 +26,7 @@ struct shell {
 	struct proto_client c;
 	int connected;
 	const char *socket;
+	const char *tls, *cert, *key, *ca;   /* --tls: ferryd's TLS listener */
 	unsigned mode;
 	char appliance[128];
 	int interactive;
@@ -45,6 +46,10 @@ static const char usage_text[] =
 	"\n"
 	"  -s, --socket PATH   ferryd's control socket (default $FERRY_SOCKET, else\n"
 	"                      " PROTO_DEFAULT_SOCKET ")\n"
+	"      --tls HOST:PORT ferryd's TLS listener instead of the socket, with\n"
+	"      --cert FILE     this client certificate (PEM; its key too, unless\n"
+	"      --key FILE      given apart), checking ferryd against\n"
+	"      --ca FILE       these CA certificates\n"
 	"  -e, --echo          when reading a script, print each command first\n"
 	"      --commands      print every command with its help, and exit\n"
 	"  -V, --version       print the version and exit\n"
@@ -247,7 +252,9 @@ static int ensure_connected(struct shell *sh)
 
 	if (sh->connected)
 		return 0;
-	if (proto_connect(sh->socket, "ferry " FERRY_VERSION, &sh->c, &err)) {
+	if (sh->tls ? proto_connect_tls(sh->tls, sh->cert, sh->key, sh->ca, "ferry " FERRY_VERSION,
+					&sh->c, &err)
+		    : proto_connect(sh->socket, "ferry " FERRY_VERSION, &sh->c, &err)) {
 		fprintf(stderr, "%% %s\n", err.msg);
 		return -1;
 	}
@@ -657,7 +664,7 @@ static void interactive(struct shell *sh)
 
 	if (ensure_connected(sh) == 0)
 		printf("ferry %s: connected to %s (%s, role %s). Type ? or help.\n", FERRY_VERSION,
-		       sh->appliance, sh->socket,
+		       sh->appliance, sh->tls ? sh->tls : sh->socket,
 		       json_string_value(json_object_get(sh->c.hello, "role")));
 	for (;;) {
 		int count;
@@ -734,6 +741,10 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "echo", no_argument, NULL, 'e' },
+		{ "tls", required_argument, NULL, 'T' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'a' },
 		{ "commands", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -753,6 +764,18 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			sh.echo = 1;
+			break;
+		case 'T':
+			sh.tls = optarg;
+			break;
+		case 'c':
+			sh.cert = optarg;
+			break;
+		case 'k':
+			sh.key = optarg;
+			break;
+		case 'a':
+			sh.ca = optarg;
 			break;
 		case 'C':
 			list_commands();

@@ -15,6 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 int frame_feed(struct frame_buf *fb, const void *data, size_t n)
 {
 	if (fb->len + n > fb->cap) {
@@ -99,7 +104,17 @@ int frame_encode(const json_t *msg, unsigned char **out, size_t *len)
 	return 0;
 }
 
-int proto_send(int fd, const json_t *msg, struct ferr *err)
+static const char *ssl_why(void)
+{
+	static char why[256];
+	unsigned long e = ERR_get_error();
+
+	ERR_error_string_n(e, why, sizeof(why));
+	ERR_clear_error();
+	return e ? why : "connection lost";
+}
+
+int proto_send(struct proto_client *c, const json_t *msg, struct ferr *err)
 {
 	unsigned char *b;
 	size_t n, off = 0;
@@ -107,7 +122,19 @@ int proto_send(int fd, const json_t *msg, struct ferr *err)
 	if (frame_encode(msg, &b, &n))
 		return ferr_set(err, "cannot encode the request (too large?)");
 	while (off < n) {
-		ssize_t w = send(fd, b + off, n - off, MSG_NOSIGNAL);
+		ssize_t w;
+
+		if (c->ssl) {
+			int r = SSL_write(c->ssl, b + off, (int)(n - off));
+
+			if (r <= 0) {
+				free(b);
+				return ferr_set(err, "cannot send to ferryd: %s", ssl_why());
+			}
+			off += (size_t)r;
+			continue;
+		}
+		w = send(c->fd, b + off, n - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -129,15 +156,16 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struct ferr *err)
+int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr *err)
 {
 	long long deadline = mono_ms() + timeout_ms;
 	char why[256];
+	struct frame_buf *in = &c->in;
 
 	for (;;) {
 		enum frame_rc rc = frame_take(in, msg, why, sizeof(why));
 		unsigned char buf[65536];
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		long long left = deadline - mono_ms();
 		ssize_t r;
 
@@ -147,12 +175,30 @@ int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struc
 			return ferr_set(err, "bad answer from ferryd: %s", why);
 		if (left <= 0)
 			return ferr_set(err, "no answer from ferryd within %d ms", timeout_ms);
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
+		if (!(c->ssl && SSL_pending(c->ssl) > 0)) {
+			r = poll(&pfd, 1, (int)left);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				continue;
+		}
+		if (c->ssl) {
+			int n = SSL_read(c->ssl, buf, sizeof(buf));
+
+			if (n <= 0) {
+				int e = SSL_get_error(c->ssl, n);
+
+				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+					continue;
+				if (e == SSL_ERROR_ZERO_RETURN)
+					return ferr_set(err, "ferryd closed the connection");
+				return ferr_set(err, "cannot read from ferryd: %s", ssl_why());
+			}
+			if (frame_feed(in, buf, (size_t)n))
+				return ferr_set(err, "out of memory");
 			continue;
-		if (r <= 0)
-			continue;
-		r = recv(fd, buf, sizeof(buf), 0);
+		}
+		r = recv(c->fd, buf, sizeof(buf), 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -164,12 +210,13 @@ int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struc
 	}
 }
 
+static int say_hello(struct proto_client *c, const char *client_name, struct ferr *err);
+
 int proto_connect(const char *path, const char *client_name, struct proto_client *c,
 		  struct ferr *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	json_t *hello, *reply = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -199,6 +246,14 @@ int proto_connect(const char *path, const char *client_name, struct proto_client
 					"may connect)", path);
 		return ferr_set(err, "%s: cannot connect: %s", path, strerror(e));
 	}
+	return say_hello(c, client_name, err);
+}
+
+/* Exchanges hellos on a fresh connection. */
+static int say_hello(struct proto_client *c, const char *client_name, struct ferr *err)
+{
+	json_t *hello, *reply = NULL;
+
 	hello = json_pack("{s:s, s:i, s:s}", "type", "hello", "version", PROTO_VERSION, "client",
 			  client_name);
 	if (proto_call(c, hello, &reply, 10000, err)) {
@@ -226,12 +281,12 @@ int proto_call(struct proto_client *c, json_t *msg, json_t **reply, int timeout_
 	long id = ++c->next_id;
 
 	json_object_set_new(msg, "id", json_integer(id));
-	if (proto_send(c->fd, msg, err))
+	if (proto_send(c, msg, err))
 		return -1;
 	for (;;) {
 		json_t *r;
 
-		if (proto_recv(c->fd, &c->in, &r, timeout_ms, err))
+		if (proto_recv(c, &r, timeout_ms, err))
 			return -1;
 		if (json_integer_value(json_object_get(r, "id")) == id) {
 			*reply = r;
@@ -242,8 +297,89 @@ int proto_call(struct proto_client *c, json_t *msg, json_t **reply, int timeout_
 	}
 }
 
+int proto_connect_tls(const char *hostport, const char *cert, const char *key, const char *ca,
+		      const char *client_name, struct proto_client *c, struct ferr *err)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL, *a;
+	char host[256], port[16];
+	const char *colon = strrchr(hostport, ':');
+	size_t hl;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (!colon || colon == hostport || (hl = (size_t)(colon - hostport)) >= sizeof(host))
+		return ferr_set(err, "--tls %s: expected host:port", hostport);
+	memcpy(host, hostport, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	if (!cert || !ca)
+		return ferr_set(err, "TLS needs a client certificate (--cert) and the CA (--ca)");
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+		return ferr_set(err, "%s: cannot resolve %s", hostport, host);
+	for (a = ai; a; a = a->ai_next) {
+		c->fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c->fd >= 0 && connect(c->fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (c->fd < 0)
+		return ferr_set(err, "%s: cannot connect: %s", hostport, strerror(errno));
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx)
+		goto ssl_fail;
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	if (SSL_CTX_load_verify_locations(c->ctx, ca, NULL) != 1) {
+		ferr_set(err, "--ca %s: %s", ca, ssl_why());
+		goto fail;
+	}
+	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert) != 1) {
+		ferr_set(err, "--cert %s: %s", cert, ssl_why());
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(c->ctx, key ? key : cert, SSL_FILETYPE_PEM) != 1) {
+		ferr_set(err, "--key %s: %s", key ? key : cert, ssl_why());
+		goto fail;
+	}
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl)
+		goto ssl_fail;
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set1_host(c->ssl, host);   /* the certificate must name the host */
+	SSL_set_tlsext_host_name(c->ssl, host);
+	if (SSL_connect(c->ssl) != 1) {
+		long v = SSL_get_verify_result(c->ssl);
+
+		if (v != X509_V_OK)
+			ferr_set(err, "%s: ferryd's certificate: %s", hostport,
+				 X509_verify_cert_error_string(v));
+		else
+			ferr_set(err, "%s: TLS handshake failed: %s", hostport, ssl_why());
+		goto fail;
+	}
+	return say_hello(c, client_name, err);
+ssl_fail:
+	ferr_set(err, "TLS: %s", ssl_why());
+fail:
+	proto_close(c);
+	return -1;
+}
+
 void proto_close(struct proto_client *c)
 {
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
 		close(c->fd);
 	frame_buf_free(&c->in);

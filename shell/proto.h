@@ -36,8 +36,13 @@ void frame_buf_free(struct frame_buf *fb);
 int frame_encode(const json_t *msg, unsigned char **out, size_t *len);
 
 /* --- blocking client --- */
+struct ssl_st;
+struct ssl_ctx_st;
+
 struct proto_client {
 	int fd;
+	struct ssl_ctx_st *ctx;   /* TLS clients only */
+	struct ssl_st *ssl;
 	struct frame_buf in;
 	json_t *hello;      /* the server's hello (appliance, user, role ...) */
 	long next_id;
@@ -47,13 +52,17 @@ struct proto_client {
  * that is not a socket; says when nobody listens. */
 int proto_connect(const char *path, const char *client_name, struct proto_client *c,
 		  struct ferr *err);
+/* Connects to ferryd's TLS listener HOSTPORT ("host:port") with the client
+ * certificate CERT (PEM; its key in KEY, or in CERT when KEY is NULL),
+ * checking the server against the CA file CA and the host name. */
+int proto_connect_tls(const char *hostport, const char *cert, const char *key, const char *ca,
+		      const char *client_name, struct proto_client *c, struct ferr *err);
 /* Sends MSG (adding "id") and waits for the reply with the same id. */
 int proto_call(struct proto_client *c, json_t *msg, json_t **reply, int timeout_ms,
 	       struct ferr *err);
 void proto_close(struct proto_client *c);
 
-/* Raw helpers, also used by tests of the server. */
-int proto_send(int fd, const json_t *msg, struct ferr *err);
-int proto_recv(int fd, struct frame_buf *in, json_t **msg, int timeout_ms, struct ferr *err);
+int proto_send(struct proto_client *c, const json_t *msg, struct ferr *err);
+int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr *err);
 
 #endif
