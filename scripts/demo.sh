@@ -96,6 +96,9 @@ start() {
 	A->B.topics = orders.*
 	replication.factor = 1
 	refresh.topics.interval.seconds = 5
+	ferry.appliance.name = demo
+	ferry.control.socket = $dir/control.sock
+	ferry.metrics.listen = 127.0.0.1:${FERRY_DEMO_METRICS_PORT:-19464}
 	PROPS
 	"$build/ferryd" --check-config "$dir/mm2.properties"
 
@@ -120,6 +123,8 @@ start() {
 	done
 	say "A.orders on B holds $got of $want records"
 	"$kt" -b "127.0.0.1:$port_b" seqcheck A.orders --count "$want"
+	say "ferryd's view:"
+	"$build/ferry" -s "$dir/control.sock" show flows
 	say "first records on B:"
 	{ "$kt" -b "127.0.0.1:$port_b" dump A.orders || true; } | head -3 | cut -c1-120
 	cat <<-EOT
@@ -127,8 +132,10 @@ start() {
 	ferry demo is running:
 	  clusters   A 127.0.0.1:$port_a, B 127.0.0.1:$port_b (logs in $dir/A, $dir/B)
 	  ferryd     $dir/ferryd.log, state in $dir/state, config $dir/mm2.properties
+	  shell      $build/ferry -s $dir/control.sock        (then: show flows, show lag, ?)
+	  metrics    http://127.0.0.1:${FERRY_DEMO_METRICS_PORT:-19464}/metrics
 	  try        $kt -b 127.0.0.1:$port_a produce orders --count 1000 --start $want
-	             $kt -b 127.0.0.1:$port_b count A.orders
+	             $build/ferry -s $dir/control.sock show lag
 	stop it with: make demo-stop
 	EOT
 }

@@ -435,24 +435,6 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 		return MATCH_AMBIGUOUS;
 	}
 
-	/* a command of the other mode? */
-	{
-		unsigned other = mode == MODE_EXEC ? MODE_CONFIG : MODE_EXEC;
-
-		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-			int stop, score, complete;
-
-			if ((table[i].modes & other) && !(table[i].modes & mode) &&
-			    try_cmd(&table[i], words, n, &stop, &score, &complete)) {
-				snprintf(err, errsz, other == MODE_CONFIG
-						     ? "`%s` is a configuration-mode command: enter `configure` first"
-						     : "`%s` is not a configuration-mode command: `exit` first",
-					 table[i].syntax);
-				return MATCH_UNKNOWN;
-			}
-		}
-	}
-
 	/* nothing matched: say where, and what would have fitted there */
 	if (furthest >= n) {
 		/* all words fit some command, which wants more */
@@ -477,6 +459,24 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 			 words[n - 1]);
 		return MATCH_INCOMPLETE;
 	}
+	/* a command of the other mode? */
+	{
+		unsigned other = mode == MODE_EXEC ? MODE_CONFIG : MODE_EXEC;
+
+		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+			int stop, score, complete;
+
+			if ((table[i].modes & other) && !(table[i].modes & mode) &&
+			    try_cmd(&table[i], words, n, &stop, &score, &complete)) {
+				snprintf(err, errsz, other == MODE_CONFIG
+						     ? "`%s` is a configuration-mode command: enter `configure` first"
+						     : "`%s` is not a configuration-mode command: `exit` first",
+					 table[i].syntax);
+				return MATCH_UNKNOWN;
+			}
+		}
+	}
+
 	{
 		int at = furthest < 0 ? 0 : furthest;
 		struct cmd_next nx[64];

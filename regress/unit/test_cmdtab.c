@@ -1,0 +1,125 @@
+/*
+ * test_cmdtab.c — the command table's matcher: prefixes, arguments,
+ * ambiguity and suggestions, modes, `?` candidates, line splitting.
+ */
+#include "../../shell/cmdtab.h"
+#include "tap.h"
+
+static enum match_rc m(const char *line, unsigned mode, struct cmd_match *out, char *err,
+		       size_t errsz)
+{
+	char **w;
+	int n = cmdtab_split(line, &w, err, errsz);
+	enum match_rc rc;
+
+	if (n < 0)
+		return MATCH_BAD_ARG;
+	rc = cmdtab_match(w, n, mode, out, err, errsz);
+	cmdtab_free_words(w, n);
+	return rc;
+}
+
+int main(void)
+{
+	struct cmd_match x;
+	char err[1024];
+	char **w;
+	int n;
+
+	ok(m("show flows", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_SHOW_FLOWS,
+	   "show flows");
+	cmdtab_match_free(&x);
+	ok(m("sh fl", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_SHOW_FLOWS,
+	   "unique prefixes: sh fl");
+	cmdtab_match_free(&x);
+	ok(m("show lag A->B", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.nargs == 1,
+	   "optional argument given");
+	is(x.args[0], "A->B", "its value");
+	cmdtab_match_free(&x);
+	ok(m("show lag", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.nargs == 0,
+	   "optional argument left out");
+	cmdtab_match_free(&x);
+	ok(m("show re", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_SHOW_REVISIONS, "show re: revisions is the only re*");
+	cmdtab_match_free(&x);
+
+	is_int(m("show flws", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "typo");
+	is(err, "unknown command at \"flws\"; did you mean \"flows\"?", "suggests the closest word");
+	is_int(m("show", MODE_EXEC, &x, err, sizeof(err)), MATCH_INCOMPLETE, "incomplete");
+	like(err, "expected version, clusters, flows", "lists what may follow");
+	is_int(m("show co", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK, "show co: config");
+	cmdtab_match_free(&x);
+	is_int(m("pause flow nonsense", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "bad FLOW");
+	like(err, "FLOW: expected SOURCE->TARGET", "names the argument");
+	is_int(m("show audit 0", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "COUNT 0");
+	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
+	like(err, "type ? or help", "points at help when nothing is close");
+
+	/* modes */
+	is_int(m("set tasks.max 2", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN,
+	       "set in exec mode");
+	like(err, "configuration-mode command: enter `configure` first", "says which mode");
+	ok(m("set A->B.topics orders.*, pay ments", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK,
+	   "set in configure mode");
+	is(x.args[0], "A->B.topics", "KEY");
+	is(x.args[1], "orders.*, pay ments", "VALUE takes the rest of the line");
+	cmdtab_match_free(&x);
+	ok(m("show | compare", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_CFG_COMPARE, "show | compare");
+	cmdtab_match_free(&x);
+	ok(m("show|compare", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_CFG_COMPARE, "the pipe needs no blanks");
+	cmdtab_match_free(&x);
+	ok(m("show", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_CFG_SHOW,
+	   "show alone in configure mode: the candidate");
+	cmdtab_match_free(&x);
+	ok(m("exit", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_CFG_EXIT,
+	   "exit in configure mode");
+	cmdtab_match_free(&x);
+	ok(m("exit discard", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_CFG_DISCARD, "exit discard");
+	cmdtab_match_free(&x);
+	ok(m("commit my comment here", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK, "commit TEXT");
+	is(x.args[0], "my comment here", "TEXT");
+	cmdtab_match_free(&x);
+
+	/* splitting */
+	n = cmdtab_split("set k \"a b\"  'c\"d'", &w, err, sizeof(err));
+	is_int(n, 4, "quotes group words");
+	is(w[2], "a b", "double quotes");
+	is(w[3], "c\"d", "single quotes keep the other quote");
+	cmdtab_free_words(w, n);
+	is_int(cmdtab_split("set k \"open", &w, err, sizeof(err)), -1, "unbalanced quote");
+	like(err, "unbalanced", "said");
+
+	/* ? candidates */
+	{
+		struct cmd_next nx[64];
+		char *words[] = { "show", NULL };
+		size_t k = cmdtab_next(words, 1, "", MODE_EXEC, nx, 64), found = 0;
+
+		for (size_t i = 0; i < k; i++)
+			found += nx[i].word && strcmp(nx[i].word, "lag") == 0;
+		ok(found == 1 && k >= 10, "after show: lag among %zu candidates", k);
+		k = cmdtab_next(words, 1, "la", MODE_EXEC, nx, 64);
+		ok(k == 1 && strcmp(nx[0].word, "lag") == 0, "partial la: only lag");
+		char *w2[] = { "show", "lag", NULL };
+
+		k = cmdtab_next(w2, 2, "", MODE_EXEC, nx, 64);
+		ok(k == 2, "after show lag: FLOW or end of command");
+	}
+
+	/* every command has a help line per token and a doc */
+	{
+		size_t nd;
+		const struct cmd_def *d = cmdtab_all(&nd);
+		int bad = 0;
+
+		for (size_t i = 0; i < nd; i++)
+			for (size_t t = 0; t < d[i].ntok; t++)
+				if (d[i].tok[t].help_len == 0 || !d[i].doc[0])
+					bad++;
+		is_int(bad, 0, "every token has help, every command a description");
+	}
+	return done_testing();
+}
