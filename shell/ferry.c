@@ -63,8 +63,13 @@ static int term_rows(void)
 {
 	struct winsize ws;
 
+	const char *lines = getenv("LINES");
+
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
 		return ws.ws_row;
+	/* a terminal that does not say its size: $LINES, as curses does */
+	if (lines && atoi(lines) > 2)
+		return atoi(lines);
 	return 24;
 }
 

@@ -365,7 +365,12 @@ int proto_connect_tls(const char *hostport, const char *cert, const char *key, c
 			ferr_set(err, "%s: TLS handshake failed: %s", hostport, ssl_why());
 		goto fail;
 	}
-	return say_hello(c, client_name, err);
+	/* TLS 1.3 finishes the client side before ferryd has checked our
+	 * certificate: a refusal shows up on the first exchange */
+	if (say_hello(c, client_name, err))
+		return ferr_wrap(err, "%s: ferryd ended the TLS session (is the client certificate "
+				 "signed by its CA and made for client use?)", hostport);
+	return 0;
 ssl_fail:
 	ferr_set(err, "TLS: %s", ssl_why());
 fail:

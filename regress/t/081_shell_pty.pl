@@ -50,7 +50,8 @@ sub start_shell
 			$ENV{TERM} = 'xterm';
 			$ENV{HOME} = $home;
 			$ENV{FERRY_HISTORY} = "$home/history";
-			$ENV{PAGER} = 'cat';
+			$ENV{PAGER} = 'sed s/^/PAGED:/';
+			$ENV{LINES} = 12;    # the pty does not tell its size
 		});
 }
 
@@ -139,6 +140,9 @@ expect(qr/edge7> $/, 'exit leaves configuration mode');
 type("show revisions\n");
 expect(qr/1\s+\S+\s+ferryd.*\n2\s+\S+\s+root \(uid 0\)\s+add refunds\n3\s+\*\s+\S+\s+root \(uid 0\)\s+back/s,
 	'three revisions, the third running');
+# long output goes through $PAGER (here one that marks its lines)
+type("show metrics\n");
+expect(qr/PAGED:metric\s+labels\s+value.*edge7> $/s, 'output longer than the terminal goes through the pager');
 type("show version\n");
 expect(qr/config revision\s+3/, 'show version');
 type("exit\n");
