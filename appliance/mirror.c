@@ -272,8 +272,10 @@ static const char *offset_str(int64_t off, char *buf, size_t sz)
 	return buf;
 }
 
-/* Starts mirroring the partitions discovery queued for us. */
-static void take_pending(struct mirror_task *t)
+static void publish_snapshot(struct mirror_task *t, int64_t now);
+
+/* Starts mirroring the partitions discovery queued for us; 1 if any. */
+static int take_pending(struct mirror_task *t)
 {
 	struct part_assign *list;
 	size_t n;
@@ -287,7 +289,7 @@ static void take_pending(struct mirror_task *t)
 	t->npending = t->cap = 0;
 	pthread_mutex_unlock(&t->lock);
 	if (!n)
-		return;
+		return 0;
 
 	tpl = rd_kafka_topic_partition_list_new((int)n);
 	for (size_t i = 0; i < n; i++) {
@@ -353,6 +355,7 @@ static void take_pending(struct mirror_task *t)
 		free(list[i].remote);
 	}
 	free(list);
+	return 1;
 }
 
 static void save_positions(struct mirror_task *t)
@@ -659,7 +662,8 @@ static void *task_main(void *arg)
 		rd_kafka_message_t *m;
 		int n = 0;
 
-		take_pending(t);
+		if (take_pending(t))
+			publish_snapshot(t, mono_ms());   /* new partitions: show them at once */
 		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
 		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
 			n++;

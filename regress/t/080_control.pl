@@ -78,7 +78,8 @@ like($out, qr/^A->B\s+running\s+1\s+3\s/m, 'show flows: A->B running, 1 topic, 3
 like($out, qr/^B->A\s+running\s+1\s+1\s/m, 'show flows: B->A running');
 ($rc, $out) = ferry('sh', 'cl');
 like($out, qr/^A\s+127\.0\.0\.1:\d+\s+A->B\s+B->A$/m, 'keyword prefixes work (sh cl)');
-my $j = ferry_json('show', 'topics');
+my $j;
+poll_until(sub { $j = ferry_json('show', 'topics'); @{ $j->{result}{rows} } == 2 }, 30, 'show topics');
 is_deeply($j->{result}{columns}, [ 'flow', 'topic', 'remote topic', 'partitions' ], '| json: columns');
 is_deeply([ sort map { "$_->[0] $_->[1] $_->[2] $_->[3]" } @{ $j->{result}{rows} } ],
 	[ 'A->B orders A.orders 3', 'B->A users B.users 1' ], '| json: rows');
