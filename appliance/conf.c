@@ -476,10 +476,40 @@ static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t t
 			  "%s", e.msg);
 		return -1;
 	}
+	policy_set_internal_separator(&f->policy,
+				      flow_bool(L, f->name,
+						"replication.policy.internal.topic.separator.enabled"));
 	f->replication_factor = (int)flow_int(L, f->name, "replication.factor");
+	f->emit_offset_syncs = flow_bool(L, f->name, "emit.offset-syncs.enabled");
+	v = flow_value(L, f->name, "offset-syncs.topic.location", &from);
+	if (v && strcmp(v, "source") != 0 && strcmp(v, "target") != 0) {
+		err_at(L, from, "expected source or target, got \"%s\"", v);
+		return -1;
+	}
+	f->offset_syncs_on_target = v && strcmp(v, "target") == 0;
+	f->offset_syncs_rf = (int)flow_int(L, f->name, "offset-syncs.topic.replication.factor");
+	f->offset_lag_max = flow_int(L, f->name, "offset.lag.max");
+	policy_offset_syncs_topic(&f->policy, f->target, f->offset_syncs_topic,
+				  sizeof(f->offset_syncs_topic));
 	f->refresh_enabled = flow_bool(L, f->name, "refresh.topics.enabled");
 	f->refresh_interval_s = flow_int(L, f->name, "refresh.topics.interval.seconds");
 	f->tasks_max = (int)flow_int(L, f->name, "tasks.max");
+	v = flow_value(L, f->name, "heartbeats.topic", &from);
+	snprintf(f->policy.heartbeats_topic, sizeof(f->policy.heartbeats_topic), "%s",
+		 v ? v : "heartbeats");
+	f->emit_checkpoints = flow_bool(L, f->name, "emit.checkpoints.enabled");
+	f->checkpoints_interval_s = flow_int(L, f->name, "emit.checkpoints.interval.seconds");
+	f->checkpoints_rf = (int)flow_int(L, f->name, "checkpoints.topic.replication.factor");
+	policy_checkpoints_topic(&f->policy, f->source, f->checkpoints_topic,
+				 sizeof(f->checkpoints_topic));
+	v = flow_value(L, f->name, "groups", &from);
+	if (regexlist_compile(v, &f->groups, &e))
+		return -1;
+	v = flow_value(L, f->name, "groups.exclude", &from);
+	if (regexlist_compile(v, &f->groups_exclude, &e))
+		return -1;
+	f->sync_group_offsets = flow_bool(L, f->name, "sync.group.offsets.enabled");
+	f->sync_group_offsets_interval_s = flow_int(L, f->name, "sync.group.offsets.interval.seconds");
 	f->canary_enabled = flow_bool(L, f->name, "ferry.canary.enabled");
 	v = flow_value(L, f->name, "ferry.canary.topic", &from);
 	snprintf(f->canary_topic, sizeof(f->canary_topic), "%s", v ? v : "ferry-canary");
@@ -506,6 +536,8 @@ static void free_flow(struct conf_flow *f)
 {
 	regexlist_free(f->topics);
 	regexlist_free(f->exclude);
+	regexlist_free(f->groups);
+	regexlist_free(f->groups_exclude);
 	props_free(&f->consumer);
 	props_free(&f->producer);
 	props_free(&f->source_admin);
@@ -574,6 +606,33 @@ static int build(struct loader *L)
 			c->nflows++;
 		}
 	}
+	/* heartbeats: every ordered pair, as MM2 */
+	for (size_t si = 0; si < c->nclusters; si++) {
+		for (size_t ti = 0; ti < c->nclusters; ti++) {
+			char name[600];
+			const struct prop *from;
+			const char *v;
+			struct conf_heartbeat *nh;
+
+			if (si == ti)
+				continue;
+			snprintf(name, sizeof(name), "%s->%s", c->clusters[si].alias, c->clusters[ti].alias);
+			if (!flow_bool(L, name, "emit.heartbeats.enabled"))
+				continue;
+			nh = realloc(c->heartbeats, (c->nheartbeats + 1) * sizeof(*nh));
+			if (!nh)
+				return -1;
+			c->heartbeats = nh;
+			nh = &c->heartbeats[c->nheartbeats++];
+			memset(nh, 0, sizeof(*nh));
+			nh->source = c->clusters[si].alias;
+			nh->target = c->clusters[ti].alias;
+			nh->interval_s = flow_int(L, name, "emit.heartbeats.interval.seconds");
+			nh->rf = (int)flow_int(L, name, "heartbeats.topic.replication.factor");
+			v = flow_value(L, name, "heartbeats.topic", &from);
+			snprintf(nh->topic, sizeof(nh->topic), "%s", v ? v : "heartbeats");
+		}
+	}
 	if (c->nflows == 0)
 		diags_add(L->d, 0, L->file, 0, NULL,
 			  "no flow is enabled (set e.g. `%s->%s.enabled = true`); nothing to mirror",
@@ -611,6 +670,7 @@ static int build(struct loader *L)
 			err_at(L, tl, "a TLS listener needs ferry.control.tls.cert, .key and .ca");
 	}
 	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
+	c->syncs_retention = global_int(L, "ferry.offset-syncs.retention");
 	c->shutdown_timeout_ms = global_int(L, "ferry.shutdown.timeout.ms");
 	return L->d->nerrors != errors_before ? -1 : 0;
 }
@@ -669,6 +729,7 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nflows; i++)
 		free_flow(&c->flows[i]);
 	free(c->flows);
+	free(c->heartbeats);
 	for (size_t i = 0; i < c->nclusters; i++)
 		free(c->clusters[i].alias);
 	free(c->clusters);
@@ -727,6 +788,10 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	fp_add(&buf, &len, &cap, "topics.exclude", regexlist_source(f->exclude));
 	fp_add(&buf, &len, &cap, "policy", policy_kind_name(f->policy.kind));
 	fp_add(&buf, &len, &cap, "separator", f->policy.separator);
+	fp_add(&buf, &len, &cap, "internal separator", f->policy.internal_sep);
+	snprintf(num, sizeof(num), "%d/%d/%d/%lld/%lld", f->emit_offset_syncs,
+		 f->offset_syncs_on_target, f->offset_syncs_rf, f->offset_lag_max, c->syncs_retention);
+	fp_add(&buf, &len, &cap, "offset syncs", num);
 	snprintf(num, sizeof(num), "%d/%d/%lld/%d/%lld/%lld", f->replication_factor,
 		 f->refresh_enabled, f->refresh_interval_s, f->tasks_max, c->flush_interval_ms,
 		 c->shutdown_timeout_ms);
@@ -788,4 +853,13 @@ int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port)
 		return -1;
 	*port = (int)p;
 	return 0;
+}
+
+int conf_cluster_settings(const struct conf *c, const char *alias, enum client_role role,
+			  struct props *out)
+{
+	struct loader L = { .c = (struct conf *)c, .d = NULL, .file = c->file };
+
+	/* no flow prefix can match "-" */
+	return client_settings(&L, out, alias, "-", role);
 }

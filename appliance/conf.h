@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "clientconf.h"
 #include "diag.h"
 #include "policy.h"
 #include "props.h"
@@ -34,6 +35,19 @@ struct conf_flow {
 	int refresh_enabled;
 	long long refresh_interval_s;
 	int tasks_max;
+	int emit_offset_syncs;
+	int offset_syncs_on_target;     /* offset-syncs.topic.location = target */
+	int offset_syncs_rf;
+	long long offset_lag_max;
+	char offset_syncs_topic[512];
+	int emit_checkpoints;
+	long long checkpoints_interval_s;
+	int checkpoints_rf;
+	char checkpoints_topic[512];    /* <source>.checkpoints.internal, on the target */
+	struct regexlist *groups;
+	struct regexlist *groups_exclude;
+	int sync_group_offsets;
+	long long sync_group_offsets_interval_s;
 	int canary_enabled;
 	char canary_topic[256];
 	long long canary_interval_ms, canary_threshold_ms;
@@ -44,6 +58,15 @@ struct conf_flow {
 	struct props target_admin;
 };
 
+/* MM2 writes heartbeats for every ordered pair of clusters whose
+ * emit.heartbeats.enabled is true, enabled as a flow or not. */
+struct conf_heartbeat {
+	const char *source, *target;    /* point into conf->clusters */
+	long long interval_s;
+	int rf;
+	char topic[256];                /* heartbeats.topic */
+};
+
 struct conf {
 	int refs;                       /* conf_ref/conf_unref; 1 when loaded */
 	char *file;
@@ -52,7 +75,10 @@ struct conf {
 	size_t nclusters;
 	struct conf_flow *flows;        /* enabled flows only */
 	size_t nflows;
+	struct conf_heartbeat *heartbeats;
+	size_t nheartbeats;
 	long long flush_interval_ms;
+	long long syncs_retention;
 	long long shutdown_timeout_ms;
 };
 
@@ -75,6 +101,11 @@ void conf_unref(struct conf *c);
  * fingerprints behave the same, so a commit that leaves it unchanged does
  * not restart the flow. Caller frees. */
 char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
+
+/* The Java-named client settings of ROLE on cluster ALIAS outside any flow
+ * (caller props_free()s OUT). */
+int conf_cluster_settings(const struct conf *c, const char *alias, enum client_role role,
+			  struct props *out);
 
 /* Splits "host:port" (IPv6 as [addr]:port); 0 or -1. */
 int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port);

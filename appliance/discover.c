@@ -14,6 +14,7 @@
 
 #include "flow.h"
 #include "audit.h"
+#include "kadmin.h"
 #include "kclient.h"
 #include "log.h"
 
@@ -42,7 +43,7 @@ struct discovery {
 };
 
 /* MM2's MirrorSourceConnector.shouldReplicateTopic(). */
-static int should_replicate(const struct conf_flow *cf, const char *topic)
+int flow_should_replicate(const struct conf_flow *cf, const char *topic)
 {
 	int wanted = regexlist_match(cf->topics, topic) && !regexlist_match(cf->exclude, topic);
 
@@ -319,7 +320,7 @@ static int discover_once(struct discovery *d)
 	for (int i = 0; i < smd->topic_cnt; i++) {
 		const struct rd_kafka_metadata_topic *t = &smd->topics[i];
 
-		if (t->err || t->partition_cnt <= 0 || !should_replicate(cf, t->topic))
+		if (t->err || t->partition_cnt <= 0 || !flow_should_replicate(cf, t->topic))
 			continue;
 		if (policy_format_remote(&cf->policy, cf->source, t->topic, c[n].remote,
 					 sizeof(c[n].remote))) {
@@ -425,6 +426,16 @@ void *discover_main(void *arg)
 		return NULL;
 	}
 
+	if (cf->emit_offset_syncs) {
+		/* MM2's offset-syncs topic: compacted, one partition */
+		static const char *const cfg[] = { "cleanup.policy", "compact", NULL };
+		rd_kafka_t *where = cf->offset_syncs_on_target ? d.tgt : d.src;
+
+		if (kadmin_ensure_topic(where, cf->offset_syncs_topic, 1, cf->offset_syncs_rf, cfg,
+					10000, &err) < 0)
+			log_warn("%s: %s (MM2 tools will not see offset syncs until it exists)",
+				 cf->name, err.msg);
+	}
 	while (!atomic_load(&f->stop)) {
 		int ok = discover_once(&d);
 

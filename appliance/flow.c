@@ -115,6 +115,14 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		goto fail;
 	}
 	f->discover_started = 1;
+	if (cf->emit_checkpoints || cf->sync_group_offsets) {
+		rc = pthread_create(&f->checkpoint_thr, NULL, checkpoint_main, f);
+		if (rc != 0) {
+			ferr_set(err, "%s: cannot start checkpoint thread: %s", cf->name, strerror(rc));
+			goto fail;
+		}
+		f->checkpoint_started = 1;
+	}
 	if (cf->canary_enabled) {
 		rc = pthread_create(&f->canary_thr, NULL, canary_main, f);
 		if (rc != 0) {
@@ -139,6 +147,8 @@ void flow_join(struct flow *f)
 		pthread_join(f->discover_thr, NULL);
 	if (f->canary_started)
 		pthread_join(f->canary_thr, NULL);
+	if (f->checkpoint_started)
+		pthread_join(f->checkpoint_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	free(f->tasks);

@@ -52,8 +52,8 @@ struct flow {
 	pthread_cond_t cond;              /* wakes the discovery thread */
 	char fail_reason[512];
 
-	pthread_t discover_thr, canary_thr;
-	int discover_started, canary_started;
+	pthread_t discover_thr, canary_thr, checkpoint_thr;
+	int discover_started, canary_started, checkpoint_started;
 	struct mirror_task **tasks;
 	int ntasks;
 
@@ -67,6 +67,10 @@ struct flow {
 	atomic_int_fast64_t canary_latency_ms;   /* last measured; 0 none */
 	atomic_int_fast64_t canary_seen_ms;      /* wall time of the last one seen; 0 never */
 	atomic_int degraded;
+
+	/* checkpoints */
+	atomic_int_fast64_t checkpoint_latency_ms;   /* last round: start to acknowledged */
+	atomic_uint_fast64_t checkpoints_written;
 };
 
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
@@ -90,6 +94,10 @@ void flow_latency(struct flow *f, struct lat_window *replication, struct lat_win
 
 /* discover.c */
 void *discover_main(void *flow);
+/* MM2's rule: filters, heartbeats, internal topics, cycles (and the canary). */
+int flow_should_replicate(const struct conf_flow *cf, const char *topic);
+/* checkpoint.c: checkpoints and group offset sync */
+void *checkpoint_main(void *flow);
 /* canary.c */
 void *canary_main(void *flow);
 

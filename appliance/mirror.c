@@ -18,6 +18,7 @@
 #include "inflight.h"
 #include "kclient.h"
 #include "log.h"
+#include "mm2fmt.h"
 #include "state.h"
 
 #define BATCH_MAX 5000   /* records taken from the consumer per loop turn */
@@ -27,6 +28,23 @@ struct mpart {
 	int32_t partition;
 	struct inflight fl;
 	int64_t saved;           /* last position written to the store; -1 none */
+	/* offset syncs: the delta downstream - upstream of the last acknowledged
+	 * record, and the last record itself */
+	int have_delta;
+	int64_t delta, last_up, last_down;
+	int64_t last_mm2_up;     /* upstream offset of the last sync sent to MM2's topic */
+	/* end of partition reached at this offset (librdkafka's EOF event):
+	 * with nothing in flight, every record below it was mirrored, and
+	 * what lies between the last one and it (transaction markers, aborted
+	 * records) has nothing to mirror */
+	int64_t eof;
+	int dropped;             /* a record was not handed over: never trust eof again */
+};
+
+struct pending_sync {
+	struct mtopic *t;
+	int32_t partition;
+	int64_t upstream, downstream;
 };
 
 struct mtopic {
@@ -54,6 +72,10 @@ struct mirror_task {
 	struct mtopic **topics;
 	size_t ntopics;
 	int64_t start_logical;       /* where a partition without a position starts */
+	rd_kafka_t *syncp;           /* writes MM2's offset-syncs topic; NULL when off */
+	struct pending_sync *syncs;  /* recorded, not yet in the state store */
+	size_t nsyncs, capsyncs;
+	uint64_t mm2_syncs_dropped;
 	size_t inflight_total;
 	int stopping;                /* purged records are expected, not failures */
 	atomic_int fatal;            /* the producer hit a fatal error ... */
@@ -110,6 +132,16 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The position to save and show: see inflight_position() and mpart.eof. */
+static int64_t part_position(const struct mpart *mp)
+{
+	int64_t p = inflight_position(&mp->fl);
+
+	if (!mp->dropped && inflight_count(&mp->fl) == 0 && mp->eof > p)
+		return mp->eof;
+	return p;
+}
+
 static struct mtopic *topic_of(struct mirror_task *t, rd_kafka_topic_t *rkt)
 {
 	struct mtopic *mt = rd_kafka_topic_opaque(rkt);
@@ -132,6 +164,52 @@ static struct mpart *part_of(struct mirror_task *t, const rd_kafka_message_t *m)
 	if (!mt || m->partition < 0 || m->partition >= mt->nparts)
 		return NULL;
 	return mt->parts[m->partition];
+}
+
+/* MM2's offset-syncs topic is for MM2's tools; ferry's own exact history
+ * is in the state store. A sync that cannot be queued is dropped. */
+static void send_mm2_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int64_t down)
+{
+	struct mm2buf k, v;
+
+	if (!t->syncp)
+		return;
+	mm2_offset_sync_key(&k, mp->t->name, mp->partition);
+	mm2_offset_sync_value(&v, up, down);
+	if (k.overflow ||
+	    rd_kafka_producev(t->syncp, RD_KAFKA_V_TOPIC(t->f->cf->offset_syncs_topic),
+			      RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			      RD_KAFKA_V_KEY(k.data, k.len), RD_KAFKA_V_VALUE(v.data, v.len),
+			      RD_KAFKA_V_END) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		t->mm2_syncs_dropped++;
+	mp->last_mm2_up = up;
+}
+
+/* Called for every acknowledged record: a change of delta is a sync. */
+static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int64_t down)
+{
+	if (!mp->have_delta || down - up != mp->delta) {
+		if (t->nsyncs == t->capsyncs) {
+			size_t ncap = t->capsyncs ? t->capsyncs * 2 : 64;
+			struct pending_sync *nv = realloc(t->syncs, ncap * sizeof(*nv));
+
+			if (!nv) {
+				flow_fail(t->f, "%s: out of memory", t->what);
+				return;
+			}
+			t->syncs = nv;
+			t->capsyncs = ncap;
+		}
+		t->syncs[t->nsyncs++] = (struct pending_sync){ mp->t, mp->partition, up, down };
+		mp->delta = down - up;
+		mp->have_delta = 1;
+		send_mm2_sync(t, mp, up, down);
+	} else if (t->f->cf->offset_lag_max > 0 &&
+		   up - mp->last_mm2_up >= t->f->cf->offset_lag_max) {
+		send_mm2_sync(t, mp, up, down);
+	}
+	mp->last_up = up;
+	mp->last_down = down;
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -159,6 +237,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		rd_kafka_timestamp_type_t tt;
 		int64_t ts = rd_kafka_message_timestamp(src, &tt);
 
+		if (m->offset >= 0)
+			record_sync(t, mp, src->offset, m->offset);
 		if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 			lat_add(&t->repl_cur, wall_ms() - ts);
 		if (inflight_ack(&mp->fl, src->offset) != 0)
@@ -330,6 +410,7 @@ static int take_pending(struct mirror_task *t)
 		}
 		mp->t = mt;
 		mp->partition = pa->partition;
+		mp->eof = -1;
 		inflight_init(&mp->fl, found ? pos : -1);
 		mp->saved = found ? pos : -1;
 		mt->parts[pa->partition] = mp;
@@ -374,8 +455,8 @@ static void save_positions(struct mirror_task *t)
 
 			if (!mp)
 				continue;
-			pos = inflight_position(&mp->fl);
-			if (pos < 0 || pos == mp->saved)
+			pos = part_position(mp);
+			if (pos < 0 || (pos == mp->saved && t->nsyncs == 0))
 				continue;
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
@@ -392,12 +473,23 @@ static void save_positions(struct mirror_task *t)
 				cap = ncap;
 			}
 			who[n] = mp;
-			v[n++] = (struct state_position){ mt->name, p, pos };
+			v[n++] = (struct state_position){ mt->name, p, pos,
+							  mp->have_delta ? mp->last_up : -1,
+							  mp->have_delta ? mp->last_down : -1 };
 		}
 	}
-	if (n == 0)
+	if (n == 0 && t->nsyncs == 0)
 		goto out;
-	if (state_positions_save(t->st, t->f->cf->name, v, n, &err) != 0) {
+	struct state_sync *ss = t->nsyncs ? malloc(t->nsyncs * sizeof(*ss)) : NULL;
+
+	if (t->nsyncs && !ss)
+		goto out;
+	for (size_t i = 0; i < t->nsyncs; i++)
+		ss[i] = (struct state_sync){ t->syncs[i].t->name, t->syncs[i].partition,
+					     t->syncs[i].upstream, t->syncs[i].downstream };
+	if (state_positions_save(t->st, t->f->cf->name, v, n, ss, t->nsyncs,
+				 t->f->conf->syncs_retention, &err) != 0) {
+		free(ss);
 		/* the records are safe on the target; only a restart would re-send more */
 		int64_t now = mono_ms();
 
@@ -407,6 +499,8 @@ static void save_positions(struct mirror_task *t)
 		}
 		goto out;
 	}
+	free(ss);
+	t->nsyncs = 0;
 	for (size_t i = 0; i < n; i++)
 		who[i]->saved = v[i].next_offset;
 out:
@@ -487,6 +581,7 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 			break;
 	}
 	/* not handed over: the position stays before this record */
+	mp->dropped = 1;
 	if (hdrs)
 		rd_kafka_headers_destroy(hdrs);
 	rd_kafka_message_destroy(m);
@@ -495,7 +590,10 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 {
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-		/* nothing to do */
+		struct mpart *mp = part_of(t, m);
+
+		if (mp && m->offset > mp->eof)
+			mp->eof = m->offset;
 	} else if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 		   m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
 		/* the saved position fell off the source log (retention): records
@@ -571,9 +669,15 @@ static void shutdown_task(struct mirror_task *t)
 	free(t->topics);
 	t->topics = NULL;
 	t->ntopics = 0;
+	if (t->syncp)
+		rd_kafka_flush(t->syncp, 2000);
+	kclient_destroy(t->syncp);
 	kclient_destroy(t->producer);
 	kclient_destroy(t->consumer);
-	t->producer = t->consumer = NULL;
+	t->producer = t->consumer = t->syncp = NULL;
+	free(t->syncs);
+	t->syncs = NULL;
+	t->nsyncs = t->capsyncs = 0;
 	state_close(t->st);
 	t->st = NULL;
 }
@@ -613,7 +717,7 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 			snprintf(v[n].topic, sizeof(v[n].topic), "%s", mt->name);
 			snprintf(v[n].remote, sizeof(v[n].remote), "%s", mt->remote);
 			v[n].partition = p;
-			v[n].position = inflight_position(&mp->fl);
+			v[n].position = part_position(mp);
 			v[n].end_offset = hi;
 			v[n].saved = mp->saved;
 			n++;
@@ -673,6 +777,8 @@ static void *task_main(void *arg)
 				forward(t, m);
 		}
 		rd_kafka_poll(t->producer, 0);
+		if (t->syncp)
+			rd_kafka_poll(t->syncp, 0);
 		if (atomic_load(&t->fatal))
 			handle_fatal(t);
 		if (mono_ms() - t->last_flush_ms >= flush_ms) {
@@ -736,7 +842,8 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "group.id", group },
 		{ "enable.auto.commit", "false" },
 		{ "enable.auto.offset.store", "false" },
-		{ "enable.partition.eof", "false" },
+		/* reaching the end tells how far trailing transaction markers go */
+		{ "enable.partition.eof", "true" },
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
@@ -773,9 +880,21 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 				   .dr_msg_cb = on_delivery };
 	if (kclient_new(RD_KAFKA_PRODUCER, &f->cf->producer, ROLE_PRODUCER, &o, &t->producer, err))
 		goto fail;
+	if (f->cf->emit_offset_syncs) {
+		const struct props *where = f->cf->offset_syncs_on_target ? &f->cf->producer
+									   : &f->cf->source_admin;
+		const struct kv sdef[] = { { "linger.ms", "50" }, { "log.connection.close", "false" },
+					   { NULL, NULL } };
+
+		snprintf(what, sizeof(what), "%s offset-syncs producer", t->what);
+		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced };
+		if (kclient_new(RD_KAFKA_PRODUCER, where, ROLE_PRODUCER, &o, &t->syncp, err))
+			goto fail;
+	}
 	*out = t;
 	return 0;
 fail:
+	kclient_destroy(t->producer);
 	kclient_destroy(t->consumer);
 	state_close(t->st);
 	pthread_mutex_destroy(&t->lock);

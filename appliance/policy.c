@@ -40,8 +40,30 @@ int policy_init(struct policy *p, enum policy_kind kind, const char *separator, 
 	if (strlen(separator) >= sizeof(p->separator))
 		return ferr_set(err, "replication.policy.separator is too long");
 	snprintf(p->separator, sizeof(p->separator), "%s", separator);
+	snprintf(p->internal_sep, sizeof(p->internal_sep), "%s", separator);
 	snprintf(p->heartbeats_topic, sizeof(p->heartbeats_topic), "heartbeats");
 	return 0;
+}
+
+void policy_set_internal_separator(struct policy *p, int use_separator)
+{
+	snprintf(p->internal_sep, sizeof(p->internal_sep), "%s", use_separator ? p->separator : ".");
+}
+
+int policy_offset_syncs_topic(const struct policy *p, const char *alias, char *out, size_t sz)
+{
+	int n = snprintf(out, sz, "mm2-offset-syncs%s%s%sinternal", p->internal_sep, alias,
+			 p->internal_sep);
+
+	return n < 0 || (size_t)n >= sz ? -1 : 0;
+}
+
+int policy_checkpoints_topic(const struct policy *p, const char *alias, char *out, size_t sz)
+{
+	int n = snprintf(out, sz, "%s%scheckpoints%sinternal", alias, p->internal_sep,
+			 p->internal_sep);
+
+	return n < 0 || (size_t)n >= sz ? -1 : 0;
 }
 
 /* Java's String.split drops trailing empty strings; a topic is remote when
@@ -127,9 +149,11 @@ static int ends_with(const char *s, const char *suffix)
 
 int policy_is_internal(const struct policy *p, const char *topic)
 {
-	(void)p;
-	/* Kafka-internal, then MM2 internal (".internal") and Connect's defaults */
-	return strncmp(topic, "__", 2) == 0 || topic[0] == '.' ||
+	char suffix[80];
+
+	/* Kafka-internal, MM2-internal (with its separator) and Connect's defaults */
+	snprintf(suffix, sizeof(suffix), "%sinternal", p->internal_sep);
+	return strncmp(topic, "__", 2) == 0 || topic[0] == '.' || ends_with(topic, suffix) ||
 	       ends_with(topic, ".internal") || ends_with(topic, "-internal");
 }
 

@@ -16,6 +16,7 @@ enum policy_kind { POLICY_DEFAULT, POLICY_IDENTITY };
 struct policy {
 	enum policy_kind kind;
 	char separator[64];            /* replication.policy.separator */
+	char internal_sep[64];         /* the separator of MM2's internal topic names */
 	char heartbeats_topic[256];    /* heartbeats.topic (MM2: "heartbeats") */
 };
 
@@ -35,6 +36,14 @@ int policy_topic_source(const struct policy *p, const char *topic, char *out, si
 
 /* The topic one hop upstream; returns 1 if found, 0 if TOPIC is not remote. */
 int policy_upstream_topic(const struct policy *p, const char *topic, char *out, size_t outsz);
+
+/* replication.policy.internal.topic.separator.enabled=false: internal
+ * topic names use "." whatever the separator. */
+void policy_set_internal_separator(struct policy *p, int use_separator);
+/* mm2-offset-syncs.<alias>.internal (with the internal separator). */
+int policy_offset_syncs_topic(const struct policy *p, const char *alias, char *out, size_t sz);
+/* <alias>.checkpoints.internal */
+int policy_checkpoints_topic(const struct policy *p, const char *alias, char *out, size_t sz);
 
 /* MM2's internal-topic rule: Kafka-internal ("__", "."), Connect or MM2 internal. */
 int policy_is_internal(const struct policy *p, const char *topic);

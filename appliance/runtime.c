@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "heartbeat.h"
 #include "log.h"
 
 static void sha256_hex(const char *text, size_t len, char out[65])
@@ -157,8 +158,17 @@ static void stop_flow(struct rt_flow *f)
 	f->flow = NULL;
 }
 
+static void start_heartbeats(struct runtime *rt)
+{
+	struct ferr err;
+
+	if (heartbeats_start(rt->conf, &rt->hb, &err))
+		log_error("heartbeats: %s", err.msg);
+}
+
 void runtime_start(struct runtime *rt)
 {
+	start_heartbeats(rt);
 	for (size_t i = 0; i < rt->conf->nflows; i++)
 		if (add_flow(rt, rt->conf, &rt->conf->flows[i]))
 			log_error("out of memory");
@@ -267,9 +277,12 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 		append(stopped, sizeof(stopped), old[j].name);
 	}
 	free(old);
+	heartbeats_stop(rt->hb);
+	rt->hb = NULL;
 	conf_unref(rt->conf);
 	rt->conf = newc;
 	rt->revision = revision;
+	start_heartbeats(rt);
 	snprintf(summary, summarysz, "revision %d applied; started:%s; restarted:%s; stopped:%s; "
 		 "unchanged:%s", revision, *started ? started : " none",
 		 *restarted ? restarted : " none", *stopped ? stopped : " none",
@@ -315,6 +328,8 @@ int runtime_resume(struct runtime *rt, const char *name, const char *who, struct
 
 void runtime_stop(struct runtime *rt)
 {
+	heartbeats_stop(rt->hb);
+	rt->hb = NULL;
 	for (size_t i = 0; i < rt->nflows; i++)
 		if (rt->flows[i].flow)
 			flow_request_stop(rt->flows[i].flow);

@@ -24,8 +24,11 @@ struct rt_flow {
 	char start_error[512];
 };
 
+struct heartbeats;
+
 struct runtime {
 	struct conf *conf;               /* running configuration (a reference) */
+	struct heartbeats *hb;           /* MM2 heartbeats of the running configuration */
 	int revision;                    /* its revision number */
 	char *config_file, *state_dir;
 	struct state *st;                /* the main thread's state connection */

@@ -12,19 +12,40 @@
 #include <time.h>
 
 #include "state_schema.h"
+#include "translate.h"
 
 enum stmt_id {
 	ST_POS_GET, ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
-	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST__COUNT
+	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_LAST_DOWN,
+	ST_GC_GET, ST_GC_PUT, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_GET] = "SELECT next_offset FROM positions WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
-	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms) "
-		       "VALUES (?1, ?2, ?3, ?4, ?5) "
+	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+		       "last_upstream, last_downstream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
-		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms",
+		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
+		       "last_upstream = CASE WHEN excluded.last_upstream >= 0 "
+		       "THEN excluded.last_upstream ELSE last_upstream END, "
+		       "last_downstream = CASE WHEN excluded.last_downstream >= 0 "
+		       "THEN excluded.last_downstream ELSE last_downstream END",
+	[ST_SYNC_ADD] = "INSERT OR REPLACE INTO offset_syncs (flow, topic, partition, upstream, "
+			"downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_SYNC_PRUNE] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 "
+			  "AND downstream < (SELECT downstream FROM offset_syncs WHERE flow = ?1 AND "
+			  "topic = ?2 AND partition = ?3 ORDER BY downstream DESC LIMIT 1 OFFSET ?4)",
+	[ST_SYNC_LOAD] = "SELECT upstream, downstream FROM offset_syncs WHERE flow = ?1 AND "
+			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
+	[ST_LAST_DOWN] = "SELECT last_downstream FROM positions WHERE flow = ?1 AND topic = ?2 "
+			 "AND partition = ?3",
+	[ST_GC_GET] = "SELECT downstream FROM group_commits WHERE cluster = ?1 AND grp = ?2 AND "
+		      "topic = ?3 AND partition = ?4",
+	[ST_GC_PUT] = "INSERT INTO group_commits (cluster, grp, topic, partition, upstream, "
+		      "downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT "
+		      "(cluster, grp, topic, partition) DO UPDATE SET upstream = excluded.upstream, "
+		      "downstream = excluded.downstream, ts_ms = excluded.ts_ms",
 	[ST_POS_LIST] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
 			"WHERE flow = ?1 ORDER BY topic, partition",
 	[ST_POS_LIST_ALL] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
@@ -274,12 +295,13 @@ int64_t state_now_ms(void)
 }
 
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
-			 size_t n, struct ferr *err)
+			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
+			 struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_POS_PUT];
 	int64_t now = state_now_ms();
 
-	if (n == 0)
+	if (n == 0 && ns == 0)
 		return 0;
 	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
 		return -1;
@@ -289,12 +311,128 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		sqlite3_bind_int(s, 3, v[i].partition);
 		sqlite3_bind_int64(s, 4, v[i].next_offset);
 		sqlite3_bind_int64(s, 5, now);
-		if (step_done(st, ST_POS_PUT, err, "saving positions")) {
-			step_done(st, ST_ROLLBACK, NULL, "rollback");
-			return -1;
+		sqlite3_bind_int64(s, 6, v[i].last_upstream);
+		sqlite3_bind_int64(s, 7, v[i].last_downstream);
+		if (step_done(st, ST_POS_PUT, err, "saving positions"))
+			goto fail;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		sqlite3_stmt *a = st->stmt[ST_SYNC_ADD];
+
+		sqlite3_bind_text(a, 1, flow, -1, SQLITE_STATIC);
+		sqlite3_bind_text(a, 2, syncs[i].topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int(a, 3, syncs[i].partition);
+		sqlite3_bind_int64(a, 4, syncs[i].upstream);
+		sqlite3_bind_int64(a, 5, syncs[i].downstream);
+		sqlite3_bind_int64(a, 6, now);
+		if (step_done(st, ST_SYNC_ADD, err, "saving offset syncs"))
+			goto fail;
+		/* prune once per partition: after its last sync of this batch */
+		if (i + 1 == ns || strcmp(syncs[i + 1].topic, syncs[i].topic) != 0 ||
+		    syncs[i + 1].partition != syncs[i].partition) {
+			sqlite3_stmt *p = st->stmt[ST_SYNC_PRUNE];
+
+			sqlite3_bind_text(p, 1, flow, -1, SQLITE_STATIC);
+			sqlite3_bind_text(p, 2, syncs[i].topic, -1, SQLITE_STATIC);
+			sqlite3_bind_int(p, 3, syncs[i].partition);
+			sqlite3_bind_int64(p, 4, retention - 1);
+			if (step_done(st, ST_SYNC_PRUNE, err, "pruning offset syncs"))
+				goto fail;
 		}
 	}
 	return step_done(st, ST_COMMIT, err, "committing positions");
+fail:
+	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	return -1;
+}
+
+int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     struct offset_sync **out, size_t *n, int64_t *last_down, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_SYNC_LOAD];
+	struct offset_sync *v = NULL;
+	size_t k = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*last_down = -1;
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (k == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct offset_sync *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				sqlite3_reset(s);
+				return ferr_set(err, "out of memory");
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[k].upstream = sqlite3_column_int64(s, 0);
+		v[k].downstream = sqlite3_column_int64(s, 1);
+		k++;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_err(st, err, "reading offset syncs");
+	}
+	s = st->stmt[ST_LAST_DOWN];
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*last_down = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int state_group_commit_get(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t *downstream,
+			   struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GC_GET];
+	int rc, found = 0;
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, partition);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*downstream = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading group commits");
+	return found;
+}
+
+int state_group_commit_put(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t upstream,
+			   int64_t downstream, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GC_PUT];
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, partition);
+	sqlite3_bind_int64(s, 5, upstream);
+	sqlite3_bind_int64(s, 6, downstream);
+	sqlite3_bind_int64(s, 7, state_now_ms());
+	return step_done(st, ST_GC_PUT, err, "saving a group commit");
 }
 
 static const char *col_text(sqlite3_stmt *s, int i)

@@ -27,6 +27,14 @@ struct state_position {
 	const char *topic;
 	int32_t partition;
 	int64_t next_offset;
+	int64_t last_upstream, last_downstream;   /* last mirrored record; -1 unknown */
+};
+
+/* A change of a partition's offset delta (see translate.h). */
+struct state_sync {
+	const char *topic;
+	int32_t partition;
+	int64_t upstream, downstream;
 };
 
 /* Saved position of FLOW's TOPIC/PARTITION: 1 and *out if known, 0 if
@@ -34,9 +42,25 @@ struct state_position {
 int state_position_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 		       int64_t *out, struct ferr *err);
 
-/* Writes N positions of FLOW in one transaction (all or nothing). */
+/* Writes N positions and NS offset syncs of FLOW in one transaction (all
+ * or nothing), keeping at most RETENTION syncs per partition. */
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
-			 size_t n, struct ferr *err);
+			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
+			 struct ferr *err);
+
+/* The offset syncs of a partition in downstream order (caller frees
+ * *out) and the downstream offset of its last mirrored record (-1 none). */
+struct offset_sync;
+int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     struct offset_sync **out, size_t *n, int64_t *last_down, struct ferr *err);
+
+/* Offsets ferry committed for a group on a target (never moved back). */
+int state_group_commit_get(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t *downstream,
+			   struct ferr *err);
+int state_group_commit_put(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t upstream,
+			   int64_t downstream, struct ferr *err);
 
 /* Every saved position (of FLOW, or of all flows when NULL). */
 typedef void (*state_position_fn)(void *ctx, const char *flow, const char *topic,

@@ -64,9 +64,9 @@ is($rc, 78, 'a directory: exit 78');
 like($err, qr{cannot read: Is a directory}, 'a directory: says so');
 
 # warnings do not stop ferryd, and name file:line and key
-($rc, $out, $err) = $f->check_config($base . "A->B.enabled = true\nemit.checkpoints.enabled = true\nno.such.key = 1\n");
+($rc, $out, $err) = $f->check_config($base . "A->B.enabled = true\nsync.topic.acls.enabled = true\nno.such.key = 1\n");
 is($rc, 0, 'unsupported and unknown keys are warnings');
-like($err, qr/:5: emit\.checkpoints\.enabled: not supported by ferry yet/, 'not-yet key named');
+like($err, qr/:5: sync\.topic\.acls\.enabled: not supported by ferry yet/, "not-yet key named");
 like($err, qr/:6: no\.such\.key: unknown setting, ignored/, 'unknown key named');
 like($out, qr/flow A->B/, 'topology still printed');
 

@@ -124,7 +124,9 @@ sub secure_config
 	  . "B.ssl.truststore.type = PEM\n"
 	  . "A->B.enabled = true\n"
 	  . "A->B.topics = orders, odd\n"
-	  . "replication.factor = 1\n";
+	  . "replication.factor = 1\n"
+	  . "heartbeats.topic.replication.factor = 1\ncheckpoints.topic.replication.factor = 1\n"
+	  . "offset-syncs.topic.replication.factor = 1\n";
 	return $text;
 }
 

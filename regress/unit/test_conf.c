@@ -199,10 +199,10 @@ int main(void)
 	diags_free(&d);
 
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nA->B.emit.checkpoints.enabled = true\nA.consumer.no.such.key = 1\n"
+		 "A->B.enabled = true\nA->B.sync.topic.acls.enabled = true\nA.consumer.no.such.key = 1\n"
 		 "A.replication.factor = 3\n", &d);
 	ok(c != NULL, "unsupported keys are warnings, not errors");
-	like(find(&d, ":5: A->B.emit.checkpoints.enabled"), "not supported by ferry yet", "not-yet key warned");
+	like(find(&d, ":5: A->B.sync.topic.acls.enabled"), "not supported by ferry yet", "not-yet key warned");
 	like(find(&d, ":6: A.consumer.no.such.key"), "unknown consumer setting", "unknown client key warned");
 	like(find(&d, ":7: A.replication.factor"), "not read per cluster", "cluster-scoped flow key warned");
 	conf_free(c);

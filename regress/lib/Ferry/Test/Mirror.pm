@@ -80,6 +80,10 @@ sub mm2_config
 	$text .= "$_.bootstrap.servers = " . $o{clusters}{$_}->bootstrap . "\n" for @names;
 	$text .= "$_.enabled = true\n" for @{ $o{flows} // [] };
 	$text .= "replication.factor = 1\n";
+	# single-broker test clusters: MM2's internal topics with one replica
+	$text .= "heartbeats.topic.replication.factor = 1\n";
+	$text .= "checkpoints.topic.replication.factor = 1\n";
+	$text .= "offset-syncs.topic.replication.factor = 1\n";
 	$text .= $o{extra} // '';
 	return $text;
 }

@@ -1,0 +1,323 @@
+/*
+ * checkpoint.c — a flow's consumer-group work: every
+ * emit.checkpoints.interval.seconds, the offsets that source groups
+ * committed on mirrored topics are translated exactly (translate.h) and
+ * written as MM2 checkpoints to <source>.checkpoints.internal on the
+ * target; with sync.group.offsets.enabled they are also committed to the
+ * same groups on the target while those have no active members there.
+ * A translated offset never moves backwards unless the group rewound.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "flow.h"
+#include "kadmin.h"
+#include "kclient.h"
+#include "log.h"
+#include "mm2fmt.h"
+#include "state.h"
+#include "translate.h"
+
+#define ADMIN_MS 10000
+
+struct ckpt {
+	char *group, *topic;      /* source topic */
+	int32_t partition;
+	int64_t upstream, downstream;
+};
+
+struct cp {
+	struct flow *f;
+	const struct conf_flow *cf;
+	struct state *st;
+	rd_kafka_t *src, *tgt, *prod;
+	struct ckpt *last;        /* the last checkpoint of each (group, topic, partition) */
+	size_t nlast, caplast;
+	int topic_ready;
+	int64_t next_sync_ms;
+	atomic_int acked;         /* checkpoint records acknowledged in this round */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, int32_t partition)
+{
+	for (size_t i = 0; i < c->nlast; i++)
+		if (c->last[i].partition == partition && strcmp(c->last[i].group, group) == 0 &&
+		    strcmp(c->last[i].topic, topic) == 0)
+			return &c->last[i];
+	if (c->nlast == c->caplast) {
+		size_t ncap = c->caplast ? c->caplast * 2 : 64;
+		struct ckpt *nv = realloc(c->last, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		c->last = nv;
+		c->caplast = ncap;
+	}
+	c->last[c->nlast] = (struct ckpt){ strdup(group), strdup(topic), partition, -1, -1 };
+	if (!c->last[c->nlast].group || !c->last[c->nlast].topic) {
+		free(c->last[c->nlast].group);
+		free(c->last[c->nlast].topic);
+		return NULL;
+	}
+	return &c->last[c->nlast++];
+}
+
+static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct cp *c = kclient_opaque(rk);
+
+	(void)opaque;
+	if (!m->err)
+		atomic_fetch_add(&c->acked, 1);
+}
+
+static void on_error(void *opaque, int fatal, const char *reason)
+{
+	(void)opaque;
+	(void)fatal;
+	(void)reason;   /* logged by kclient */
+}
+
+/* Translates one group's committed offset; 1 and *down when possible. */
+static int translate_one(struct cp *c, const char *topic, int32_t partition, int64_t g,
+			 int64_t *down)
+{
+	struct offset_sync *syncs;
+	size_t n;
+	int64_t last;
+	struct ferr err;
+	int ok;
+
+	if (state_syncs_load(c->st, c->cf->name, topic, partition, &syncs, &n, &last, &err)) {
+		log_warn("%s: %s", c->cf->name, err.msg);
+		return 0;
+	}
+	ok = offsets_translate(syncs, n, last, g, down);
+	free(syncs);
+	return ok;
+}
+
+/* Commits the checkpoints of GROUP to the target group when it has no
+ * members there, never moving an offset backwards. */
+static void sync_group(struct cp *c, const char *group)
+{
+	char state[64] = "";
+	int members = 0;
+	struct group_offset *cur = NULL, *want = NULL;
+	size_t ncur = 0, nwant = 0;
+	struct ferr err;
+
+	if (kadmin_group_state(c->tgt, group, state, sizeof(state), &members, ADMIN_MS, &err) == 0 &&
+	    members > 0) {
+		log_debug("%s: group %s is active on %s (%s, %d members): offsets not synced",
+			  c->cf->name, group, c->cf->target, state, members);
+		return;
+	}
+	if (kadmin_group_offsets(c->tgt, group, &cur, &ncur, ADMIN_MS, &err) != 0) {
+		log_warn("%s: %s", c->cf->name, err.msg);
+		return;
+	}
+	want = calloc(c->nlast ? c->nlast : 1, sizeof(*want));
+	for (size_t i = 0; want && i < c->nlast; i++) {
+		struct ckpt *k = &c->last[i];
+		char remote[512];
+		int64_t have = -1;
+
+		if (strcmp(k->group, group) != 0 || k->downstream < 0 ||
+		    policy_format_remote(&c->cf->policy, c->cf->source, k->topic, remote, sizeof(remote)))
+			continue;
+		for (size_t j = 0; j < ncur; j++)
+			if (cur[j].partition == k->partition && strcmp(cur[j].topic, remote) == 0)
+				have = cur[j].offset;
+		if (have >= k->downstream)
+			continue;   /* never backwards (nor a no-op) */
+		snprintf(want[nwant].topic, sizeof(want[nwant].topic), "%s", remote);
+		want[nwant].partition = k->partition;
+		want[nwant].offset = k->downstream;
+		nwant++;
+	}
+	if (nwant && kadmin_commit_offsets(c->tgt, group, want, nwant, ADMIN_MS, &err) == 0) {
+		for (size_t i = 0; i < nwant; i++)
+			state_group_commit_put(c->st, c->cf->target, group, want[i].topic,
+					       want[i].partition, -1, want[i].offset, &err);
+		log_debug("%s: synced %zu offsets of group %s to %s", c->cf->name, nwant, group,
+			  c->cf->target);
+	} else if (nwant) {
+		log_warn("%s: %s", c->cf->name, err.msg);
+	}
+	free(cur);
+	free(want);
+}
+
+static void round_once(struct cp *c, int do_sync)
+{
+	const struct conf_flow *cf = c->cf;
+	char **groups = NULL;
+	size_t ngroups = 0, sent = 0;
+	struct ferr err;
+	int64_t t0 = mono_ms();
+
+	if (kadmin_list_groups(c->src, &groups, &ngroups, ADMIN_MS, &err)) {
+		log_warn("%s: %s", cf->name, err.msg);
+		return;
+	}
+	atomic_store(&c->acked, 0);
+	for (size_t g = 0; g < ngroups && !atomic_load(&c->f->stop); g++) {
+		struct group_offset *offs = NULL;
+		size_t n = 0, used = 0;
+
+		if (!regexlist_match(cf->groups, groups[g]) ||
+		    regexlist_match(cf->groups_exclude, groups[g]) ||
+		    strncmp(groups[g], "ferry-mirror.", 13) == 0)
+			continue;
+		if (kadmin_group_offsets(c->src, groups[g], &offs, &n, ADMIN_MS, &err)) {
+			log_warn("%s: %s", cf->name, err.msg);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct ckpt *k;
+			int64_t down;
+			char remote[512];
+			struct mm2buf key, val;
+
+			if (!flow_should_replicate(cf, offs[i].topic) ||
+			    !translate_one(c, offs[i].topic, offs[i].partition, offs[i].offset, &down))
+				continue;
+			k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+			if (!k)
+				continue;
+			/* never backwards, unless the group itself went back */
+			if (k->downstream >= 0 && down < k->downstream && offs[i].offset >= k->upstream)
+				down = k->downstream;
+			k->upstream = offs[i].offset;
+			k->downstream = down;
+			used++;
+			if (!cf->emit_checkpoints || !c->topic_ready ||
+			    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
+						 sizeof(remote)))
+				continue;
+			mm2_checkpoint_key(&key, groups[g], remote, offs[i].partition);
+			mm2_checkpoint_value(&val, offs[i].offset, down, "");
+			if (!key.overflow &&
+			    rd_kafka_producev(c->prod, RD_KAFKA_V_TOPIC(cf->checkpoints_topic),
+					      RD_KAFKA_V_PARTITION(0),
+					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					      RD_KAFKA_V_KEY(key.data, key.len),
+					      RD_KAFKA_V_VALUE(val.data, val.len),
+					      RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
+				sent++;
+		}
+		free(offs);
+		if (used && do_sync)
+			sync_group(c, groups[g]);
+	}
+	kadmin_free_names(groups, ngroups);
+	if (sent) {
+		rd_kafka_flush(c->prod, ADMIN_MS);
+		atomic_store(&c->f->checkpoint_latency_ms, mono_ms() - t0);
+		atomic_fetch_add(&c->f->checkpoints_written, (uint_fast64_t)atomic_load(&c->acked));
+	}
+}
+
+static void sleep_until(struct flow *f, int64_t when)
+{
+	while (!atomic_load(&f->stop) && mono_ms() < when) {
+		struct timespec ts = { 0, 100 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+void *checkpoint_main(void *arg)
+{
+	struct flow *f = arg;
+	const struct conf_flow *cf = f->cf;
+	struct cp c = { .f = f, .cf = cf };
+	struct kclient_opts o;
+	struct ferr err;
+	char what[400], group[400];
+	int64_t next_ckpt;
+
+	if (state_open_worker(f->state_dir, &c.st, &err)) {
+		log_error("%s: checkpoints: %s", cf->name, err.msg);
+		return NULL;
+	}
+	/* admin work on consumer handles: librdkafka 2.0.2 crashes listing
+	 * group offsets through a producer handle */
+	snprintf(group, sizeof(group), "ferry-mirror.%s.admin", cf->name);
+	const struct kv cforced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
+				      { NULL, NULL } };
+	const struct kv def[] = { { "log.connection.close", "false" }, { NULL, NULL } };
+
+	snprintf(what, sizeof(what), "%s group reader on %s", cf->name, cf->source);
+	o = (struct kclient_opts){ .what = what, .defaults = def, .forced = cforced, .on_error = on_error };
+	if (kclient_new(RD_KAFKA_CONSUMER, &cf->source_admin, ROLE_CONSUMER, &o, &c.src, &err))
+		goto out;
+	snprintf(what, sizeof(what), "%s group writer on %s", cf->name, cf->target);
+	o.what = what;
+	if (kclient_new(RD_KAFKA_CONSUMER, &cf->target_admin, ROLE_CONSUMER, &o, &c.tgt, &err))
+		goto out;
+	snprintf(what, sizeof(what), "%s checkpoint producer to %s", cf->name, cf->target);
+	const struct kv pdef[] = { { "linger.ms", "20" }, { "log.connection.close", "false" },
+				   { "message.timeout.ms", "30000" }, { NULL, NULL } };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef, .on_error = on_error,
+				   .opaque = &c, .dr_msg_cb = on_ckpt_delivery };
+	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
+		goto out;
+
+	next_ckpt = mono_ms() + 2000;   /* let the mirror tasks record some syncs first */
+	c.next_sync_ms = next_ckpt;
+	while (!atomic_load(&f->stop)) {
+		int64_t interval = cf->emit_checkpoints ? cf->checkpoints_interval_s * 1000
+							: cf->sync_group_offsets_interval_s * 1000;
+		int do_sync;
+
+		sleep_until(f, next_ckpt);
+		if (atomic_load(&f->stop))
+			break;
+		if (cf->emit_checkpoints && !c.topic_ready) {
+			static const char *const cfg[] = { "cleanup.policy", "compact", NULL };
+
+			if (kadmin_ensure_topic(c.prod, cf->checkpoints_topic, 1, cf->checkpoints_rf, cfg,
+						ADMIN_MS, &err) >= 0)
+				c.topic_ready = 1;
+			else
+				log_warn("%s: %s; retrying", cf->name, err.msg);
+		}
+		do_sync = cf->sync_group_offsets && mono_ms() >= c.next_sync_ms;
+		if (do_sync)
+			c.next_sync_ms = mono_ms() + cf->sync_group_offsets_interval_s * 1000;
+		round_once(&c, do_sync);
+		if (cf->sync_group_offsets && cf->sync_group_offsets_interval_s * 1000 < interval)
+			interval = cf->sync_group_offsets_interval_s * 1000;
+		next_ckpt = mono_ms() + interval;
+		rd_kafka_poll(c.prod, 0);
+	}
+out:
+	if (err.msg[0] && (!c.src || !c.tgt || !c.prod))
+		log_error("%s: checkpoints: %s", cf->name, err.msg);
+	if (c.prod)
+		rd_kafka_flush(c.prod, 2000);
+	kclient_destroy(c.prod);
+	kclient_destroy(c.tgt);
+	kclient_destroy(c.src);
+	for (size_t i = 0; i < c.nlast; i++) {
+		free(c.last[i].group);
+		free(c.last[i].topic);
+	}
+	free(c.last);
+	state_close(c.st);
+	return NULL;
+}
