@@ -37,6 +37,12 @@ typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const str
 /* Indexed by enum cmd_id; NULL for commands the shell handles itself. */
 extern const ctl_handler ctl_handlers[CMD__COUNT];
 
+/* ctl_failover.c */
+void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r);
+void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r);
+
 /* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion. */
 json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind);
 

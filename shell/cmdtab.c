@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define X ACL_ADMIN
 #define O ACL_OPERATOR
@@ -73,6 +74,26 @@ static struct cmd_def table[] = {
 	CMD(CMD_RESUME_FLOW, "resume flow FLOW", "Resume a paused flow\nReplication flow\nFlow name "
 	  "(SOURCE->TARGET)", O, E, 0,
 	  "Starts a paused flow again from its saved positions."),
+	CMD(CMD_FAILOVER, "failover FLOW --groups REGEX [--drain]", "Move consumer groups to the "
+	  "target of a flow\nReplication flow\nFlow name (SOURCE->TARGET)\nWhich groups\nJava "
+	  "regular expression of group names\nFirst wait until the flow has mirrored everything", O, E, 0,
+	  "Planned failover: commits to the target, for every source group matching REGEX, the "
+	  "exact translation of its committed offsets (zero records re-read, zero skipped), and "
+	  "prints a report (group, topic, partition, upstream, downstream). With --drain it first "
+	  "waits (at most ferry.failover.drain.timeout.ms) until every mirrored partition's lag is 0, "
+	  "which happens once the source stopped taking writes. A group with active members on the "
+	  "target is refused, with the reason."),
+	CMD(CMD_FAILBACK, "failback FLOW", "Mirror back after a failover\nReplication flow\nThe "
+	  "flow that was failed over (SOURCE->TARGET)", O, E, 0,
+	  "After `failover SOURCE->TARGET`, starts the reverse mirroring of the remote topics "
+	  "(SOURCE.orders on TARGET back to orders on SOURCE) from where the failover left them, "
+	  "and reports per partition the records the old primary has that the standby never got."),
+	CMD(CMD_RESET_OFFSETS, "reset-offsets CLUSTER --group GROUP --to-datetime DATETIME",
+	  "Move a consumer group to a point in time\nCluster alias\nWhich group\nGroup id\n"
+	  "Target time\nISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds", O, E, 0,
+	  "Commits for GROUP on CLUSTER, for every partition it has offsets on, the first offset "
+	  "whose record is at or after DATETIME (the end of the partition when none is); refused "
+	  "while the group has active members. Prints old and new offsets."),
 	CMD(CMD_CONFIGURE, "configure", "Edit a candidate configuration", X, E, 0,
 	  "Enters configuration mode with a private candidate copied from the running "
 	  "configuration."),
@@ -109,6 +130,7 @@ static const struct { const char *name; enum arg_kind kind; } arg_names[] = {
 	{ "FLOW", ARG_FLOW }, { "CLUSTER", ARG_CLUSTER }, { "TOPIC", ARG_TOPIC },
 	{ "GROUP", ARG_GROUP }, { "KEY", ARG_KEY }, { "VALUE", ARG_VALUE },
 	{ "TEXT", ARG_TEXT }, { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
+	{ "REGEX", ARG_REGEX }, { "DATETIME", ARG_DATETIME },
 };
 
 const char *arg_kind_name(enum arg_kind k)
@@ -293,6 +315,14 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 				 arg_kind_name(t->kind), w);
 			return -1;
 		}
+	} else if (t->kind == ARG_DATETIME) {
+		long long ms;
+
+		if (cmdtab_parse_datetime(w, &ms)) {
+			snprintf(err, errsz, "DATETIME: expected ISO 8601 with a zone, like "
+				 "2026-11-22T10:00:00Z, or epoch milliseconds; got \"%s\"", w);
+			return -1;
+		}
 	} else if (t->kind == ARG_FLOW && !strstr(w, "->")) {
 		snprintf(err, errsz, "FLOW: expected SOURCE->TARGET, got \"%s\"", w);
 		return -1;
@@ -403,6 +433,8 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 			const struct cmd_tok *t = &best->tok[ti];
 
 			if (t->kind == ARG_KEYWORD) {
+				if (t->optional)
+					m->present |= 1u << ti;
 				wi++;
 				continue;
 			}
@@ -583,3 +615,64 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
 	return k;
 }
 
+
+int cmdtab_flag(const struct cmd_match *m, const char *word)
+{
+	for (size_t ti = 0; m->def && ti < m->def->ntok; ti++)
+		if (m->def->tok[ti].kind == ARG_KEYWORD && strcmp(m->def->tok[ti].word, word) == 0)
+			return (m->present >> ti) & 1u;
+	return 0;
+}
+
+int cmdtab_parse_datetime(const char *s, long long *ms)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0, frac = 0, fd = 0;
+	const char *p;
+	long long t, off = 0;
+
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		*ms = atoll(s);
+		return strlen(s) > 15 ? -1 : 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			if (fd < 3) {
+				frac = frac * 10 + (*p - '0');
+				fd++;
+			}
+			p++;
+		}
+		while (fd < 3) {
+			frac *= 10;
+			fd++;
+		}
+	}
+	if (*p == 'Z' && p[1] == '\0') {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+		   isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+		   isdigit((unsigned char)p[5]) && p[6] == '\0') {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		if (*p == '-')
+			off = -off;
+	} else {
+		return -1;   /* a time without a zone is ambiguous */
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = (long long)timegm(&tm);
+	*ms = (t - off) * 1000 + frac;
+	return 0;
+}

@@ -35,6 +35,9 @@ enum cmd_id {
 	CMD_SHOW_REVISIONS,
 	CMD_PAUSE_FLOW,
 	CMD_RESUME_FLOW,
+	CMD_FAILOVER,
+	CMD_FAILBACK,
+	CMD_RESET_OFFSETS,
 	CMD_CONFIGURE,
 	CMD_CFG_SET,
 	CMD_CFG_DELETE,
@@ -58,6 +61,8 @@ enum arg_kind {
 	ARG_TEXT,       /* rest of the line, free text */
 	ARG_REVISION,   /* a positive integer */
 	ARG_COUNT,      /* a positive integer */
+	ARG_REGEX,      /* a Java regular expression (whole-name match) */
+	ARG_DATETIME,   /* ISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds */
 };
 
 enum cmd_mode { MODE_EXEC = 1, MODE_CONFIG = 2 };
@@ -101,13 +106,20 @@ const char *arg_kind_name(enum arg_kind k);
 int cmdtab_split(const char *line, char ***words, char *err, size_t errsz);
 void cmdtab_free_words(char **words, int n);
 
-#define CMD_MAX_ARGS 4
+#define CMD_MAX_ARGS 6
 
 struct cmd_match {
 	const struct cmd_def *def;
 	char *args[CMD_MAX_ARGS];   /* values of the argument tokens, in order (NULL: absent) */
 	size_t nargs;
+	unsigned present;           /* bit i: token i (an optional keyword) was given */
 };
+
+/* 1 when the optional keyword WORD was given. */
+int cmdtab_flag(const struct cmd_match *m, const char *word);
+
+/* DATETIME: ISO 8601 with a zone (Z or +HH:MM) or epoch milliseconds; 0 or -1. */
+int cmdtab_parse_datetime(const char *s, long long *ms);
 
 enum match_rc { MATCH_OK, MATCH_UNKNOWN, MATCH_AMBIGUOUS, MATCH_INCOMPLETE, MATCH_BAD_ARG };
 

@@ -808,7 +808,10 @@ int main(int argc, char **argv)
 		if (!line)
 			return 1;
 		for (int i = optind; i < argc; i++) {
-			int quote = strpbrk(argv[i], " \t\"'") != NULL;
+			/* keep a word a word: blanks, quotes, a regex's | */
+			int quote = strpbrk(argv[i], " \t\"'|\\") != NULL ||
+				    (argv[i][0] && argv[i][strlen(argv[i]) - 1] == '?' &&
+				     strcmp(argv[i], "?") != 0);
 
 			if (i > optind)
 				strcat(line, " ");

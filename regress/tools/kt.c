@@ -71,6 +71,7 @@ static const char USAGE[] =
     "  topics [--all]                        name<TAB>partitions, sorted; --all shows __*\n"
     "  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
     "          [--transactional-id ID [--abort-every K]] [--rate RECORDS_PER_SEC]\n"
+    "          [--key-mod M]                 (keys k-<seq % M>: they repeat, for compaction)\n"
     "                                        seq-numbered records; prints 'aborted SEQ'\n"
     "  put TOPIC [--partition P] [--key K] [--value V] [--header NAME=V]...\n"
     "          [--timestamp MS]              one record; fields as dump prints them\n"
@@ -82,6 +83,7 @@ static const char USAGE[] =
     "          [--timeout SEC]\n"
     "  group-commit GROUP TOPIC PARTITION OFFSET\n"
     "  group-offsets GROUP                   topic<TAB>partition<TAB>offset\n"
+    "  join GROUP TOPIC [--seconds S]        be an active member of GROUP for S s (30)\n"
     "\n"
     "options:\n"
     "  -b BOOTSTRAP   bootstrap.servers\n"
@@ -686,6 +688,68 @@ out:
 	return rc;
 }
 
+/*
+ * join GROUP TOPIC --seconds S: a member of GROUP (subscribed to TOPIC)
+ * for S seconds, committing nothing: makes the group active.
+ */
+static int cmd_join(int argc, char **argv)
+{
+	const char *group = NULL, *topic = NULL;
+	long long secs = 30;
+	char errstr[512];
+	rd_kafka_conf_t *conf;
+	rd_kafka_t *rk;
+	rd_kafka_topic_partition_list_t *sub;
+	int64_t end;
+	int npos = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--seconds") == 0)
+			secs = parse_num("--seconds", optval(argc, argv, &i), 1, 86400);
+		else if (npos == 0 && ++npos)
+			group = argv[i];
+		else if (npos == 1 && ++npos)
+			topic = argv[i];
+		else
+			usage("unexpected argument '%s'", argv[i]);
+	}
+	if (!group || !topic)
+		usage("join needs GROUP and TOPIC");
+	{
+		const char *extra[] = { "group.id", group, "enable.auto.commit", "false",
+					"auto.offset.reset", "latest", NULL, NULL };
+
+		conf = conf_new(extra);
+	}
+	if (!conf)
+		return 1;
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+	if (!rk) {
+		fail("%s", errstr);
+		return 1;
+	}
+	rd_kafka_poll_set_consumer(rk);
+	sub = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+	if (rd_kafka_subscribe(rk, sub)) {
+		fail("cannot subscribe to %s", topic);
+		rd_kafka_topic_partition_list_destroy(sub);
+		rd_kafka_destroy(rk);
+		return 1;
+	}
+	rd_kafka_topic_partition_list_destroy(sub);
+	end = now_ms() + secs * 1000;
+	while (now_ms() < end) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+
+		if (m)
+			rd_kafka_message_destroy(m);
+	}
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return 0;
+}
+
 struct topic_line {
 	const char *name;
 	int parts;
@@ -776,11 +840,13 @@ static size_t make_value(char *buf, size_t size, long long seq)
 	return len;
 }
 
+static long long G_key_mod;   /* produce --key-mod: keys repeat, for compaction */
+
 static int produce_one(rd_kafka_t *rk, const char *topic, int32_t partition, long long seq,
 		       char *vbuf, size_t size, int64_t ts_base)
 {
 	char key[32], hseq[32], h2[32];
-	int klen = snprintf(key, sizeof key, "k-%lld", seq);
+	int klen = snprintf(key, sizeof key, "k-%lld", G_key_mod > 0 ? seq % G_key_mod : seq);
 	int slen = snprintf(hseq, sizeof hseq, "%lld", seq);
 	int h2len = snprintf(h2, sizeof h2, "x%lld", seq);
 	size_t vlen = make_value(vbuf, size, seq);
@@ -867,6 +933,8 @@ static int cmd_produce(int argc, char **argv)
 			abort_every = parse_num("--abort-every", optval(argc, argv, &i), 0, INT32_MAX);
 		else if (strcmp(argv[i], "--rate") == 0)
 			rate = parse_num("--rate", optval(argc, argv, &i), 1, 100000000);
+		else if (strcmp(argv[i], "--key-mod") == 0)
+			G_key_mod = parse_num("--key-mod", optval(argc, argv, &i), 1, LLONG_MAX / 4);
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			usage("unknown option '%s'", argv[i]);
 		else if (!topic)
@@ -1832,6 +1900,7 @@ static const struct {
 	{ "add-partitions", cmd_add_partitions },
 	{ "delete", cmd_delete },
 	{ "set-config", cmd_set_config },
+	{ "join", cmd_join },
 	{ "topics", cmd_topics },
 	{ "produce", cmd_produce },
 	{ "put", cmd_put },

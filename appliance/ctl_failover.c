@@ -1,0 +1,353 @@
+/*
+ * ctl_failover.c — the disaster-recovery commands: failover (exact
+ * translated offsets committed to the target), reset-offsets (by time),
+ * and failback (mirroring the remote topics back).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "audit.h"
+#include "ctl.h"
+#include "kadmin.h"
+#include "kclient.h"
+#include "log.h"
+#include "state.h"
+#include "translate.h"
+
+#define ADMIN_MS 10000
+
+static void on_error(void *opaque, int fatal, const char *reason)
+{
+	(void)opaque;
+	(void)fatal;
+	(void)reason;
+}
+
+/* A consumer handle for admin work (librdkafka 2.0.2 lists group offsets
+ * safely only through one) on a cluster, from SETTINGS. */
+static rd_kafka_t *admin_handle(const struct props *settings, const char *what, struct ferr *err)
+{
+	const struct kv forced[] = { { "group.id", "ferry-mirror.control" },
+				     { "enable.auto.commit", "false" }, { NULL, NULL } };
+	struct kclient_opts o = { .what = what, .forced = forced, .on_error = on_error };
+	rd_kafka_t *rk = NULL;
+
+	if (kclient_new(RD_KAFKA_CONSUMER, settings, ROLE_CONSUMER, &o, &rk, err))
+		return NULL;
+	return rk;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits until every partition of F is mirrored to the end and saved. */
+static int drain(struct runtime *rt, struct rt_flow *f, struct ctl_reply *r)
+{
+	long long timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms"));
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct part_stat *v = NULL;
+		size_t n = flow_partitions(f->flow, &v), behind = 0;
+		long long lag = 0;
+		char where[600] = "";
+		struct timespec now;
+
+		for (size_t i = 0; i < n; i++) {
+			long long l = v[i].end_offset < 0 || v[i].position < 0
+					      ? -1 : v[i].end_offset - v[i].position;
+
+			if (l != 0 || v[i].saved != v[i].position) {
+				behind++;
+				if (l > 0)
+					lag += l;
+				if (!where[0])
+					snprintf(where, sizeof(where), "%s[%d]: end offset %lld, mirrored "
+						 "%lld, saved %lld", v[i].topic, (int)v[i].partition,
+						 (long long)v[i].end_offset, (long long)v[i].position,
+						 (long long)v[i].saved);
+			}
+		}
+		free(v);
+		if (n > 0 && behind == 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > timeout) {
+			ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %zu partitions behind "
+				 "(lag %lld), e.g. %s; is the source still taking writes?", f->name,
+				 timeout, behind, lag, n ? where : "no partition mirrored yet");
+			return -1;
+		}
+		if (flow_get_status(f->flow) == FLOW_FAILED) {
+			ctl_fail(r, "invalid", "flow %s failed while draining: %s", f->name,
+				 f->flow->fail_reason);
+			return -1;
+		}
+		sleep_ms(200);
+	}
+}
+
+void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r)
+{
+	const char *name = m->args[0], *pattern = m->args[1];
+	struct rt_flow *f = runtime_flow(rt, name);
+	struct regexlist *rx = NULL;
+	rd_kafka_t *src = NULL, *tgt = NULL;
+	char **groups = NULL;
+	size_t ngroups = 0, committed = 0, refused = 0;
+	struct ferr err;
+	char what[300], refusals[1024] = "";
+	const struct conf_flow *cf;
+
+	if (!f) {
+		ctl_fail(r, "not_found", "no flow %s in the running configuration", name);
+		return;
+	}
+	cf = f->cf;
+	if (regexlist_compile(pattern, &rx, &err)) {
+		ctl_fail(r, "invalid", "REGEX: %s", err.msg);
+		return;
+	}
+	if (cmdtab_flag(m, "--drain")) {
+		if (!f->flow) {
+			ctl_fail(r, "invalid", "flow %s is %s: resume it to drain, or fail over without "
+				 "--drain", name, runtime_flow_state(f, NULL));
+			goto out;
+		}
+		if (drain(rt, f, r))
+			goto out;
+	}
+	snprintf(what, sizeof(what), "failover %s: admin on %s", name, cf->source);
+	src = admin_handle(&cf->source_admin, what, &err);
+	snprintf(what, sizeof(what), "failover %s: admin on %s", name, cf->target);
+	tgt = src ? admin_handle(&cf->target_admin, what, &err) : NULL;
+	if (!src || !tgt) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		goto out;
+	}
+	if (kadmin_list_groups(src, &groups, &ngroups, ADMIN_MS, &err)) {
+		ctl_fail(r, "internal", "%s: %s", cf->source, err.msg);
+		goto out;
+	}
+	r->columns = json_pack("[s,s,s,s,s,s]", "group", "topic", "partition", "upstream",
+			       "downstream", "result");
+	r->rows = json_array();
+	for (size_t g = 0; g < ngroups; g++) {
+		struct group_offset *offs = NULL, *want = NULL;
+		size_t n = 0, nwant = 0;
+		char state[64] = "";
+		int members = 0;
+
+		if (!regexlist_match(rx, groups[g]) || strncmp(groups[g], "ferry-mirror.", 13) == 0)
+			continue;
+		if (kadmin_group_state(tgt, groups[g], state, sizeof(state), &members, ADMIN_MS,
+				       &err) == 0 && members > 0) {
+			char why[200];
+
+			snprintf(why, sizeof(why), "refused: %d active member%s on %s (%s)", members,
+				 members == 1 ? "" : "s", cf->target, state);
+			json_array_append_new(r->rows, json_pack("[s,s,n,n,n,s]", groups[g], "", why));
+			refused++;
+			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
+				 "%s%s (%s)", refused > 1 ? ", " : "", groups[g], why);
+			continue;
+		}
+		if (kadmin_group_offsets(src, groups[g], &offs, &n, ADMIN_MS, &err)) {
+			json_array_append_new(r->rows, json_pack("[s,s,n,n,n,s]", groups[g], "", err.msg));
+			continue;
+		}
+		want = calloc(n ? n : 1, sizeof(*want));
+		int64_t *ups = calloc(n ? n : 1, sizeof(*ups));
+
+		for (size_t i = 0; want && ups && i < n; i++) {
+			struct offset_sync *syncs;
+			size_t ns;
+			int64_t last, down;
+			char remote[512];
+
+			if (!flow_should_replicate(cf, offs[i].topic) ||
+			    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
+						 sizeof(remote)))
+				continue;
+			if (state_syncs_load(rt->st, cf->name, offs[i].topic, offs[i].partition, &syncs,
+					     &ns, &last, &err) ||
+			    !offsets_translate(syncs, ns, last, offs[i].offset, &down)) {
+				if (ns == 0)
+					json_array_append_new(
+						r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
+								   (int)offs[i].partition,
+								   (json_int_t)offs[i].offset,
+								   "skipped: nothing mirrored yet"));
+				free(syncs);
+				continue;
+			}
+			free(syncs);
+			snprintf(want[nwant].topic, sizeof(want[nwant].topic), "%s", remote);
+			want[nwant].partition = offs[i].partition;
+			want[nwant].offset = down;
+			ups[nwant] = offs[i].offset;
+			nwant++;
+		}
+		if (nwant) {
+			int ok = kadmin_commit_offsets(tgt, groups[g], want, nwant, ADMIN_MS, &err) == 0;
+
+			for (size_t i = 0; i < nwant; i++) {
+				if (ok)
+					state_group_commit_put(rt->st, cf->target, groups[g], want[i].topic,
+							       want[i].partition, ups[i], want[i].offset,
+							       &err);
+				json_array_append_new(
+					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
+							   (int)want[i].partition, (json_int_t)ups[i],
+							   (json_int_t)want[i].offset,
+							   ok ? "committed" : err.msg));
+			}
+			if (ok)
+				committed++;
+		}
+		free(ups);
+		free(want);
+		free(offs);
+	}
+	if (committed == 0 && refused == 0 && json_array_size(r->rows) == 0) {
+		json_decref(r->columns);
+		json_decref(r->rows);
+		r->columns = r->rows = NULL;
+		ctl_fail(r, "not_found", "no consumer group on %s matches %s with offsets on topics "
+			 "of %s", cf->source, pattern, name);
+		goto out;
+	}
+	snprintf(r->message, sizeof(r->message), "failover %s: %zu group%s committed on %s%s%s",
+		 name, committed, committed == 1 ? "" : "s", cf->target, refused ? "; refused: " : "",
+		 refusals);
+	audit_system("ok", "failover %s --groups %s by %s: %zu committed, %zu refused", name,
+		     pattern, s->who, committed, refused);
+out:
+	kadmin_free_names(groups, ngroups);
+	if (src)
+		rd_kafka_consumer_close(src);
+	if (tgt)
+		rd_kafka_consumer_close(tgt);
+	kclient_destroy(src);
+	kclient_destroy(tgt);
+	regexlist_free(rx);
+}
+
+void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	const char *alias = m->args[0], *group = m->args[1], *when = m->args[2];
+	long long ms = 0;
+	struct props settings;
+	rd_kafka_t *rk = NULL;
+	struct group_offset *offs = NULL, *want = NULL;
+	size_t n = 0;
+	char state[64] = "", what[300];
+	int members = 0, found = 0;
+	struct ferr err;
+
+	(void)s;
+	for (size_t i = 0; i < rt->conf->nclusters; i++)
+		found |= strcmp(rt->conf->clusters[i].alias, alias) == 0;
+	if (!found) {
+		ctl_fail(r, "not_found", "no cluster %s in the running configuration", alias);
+		return;
+	}
+	cmdtab_parse_datetime(when, &ms);   /* validated by the grammar */
+	if (conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &settings)) {
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	snprintf(what, sizeof(what), "reset-offsets on %s", alias);
+	rk = admin_handle(&settings, what, &err);
+	props_free(&settings);
+	if (!rk) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		return;
+	}
+	if (kadmin_group_state(rk, group, state, sizeof(state), &members, ADMIN_MS, &err)) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		goto out;
+	}
+	if (members > 0) {
+		ctl_fail(r, "invalid", "group %s has %d active member%s on %s (%s); stop them first",
+			 group, members, members == 1 ? "" : "s", alias, state);
+		goto out;
+	}
+	if (kadmin_group_offsets(rk, group, &offs, &n, ADMIN_MS, &err)) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		goto out;
+	}
+	if (n == 0) {
+		ctl_fail(r, "not_found", "group %s has no committed offsets on %s", group, alias);
+		goto out;
+	}
+	{
+		rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new((int)n);
+		rd_kafka_resp_err_t e;
+
+		for (size_t i = 0; i < n; i++)
+			rd_kafka_topic_partition_list_add(tpl, offs[i].topic, offs[i].partition)->offset = ms;
+		e = rd_kafka_offsets_for_times(rk, tpl, ADMIN_MS);
+		if (e) {
+			ctl_fail(r, "internal", "offsets for %s on %s: %s", when, alias, rd_kafka_err2str(e));
+			rd_kafka_topic_partition_list_destroy(tpl);
+			goto out;
+		}
+		want = calloc(n, sizeof(*want));
+		r->columns = json_pack("[s,s,s,s]", "topic", "partition", "old offset", "new offset");
+		r->rows = json_array();
+		for (int i = 0; want && i < tpl->cnt; i++) {
+			int64_t off = tpl->elems[i].offset;
+
+			if (tpl->elems[i].err) {
+				ctl_fail(r, "internal", "%s[%d]: %s", tpl->elems[i].topic,
+					 (int)tpl->elems[i].partition, rd_kafka_err2str(tpl->elems[i].err));
+				break;
+			}
+			if (off < 0) {
+				/* no record at or after the time: the end of the partition */
+				int64_t lo, hi;
+
+				if (rd_kafka_query_watermark_offsets(rk, tpl->elems[i].topic,
+								     tpl->elems[i].partition, &lo, &hi,
+								     ADMIN_MS) == 0)
+					off = hi;
+			}
+			snprintf(want[i].topic, sizeof(want[i].topic), "%s", tpl->elems[i].topic);
+			want[i].partition = tpl->elems[i].partition;
+			want[i].offset = off;
+			json_array_append_new(r->rows, json_pack("[s,i,I,I]", want[i].topic,
+								 (int)want[i].partition,
+								 (json_int_t)offs[i].offset, (json_int_t)off));
+		}
+		rd_kafka_topic_partition_list_destroy(tpl);
+		if (r->err_code)
+			goto out;
+		if (kadmin_commit_offsets(rk, group, want, n, ADMIN_MS, &err)) {
+			ctl_fail(r, "internal", "%s", err.msg);
+			goto out;
+		}
+		snprintf(r->message, sizeof(r->message), "group %s on %s reset to %s", group, alias, when);
+	}
+out:
+	if (r->err_code) {
+		json_decref(r->columns);
+		json_decref(r->rows);
+		r->columns = r->rows = NULL;
+	}
+	free(offs);
+	free(want);
+	rd_kafka_consumer_close(rk);
+	kclient_destroy(rk);
+}

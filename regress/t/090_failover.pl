@@ -1,0 +1,221 @@
+# 090_failover: exact offset translation and planned failover between real
+# clusters. A group that committed mid-stream on A resumes on B at exactly
+# the next unprocessed record (0 re-read, 0 skipped) after `failover
+# --drain`: on a plain topic, a compacted one, one written by a
+# transactional producer (commits and aborts), and with ferryd killed and
+# restarted mid-stream. MM2's own RemoteClusterUtils reads ferry's
+# checkpoints and heartbeats; group offsets are synced to idle groups only;
+# an active group on B is never overwritten; time-based reset; bad input.
+use strict;
+use warnings FATAL => 'all';
+
+use IPC::Run ();
+use JSON::PP;
+use Test::More;
+
+use Ferry::Test::Ferryd;
+use Ferry::Test::Kafka;
+use Ferry::Test::Mirror;
+use Ferry::Test::Utils;
+
+my $ferry = build_dir() . '/ferry';
+# a log cleaner that does not wait, for the compacted topic
+my $A = Ferry::Test::Kafka->new(name => 'A',
+	extra_props => { 'log.cleaner.backoff.ms' => 200, 'log.initial.task.delay.ms' => 0 });
+my $B = Ferry::Test::Kafka->new(name => 'B');
+$A->start(wait => 0);
+$B->start(wait => 0);
+$A->wait_ready;
+$B->wait_ready;
+
+# --- the source data ---
+$A->create_topic('orders', 3);
+$A->produce('orders', count => 6000);
+$A->create_topic('prices', 1, 'cleanup.policy' => 'compact', 'segment.ms' => 100,
+	'min.cleanable.dirty.ratio' => '0.01', 'delete.retention.ms' => 100,
+	'min.compaction.lag.ms' => 0);
+# 40 keys first, then only 20 of them: the last copies of the other 20
+# survive compaction between removed records
+for my $round (0 .. 3)
+{
+	$A->kt('produce', 'prices', '--count', 500, '--start', 10000 + 500 * $round, '--key-mod',
+		$round == 0 ? 40 : 20);
+	sleep 1;    # let segments roll, so the cleaner has something to compact
+}
+$A->create_topic('ledger', 2);
+my $aborted = $A->produce('ledger', count => 3000, start => 20000,
+	transactional_id => 'ferry-090', abort_every => 3);
+
+# where each group stopped on A: offsets per partition, some on purpose in
+# gaps (compaction), on transaction markers and on aborted records
+sub a_offsets
+{
+	my ($topic) = @_;
+	my %by;
+	push @{ $by{ $_->{partition} } }, $_->{offset} for @{ $A->dump($topic) };
+	return \%by;
+}
+my ($pr, $gap);
+ok(poll_until(sub {
+			$pr = a_offsets('prices')->{0} // [];
+			($gap) = grep { $pr->[$_] + 1 != $pr->[ $_ + 1 ] } 0 .. $#$pr - 1;
+			defined $gap;
+		}, 120, 'compaction'), 'prices is compacted on A: its offsets have gaps');
+note('a compaction gap starts at offset ' . ($pr->[$gap] + 1)) if defined $gap;
+my $lg = a_offsets('ledger');
+my ($marker) = grep { $lg->{0}[$_] + 1 != $lg->{0}[ $_ + 1 ] } 0 .. $#{ $lg->{0} } - 1;
+my %commit = (
+	billing => { topic => 'orders', at => { 0 => 777, 1 => 1000, 2 => 1999 } },
+	pricing => { topic => 'prices', at => { 0 => $pr->[$gap] + 1 } },
+	audit => { topic => 'ledger', at => { 0 => $lg->{0}[$marker] + 1, 1 => 1234 } },
+);
+for my $g (sort keys %commit)
+{
+	$A->group_commit($g, $commit{$g}{topic}, $_, $commit{$g}{at}{$_}) for sort keys %{ $commit{$g}{at} };
+}
+
+my $f = Ferry::Test::Ferryd->new(
+	name => 'dr',
+	config => mm2_config(
+		clusters => { A => $A, B => $B },
+		flows => ['A->B'],
+		extra => "A->B.topics = orders, prices, ledger\n"
+		  . "refresh.topics.interval.seconds = 1\n"
+		  . "emit.checkpoints.interval.seconds = 1\n"
+		  . "sync.group.offsets.enabled = true\n"
+		  . "sync.group.offsets.interval.seconds = 1\n"
+		  . "A->B.groups = billing, pricing, audit, reports, live\n"
+		  . "ferry.positions.flush.interval.ms = 200\n"));
+$f->start;
+ok($f->wait_for_log(qr/A->B: running/, 120), 'flow running');
+ok(wait_count($B, 'A.orders', 6000, 120), 'orders mirrored');
+
+# ferryd killed mid-stream and restarted: re-sent records on B
+my ($out, $err) = ('', '');
+my $bg = IPC::Run::start([ $A->kt_path, '-b', $A->bootstrap, 'produce', 'orders', '--count', 30000,
+		'--start', 6000, '--rate', 10000 ], '>', \$out, '2>', \$err);
+ok(poll_until(sub { count_or_zero($B, 'A.orders') > 12000 }, 120, 'stream flowing'), 'stream flowing');
+is($f->kill9, 137, 'ferryd killed with SIGKILL mid-stream');
+$f->start;
+$bg->finish;
+ok(wait_count($B, 'A.orders', 36000, 180), 'every record on B after the restart');
+my $sc = $B->seqcheck('A.orders', count => 36000);
+is($sc->{missing}, 0, "nothing lost ($sc->{summary})");
+note("re-sent after the kill: $sc->{duplicates}");
+
+# groups committed mid-stream on the live stream too
+$A->group_commit('billing', 'orders', 0, 5000);    # moves billing on p0 past the kill point
+
+# --- an active group on B is never overwritten ---
+$A->group_commit('live', 'orders', 0, 100);
+my $join = IPC::Run::start([ $B->kt_path, '-b', $B->bootstrap, 'join', 'live', 'A.orders',
+		'--seconds', 60 ]);
+ok(poll_until(sub {
+			my (undef, $o) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'groups', 'B' ]);
+			$o =~ /^B\s+live\s+Stable/m;
+		}, 60, 'live active on B'), 'group live is active on B');
+
+# --- planned failover ---
+my ($rc, $json);
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups',
+		'billing|pricing|audit|live', '--drain', '|', 'json' ], timeout => 300);
+is($rc, 0, 'failover --drain') or diag($err);
+$json = decode_json($out || '{}');
+like($json->{message} // '', qr/failover A->B: 3 groups committed on B; refused: live \(refused: 1 active member on B/,
+	'3 groups committed, the active one refused with the reason');
+my %report;
+for my $row (@{ $json->{result}{rows} // [] })
+{
+	my ($g, $t, $p, $up, $down, $res) = @$row;
+	$report{$g}{$p} = [ $up, $down, $res ] if $t ne '';
+	like($res, qr/^refused: 1 active member on B/, 'live refused') if $g eq 'live';
+}
+$join->finish;
+is_deeply($B->group_offsets('live'), {}, 'the active group was not touched');
+
+# the same groups on B resume at exactly the next unprocessed record
+for my $g (qw(billing pricing audit))
+{
+	my $topic = $commit{$g}{topic};
+	my $b_off = $B->group_offsets($g)->{"A.$topic"} // {};
+	my %a_seq;
+	for my $r (@{ $A->dump($topic) }) { $a_seq{ $r->{partition} }{ $r->{offset} } = $r->{headers}{seq}; }
+	my %b_recs;
+	push @{ $b_recs{ $_->{partition} } }, $_ for @{ $B->dump("A.$topic") };
+	my ($reread, $skipped, $parts) = (0, 0, 0);
+	for my $p (sort keys %{ $report{$g} })
+	{
+		my ($up, $down, $res) = @{ $report{$g}{$p} };
+		is($res, 'committed', "$g $topic\[$p]: committed");
+		is($b_off->{$p}, $down, "$g $topic\[$p]: B's group offset is the reported translation");
+		my %processed = map { $a_seq{$p}{$_} => 1 } grep { $_ < $up } keys %{ $a_seq{$p} };
+		my %resumed = map { $_->{headers}{seq} => 1 } grep { $_->{offset} >= $down } @{ $b_recs{$p} };
+		$reread += grep { $processed{$_} } keys %resumed;
+		$skipped += grep { !$processed{$_} && !$resumed{$_} } values %{ $a_seq{$p} };
+		$parts++;
+	}
+	ok($parts > 0, "$g: partitions reported");
+	is($reread, 0, "$g ($topic): 0 records re-read after failover");
+	is($skipped, 0, "$g ($topic): 0 records skipped after failover");
+}
+
+# --- MM2's own RemoteClusterUtils reads ferry's topics ---
+my $jdir = tmp_dir('java');
+my $cp = kafka_libs() . '/*';
+($rc, $out, $err) = run_cmd([ 'javac', '-d', $jdir, '-cp', $cp, repo_root() . '/regress/java/Rcu.java' ]);
+is($rc, 0, 'compile the RemoteClusterUtils probe') or diag($err);
+my @java = ('java', '-cp', "$jdir:$cp", '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', 'Rcu', $B->bootstrap);
+ok(poll_until(sub { (run_cmd([ @java, 'hops', 'A' ]))[1] =~ /^1$/m }, 60, 'hops'),
+	'RemoteClusterUtils.replicationHops(B, A) = 1 (heartbeats mirrored)');
+($rc, $out) = run_cmd([ @java, 'upstream' ]);
+like($out, qr/^\[A\]$/m, 'RemoteClusterUtils.upstreamClusters(B) = [A]');
+ok(poll_until(sub {
+			my (undef, $o) = run_cmd([ @java, 'translate', 'A', 'billing' ]);
+			my %t = map { my ($t, $p, $off) = split; ("$t $p" => $off) } split /\n/, $o;
+			!grep { ($t{"A.orders $_"} // -1) != $report{billing}{$_}[1] } keys %{ $report{billing} };
+		}, 60, 'checkpoints'), 'RemoteClusterUtils.translateOffsets reads the same exact offsets from ferry\'s checkpoints');
+
+# --- group offset sync to idle groups ---
+$A->group_commit('reports', 'orders', 1, 4321);
+ok(poll_until(sub { ($B->group_offsets('reports')->{'A.orders'}{1} // -1) >= 0 }, 60, 'reports synced'),
+	'an idle group is synced to B');
+my ($rline) = grep { /^A\.orders 1 / } split /\n/, (run_cmd([ @java, 'translate', 'A', 'reports' ]))[1];
+is($B->group_offsets('reports')->{'A.orders'}{1}, (split / /, $rline // '')[2],
+	'with the translated offset');
+
+# --- time-based reset ---
+my @p0 = grep { $_->{partition} == 0 } @{ $A->dump('orders') };
+my $target = $p0[11000];    # in the second run: later than every record before it
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'A', '--group', 'billing',
+		'--to-datetime', $target->{timestamp} ]);
+is($rc, 0, 'reset-offsets by epoch milliseconds') or diag($err);
+is($A->group_offsets('billing')->{orders}{0}, $target->{offset}, 'the group now starts at the record of that time');
+my @t = gmtime(int($p0[100]{timestamp} / 1000));
+my $iso = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0],
+	$p0[100]{timestamp} % 1000);
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'A', '--group', 'billing',
+		'--to-datetime', $iso ]);
+is($rc, 0, "reset-offsets to $iso") or diag($err);
+is($A->group_offsets('billing')->{orders}{0}, $p0[100]{offset}, 'ISO 8601 works the same');
+
+# --- bad input ---
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'A', '--group', 'billing',
+		'--to-datetime', 'yesterday' ]);
+like($err, qr/DATETIME: expected ISO 8601 with a zone, like 2026-11-22T10:00:00Z, or epoch milliseconds; got "yesterday"/,
+	'a malformed timestamp is named');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'A', '--group', 'billing',
+		'--to-datetime', '2026-11-22T10:00:00' ]);
+like($err, qr/DATETIME: expected ISO 8601 with a zone/, 'a time without a zone is refused');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'Z', '--group', 'billing',
+		'--to-datetime', '0' ]);
+like($err, qr/no cluster Z in the running configuration/, 'an unknown cluster is named');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failover', 'A->C', '--groups', 'x' ]);
+like($err, qr/no flow A->C in the running configuration/, 'an unknown flow is named');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups', 'nosuchgroup' ]);
+like($err, qr/no consumer group on A matches nosuchgroup/, 'an unknown group is named');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups', '[' ]);
+like($err, qr/REGEX: invalid regular expression/, 'a bad group regex is named');
+
+is($f->stop, 0, 'ferryd exits 0');
+is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
+done_testing();
