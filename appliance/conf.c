@@ -863,3 +863,66 @@ int conf_cluster_settings(const struct conf *c, const char *alias, enum client_r
 	/* no flow prefix can match "-" */
 	return client_settings(&L, out, alias, "-", role);
 }
+
+int conf_make_failback(const struct conf *c, const char *source, const char *target,
+		       struct conf_flow **out, struct ferr *err)
+{
+	struct diags d = { 0 };
+	struct loader L = { .c = (struct conf *)c, .d = &d, .file = c->file };
+	struct conf_flow *orig = calloc(1, sizeof(*orig)), *f = calloc(1, sizeof(*f));
+	int si = alias_index(c, source, strlen(source)), ti = alias_index(c, target, strlen(target));
+	struct ferr e;
+
+	if (!orig || !f) {
+		free(orig);
+		free(f);
+		return ferr_set(err, "out of memory");
+	}
+	if (si < 0 || ti < 0 || si == ti) {
+		free(orig);
+		free(f);
+		return ferr_set(err, "no clusters %s and %s in the running configuration", source,
+				target);
+	}
+	if (build_flow(&L, orig, (size_t)si, (size_t)ti)) {
+		ferr_set(err, "%s->%s: %s", source, target, d.n ? d.v[0].msg : "cannot be built");
+		free_flow(orig);
+		free(orig);
+		free(f);
+		diags_free(&d);
+		return -1;
+	}
+	diags_free(&d);
+	f->source = orig->target;
+	f->target = orig->source;
+	snprintf(f->name, sizeof(f->name), "failback:%.*s", (int)sizeof(f->name) - 10, orig->name);
+	snprintf(f->failback_of, sizeof(f->failback_of), "%s", orig->name);
+	f->policy = orig->policy;
+	f->replication_factor = orig->replication_factor;
+	f->refresh_enabled = orig->refresh_enabled;
+	f->refresh_interval_s = orig->refresh_interval_s;
+	f->tasks_max = orig->tasks_max;
+	if (regexlist_compile(regexlist_source(orig->topics), &f->topics, &e) ||
+	    regexlist_compile(regexlist_source(orig->exclude), &f->exclude, &e) ||
+	    conf_cluster_settings(c, f->source, ROLE_CONSUMER, &f->consumer) ||
+	    conf_cluster_settings(c, f->target, ROLE_PRODUCER, &f->producer) ||
+	    conf_cluster_settings(c, f->source, ROLE_ADMIN, &f->source_admin) ||
+	    conf_cluster_settings(c, f->target, ROLE_ADMIN, &f->target_admin)) {
+		free_flow(orig);
+		free(orig);
+		conf_flow_destroy(f);
+		return ferr_set(err, "out of memory");
+	}
+	free_flow(orig);
+	free(orig);
+	*out = f;
+	return 0;
+}
+
+void conf_flow_destroy(struct conf_flow *f)
+{
+	if (!f)
+		return;
+	free_flow(f);
+	free(f);
+}

@@ -26,7 +26,8 @@ struct conf_cluster {
 };
 
 struct conf_flow {
-	char name[256];                 /* "A->B" */
+	char name[256];                 /* "A->B", or "failback:A->B" */
+	char failback_of[256];          /* set on a failback flow: the flow it reverses */
 	const char *source, *target;    /* point into conf->clusters */
 	struct regexlist *topics;
 	struct regexlist *exclude;
@@ -101,6 +102,16 @@ void conf_unref(struct conf *c);
  * fingerprints behave the same, so a commit that leaves it unchanged does
  * not restart the flow. Caller frees. */
 char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
+
+/*
+ * The failback flow of SOURCE->TARGET (enabled or not): it mirrors the
+ * remote topics of SOURCE on TARGET (SOURCE.orders) back to SOURCE under
+ * their upstream names (orders), with the original flow's filters and
+ * policy. Caller frees with conf_flow_destroy(); it points into C.
+ */
+int conf_make_failback(const struct conf *c, const char *source, const char *target,
+		       struct conf_flow **out, struct ferr *err);
+void conf_flow_destroy(struct conf_flow *f);
 
 /* The Java-named client settings of ROLE on cluster ALIAS outside any flow
  * (caller props_free()s OUT). */

@@ -42,6 +42,8 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 		  struct ctl_reply *r);
 void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		       struct ctl_reply *r);
+void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r);
 
 /* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion. */
 json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind);

@@ -714,6 +714,7 @@ static void h_cfg_discard(struct runtime *rt, struct ctl_session *s, const struc
 const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_FAILOVER] = ctl_failover,
 	[CMD_RESET_OFFSETS] = ctl_reset_offsets,
+	[CMD_FAILBACK] = ctl_failback,
 	[CMD_SHOW_VERSION] = h_show_version,
 	[CMD_SHOW_CLUSTERS] = h_show_clusters,
 	[CMD_SHOW_FLOWS] = h_show_flows,

@@ -351,3 +351,78 @@ out:
 	rd_kafka_consumer_close(rk);
 	kclient_destroy(rk);
 }
+
+struct fb_report {
+	struct runtime *rt;
+	const char *flow;
+	rd_kafka_t *src;
+	const struct conf_flow *fb;
+	struct ctl_reply *r;
+	long long only_on_source;
+};
+
+static void fb_row(void *ctx, const char *flow, const char *topic, int32_t partition,
+		   int64_t next_offset, int64_t updated_ms)
+{
+	struct fb_report *x = ctx;
+	int64_t lo = -1, hi = -1, next, last_down;
+	char remote[512];
+	struct ferr err;
+
+	(void)flow;
+	(void)updated_ms;
+	if (rd_kafka_query_watermark_offsets(x->src, topic, partition, &lo, &hi, ADMIN_MS))
+		hi = -1;
+	if (state_position_full(x->rt->st, x->flow, topic, partition, &next, &last_down, &err) != 1)
+		last_down = -1;
+	policy_format_remote(&x->fb->policy, x->fb->target, topic, remote, sizeof(remote));
+	if (hi > next_offset)
+		x->only_on_source += hi - next_offset;
+	json_array_append_new(x->r->rows,
+			      json_pack("[s,i,I,o,o,s,o]", topic, (int)partition,
+					(json_int_t)next_offset,
+					hi >= 0 ? json_integer(hi) : json_null(),
+					hi >= 0 ? json_integer(hi > next_offset ? hi - next_offset : 0)
+						: json_null(),
+					remote,
+					last_down >= 0 ? json_integer(last_down + 1) : json_null()));
+}
+
+void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r)
+{
+	const char *flow = m->args[0];
+	struct rt_flow *fb;
+	struct fb_report x = { .rt = rt, .flow = flow, .r = r };
+	struct ferr err;
+	char what[300];
+
+	if (runtime_failback(rt, flow, s->who, &err)) {
+		ctl_fail(r, strstr(err.msg, "no clusters") ? "not_found" : "invalid", "%s", err.msg);
+		return;
+	}
+	snprintf(what, sizeof(what), "failback:%s", flow);
+	fb = runtime_flow(rt, what);
+	x.fb = fb->cf;
+	snprintf(what, sizeof(what), "failback %s: admin on %s", flow, fb->cf->target);
+	x.src = admin_handle(&fb->cf->target_admin, what, &err);
+	r->columns = json_pack("[s,s,s,s,s,s,s]", "topic", "partition", "mirrored up to",
+			       "end offset", "only on old primary", "comes back from",
+			       "starting at");
+	r->rows = json_array();
+	if (x.src && state_positions_list(rt->st, flow, fb_row, &x, &err) == 0) {
+		snprintf(r->message, sizeof(r->message),
+			 "failback of %s runs as flow %s (%s paused). %lld record%s on %s were never "
+			 "mirrored to %s (offsets from `mirrored up to` to `end offset`): they stay on "
+			 "%s, before the records that come back.",
+			 flow, fb->name, flow, x.only_on_source, x.only_on_source == 1 ? "" : "s",
+			 fb->cf->target, fb->cf->source, fb->cf->target);
+	} else {
+		snprintf(r->message, sizeof(r->message), "failback of %s runs as flow %s; the report "
+			 "could not be made: %s", flow, fb->name, err.msg);
+	}
+	if (x.src) {
+		rd_kafka_consumer_close(x.src);
+		kclient_destroy(x.src);
+	}
+}

@@ -42,9 +42,29 @@ struct discovery {
 	int last_ok;         /* for logging only transitions */
 };
 
+/* Where TOPIC goes on the target: MM2's remote name, or for a failback
+ * flow the upstream name (A.orders -> orders). */
+int flow_remote_name(const struct conf_flow *cf, const char *topic, char *out, size_t sz)
+{
+	if (cf->failback_of[0])
+		return policy_upstream_topic(&cf->policy, topic, out, sz) ? 0 : -1;
+	return policy_format_remote(&cf->policy, cf->source, topic, out, sz);
+}
+
 /* MM2's MirrorSourceConnector.shouldReplicateTopic(). */
 int flow_should_replicate(const struct conf_flow *cf, const char *topic)
 {
+	if (cf->failback_of[0]) {
+		/* back to the old primary: only its remote topics, by their own name */
+		char src[256], up[512];
+
+		if (!policy_topic_source(&cf->policy, topic, src, sizeof(src)) ||
+		    strcmp(src, cf->target) != 0 || policy_is_heartbeats(&cf->policy, topic) ||
+		    !policy_upstream_topic(&cf->policy, topic, up, sizeof(up)) ||
+		    policy_is_internal(&cf->policy, up))
+			return 0;
+		return regexlist_match(cf->topics, up) && !regexlist_match(cf->exclude, up);
+	}
 	int wanted = regexlist_match(cf->topics, topic) && !regexlist_match(cf->exclude, topic);
 
 	/* the canary topic rides along whatever the filters say */
@@ -322,8 +342,7 @@ static int discover_once(struct discovery *d)
 
 		if (t->err || t->partition_cnt <= 0 || !flow_should_replicate(cf, t->topic))
 			continue;
-		if (policy_format_remote(&cf->policy, cf->source, t->topic, c[n].remote,
-					 sizeof(c[n].remote))) {
+		if (flow_remote_name(cf, t->topic, c[n].remote, sizeof(c[n].remote))) {
 			log_error("%s: remote name of %s is too long", cf->name, t->topic);
 			continue;
 		}

@@ -94,6 +94,8 @@ void flow_latency(struct flow *f, struct lat_window *replication, struct lat_win
 
 /* discover.c */
 void *discover_main(void *flow);
+/* The name of TOPIC on the target (MM2's remote name; upstream for a failback). */
+int flow_remote_name(const struct conf_flow *cf, const char *topic, char *out, size_t sz);
 /* MM2's rule: filters, heartbeats, internal topics, cycles (and the canary). */
 int flow_should_replicate(const struct conf_flow *cf, const char *topic);
 /* checkpoint.c: checkpoints and group offset sync */

@@ -132,6 +132,22 @@ static int add_flow(struct runtime *rt, struct conf *c, const struct conf_flow *
 	return 0;
 }
 
+static int add_failback_flow(struct runtime *rt, struct conf_flow *cf)
+{
+	struct rt_flow *nv = realloc(rt->flows, (rt->nflows + 1) * sizeof(*nv));
+	struct rt_flow *f;
+
+	if (!nv)
+		return -1;
+	rt->flows = nv;
+	f = &rt->flows[rt->nflows++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", cf->name);
+	f->conf = conf_ref(rt->conf);
+	f->cf = f->owned_cf = cf;   /* the runtime owns it from here */
+	return 0;
+}
+
 static void start_flow(struct runtime *rt, struct rt_flow *f)
 {
 	struct ferr err;
@@ -166,14 +182,113 @@ static void start_heartbeats(struct runtime *rt)
 		log_error("heartbeats: %s", err.msg);
 }
 
+struct fb_ctx {
+	struct runtime *rt;
+};
+
+static void restore_failback(void *ctx, const char *flow)
+{
+	struct runtime *rt = ((struct fb_ctx *)ctx)->rt;
+	char src[256], dst[256];
+	const char *arrow = strstr(flow, "->");
+	struct conf_flow *cf;
+	struct ferr err;
+
+	if (!arrow)
+		return;
+	snprintf(src, sizeof(src), "%.*s", (int)(arrow - flow), flow);
+	snprintf(dst, sizeof(dst), "%s", arrow + 2);
+	if (conf_make_failback(rt->conf, src, dst, &cf, &err)) {
+		log_error("failback of %s: %s", flow, err.msg);
+		return;
+	}
+	if (add_failback_flow(rt, cf))
+		conf_flow_destroy(cf);
+}
+
 void runtime_start(struct runtime *rt)
 {
+	struct fb_ctx x = { rt };
+	struct ferr err;
+
 	start_heartbeats(rt);
 	for (size_t i = 0; i < rt->conf->nflows; i++)
 		if (add_flow(rt, rt->conf, &rt->conf->flows[i]))
 			log_error("out of memory");
+	if (state_failback_list(rt->st, restore_failback, &x, &err))
+		log_error("%s", err.msg);
 	for (size_t i = 0; i < rt->nflows; i++)
 		start_flow(rt, &rt->flows[i]);
+}
+
+struct seed_ctx {
+	struct runtime *rt;
+	const struct conf_flow *fb;   /* the failback flow: its policy is A->B's */
+	const char *orig;             /* "A->B" */
+	int failed;
+};
+
+/* For every partition A->B mirrored: the failback starts on B right after
+ * the last record that came from A. */
+static void seed_one(void *ctx, const char *flow, const char *topic, int32_t partition,
+		     int64_t next_offset, int64_t updated_ms)
+{
+	struct seed_ctx *x = ctx;
+	char remote[512];
+	int64_t next, last_down;
+	struct ferr err;
+
+	(void)flow;
+	(void)next_offset;
+	(void)updated_ms;
+	/* the failback's target is A, the original source */
+	if (policy_format_remote(&x->fb->policy, x->fb->target, topic, remote, sizeof(remote)) ||
+	    state_position_full(x->rt->st, x->orig, topic, partition, &next, &last_down, &err) != 1 ||
+	    last_down < 0)
+		return;
+	if (state_position_seed(x->rt->st, x->fb->name, remote, partition, last_down + 1, &err))
+		x->failed = 1;
+}
+
+int runtime_failback(struct runtime *rt, const char *flow, const char *who, struct ferr *err)
+{
+	char src[256], dst[256];
+	const char *arrow = strstr(flow, "->");
+	struct conf_flow *cf;
+	struct rt_flow *o;
+	struct seed_ctx x;
+
+	if (!arrow)
+		return ferr_set(err, "FLOW: expected SOURCE->TARGET, got \"%s\"", flow);
+	snprintf(src, sizeof(src), "%.*s", (int)(arrow - flow), flow);
+	snprintf(dst, sizeof(dst), "%s", arrow + 2);
+	if (conf_make_failback(rt->conf, src, dst, &cf, err))
+		return -1;
+	if (runtime_flow(rt, cf->name)) {
+		ferr_set(err, "%s runs already", cf->name);
+		conf_flow_destroy(cf);
+		return -1;
+	}
+	/* mirroring the old primary to the standby while the standby's data
+	 * goes back would loop: the original flow stops first */
+	o = runtime_flow(rt, flow);
+	if (o && !o->paused && runtime_pause(rt, flow, who, err)) {
+		conf_flow_destroy(cf);
+		return -1;
+	}
+	x = (struct seed_ctx){ rt, cf, flow, 0 };
+	if (state_positions_list(rt->st, flow, seed_one, &x, err) || x.failed) {
+		conf_flow_destroy(cf);
+		return x.failed ? ferr_set(err, "cannot seed the failback positions") : -1;
+	}
+	if (state_failback_add(rt->st, flow, who, err) || add_failback_flow(rt, cf)) {
+		conf_flow_destroy(cf);
+		return -1;
+	}
+	start_flow(rt, &rt->flows[rt->nflows - 1]);
+	log_info("failback of %s started by %s as flow %s", flow, who, rt->flows[rt->nflows - 1].name);
+	audit_system("ok", "failback of %s started by %s", flow, who);
+	return 0;
 }
 
 struct rt_flow *runtime_flow(struct runtime *rt, const char *name)
@@ -223,6 +338,21 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 
 	rt->flows = NULL;
 	rt->nflows = 0;
+	/* failback flows are not in any configuration: they carry over */
+	for (size_t j = 0; j < nold; j++) {
+		struct rt_flow *nv;
+
+		if (!old[j].owned_cf)
+			continue;
+		nv = realloc(rt->flows, (rt->nflows + 1) * sizeof(*nv));
+		if (!nv)
+			continue;
+		rt->flows = nv;
+		rt->flows[rt->nflows++] = old[j];
+		old[j].conf = NULL;   /* moved */
+		old[j].owned_cf = NULL;
+		append(kept, sizeof(kept), old[j].name);
+	}
 	for (size_t i = 0; i < newc->nflows; i++) {
 		const struct conf_flow *ncf = &newc->flows[i];
 		struct rt_flow *o = NULL;
@@ -335,6 +465,7 @@ void runtime_stop(struct runtime *rt)
 			flow_request_stop(rt->flows[i].flow);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		stop_flow(&rt->flows[i]);
+		conf_flow_destroy(rt->flows[i].owned_cf);
 		conf_unref(rt->flows[i].conf);
 	}
 	free(rt->flows);

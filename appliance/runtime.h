@@ -19,6 +19,7 @@ struct rt_flow {
 	char name[256];
 	struct conf *conf;               /* a reference: it owns cf */
 	const struct conf_flow *cf;
+	struct conf_flow *owned_cf;      /* a failback flow's own (== cf), freed with it */
 	struct flow *flow;               /* NULL while paused or when it could not start */
 	int paused;
 	char start_error[512];
@@ -59,6 +60,12 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 		   size_t summarysz);
 int runtime_pause(struct runtime *rt, const char *name, const char *who, struct ferr *err);
 int runtime_resume(struct runtime *rt, const char *name, const char *who, struct ferr *err);
+/*
+ * Starts the failback of FLOW ("A->B"): pauses A->B if it runs, seeds the
+ * failback flow's positions at the downstream end each partition reached,
+ * records it (restarted with ferryd) and starts it.
+ */
+int runtime_failback(struct runtime *rt, const char *flow, const char *who, struct ferr *err);
 struct rt_flow *runtime_flow(struct runtime *rt, const char *name);
 /* "starting", "running", "paused", "failed", "stopped" */
 const char *runtime_flow_state(const struct rt_flow *f, const char **reason);

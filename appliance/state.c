@@ -18,7 +18,7 @@ enum stmt_id {
 	ST_POS_GET, ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
 	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_LAST_DOWN,
-	ST_GC_GET, ST_GC_PUT, ST__COUNT
+	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -67,6 +67,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FLOW_SET_PAUSED] = "INSERT INTO flow_admin (flow, paused, ts_ms, who) VALUES (?1, ?2, ?3, ?4) "
 			       "ON CONFLICT (flow) DO UPDATE SET paused = excluded.paused, "
 			       "ts_ms = excluded.ts_ms, who = excluded.who",
+	[ST_FB_ADD] = "INSERT OR REPLACE INTO failbacks (flow, ts_ms, who) VALUES (?1, ?2, ?3)",
+	[ST_FB_LIST] = "SELECT flow FROM failbacks ORDER BY flow",
+	[ST_POS_SEED] = "INSERT OR IGNORE INTO positions (flow, topic, partition, next_offset, "
+			"updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_POS_FULL] = "SELECT next_offset, last_downstream FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -604,4 +610,60 @@ int state_flow_set_paused(struct state *st, const char *flow, int paused, const 
 	sqlite3_bind_int64(s, 3, state_now_ms());
 	sqlite3_bind_text(s, 4, who, -1, SQLITE_STATIC);
 	return step_done(st, ST_FLOW_SET_PAUSED, err, "saving flow state");
+}
+
+int state_failback_add(struct state *st, const char *flow, const char *who, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FB_ADD];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, state_now_ms());
+	sqlite3_bind_text(s, 3, who, -1, SQLITE_STATIC);
+	return step_done(st, ST_FB_ADD, err, "saving a failback");
+}
+
+int state_failback_list(struct state *st, state_failback_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FB_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_text(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing failbacks");
+}
+
+int state_position_seed(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_SEED];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	sqlite3_bind_int64(s, 4, next_offset);
+	sqlite3_bind_int64(s, 5, state_now_ms());
+	return step_done(st, ST_POS_SEED, err, "seeding a position");
+}
+
+int state_position_full(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t *next_offset, int64_t *last_downstream, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_FULL];
+	int rc, found = 0;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*next_offset = sqlite3_column_int64(s, 0);
+		*last_downstream = sqlite3_column_int64(s, 1);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading a position");
+	return found;
 }

@@ -97,6 +97,17 @@ int state_flow_paused(struct state *st, const char *flow, int *paused, struct fe
 int state_flow_set_paused(struct state *st, const char *flow, int paused, const char *who,
 			  struct ferr *err);
 
+/* Failbacks: add one, list them. */
+int state_failback_add(struct state *st, const char *flow, const char *who, struct ferr *err);
+typedef void (*state_failback_fn)(void *ctx, const char *flow);
+int state_failback_list(struct state *st, state_failback_fn fn, void *ctx, struct ferr *err);
+/* Seeds a position only where none is saved yet. */
+int state_position_seed(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, struct ferr *err);
+/* The saved position and last mirrored record of a partition: 1 when known. */
+int state_position_full(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t *next_offset, int64_t *last_downstream, struct ferr *err);
+
 int64_t state_now_ms(void);
 
 #endif

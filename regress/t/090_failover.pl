@@ -198,6 +198,38 @@ my $iso = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1
 is($rc, 0, "reset-offsets to $iso") or diag($err);
 is($A->group_offsets('billing')->{orders}{0}, $p0[100]{offset}, 'ISO 8601 works the same');
 
+# --- failback: what the standby took after the failover goes back ---
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'pause', 'flow', 'A->B' ]);
+is($rc, 0, 'A->B paused (the old primary is "down")');
+$A->produce('orders', count => 60, start => 900000);    # written on A, never mirrored
+$B->produce('A.orders', count => 90, start => 800000);  # written on B after the failover
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failback', 'A->B', '|', 'json' ]);
+is($rc, 0, 'failback A->B') or diag($err);
+$json = decode_json($out || '{}');
+like($json->{message} // '', qr/failback of A->B runs as flow failback:A->B \(A->B paused\)\. 60 records on A were never mirrored to B/,
+	'the report counts the records only the old primary has');
+my $only = 0;
+$only += $_->[4] // 0 for @{ $json->{result}{rows} // [] };
+is($only, 60, 'listed per partition');
+ok(poll_until(sub { $A->seqcheck('orders', count => 90, start => 800000)->{missing} == 0 }, 120,
+		'records back on A'), 'what B took after the failover arrives on A, under its own name');
+my $back = $A->seqcheck('orders', count => 36000);
+is($back->{duplicates}, 0, 'nothing that came from A goes back to A');
+is($back->{missing}, 0, 'and A still has all of its own');
+is($A->seqcheck('orders', count => 90, start => 800000)->{duplicates}, 0, 'each record back once');
+ok(!exists $A->topics->{'B.A.orders'}, 'no B.A.orders: the failback maps A.orders back to orders');
+is($f->stop, 0, 'stop');
+$f->start;
+ok(poll_until(sub { (run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'flows' ]))[1] =~ /^failback:A->B\s+running/m }, 60,
+		'failback after restart'), 'the failback flow runs again after a restart');
+like((run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'flows' ]))[1], qr/^A->B\s+paused/m, 'and A->B stays paused');
+$B->produce('A.orders', count => 10, start => 800090);
+ok(poll_until(sub { $A->seqcheck('orders', count => 100, start => 800000)->{missing} == 0 }, 120,
+		'more back'), 'and goes on');
+is($A->seqcheck('orders', count => 100, start => 800000)->{duplicates}, 0, 'nothing re-sent');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'failback', 'A->B' ]);
+like($err, qr/failback:A->B runs already/, 'a second failback is refused');
+
 # --- bad input ---
 ($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'reset-offsets', 'A', '--group', 'billing',
 		'--to-datetime', 'yesterday' ]);

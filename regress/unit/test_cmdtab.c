@@ -109,6 +109,30 @@ int main(void)
 		ok(k == 2, "after show lag: FLOW or end of command");
 	}
 
+	/* failover: an optional keyword at the end */
+	ok(m("failover A->B --groups 'bill.*|pay' --drain", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_FAILOVER, "failover with --drain");
+	is(x.args[1], "bill.*|pay", "a quoted regex keeps its |");
+	ok(cmdtab_flag(&x, "--drain"), "--drain given");
+	cmdtab_match_free(&x);
+	ok(m("failover A->B --g x", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && !cmdtab_flag(&x, "--drain"),
+	   "--drain left out; --g abbreviates --groups");
+	cmdtab_match_free(&x);
+	is_int(m("reset-offsets A --group g --to-datetime noon", MODE_EXEC, &x, err, sizeof(err)),
+	       MATCH_BAD_ARG, "bad DATETIME");
+	like(err, "DATETIME: expected ISO 8601", "named");
+	{
+		long long ms = 0;
+
+		ok(cmdtab_parse_datetime("1970-01-01T00:00:01Z", &ms) == 0 && ms == 1000, "ISO, Z");
+		ok(cmdtab_parse_datetime("2026-11-22T10:00:00.250+01:00", &ms) == 0 &&
+		   ms == 1795338000250LL, "ISO, fraction and offset");
+		ok(cmdtab_parse_datetime("1795338000250", &ms) == 0 && ms == 1795338000250LL, "epoch ms");
+		ok(cmdtab_parse_datetime("2026-11-22T10:00:00", &ms) == -1, "no zone: refused");
+		ok(cmdtab_parse_datetime("2026-13-22T10:00:00Z", &ms) == -1, "month 13: refused");
+		ok(cmdtab_parse_datetime("", &ms) == -1, "empty: refused");
+	}
+
 	/* every command has a help line per token and a doc */
 	{
 		size_t nd;
