@@ -5,7 +5,8 @@
 #   make deps       install Debian packages and fetch the Kafka jars
 #   make check      deps + sanitizer build + unit and integration tests
 #   make demo       deps + build + two local Kafka clusters mirrored A->B
-#   make bench      1M x 1 KiB records mirrored A->B, measured
+#   make bench      1M x 1 KiB records mirrored A->B, measured; re-reads after
+#                   failover, ferry against MM2
 #   make install    ferryd, man pages and the systemd unit (PREFIX, DESTDIR)
 #   make docs       regenerate the command list of docs/ferry.1
 #
@@ -96,6 +97,7 @@ demo-stop:
 
 bench: deps all
 	FERRY_BUILD=$(CURDIR)/$(B) perl -I regress/lib regress/bench/mirror_bench.pl
+	FERRY_BUILD=$(CURDIR)/$(B) perl -I regress/lib regress/bench/failover_bench.pl
 
 PREFIX  ?= /usr
 DESTDIR ?=

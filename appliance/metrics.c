@@ -42,6 +42,10 @@ const struct metric_def metric_defs[] = {
 	  "Maximum record age in ms, last 10-20 s" },
 	{ "record-age-ms-avg", "ferry_record_age_ms_avg", "gauge",
 	  "Average record age in ms, last 10-20 s" },
+	{ "checkpoint-latency-ms", "ferry_checkpoint_latency_ms", "gauge",
+	  "ms the last checkpoint round took, from reading the groups to the target's acknowledgement" },
+	{ "checkpoint-count", "ferry_checkpoint_count_total", "counter",
+	  "Checkpoint records written and acknowledged since ferryd started" },
 	{ "canary-latency-ms", "ferry_canary_latency_ms", "gauge",
 	  "End-to-end latency in ms of the flow's last canary record (ferry.canary.enabled)" },
 	{ "partition-end-offset", "ferry_partition_end_offset", "gauge",
@@ -56,7 +60,7 @@ const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
 enum {
 	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
-	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CANARY, M_END, M_POS, M_LAG
+	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -188,6 +192,13 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			fn(ctx, &metric_defs[M_AGE_AVG], base, (double)age.sum / (double)age.count);
 		}
 
+		if (f->cf->emit_checkpoints) {
+			if (atomic_load(&f->flow->checkpoints_written))
+				fn(ctx, &metric_defs[M_CKPT_LAT], base,
+				   (double)atomic_load(&f->flow->checkpoint_latency_ms));
+			fn(ctx, &metric_defs[M_CKPT_COUNT], base,
+			   (double)atomic_load(&f->flow->checkpoints_written));
+		}
 		if (f->cf->canary_enabled && atomic_load(&f->flow->canary_seen_ms))
 			fn(ctx, &metric_defs[M_CANARY], base,
 			   (double)atomic_load(&f->flow->canary_latency_ms));
