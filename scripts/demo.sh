@@ -95,6 +95,9 @@ start() {
 	A->B.enabled = true
 	A->B.topics = orders.*
 	replication.factor = 1
+	heartbeats.topic.replication.factor = 1
+	checkpoints.topic.replication.factor = 1
+	offset-syncs.topic.replication.factor = 1
 	refresh.topics.interval.seconds = 5
 	ferry.appliance.name = demo
 	ferry.control.socket = $dir/control.sock
