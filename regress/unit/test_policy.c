@@ -59,6 +59,18 @@ int main(void)
 	ok(policy_is_heartbeats(&d, "B.A.heartbeats"), "B.A.heartbeats");
 	ok(!policy_is_heartbeats(&d, "A.heartbeats2"), "not A.heartbeats2");
 
+	/* MM2's internal topic names follow the separator (unless told not to) */
+	policy_offset_syncs_topic(&d, "B", buf, sizeof(buf));
+	is(buf, "mm2-offset-syncs.B.internal", "offset-syncs topic");
+	policy_checkpoints_topic(&d, "A", buf, sizeof(buf));
+	is(buf, "A.checkpoints.internal", "checkpoints topic");
+	policy_offset_syncs_topic(&dash, "B", buf, sizeof(buf));
+	is(buf, "mm2-offset-syncs__B__internal", "custom separator in internal names");
+	ok(policy_is_internal(&dash, "A__checkpoints__internal"), "and such a name is internal");
+	policy_set_internal_separator(&dash, 0);
+	policy_checkpoints_topic(&dash, "A", buf, sizeof(buf));
+	is(buf, "A.checkpoints.internal", "internal.topic.separator.enabled=false: dots");
+
 	/* topic filters: a comma list of Java regexes, joined with |, whole match */
 	struct regexlist *rl;
 
