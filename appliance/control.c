@@ -44,6 +44,7 @@ struct session {
 	SSL *ssl;                /* TLS sessions; NULL on the UNIX socket */
 	int identified;          /* TLS: peer certificate read, role set */
 	int ssl_wants_write;     /* TLS: OpenSSL needs the socket writable */
+	uint64_t born_usec;      /* TLS: a handshake not done in 10 s ends the session */
 	struct acl_peer peer;
 	struct ctl_session cs;
 };
@@ -58,7 +59,7 @@ struct control {
 	ino_t ino;               /* of our socket file: never unlink another's */
 	SSL_CTX *tls;            /* the TLS listener, when configured */
 	int tfd;
-	sd_event_source *tsrc;
+	sd_event_source *tsrc, *reaper;
 	struct session *sessions;
 	int nsessions;
 };
@@ -538,6 +539,7 @@ static int on_accept_tls(sd_event_source *src, int fd, uint32_t revents, void *u
 	}
 	SSL_set_fd(s->ssl, cfd);
 	SSL_set_accept_state(s->ssl);
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &s->born_usec);
 	s->ctl = c;
 	s->fd = cfd;
 	/* no role until the certificate is read (the handshake runs on the
@@ -556,6 +558,21 @@ static int on_accept_tls(sd_event_source *src, int fd, uint32_t revents, void *u
 	c->sessions = s;
 	c->nsessions++;
 	return 0;
+}
+
+/* TLS peers that never finish their handshake must not hold a slot. */
+static int on_reap(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct control *c = userdata;
+
+	for (struct session *s = c->sessions, *next; s; s = next) {
+		next = s->next;
+		if (s->ssl && !s->identified && usec - s->born_usec > 10 * 1000000ULL) {
+			log_warn("control: TLS handshake not finished in 10 s; closing the session");
+			session_free(s);
+		}
+	}
+	return sd_event_source_set_time(src, usec + 2 * 1000000ULL);
 }
 
 static int tls_error(struct ferr *err, const char *what, const char *file)
@@ -606,6 +623,14 @@ static int tls_start(struct control *c, const char *listen_on, struct ferr *err)
 	freeaddrinfo(ai);
 	if (sd_event_add_io(c->ev, &c->tsrc, c->tfd, EPOLLIN, on_accept_tls, c) < 0)
 		return ferr_set(err, "cannot add the TLS listener to the event loop");
+	{
+		uint64_t now;
+
+		sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
+		if (sd_event_add_time(c->ev, &c->reaper, CLOCK_MONOTONIC, now + 2 * 1000000ULL, 0,
+				      on_reap, c) >= 0)
+			sd_event_source_set_enabled(c->reaper, SD_EVENT_ON);
+	}
 	log_info("control protocol over TLS on %s (client certificates required)", listen_on);
 	return 0;
 }
@@ -764,6 +789,7 @@ void control_stop(struct control *c)
 		session_free(c->sessions);
 	sd_event_source_unref(c->lsrc);
 	sd_event_source_unref(c->tsrc);
+	sd_event_source_unref(c->reaper);
 	if (c->tfd >= 0)
 		close(c->tfd);
 	SSL_CTX_free(c->tls);

@@ -70,6 +70,15 @@ is($rc, 0, 'another CA') or diag($err);
 is($rc, 1, 'a client that cannot verify ferryd refuses it');
 like($err, qr/ferryd's certificate: (self-signed certificate in certificate chain|unable to get local issuer certificate)/, 'saying why');
 ok($f->is_running, 'ferryd runs on after the refused handshakes');
+# a peer that connects and never says a word is not kept forever
+{
+	require IO::Socket::INET;
+	my $idle = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$tls_port") or die "connect: $!";
+	ok($f->wait_for_log(qr/TLS handshake not finished in 10 s; closing the session/, 30),
+		'a TLS handshake that never comes is cut after 10 s');
+	my $buf;
+	is(sysread($idle, $buf, 1), 0, 'the idle peer sees its connection closed');
+}
 
 # --- canary ---
 ok(poll_until(sub {
