@@ -12,17 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "flow.h"
 #include "kclient.h"
 #include "log.h"
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void ensure_topic(rd_kafka_t *rk, const char *topic, int rf)
 {
@@ -97,7 +90,7 @@ void *canary_main(void *arg)
 	ensure_topic(prod, cf->canary_topic, cf->replication_factor);
 
 	while (!atomic_load(&f->stop)) {
-		int64_t now = wall_ms();
+		int64_t now = clock_wall_ms();
 		rd_kafka_message_t *m;
 
 		if (!assigned) {
@@ -148,8 +141,8 @@ void *canary_main(void *arg)
 				rd_kafka_timestamp_type_t tt;
 				int64_t ts = rd_kafka_message_timestamp(m, &tt);
 
-				atomic_store(&f->canary_latency_ms, wall_ms() - ts);
-				atomic_store(&f->canary_seen_ms, wall_ms());
+				atomic_store(&f->canary_latency_ms, clock_wall_ms() - ts);
+				atomic_store(&f->canary_seen_ms, clock_wall_ms());
 			}
 			rd_kafka_message_destroy(m);
 		}
@@ -157,7 +150,7 @@ void *canary_main(void *arg)
 			int64_t seen = atomic_load(&f->canary_seen_ms);
 			int64_t lat = atomic_load(&f->canary_latency_ms);
 			int degraded = (seen && lat > cf->canary_threshold_ms) ||
-				       (first_sent && wall_ms() - (seen ? seen : first_sent) >
+				       (first_sent && clock_wall_ms() - (seen ? seen : first_sent) >
 							      cf->canary_threshold_ms + cf->canary_interval_ms);
 			int was = atomic_exchange(&f->degraded, degraded);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "audit.h"
 #include "flow.h"
 #include "kadmin.h"
@@ -41,14 +42,6 @@ struct cp {
 	int64_t next_sync_ms;
 	atomic_int acked;         /* checkpoint records acknowledged in this round */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, int32_t partition)
 {
@@ -167,7 +160,7 @@ static void round_once(struct cp *c, int do_sync)
 	char **groups = NULL;
 	size_t ngroups = 0, sent = 0;
 	struct ferr err;
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_mono_ms();
 
 	if (kadmin_list_groups(c->src, &groups, &ngroups, ADMIN_MS, &err)) {
 		log_warn("%s: %s", cf->name, err.msg);
@@ -226,14 +219,14 @@ static void round_once(struct cp *c, int do_sync)
 	kadmin_free_names(groups, ngroups);
 	if (sent) {
 		rd_kafka_flush(c->prod, ADMIN_MS);
-		atomic_store(&c->f->checkpoint_latency_ms, mono_ms() - t0);
+		atomic_store(&c->f->checkpoint_latency_ms, clock_mono_ms() - t0);
 		atomic_fetch_add(&c->f->checkpoints_written, (uint_fast64_t)atomic_load(&c->acked));
 	}
 }
 
 static void sleep_until(struct flow *f, int64_t when)
 {
-	while (!atomic_load(&f->stop) && mono_ms() < when) {
+	while (!atomic_load(&f->stop) && clock_mono_ms() < when) {
 		struct timespec ts = { 0, 100 * 1000000L };
 
 		nanosleep(&ts, NULL);
@@ -277,7 +270,7 @@ void *checkpoint_main(void *arg)
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
 		goto out;
 
-	next_ckpt = mono_ms() + 2000;   /* let the mirror tasks record some syncs first */
+	next_ckpt = clock_mono_ms() + 2000;   /* let the mirror tasks record some syncs first */
 	c.next_sync_ms = next_ckpt;
 	while (!atomic_load(&f->stop)) {
 		int64_t interval = cf->emit_checkpoints ? cf->checkpoints_interval_s * 1000
@@ -296,13 +289,13 @@ void *checkpoint_main(void *arg)
 			else
 				log_warn("%s: %s; retrying", cf->name, err.msg);
 		}
-		do_sync = cf->sync_group_offsets && mono_ms() >= c.next_sync_ms;
+		do_sync = cf->sync_group_offsets && clock_mono_ms() >= c.next_sync_ms;
 		if (do_sync)
-			c.next_sync_ms = mono_ms() + cf->sync_group_offsets_interval_s * 1000;
+			c.next_sync_ms = clock_mono_ms() + cf->sync_group_offsets_interval_s * 1000;
 		round_once(&c, do_sync);
 		if (cf->sync_group_offsets && cf->sync_group_offsets_interval_s * 1000 < interval)
 			interval = cf->sync_group_offsets_interval_s * 1000;
-		next_ckpt = mono_ms() + interval;
+		next_ckpt = clock_mono_ms() + interval;
 		rd_kafka_poll(c.prod, 0);
 	}
 out:

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "ctl.h"
 #include "kadmin.h"
 #include "kclient.h"
@@ -52,15 +53,13 @@ static void sleep_ms(int ms)
 static int drain(struct runtime *rt, struct rt_flow *f, struct ctl_reply *r)
 {
 	long long timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms"));
-	struct timespec t0;
+	int64_t deadline = clock_mono_ms() + timeout;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct part_stat *v = NULL;
 		size_t n = flow_partitions(f->flow, &v), behind = 0;
 		long long lag = 0;
 		char where[600] = "";
-		struct timespec now;
 
 		for (size_t i = 0; i < n; i++) {
 			long long l = v[i].end_offset < 0 || v[i].position < 0
@@ -80,8 +79,7 @@ static int drain(struct runtime *rt, struct rt_flow *f, struct ctl_reply *r)
 		free(v);
 		if (n > 0 && behind == 0)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 > timeout) {
+		if (clock_mono_ms() > deadline) {
 			ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %zu partitions behind "
 				 "(lag %lld), e.g. %s; is the source still taking writes?", f->name,
 				 timeout, behind, lag, n ? where : "no partition mirrored yet");

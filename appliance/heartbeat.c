@@ -2,6 +2,7 @@
  * heartbeat.c — one thread, one producer per cluster that receives
  * heartbeats.
  */
+#include "clock.h"
 #include "heartbeat.h"
 
 #include <pthread.h>
@@ -33,22 +34,6 @@ struct heartbeats {
 	int64_t *due;            /* per conf->heartbeats entry */
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct hb_target *target_of(struct heartbeats *h, const char *alias)
 {
 	for (size_t i = 0; i < h->ntargets; i++)
@@ -64,7 +49,7 @@ static void *hb_main(void *arg)
 	int64_t next_topic_try = 0;
 
 	while (!atomic_load(&h->stop)) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 
 		/* the heartbeats topic: compacted, one partition, as MM2 makes it */
 		if (now >= next_topic_try) {
@@ -96,12 +81,12 @@ static void *hb_main(void *arg)
 				continue;
 			h->due[i] = now + hb->interval_s * 1000;
 			mm2_heartbeat_key(&k, hb->source, hb->target);
-			mm2_heartbeat_value(&v, wall_ms());
+			mm2_heartbeat_value(&v, clock_wall_ms());
 			/* a heartbeat that cannot be queued is simply skipped */
 			rd_kafka_producev(t->rk, RD_KAFKA_V_TOPIC(t->topic), RD_KAFKA_V_PARTITION(0),
 					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					  RD_KAFKA_V_KEY(k.data, k.len), RD_KAFKA_V_VALUE(v.data, v.len),
-					  RD_KAFKA_V_TIMESTAMP(wall_ms()), RD_KAFKA_V_END);
+					  RD_KAFKA_V_TIMESTAMP(clock_wall_ms()), RD_KAFKA_V_END);
 		}
 		for (size_t i = 0; i < h->ntargets; i++)
 			rd_kafka_poll(h->targets[i].rk, 0);

@@ -1,6 +1,7 @@
 /*
  * kclient.c — librdkafka handle construction and callbacks.
  */
+#include "clock.h"
 #include "kclient.h"
 
 #include <pthread.h>
@@ -21,14 +22,6 @@ struct kclient_ctx {
 	unsigned next;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A broker that stays away makes librdkafka repeat the same few complaints
  * on every reconnect: say each once a minute. Returns 1 to log. */
 static int first_in_a_while(struct kclient_ctx *ctx, const char *msg)
@@ -36,7 +29,7 @@ static int first_in_a_while(struct kclient_ctx *ctx, const char *msg)
 	char key[sizeof(ctx->recent[0].key)];
 	const char *cut = strstr(msg, " (after ");
 	size_t n = cut ? (size_t)(cut - msg) : strlen(msg);
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 	int say = 1;
 
 	if (!ctx)

@@ -6,6 +6,7 @@
  * acknowledges its offset and destroys it. So each consumed record is
  * destroyed exactly once: in on_delivery(), or where producing it failed.
  */
+#include "clock.h"
 #include "mirror.h"
 
 #include <errno.h>
@@ -94,14 +95,6 @@ struct mirror_task {
 	struct lat_window repl_last, age_last;
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void lat_add(struct lat_window *w, int64_t v)
 {
 	if (w->count == 0 || v < w->min)
@@ -122,14 +115,6 @@ void lat_merge(struct lat_window *into, const struct lat_window *w)
 		into->max = w->max;
 	into->sum += w->sum;
 	into->count += w->count;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The position to save and show: see inflight_position() and mpart.eof. */
@@ -240,7 +225,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		if (m->offset >= 0)
 			record_sync(t, mp, src->offset, m->offset);
 		if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
-			lat_add(&t->repl_cur, wall_ms() - ts);
+			lat_add(&t->repl_cur, clock_wall_ms() - ts);
 		if (inflight_ack(&mp->fl, src->offset) != 0)
 			log_error("%s: acknowledgement for unknown offset %s[%" PRId32 "]@%" PRId64,
 				  t->what, rd_kafka_topic_name(src->rkt), src->partition,
@@ -266,9 +251,9 @@ static void on_client_error(void *opaque, int fatal, const char *reason)
 
 static void handle_fatal(struct mirror_task *t)
 {
-	int64_t deadline = mono_ms() + 2000;
+	int64_t deadline = clock_mono_ms() + 2000;
 
-	while (flow_get_status(t->f) != FLOW_FAILED && mono_ms() < deadline)
+	while (flow_get_status(t->f) != FLOW_FAILED && clock_mono_ms() < deadline)
 		rd_kafka_poll(t->producer, 100);
 	flow_fail(t->f, "%s: fatal client error: %s", t->what, t->fatal_reason);
 }
@@ -491,7 +476,7 @@ static void save_positions(struct mirror_task *t)
 				 t->f->conf->syncs_retention, &err) != 0) {
 		free(ss);
 		/* the records are safe on the target; only a restart would re-send more */
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 
 		if (now - t->last_save_error_ms > 10000) {
 			log_error("%s: cannot save positions: %s", t->what, err.msg);
@@ -527,7 +512,7 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 	}
 	ts = rd_kafka_message_timestamp(m, &tstype);
 	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
-		lat_add(&t->age_cur, wall_ms() - ts);
+		lat_add(&t->age_cur, clock_wall_ms() - ts);
 	if (rd_kafka_message_detach_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		hdrs = NULL;
 
@@ -558,7 +543,7 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 			/* the remote topic or its new partitions are not in the
 			 * producer's metadata yet: refresh and retry */
 			const struct rd_kafka_metadata *md = NULL;
-			int64_t now = mono_ms();
+			int64_t now = clock_mono_ms();
 
 			if (warned_ms == 0)
 				warned_ms = now;
@@ -609,7 +594,7 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 	} else {
 		/* transient (a broker away, a topic being deleted): librdkafka
 		 * retries; say it, but not a thousand times */
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 
 		if (now - t->last_consumer_warn_ms >= 10000) {
 			log_warn("%s: consumer: %s[%d]: %s%s", t->what,
@@ -642,8 +627,8 @@ static void shutdown_task(struct mirror_task *t)
 				 "re-sent after restart", t->what, t->inflight_total,
 				 (long long)timeout);
 		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-		deadline = mono_ms() + 5000;
-		while (t->inflight_total > 0 && mono_ms() < deadline)
+		deadline = clock_mono_ms() + 5000;
+		while (t->inflight_total > 0 && clock_mono_ms() < deadline)
 			rd_kafka_poll(t->producer, 100);
 		save_positions(t);
 	}
@@ -761,13 +746,13 @@ static void *task_main(void *arg)
 	struct flow *f = t->f;
 	int64_t flush_ms = f->conf->flush_interval_ms;
 
-	t->last_flush_ms = mono_ms();
+	t->last_flush_ms = clock_mono_ms();
 	while (!atomic_load(&f->stop)) {
 		rd_kafka_message_t *m;
 		int n = 0;
 
 		if (take_pending(t))
-			publish_snapshot(t, mono_ms());   /* new partitions: show them at once */
+			publish_snapshot(t, clock_mono_ms());   /* new partitions: show them at once */
 		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
 		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
 			n++;
@@ -781,12 +766,12 @@ static void *task_main(void *arg)
 			rd_kafka_poll(t->syncp, 0);
 		if (atomic_load(&t->fatal))
 			handle_fatal(t);
-		if (mono_ms() - t->last_flush_ms >= flush_ms) {
+		if (clock_mono_ms() - t->last_flush_ms >= flush_ms) {
 			save_positions(t);
-			t->last_flush_ms = mono_ms();
+			t->last_flush_ms = clock_mono_ms();
 		}
-		if (mono_ms() - t->last_snap_ms >= 1000) {
-			t->last_snap_ms = mono_ms();
+		if (clock_mono_ms() - t->last_snap_ms >= 1000) {
+			t->last_snap_ms = clock_mono_ms();
 			publish_snapshot(t, t->last_snap_ms);
 		}
 	}
@@ -818,7 +803,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	snprintf(t->what, sizeof(t->what), "%s task %d", f->cf->name, index);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_mutex_init(&t->snap_lock, NULL);
-	t->window_start_ms = mono_ms();
+	t->window_start_ms = clock_mono_ms();
 	t->start_logical = start_offset_for(&f->cf->consumer);
 
 	if (state_open_worker(f->state_dir, &t->st, err))

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "state_schema.h"
 #include "translate.h"
 
@@ -294,10 +295,7 @@ int state_position_get(struct state *st, const char *flow, const char *topic, in
 
 int64_t state_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,

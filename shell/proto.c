@@ -3,6 +3,8 @@
  */
 #include "proto.h"
 
+#include "../appliance/clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -148,17 +150,9 @@ int proto_send(struct proto_client *c, const json_t *msg, struct ferr *err)
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr *err)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = clock_mono_ms() + timeout_ms;
 	char why[256];
 	struct frame_buf *in = &c->in;
 
@@ -166,7 +160,7 @@ int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr
 		enum frame_rc rc = frame_take(in, msg, why, sizeof(why));
 		unsigned char buf[65536];
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		long long left = deadline - mono_ms();
+		long long left = deadline - clock_mono_ms();
 		ssize_t r;
 
 		if (rc == FRAME_OK)
