@@ -36,13 +36,6 @@ static void ensure_topic(rd_kafka_t *rk, const char *topic, int rf)
 	rd_kafka_queue_destroy(q);
 }
 
-static void on_error(void *opaque, int fatal, const char *reason)
-{
-	(void)opaque;
-	(void)fatal;
-	(void)reason;   /* logged by kclient; the canary only measures */
-}
-
 static void sleep_ms(struct flow *f, int64_t ms)
 {
 	while (ms > 0 && !atomic_load(&f->stop)) {
@@ -69,7 +62,7 @@ void *canary_main(void *arg)
 	snprintf(what, sizeof(what), "%s canary producer on %s", cf->name, cf->source);
 	const struct kv pdef[] = { { "linger.ms", "0" }, { "log.connection.close", "false" },
 				   { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef, .on_error = on_error };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_PRODUCER, &o, &prod, &err)) {
 		log_error("%s: %s", what, err.msg);
 		return NULL;
@@ -79,8 +72,7 @@ void *canary_main(void *arg)
 	const struct kv cdef[] = { { "log.connection.close", "false" }, { NULL, NULL } };
 	const struct kv cforced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
 				      { "enable.partition.eof", "false" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = cdef, .forced = cforced,
-				   .on_error = on_error };
+	o = (struct kclient_opts){ .what = what, .defaults = cdef, .forced = cforced };
 	if (kclient_new(RD_KAFKA_CONSUMER, &cf->target_admin, ROLE_CONSUMER, &o, &cons, &err)) {
 		log_error("%s: %s", what, err.msg);
 		kclient_destroy(prod);

@@ -76,13 +76,6 @@ static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *
 		atomic_fetch_add(&c->acked, 1);
 }
 
-static void on_error(void *opaque, int fatal, const char *reason)
-{
-	(void)opaque;
-	(void)fatal;
-	(void)reason;   /* logged by kclient */
-}
-
 /* Translates one group's committed offset; 1 and *down when possible. */
 static int translate_one(struct cp *c, const char *topic, int32_t partition, int64_t g,
 			 int64_t *down)
@@ -247,26 +240,18 @@ void *checkpoint_main(void *arg)
 		log_error("%s: checkpoints: %s", cf->name, err.msg);
 		return NULL;
 	}
-	/* admin work on consumer handles: librdkafka 2.0.2 crashes listing
-	 * group offsets through a producer handle */
+	/* admin work on consumer handles (kclient_admin_consumer says why) */
 	snprintf(group, sizeof(group), "ferry-mirror.%s.admin", cf->name);
-	const struct kv cforced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
-				      { NULL, NULL } };
-	const struct kv def[] = { { "log.connection.close", "false" }, { NULL, NULL } };
-
 	snprintf(what, sizeof(what), "%s group reader on %s", cf->name, cf->source);
-	o = (struct kclient_opts){ .what = what, .defaults = def, .forced = cforced, .on_error = on_error };
-	if (kclient_new(RD_KAFKA_CONSUMER, &cf->source_admin, ROLE_CONSUMER, &o, &c.src, &err))
+	if (kclient_admin_consumer(&cf->source_admin, what, group, &c.src, &err))
 		goto out;
 	snprintf(what, sizeof(what), "%s group writer on %s", cf->name, cf->target);
-	o.what = what;
-	if (kclient_new(RD_KAFKA_CONSUMER, &cf->target_admin, ROLE_CONSUMER, &o, &c.tgt, &err))
+	if (kclient_admin_consumer(&cf->target_admin, what, group, &c.tgt, &err))
 		goto out;
 	snprintf(what, sizeof(what), "%s checkpoint producer to %s", cf->name, cf->target);
 	const struct kv pdef[] = { { "linger.ms", "20" }, { "log.connection.close", "false" },
 				   { "message.timeout.ms", "30000" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef, .on_error = on_error,
-				   .opaque = &c, .dr_msg_cb = on_ckpt_delivery };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef, 				   .opaque = &c, .dr_msg_cb = on_ckpt_delivery };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
 		goto out;
 

@@ -21,23 +21,11 @@
 
 #define ADMIN_MS 10000
 
-static void on_error(void *opaque, int fatal, const char *reason)
-{
-	(void)opaque;
-	(void)fatal;
-	(void)reason;
-}
-
-/* A consumer handle for admin work (librdkafka 2.0.2 lists group offsets
- * safely only through one) on a cluster, from SETTINGS. */
 static rd_kafka_t *admin_handle(const struct props *settings, const char *what, struct ferr *err)
 {
-	const struct kv forced[] = { { "group.id", "ferry-mirror.control" },
-				     { "enable.auto.commit", "false" }, { NULL, NULL } };
-	struct kclient_opts o = { .what = what, .forced = forced, .on_error = on_error };
 	rd_kafka_t *rk = NULL;
 
-	if (kclient_new(RD_KAFKA_CONSUMER, settings, ROLE_CONSUMER, &o, &rk, err))
+	if (kclient_admin_consumer(settings, what, "ferry-mirror.control", &rk, err))
 		return NULL;
 	return rk;
 }

@@ -407,13 +407,6 @@ static void wait_ms(struct flow *f, int64_t ms)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static void on_admin_error(void *opaque, int fatal, const char *reason)
-{
-	(void)opaque;
-	(void)fatal;
-	(void)reason;   /* admin clients have no fatal errors; logged by kclient */
-}
-
 void *discover_main(void *arg)
 {
 	struct flow *f = arg;
@@ -432,7 +425,7 @@ void *discover_main(void *arg)
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
-	o = (struct kclient_opts){ .what = what, .defaults = defaults, .on_error = on_admin_error };
+	o = (struct kclient_opts){ .what = what, .defaults = defaults };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_ADMIN, &o, &d.src, &err)) {
 		flow_fail(f, "%s", err.msg);
 		return NULL;

@@ -101,13 +101,6 @@ static void *hb_main(void *arg)
 	return NULL;
 }
 
-static void on_error(void *opaque, int fatal, const char *reason)
-{
-	(void)opaque;
-	(void)fatal;
-	(void)reason;   /* logged by kclient */
-}
-
 int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 {
 	struct heartbeats *h;
@@ -145,7 +138,7 @@ int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 			goto fail;
 		}
 		snprintf(what, sizeof(what), "heartbeats producer to %s", hb->target);
-		o = (struct kclient_opts){ .what = what, .defaults = def, .on_error = on_error };
+		o = (struct kclient_opts){ .what = what, .defaults = def };
 		if (kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_PRODUCER, &o, &t->rk, err)) {
 			props_free(&settings);
 			goto fail;

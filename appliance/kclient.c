@@ -168,6 +168,17 @@ fail:
 	return -1;
 }
 
+int kclient_admin_consumer(const struct props *settings, const char *what, const char *group,
+			   rd_kafka_t **out, struct ferr *err)
+{
+	const struct kv defaults[] = { { "log.connection.close", "false" }, { NULL, NULL } };
+	const struct kv forced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
+				     { NULL, NULL } };
+	struct kclient_opts o = { .what = what, .defaults = defaults, .forced = forced };
+
+	return kclient_new(RD_KAFKA_CONSUMER, settings, ROLE_CONSUMER, &o, out, err);
+}
+
 void kclient_destroy(rd_kafka_t *rk)
 {
 	struct kclient_ctx *ctx;

@@ -22,13 +22,21 @@ struct kclient_opts {
 	const char *what;          /* "A->B consumer of A", for logs */
 	const struct kv *defaults; /* applied before the user's settings */
 	const struct kv *forced;   /* applied after them (cannot be overridden) */
-	kclient_error_fn *on_error;
+	kclient_error_fn *on_error;  /* NULL: errors are only logged */
 	void *opaque;
 	void (*dr_msg_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
 };
 
 int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_role role,
 		const struct kclient_opts *o, rd_kafka_t **out, struct ferr *err);
+
+/*
+ * A consumer handle for admin work on a cluster, never subscribed nor
+ * committing (GROUP is only its identity): librdkafka 2.0.2 answers
+ * ListConsumerGroupOffsets safely only through a consumer handle.
+ */
+int kclient_admin_consumer(const struct props *settings, const char *what, const char *group,
+			   rd_kafka_t **out, struct ferr *err);
 
 /* Destroys RK and what kclient_new() attached to it. */
 void kclient_destroy(rd_kafka_t *rk);
