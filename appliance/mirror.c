@@ -29,6 +29,7 @@ struct mpart {
 	int32_t partition;
 	struct inflight fl;
 	int64_t saved;           /* last position written to the store; -1 none */
+	int64_t saved_last_down; /* last_down as last written (it ends translation) */
 	/* offset syncs: the delta downstream - upstream of the last acknowledged
 	 * record, and the last record itself */
 	int have_delta;
@@ -398,6 +399,7 @@ static int take_pending(struct mirror_task *t)
 		mp->eof = -1;
 		inflight_init(&mp->fl, found ? pos : -1);
 		mp->saved = found ? pos : -1;
+		mp->saved_last_down = -1;
 		mt->parts[pa->partition] = mp;
 		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset =
 			found ? pos : t->start_logical;
@@ -441,7 +443,10 @@ static void save_positions(struct mirror_task *t)
 			if (!mp)
 				continue;
 			pos = part_position(mp);
-			if (pos < 0 || (pos == mp->saved && t->nsyncs == 0))
+			/* only what changed: the position, or the last mirrored record
+			 * (an out-of-order acknowledgement moves it alone) */
+			if (pos < 0 || (pos == mp->saved &&
+					(!mp->have_delta || mp->last_down == mp->saved_last_down)))
 				continue;
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
@@ -486,8 +491,11 @@ static void save_positions(struct mirror_task *t)
 	}
 	free(ss);
 	t->nsyncs = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		who[i]->saved = v[i].next_offset;
+		if (v[i].last_downstream >= 0)
+			who[i]->saved_last_down = v[i].last_downstream;
+	}
 out:
 	free(v);
 	free(who);
