@@ -76,23 +76,66 @@ static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *
 		atomic_fetch_add(&c->acked, 1);
 }
 
-/* Translates one group's committed offset; 1 and *down when possible. */
-static int translate_one(struct cp *c, const char *topic, int32_t partition, int64_t g,
-			 int64_t *down)
-{
+/* The sync history of a partition, read once per round however many
+ * groups have offsets on it. */
+struct history {
+	char *topic;
+	int32_t partition;
 	struct offset_sync *syncs;
 	size_t n;
 	int64_t last;
-	struct ferr err;
-	int ok;
+};
 
-	if (state_syncs_load(c->st, c->cf->name, topic, partition, &syncs, &n, &last, &err)) {
-		log_warn("%s: %s", c->cf->name, err.msg);
-		return 0;
+struct histories {
+	struct history *v;
+	size_t n, cap;
+};
+
+static void histories_free(struct histories *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].topic);
+		free(h->v[i].syncs);
 	}
-	ok = offsets_translate(syncs, n, last, g, down);
-	free(syncs);
-	return ok;
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Translates one group's committed offset; 1 and *down when possible. */
+static int translate_one(struct cp *c, struct histories *h, const char *topic, int32_t partition,
+			 int64_t g, int64_t *down)
+{
+	struct history *e = NULL;
+	struct ferr err;
+
+	for (size_t i = 0; i < h->n && !e; i++)
+		if (h->v[i].partition == partition && strcmp(h->v[i].topic, topic) == 0)
+			e = &h->v[i];
+	if (!e) {
+		if (h->n == h->cap) {
+			size_t ncap = h->cap ? h->cap * 2 : 16;
+			struct history *nv = realloc(h->v, ncap * sizeof(*nv));
+
+			if (!nv)
+				return 0;
+			h->v = nv;
+			h->cap = ncap;
+		}
+		e = &h->v[h->n];
+		memset(e, 0, sizeof(*e));
+		e->partition = partition;
+		e->topic = strdup(topic);
+		if (!e->topic)
+			return 0;
+		if (state_syncs_load(c->st, c->cf->name, topic, partition, &e->syncs, &e->n, &e->last,
+				     &err)) {
+			log_warn("%s: %s", c->cf->name, err.msg);
+			free(e->topic);
+			return 0;
+		}
+		h->n++;
+	}
+	return offsets_translate(e->syncs, e->n, e->last, g, down);
 }
 
 /* Commits the checkpoints of GROUP to the target group when it has no
@@ -152,6 +195,7 @@ static void round_once(struct cp *c, int do_sync)
 	const struct conf_flow *cf = c->cf;
 	char **groups = NULL;
 	size_t ngroups = 0, sent = 0;
+	struct histories hist = { 0 };
 	struct ferr err;
 	int64_t t0 = clock_mono_ms();
 
@@ -179,7 +223,8 @@ static void round_once(struct cp *c, int do_sync)
 			struct mm2buf key, val;
 
 			if (!flow_should_replicate(cf, offs[i].topic) ||
-			    !translate_one(c, offs[i].topic, offs[i].partition, offs[i].offset, &down))
+			    !translate_one(c, &hist, offs[i].topic, offs[i].partition, offs[i].offset,
+					   &down))
 				continue;
 			k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
 			if (!k)
@@ -210,6 +255,7 @@ static void round_once(struct cp *c, int do_sync)
 			sync_group(c, groups[g]);
 	}
 	kadmin_free_names(groups, ngroups);
+	histories_free(&hist);
 	if (sent) {
 		rd_kafka_flush(c->prod, ADMIN_MS);
 		atomic_store(&c->f->checkpoint_latency_ms, clock_mono_ms() - t0);
