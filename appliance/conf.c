@@ -864,28 +864,32 @@ int conf_cluster_settings(const struct conf *c, const char *alias, enum client_r
 	return client_settings(&L, out, alias, "-", role);
 }
 
-int conf_make_failback(const struct conf *c, const char *source, const char *target,
-		       struct conf_flow **out, struct ferr *err)
+int conf_make_failback(const struct conf *c, const char *flow, struct conf_flow **out,
+		       struct ferr *err)
 {
 	struct diags d = { 0 };
 	struct loader L = { .c = (struct conf *)c, .d = &d, .file = c->file };
-	struct conf_flow *orig = calloc(1, sizeof(*orig)), *f = calloc(1, sizeof(*f));
-	int si = alias_index(c, source, strlen(source)), ti = alias_index(c, target, strlen(target));
+	const char *arrow = strstr(flow, "->");
+	struct conf_flow *orig, *f;
+	int si, ti;
 	struct ferr e;
 
+	if (!arrow)
+		return ferr_set(err, "FLOW: expected SOURCE->TARGET, got \"%s\"", flow);
+	si = alias_index(c, flow, (size_t)(arrow - flow));
+	ti = alias_index(c, arrow + 2, strlen(arrow + 2));
+	if (si < 0 || ti < 0 || si == ti)
+		return ferr_set(err, "no clusters %.*s and %s in the running configuration",
+				(int)(arrow - flow), flow, arrow + 2);
+	orig = calloc(1, sizeof(*orig));
+	f = calloc(1, sizeof(*f));
 	if (!orig || !f) {
 		free(orig);
 		free(f);
 		return ferr_set(err, "out of memory");
 	}
-	if (si < 0 || ti < 0 || si == ti) {
-		free(orig);
-		free(f);
-		return ferr_set(err, "no clusters %s and %s in the running configuration", source,
-				target);
-	}
 	if (build_flow(&L, orig, (size_t)si, (size_t)ti)) {
-		ferr_set(err, "%s->%s: %s", source, target, d.n ? d.v[0].msg : "cannot be built");
+		ferr_set(err, "%s: %s", flow, d.n ? d.v[0].msg : "cannot be built");
 		free_flow(orig);
 		free(orig);
 		free(f);

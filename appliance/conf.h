@@ -104,13 +104,13 @@ void conf_unref(struct conf *c);
 char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
 
 /*
- * The failback flow of SOURCE->TARGET (enabled or not): it mirrors the
- * remote topics of SOURCE on TARGET (SOURCE.orders) back to SOURCE under
- * their upstream names (orders), with the original flow's filters and
- * policy. Caller frees with conf_flow_destroy(); it points into C.
+ * The failback flow of FLOW, "SOURCE->TARGET" (enabled or not): it mirrors
+ * the remote topics of SOURCE on TARGET (SOURCE.orders) back to SOURCE
+ * under their upstream names (orders), with the original flow's filters
+ * and policy. Caller frees with conf_flow_destroy(); it points into C.
  */
-int conf_make_failback(const struct conf *c, const char *source, const char *target,
-		       struct conf_flow **out, struct ferr *err);
+int conf_make_failback(const struct conf *c, const char *flow, struct conf_flow **out,
+		       struct ferr *err);
 void conf_flow_destroy(struct conf_flow *f);
 
 /* The Java-named client settings of ROLE on cluster ALIAS outside any flow

@@ -189,16 +189,10 @@ struct fb_ctx {
 static void restore_failback(void *ctx, const char *flow)
 {
 	struct runtime *rt = ((struct fb_ctx *)ctx)->rt;
-	char src[256], dst[256];
-	const char *arrow = strstr(flow, "->");
 	struct conf_flow *cf;
 	struct ferr err;
 
-	if (!arrow)
-		return;
-	snprintf(src, sizeof(src), "%.*s", (int)(arrow - flow), flow);
-	snprintf(dst, sizeof(dst), "%s", arrow + 2);
-	if (conf_make_failback(rt->conf, src, dst, &cf, &err)) {
+	if (conf_make_failback(rt->conf, flow, &cf, &err)) {
 		log_error("failback of %s: %s", flow, err.msg);
 		return;
 	}
@@ -252,17 +246,11 @@ static void seed_one(void *ctx, const char *flow, const char *topic, int32_t par
 
 int runtime_failback(struct runtime *rt, const char *flow, const char *who, struct ferr *err)
 {
-	char src[256], dst[256];
-	const char *arrow = strstr(flow, "->");
 	struct conf_flow *cf;
 	struct rt_flow *o;
 	struct seed_ctx x;
 
-	if (!arrow)
-		return ferr_set(err, "FLOW: expected SOURCE->TARGET, got \"%s\"", flow);
-	snprintf(src, sizeof(src), "%.*s", (int)(arrow - flow), flow);
-	snprintf(dst, sizeof(dst), "%s", arrow + 2);
-	if (conf_make_failback(rt->conf, src, dst, &cf, err))
+	if (conf_make_failback(rt->conf, flow, &cf, err))
 		return -1;
 	if (runtime_flow(rt, cf->name)) {
 		ferr_set(err, "%s runs already", cf->name);
