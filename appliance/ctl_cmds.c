@@ -156,6 +156,21 @@ static int cmp_part(const void *a, const void *b)
 	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
+/* The partitions of F in topic, partition order; none when F is not ONLY
+ * (NULL: any) or does not run. Caller frees *v. */
+static size_t sorted_partitions(const struct rt_flow *f, const char *only, struct part_stat **v)
+{
+	size_t n;
+
+	*v = NULL;
+	if ((only && strcmp(only, f->name) != 0) || !f->flow)
+		return 0;
+	n = flow_partitions(f->flow, v);
+	if (n)
+		qsort(*v, n, sizeof(**v), cmp_part);
+	return n;
+}
+
 static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			  struct ctl_reply *r)
 {
@@ -168,13 +183,8 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
-		size_t n;
+		size_t n = sorted_partitions(f, only, &v);
 
-		if ((only && strcmp(only, f->name) != 0) || !f->flow)
-			continue;
-		n = flow_partitions(f->flow, &v);
-		if (n)
-			qsort(v, n, sizeof(*v), cmp_part);
 		for (size_t j = 0; j < n;) {
 			size_t k = j;
 
@@ -200,13 +210,8 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
-		size_t n;
+		size_t n = sorted_partitions(f, only, &v);
 
-		if ((only && strcmp(only, f->name) != 0) || !f->flow)
-			continue;
-		n = flow_partitions(f->flow, &v);
-		if (n)
-			qsort(v, n, sizeof(*v), cmp_part);
 		for (size_t j = 0; j < n; j++) {
 			json_t *lag = metrics_lag(&v[j]) < 0 ? json_null()
 							     : json_integer(metrics_lag(&v[j]));
