@@ -57,6 +57,7 @@ struct control {
 	sd_event_source *lsrc;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ino_t ino;               /* of our socket file: never unlink another's */
+	int roles_revision;      /* the revision the role lists were read from */
 	SSL_CTX *tls;            /* the TLS listener, when configured */
 	int tfd;
 	sd_event_source *tsrc, *reaper;
@@ -135,6 +136,8 @@ static void queue(struct session *s, json_t *msg)
 		free(b);
 	}
 }
+
+static void control_reload_roles(struct control *c);
 
 static json_t *error_reply(json_t *id, const char *code, const char *message)
 {
@@ -229,7 +232,8 @@ static void handle_request(struct session *s, json_t *msg, json_t *id)
 	}
 	memset(&r, 0, sizeof(r));
 	ctl_handlers[m.def->id](c->rt, &s->cs, &m, &r);
-	if (m.def->id == CMD_CFG_COMMIT && !r.err_code)
+	/* a new running revision may change who holds which role */
+	if (c->rt->revision != c->roles_revision)
 		control_reload_roles(c);
 	audit_request(s->cs.who, role, s->cs.origin, line, r.err_code ? "error" : "ok",
 		      r.err_code ? r.err : r.message);
@@ -635,7 +639,7 @@ static int tls_start(struct control *c, const char *listen_on, struct ferr *err)
 	return 0;
 }
 
-void control_reload_roles(struct control *c)
+static void control_reload_roles(struct control *c)
 {
 	struct acl_rules *nr;
 	struct ferr err;
@@ -648,6 +652,7 @@ void control_reload_roles(struct control *c)
 	}
 	acl_rules_free(c->rules);
 	c->rules = nr;
+	c->roles_revision = c->rt->revision;
 	/* sessions keep the role they authenticated with until they reconnect,
 	 * except that a lost role takes effect at once */
 	for (struct session *s = c->sessions; s; s = s->next) {
@@ -692,6 +697,7 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 			  conf_global(rt->conf, "ferry.control.role.operator"),
 			  conf_global(rt->conf, "ferry.control.role.auditor"), &c->rules, err))
 		goto fail;
+	c->roles_revision = rt->revision;
 	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
 		ferr_set(err, "ferry.control.socket: empty or longer than %zu bytes",
 			 sizeof(sa.sun_path) - 1);

@@ -16,8 +16,6 @@ struct control;
 /* Listens on the runtime configuration's ferry.control.socket (and TLS
  * listener when configured). */
 int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct ferr *err);
-/* Re-reads the role lists after a commit. */
-void control_reload_roles(struct control *c);
 void control_stop(struct control *c);
 
 #endif
