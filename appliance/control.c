@@ -568,15 +568,22 @@ static int on_accept_tls(sd_event_source *src, int fd, uint32_t revents, void *u
 static int on_reap(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct control *c = userdata;
+	uint64_t now = usec;
 
+	/* usec is when this timer was due, which can be earlier than the
+	 * loop time a session was accepted at when the loop ran late: judge
+	 * ages by the loop's clock, and never by an unsigned difference that
+	 * could wrap and reap a session born after the deadline */
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
 	for (struct session *s = c->sessions, *next; s; s = next) {
 		next = s->next;
-		if (s->ssl && !s->identified && usec - s->born_usec > 10 * 1000000ULL) {
+		if (s->ssl && !s->identified && now > s->born_usec &&
+		    now - s->born_usec > 10 * 1000000ULL) {
 			log_warn("control: TLS handshake not finished in 10 s; closing the session");
 			session_free(s);
 		}
 	}
-	return sd_event_source_set_time(src, usec + 2 * 1000000ULL);
+	return sd_event_source_set_time(src, now + 2 * 1000000ULL);
 }
 
 static int tls_error(struct ferr *err, const char *what, const char *file)

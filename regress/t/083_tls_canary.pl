@@ -78,6 +78,8 @@ ok($f->is_running, 'ferryd runs on after the refused handshakes');
 		'a TLS handshake that never comes is cut after 10 s');
 	my $buf;
 	is(sysread($idle, $buf, 1), 0, 'the idle peer sees its connection closed');
+	my $reaped = () = $f->log =~ /TLS handshake not finished in 10 s/g;
+	is($reaped, 1, 'only that peer was cut: no session younger than 10 s ever was');
 }
 
 # --- canary ---
