@@ -88,8 +88,8 @@ const struct conf_key conf_keys[] = {
 	  "first, and offsets older than the oldest kept translate to its downstream offset." },
 
 	{ "ferry.failover.drain.timeout.ms", CK_INT, "120000", 1000, 3600000, CK_GLOBAL, NULL, NULL,
-	  "How long `failover --drain` waits for a flow's lag to reach 0 (the control socket "
-	  "waits with it)." },
+	  "How long `failover --drain` waits for a flow's lag to reach 0 (only the session that "
+	  "asked waits; other sessions are served meanwhile)." },
 
 	/* --- MM2 keys ferry does not implement yet --- */
 	{ "emit.heartbeats.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,

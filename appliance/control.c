@@ -45,8 +45,19 @@ struct session {
 	int identified;          /* TLS: peer certificate read, role set */
 	int ssl_wants_write;     /* TLS: OpenSSL needs the socket writable */
 	uint64_t born_usec;      /* TLS: a handshake not done in 10 s ends the session */
+	struct pending *wait;    /* a request whose answer is not ready yet */
 	struct acl_peer peer;
 	struct ctl_session cs;
+};
+
+/* A request answered later (struct ctl_wait): what its reply and its
+ * audit record need once the answer is there. */
+struct pending {
+	json_t *id;
+	char *line;              /* the request as typed, for the audit */
+	const char *role;        /* the role it was granted under */
+	struct ctl_reply *r;     /* the handler's reply, wait included */
+	sd_event_source *timer;
 };
 
 struct control {
@@ -65,6 +76,18 @@ struct control {
 	int nsessions;
 };
 
+static void pending_free(struct pending *p)
+{
+	sd_event_source_disable_unref(p->timer);
+	json_decref(p->id);
+	json_decref(p->r->columns);
+	json_decref(p->r->rows);
+	free(p->r->text);
+	free(p->r);
+	free(p->line);
+	free(p);
+}
+
 static void session_free(struct session *s)
 {
 	struct session **pp;
@@ -76,6 +99,15 @@ static void session_free(struct session *s)
 		}
 	}
 	s->ctl->nsessions--;
+	if (s->wait) {
+		struct pending *p = s->wait;
+
+		audit_request(s->cs.who, p->role, s->cs.origin, p->line, "error",
+			      "cancelled: the session ended before the answer was ready");
+		log_info("control: %s left while `%s` was waiting; cancelled", s->cs.who, p->line);
+		p->r->wait.cancel(p->r->wait.state);
+		pending_free(p);
+	}
 	sd_event_source_unref(s->src);
 	if (s->ssl) {
 		SSL_shutdown(s->ssl);
@@ -169,16 +201,102 @@ static char *join_argv(json_t *argv)
 	return s;
 }
 
+/* Audits a handled request and queues its answer; R's contents are used up. */
+static void finish_request(struct session *s, json_t *id, const char *line, const char *role,
+			   struct ctl_reply *r)
+{
+	struct control *c = s->ctl;
+	json_t *reply;
+
+	/* a new running revision may change who holds which role */
+	if (c->rt->revision != c->roles_revision)
+		control_reload_roles(c);
+	audit_request(s->cs.who, role, s->cs.origin, line, r->err_code ? "error" : "ok",
+		      r->err_code ? r->err : r->message);
+	if (r->err_code) {
+		reply = error_reply(id, r->err_code, r->err);
+		json_decref(r->columns);
+		json_decref(r->rows);
+	} else {
+		reply = json_pack("{s:s, s:O?, s:b, s:s}", "type", "response", "id", id, "ok", 1,
+				  "mode", mode_name(s->cs.mode));
+		if (r->columns)
+			json_object_set_new(reply, "result",
+					    json_pack("{s:o, s:o}", "columns", r->columns, "rows",
+						      r->rows ? r->rows : json_array()));
+		if (r->text)
+			json_object_set_new(reply, "text", json_string(r->text));
+		if (r->message[0])
+			json_object_set_new(reply, "message", json_string(r->message));
+	}
+	r->columns = r->rows = NULL;
+	free(r->text);
+	r->text = NULL;
+	json_object_set_new(reply, "mode", json_string(mode_name(s->cs.mode)));
+	queue(s, reply);
+}
+
+static void dispatch_frames(struct session *s);
+static int flush_out(struct session *s);
+
+static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct session *s = userdata;
+	struct pending *p = s->wait;
+	uint64_t now = usec;
+
+	if (p->r->wait.poll(s->ctl->rt, p->r->wait.state, p->r) > 0) {
+		sd_event_now(s->ctl->ev, CLOCK_MONOTONIC, &now);
+		sd_event_source_set_time(src, now + 200 * 1000ULL);
+		return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+	}
+	s->wait = NULL;
+	finish_request(s, p->id, p->line, p->role, p->r);
+	pending_free(p);
+	/* requests that arrived meanwhile are answered now, in order */
+	dispatch_frames(s);
+	flush_out(s);
+	return 0;
+}
+
+/* Parks R until its wait completes; 0, or -1 (R is left to the caller). */
+static int start_wait(struct session *s, json_t *id, char *line, const char *role,
+		      struct ctl_reply *r)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	uint64_t now;
+
+	if (!p)
+		goto fail;
+	sd_event_now(s->ctl->ev, CLOCK_MONOTONIC, &now);
+	if (sd_event_add_time(s->ctl->ev, &p->timer, CLOCK_MONOTONIC, now + 200 * 1000ULL, 0,
+			      on_wait_timer, s) < 0) {
+		free(p);
+		goto fail;
+	}
+	p->id = json_incref(id);
+	p->line = line;
+	p->role = role;
+	p->r = r;
+	s->wait = p;
+	return 0;
+fail:
+	r->wait.cancel(r->wait.state);
+	memset(&r->wait, 0, sizeof(r->wait));
+	ctl_fail(r, "internal", "out of memory");
+	return -1;
+}
+
 static void handle_request(struct session *s, json_t *msg, json_t *id)
 {
 	json_t *argv = json_object_get(msg, "argv");
 	struct control *c = s->ctl;
 	char **words = NULL, err[1024];
 	struct cmd_match m;
-	struct ctl_reply r;
+	struct ctl_reply *r;
 	char *line;
 	size_t i, n;
-	json_t *v, *reply;
+	json_t *v;
 	const char *role = acl_role_name(s->cs.role);
 	enum match_rc mrc;
 
@@ -230,34 +348,20 @@ static void handle_request(struct session *s, json_t *msg, json_t *id)
 		free(line);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	ctl_handlers[m.def->id](c->rt, &s->cs, &m, &r);
-	/* a new running revision may change who holds which role */
-	if (c->rt->revision != c->roles_revision)
-		control_reload_roles(c);
-	audit_request(s->cs.who, role, s->cs.origin, line, r.err_code ? "error" : "ok",
-		      r.err_code ? r.err : r.message);
-	if (r.err_code) {
-		reply = error_reply(id, r.err_code, r.err);
-		json_decref(r.columns);
-		json_decref(r.rows);
-	} else {
-		reply = json_pack("{s:s, s:O?, s:b, s:s}", "type", "response", "id", id, "ok", 1,
-				  "mode", mode_name(s->cs.mode));
-		if (r.columns)
-			json_object_set_new(reply, "result",
-					    json_pack("{s:o, s:o}", "columns", r.columns, "rows",
-						      r.rows ? r.rows : json_array()));
-		if (r.text)
-			json_object_set_new(reply, "text", json_string(r.text));
-		if (r.message[0])
-			json_object_set_new(reply, "message", json_string(r.message));
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		queue(s, error_reply(id, "internal", "out of memory"));
+		cmdtab_match_free(&m);
+		free(line);
+		return;
 	}
-	json_object_set_new(reply, "mode", json_string(mode_name(s->cs.mode)));
-	free(r.text);
+	ctl_handlers[m.def->id](c->rt, &s->cs, &m, r);
 	cmdtab_match_free(&m);
+	if (r->wait.poll && !r->err_code && start_wait(s, id, line, role, r) == 0)
+		return;   /* line and r now belong to s->wait */
+	finish_request(s, id, line, role, r);
 	free(line);
-	queue(s, reply);
+	free(r);
 }
 
 static void handle_msg(struct session *s, json_t *msg)
@@ -432,43 +536,55 @@ static int on_session_io(sd_event_source *src, int fd, uint32_t revents, void *u
 				session_free(s);
 				return 0;
 			}
-			for (;;) {
-				char why[256];
-				json_t *msg = NULL;
-				enum frame_rc rc = frame_take(&s->in, &msg, why, sizeof(why));
-
-				if (rc == FRAME_NEED_MORE)
-					break;
-				if (rc != FRAME_OK) {
-					log_warn("control: %s: %s; closing the session", s->cs.who, why);
-					audit_request(s->cs.who, acl_role_name(s->cs.role), s->cs.origin,
-						      "(frame)", "error", why);
-					queue(s, error_reply(NULL, rc == FRAME_TOO_BIG ? "too_large"
-										      : "malformed", why));
-					s->closing = 1;
-					frame_buf_free(&s->in);
-					break;
-				}
-				handle_msg(s, msg);
-				json_decref(msg);
-				if (s->closing)
-					break;
-			}
+			dispatch_frames(s);
 		}
 	}
+	flush_out(s);
+	return 0;
+}
+
+/* Answers the complete requests buffered in S, in order, until one has to
+ * wait or the session is closing. */
+static void dispatch_frames(struct session *s)
+{
+	while (!s->closing && !s->wait) {
+		char why[256];
+		json_t *msg = NULL;
+		enum frame_rc rc = frame_take(&s->in, &msg, why, sizeof(why));
+
+		if (rc == FRAME_NEED_MORE)
+			break;
+		if (rc != FRAME_OK) {
+			log_warn("control: %s: %s; closing the session", s->cs.who, why);
+			audit_request(s->cs.who, acl_role_name(s->cs.role), s->cs.origin, "(frame)",
+				      "error", why);
+			queue(s, error_reply(NULL, rc == FRAME_TOO_BIG ? "too_large" : "malformed",
+					     why));
+			s->closing = 1;
+			frame_buf_free(&s->in);
+			break;
+		}
+		handle_msg(s, msg);
+		json_decref(msg);
+	}
+}
+
+/* Writes what it can of S's output; -1 when that ended (and freed) S. */
+static int flush_out(struct session *s)
+{
 	if (s->outoff < s->outlen) {
 		ssize_t w = s_write(s, s->out + s->outoff, s->outlen - s->outoff);
 
 		if (w == -2) {
 			session_free(s);
-			return 0;
+			return -1;
 		}
 		if (w > 0)
 			s->outoff += (size_t)w;
 	}
 	if (s->closing && s->outoff == s->outlen) {
 		session_free(s);
-		return 0;
+		return -1;
 	}
 	update_events(s);
 	return 0;

@@ -23,7 +23,24 @@ struct ctl_session {
 	int base_revision;          /* running revision when the candidate was made */
 };
 
+/*
+ * A command that has to wait for the data path (failover --drain) must not
+ * hold the main loop: its handler fills in a wait instead of a result, and
+ * control.c calls poll every 200 ms from the loop until poll completes the
+ * reply. Other sessions, /metrics and signals are served meanwhile; the
+ * waiting session reads no further requests until its answer is out.
+ */
+struct ctl_reply;
+struct ctl_wait {
+	/* 1: keep waiting; 0: R holds the answer and STATE has been freed */
+	int (*poll)(struct runtime *rt, void *state, struct ctl_reply *r);
+	/* the session ended first: free STATE */
+	void (*cancel)(void *state);
+	void *state;                /* owned by the wait */
+};
+
 struct ctl_reply {
+	struct ctl_wait wait;       /* poll set: the answer comes later */
 	json_t *columns, *rows;     /* a result set, or NULL */
 	char *text;                 /* free text (malloc'd), or NULL */
 	char message[2048];         /* a short note for the user */

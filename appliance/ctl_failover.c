@@ -30,56 +30,82 @@ static rd_kafka_t *admin_handle(const struct props *settings, const char *what, 
 	return rk;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+/* A failover --drain in progress: looked up by name on every poll, since a
+ * commit may replace or remove the flow meanwhile. */
+struct drain {
+	char flow[256];
+	char *pattern;
+	char who[300];
+	long long timeout;
+	int64_t deadline;
+};
 
-	nanosleep(&ts, NULL);
+static void drain_free(void *state)
+{
+	struct drain *d = state;
+
+	free(d->pattern);
+	free(d);
 }
 
-/* Waits until every partition of F is mirrored to the end and saved. */
-static int drain(struct runtime *rt, struct rt_flow *f, struct ctl_reply *r)
+/* 1: every partition of F is mirrored to its end and saved; 0: not yet
+ * (WHERE says what is behind). */
+static int drained(struct rt_flow *f, char *where, size_t wsize)
 {
-	long long timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms"));
-	int64_t deadline = clock_mono_ms() + timeout;
+	struct part_stat *v = NULL;
+	size_t n = flow_partitions(f->flow, &v), behind = 0;
+	long long lag = 0;
+	char first[600] = "";
 
-	for (;;) {
-		struct part_stat *v = NULL;
-		size_t n = flow_partitions(f->flow, &v), behind = 0;
-		long long lag = 0;
-		char where[600] = "";
+	for (size_t i = 0; i < n; i++) {
+		long long l = v[i].end_offset < 0 || v[i].position < 0
+				      ? -1 : v[i].end_offset - v[i].position;
 
-		for (size_t i = 0; i < n; i++) {
-			long long l = v[i].end_offset < 0 || v[i].position < 0
-					      ? -1 : v[i].end_offset - v[i].position;
-
-			if (l != 0 || v[i].saved != v[i].position) {
-				behind++;
-				if (l > 0)
-					lag += l;
-				if (!where[0])
-					snprintf(where, sizeof(where), "%s[%d]: end offset %lld, mirrored "
-						 "%lld, saved %lld", v[i].topic, (int)v[i].partition,
-						 (long long)v[i].end_offset, (long long)v[i].position,
-						 (long long)v[i].saved);
-			}
+		if (l != 0 || v[i].saved != v[i].position) {
+			behind++;
+			if (l > 0)
+				lag += l;
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s[%d]: end offset %lld, mirrored %lld, "
+					 "saved %lld", v[i].topic, (int)v[i].partition,
+					 (long long)v[i].end_offset, (long long)v[i].position,
+					 (long long)v[i].saved);
 		}
-		free(v);
-		if (n > 0 && behind == 0)
-			return 0;
-		if (clock_mono_ms() > deadline) {
-			ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %zu partitions behind "
-				 "(lag %lld), e.g. %s; is the source still taking writes?", f->name,
-				 timeout, behind, lag, n ? where : "no partition mirrored yet");
-			return -1;
-		}
-		if (flow_get_status(f->flow) == FLOW_FAILED) {
-			ctl_fail(r, "invalid", "flow %s failed while draining: %s", f->name,
-				 f->flow->fail_reason);
-			return -1;
-		}
-		sleep_ms(200);
 	}
+	free(v);
+	snprintf(where, wsize, "%zu partitions behind (lag %lld), e.g. %s", behind, lag,
+		 n ? first : "no partition mirrored yet");
+	return n > 0 && behind == 0;
+}
+
+static void failover_commit(struct runtime *rt, const char *who, const char *name,
+			    const char *pattern, struct ctl_reply *r);
+
+static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
+{
+	struct drain *d = state;
+	struct rt_flow *f = runtime_flow(rt, d->flow);
+	char where[800];
+
+	if (!f)
+		ctl_fail(r, "invalid", "flow %s left the running configuration while draining",
+			 d->flow);
+	else if (!f->flow)
+		ctl_fail(r, "invalid", "flow %s became %s while draining", d->flow,
+			 runtime_flow_state(f, NULL));
+	else if (flow_get_status(f->flow) == FLOW_FAILED)
+		ctl_fail(r, "invalid", "flow %s failed while draining: %s", d->flow,
+			 f->flow->fail_reason);
+	else if (drained(f, where, sizeof(where))) {
+		log_info("failover %s: drained", d->flow);
+		failover_commit(rt, d->who, d->flow, d->pattern, r);
+	} else if (clock_mono_ms() > d->deadline)
+		ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %s; is the source "
+			 "still taking writes?", d->flow, d->timeout, where);
+	else
+		return 1;
+	drain_free(d);
+	return 0;
 }
 
 void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -88,30 +114,59 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	const char *name = m->args[0], *pattern = m->args[1];
 	struct rt_flow *f = runtime_flow(rt, name);
 	struct regexlist *rx = NULL;
-	rd_kafka_t *src = NULL, *tgt = NULL;
-	char **groups = NULL;
-	size_t ngroups = 0, committed = 0, refused = 0;
+	struct drain *d;
 	struct ferr err;
-	char what[300], refusals[1024] = "";
-	const struct conf_flow *cf;
 
 	if (!f) {
 		ctl_fail(r, "not_found", "no flow %s in the running configuration", name);
 		return;
 	}
-	cf = f->cf;
 	if (regexlist_compile(pattern, &rx, &err)) {
 		ctl_fail(r, "invalid", "REGEX: %s", err.msg);
 		return;
 	}
-	if (cmdtab_flag(m, "--drain")) {
-		if (!f->flow) {
-			ctl_fail(r, "invalid", "flow %s is %s: resume it to drain, or fail over without "
-				 "--drain", name, runtime_flow_state(f, NULL));
-			goto out;
-		}
-		if (drain(rt, f, r))
-			goto out;
+	regexlist_free(rx);
+	if (!cmdtab_flag(m, "--drain")) {
+		failover_commit(rt, s->who, name, pattern, r);
+		return;
+	}
+	if (!f->flow) {
+		ctl_fail(r, "invalid", "flow %s is %s: resume it to drain, or fail over without "
+			 "--drain", name, runtime_flow_state(f, NULL));
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->pattern = strdup(pattern))) {
+		free(d);
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	snprintf(d->flow, sizeof(d->flow), "%s", name);
+	snprintf(d->who, sizeof(d->who), "%s", s->who);
+	d->timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms"));
+	d->deadline = clock_mono_ms() + d->timeout;
+	log_info("failover %s: draining for %s (at most %lld ms)", name, s->who, d->timeout);
+	/* ownership of d passes to the wait: drain_poll or drain_free frees it */
+	r->wait = (struct ctl_wait){ .poll = drain_poll, .cancel = drain_free, .state = d };
+}
+
+/* Commits the exact translated offsets of the groups matching PATTERN on
+ * the target of flow NAME, and reports per group and partition. */
+static void failover_commit(struct runtime *rt, const char *who, const char *name,
+			    const char *pattern, struct ctl_reply *r)
+{
+	struct rt_flow *f = runtime_flow(rt, name);
+	struct regexlist *rx = NULL;
+	rd_kafka_t *src = NULL, *tgt = NULL;
+	char **groups = NULL;
+	size_t ngroups = 0, committed = 0, refused = 0;
+	struct ferr err;
+	char what[300], refusals[1024] = "";
+	const struct conf_flow *cf = f->cf;
+
+	if (regexlist_compile(pattern, &rx, &err)) {
+		ctl_fail(r, "invalid", "REGEX: %s", err.msg);
+		return;
 	}
 	snprintf(what, sizeof(what), "failover %s: admin on %s", name, cf->source);
 	src = admin_handle(&cf->source_admin, what, &err);
@@ -217,7 +272,7 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 		 name, committed, committed == 1 ? "" : "s", cf->target, refused ? "; refused: " : "",
 		 refusals);
 	audit_system("ok", "failover %s --groups %s by %s: %zu committed, %zu refused", name,
-		     pattern, s->who, committed, refused);
+		     pattern, who, committed, refused);
 out:
 	kadmin_free_names(groups, ngroups);
 	if (src)

@@ -9,6 +9,7 @@
 use strict;
 use warnings FATAL => 'all';
 
+use HTTP::Tiny;
 use IPC::Run ();
 use JSON::PP;
 use Test::More;
@@ -200,6 +201,52 @@ my $iso = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1
 		'--to-datetime', $iso ]);
 is($rc, 0, "reset-offsets to $iso") or diag($err);
 is($A->group_offsets('billing')->{orders}{0}, $p0[100]{offset}, 'ISO 8601 works the same');
+
+# --- a drain holds only its own session ---
+# B stopped: what A takes now cannot be mirrored, so a drain cannot end
+# until B is back, whatever the timing
+$B->pause;
+$A->produce('orders', count => 30, start => 700000);
+sub orders_lag
+{
+	my (undef, $o) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'lag', 'A->B', '|', 'json' ]);
+	my $l = 0;
+	$l += $_->[5] // 0 for grep { $_->[1] eq 'orders' } @{ (eval { decode_json($o) } // {})->{result}{rows} // [] };
+	return $l;
+}
+ok(poll_until(sub { orders_lag() >= 30 }, 60, 'lag seen'), 'ferryd sees the 30 records it cannot mirror yet');
+my $pos = $f->log_position;
+my ($dout, $derr) = ('', '');
+my $drain = IPC::Run::start([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups', 'billing',
+		'--drain', '|', 'json' ], '>', \$dout, '2>', \$derr);
+$pos = $f->wait_for_log(qr/failover A->B: draining/, 60, $pos);
+ok($pos, 'the failover is draining');
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'flows' ], timeout => 30);
+is($rc, 0, 'another session is answered while it drains') or diag($err);
+like($out, qr/^A->B\s+running/m, 'with the flows');
+my $resp = HTTP::Tiny->new(timeout => 30)->get($f->metrics_url);
+is($resp->{status}, 200, '/metrics is served while it drains');
+$drain->pump_nb;
+ok($drain->pumpable, 'the draining client is still waiting');
+# a client that gives up cancels its failover; ferryd runs on
+my $quitter = IPC::Run::start([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups',
+		'billing', '--drain' ], '>', \my $qout, '2>', \my $qerr);
+$pos = $f->wait_for_log(qr/failover A->B: draining/, 60, $pos);
+ok($pos, 'a second failover drains');
+$quitter->kill_kill;
+ok($f->wait_for_log(qr/left while `failover A->B --groups billing --drain` was waiting; cancelled/, 60, $pos),
+	'it is cancelled when its client leaves');
+ok(poll_until(sub {
+			(run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'audit', '20' ]))[1]
+			  =~ /failover A->B --groups billing --drain\s+error\s+cancelled: the session ended/;
+		}, 30, 'cancel audited'), 'and the audit trail says so');
+$B->resume;
+$drain->finish;
+is(($drain->results)[0], 0, 'the first failover ends once B is back') or diag($derr);
+like((eval { decode_json($dout) } // {})->{message} // '', qr/failover A->B: 1 group committed on B/,
+	'and commits billing');
+is($B->seqcheck('A.orders', count => 30, start => 700000)->{missing}, 0,
+	'the drain ended with the 30 records on B');
 
 # --- failback: what the standby took after the failover goes back ---
 ($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->socket_path, 'pause', 'flow', 'A->B' ]);
