@@ -879,7 +879,7 @@ int conf_make_failback(const struct conf *c, const char *flow, struct conf_flow 
 	si = alias_index(c, flow, (size_t)(arrow - flow));
 	ti = alias_index(c, arrow + 2, strlen(arrow + 2));
 	if (si < 0 || ti < 0 || si == ti)
-		return ferr_set(err, "no clusters %.*s and %s in the running configuration",
+		return ferr_not_found(err, "no clusters %.*s and %s in the running configuration",
 				(int)(arrow - flow), flow, arrow + 2);
 	orig = calloc(1, sizeof(*orig));
 	f = calloc(1, sizeof(*f));

@@ -71,4 +71,7 @@ void ctl_session_reset(struct ctl_session *s);
 void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Sets ERR on R: not_found for FERR_NOT_FOUND, invalid otherwise. */
+void ctl_fail_err(struct ctl_reply *r, const struct ferr *err);
+
 #endif

@@ -30,6 +30,11 @@ void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ctl_fail_err(struct ctl_reply *r, const struct ferr *err)
+{
+	ctl_fail(r, err->code == FERR_NOT_FOUND ? "not_found" : "invalid", "%s", err->msg);
+}
+
 void ctl_session_reset(struct ctl_session *s)
 {
 	props_free(&s->candidate);
@@ -430,7 +435,7 @@ static void h_pause(struct runtime *rt, struct ctl_session *s, const struct cmd_
 	struct ferr err;
 
 	if (runtime_pause(rt, m->args[0], s->who, &err))
-		ctl_fail(r, strstr(err.msg, "no flow") ? "not_found" : "invalid", "%s", err.msg);
+		ctl_fail_err(r, &err);
 	else
 		snprintf(r->message, sizeof(r->message), "flow %s paused; positions saved",
 			 m->args[0]);
@@ -442,7 +447,7 @@ static void h_resume(struct runtime *rt, struct ctl_session *s, const struct cmd
 	struct ferr err;
 
 	if (runtime_resume(rt, m->args[0], s->who, &err))
-		ctl_fail(r, strstr(err.msg, "no flow") ? "not_found" : "invalid", "%s", err.msg);
+		ctl_fail_err(r, &err);
 	else
 		snprintf(r->message, sizeof(r->message), "flow %s resumed", m->args[0]);
 }

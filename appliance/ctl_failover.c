@@ -439,7 +439,7 @@ void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	char what[300];
 
 	if (runtime_failback(rt, flow, s->who, &err)) {
-		ctl_fail(r, strstr(err.msg, "no clusters") ? "not_found" : "invalid", "%s", err.msg);
+		ctl_fail_err(r, &err);
 		return;
 	}
 	snprintf(what, sizeof(what), "failback:%s", flow);

@@ -7,6 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+static void set(struct ferr *err, enum ferr_code code, const char *fmt, va_list ap)
+{
+	err->code = code;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
 int ferr_set(struct ferr *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -14,7 +20,19 @@ int ferr_set(struct ferr *err, const char *fmt, ...)
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	set(err, FERR_FAILED, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ferr_not_found(struct ferr *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	set(err, FERR_NOT_FOUND, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -7,7 +7,15 @@
 
 #include <stddef.h>
 
+/* What kind of failure, for callers that answer differently (the control
+ * protocol's not_found vs invalid); most only pass the message on. */
+enum ferr_code {
+	FERR_FAILED = 0,
+	FERR_NOT_FOUND,         /* a named thing (flow, cluster) does not exist */
+};
+
 struct ferr {
+	enum ferr_code code;
 	char msg[1024];
 };
 
@@ -15,7 +23,10 @@ struct ferr {
  * `return ferr_set(err, ...)`. A NULL err is allowed. */
 int ferr_set(struct ferr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prefixes the existing message with more context: "<ctx>: <old>". */
+/* As ferr_set, with code FERR_NOT_FOUND. */
+int ferr_not_found(struct ferr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prefixes the existing message with more context: "<ctx>: <old>", keeping the code. */
 int ferr_wrap(struct ferr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -413,7 +413,7 @@ int runtime_pause(struct runtime *rt, const char *name, const char *who, struct 
 	struct rt_flow *f = runtime_flow(rt, name);
 
 	if (!f)
-		return ferr_set(err, "no flow %s in the running configuration", name);
+		return ferr_not_found(err, "no flow %s in the running configuration", name);
 	if (f->paused)
 		return ferr_set(err, "flow %s is already paused", name);
 	if (state_flow_set_paused(rt->st, name, 1, who, err))
@@ -429,7 +429,7 @@ int runtime_resume(struct runtime *rt, const char *name, const char *who, struct
 	struct rt_flow *f = runtime_flow(rt, name);
 
 	if (!f)
-		return ferr_set(err, "no flow %s in the running configuration", name);
+		return ferr_not_found(err, "no flow %s in the running configuration", name);
 	if (!f->paused && f->flow && flow_get_status(f->flow) != FLOW_FAILED)
 		return ferr_set(err, "flow %s is not paused", name);
 	if (state_flow_set_paused(rt->st, name, 0, who, err))

@@ -250,6 +250,18 @@ like($fr->[0]{error}{message}, qr/protocol version 2 is not supported; ferryd sp
 my $req = encode_json({ type => 'request', id => 2, argv => ['show', 'flows'] });
 $fr = raw(pack('N', length $req) . $req);
 like($fr->[0]{error}{message}, qr/send a hello first/, 'a request before hello is refused');
+# error codes, for automation: pipelined requests answered in order
+my @reqs = map { encode_json({ type => 'request', id => $_->[0], argv => $_->[1] }) }
+  [ 2, [qw(pause flow X->Y)] ], [ 3, [qw(failback X->Y)] ], [ 4, [qw(failover A->B --groups [)] ],
+  [ 5, [qw(show flows)] ];
+$fr = raw(join('', map { pack('N', length $_) . $_ } $hello, @reqs));
+is_deeply([ map { $_->{id} } @$fr ], [ 1 .. 5 ], 'pipelined requests answered in order');
+is($fr->[1]{error}{code}, 'not_found', 'pause of an unknown flow: not_found');
+like($fr->[1]{error}{message}, qr/no flow X->Y in the running configuration/, 'naming it');
+is($fr->[2]{error}{code}, 'not_found', 'failback between unknown clusters: not_found');
+like($fr->[2]{error}{message}, qr/no clusters X and Y in the running configuration/, 'naming them');
+is($fr->[3]{error}{code}, 'invalid', 'a bad regex: invalid');
+ok($fr->[4]{ok}, 'and the next request is answered as usual');
 ok($f->is_running, 'ferryd survived every bad client');
 ($rc, $out) = ferry('show', 'version');
 is($rc, 0, 'and still answers');
