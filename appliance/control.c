@@ -414,7 +414,7 @@ static void handle_msg(struct session *s, json_t *msg)
 			queue(s, error_reply(id, "denied", "permission denied: no role"));
 			return;
 		}
-		names = kind ? ctl_names(c->rt, &s->cs, kind) : NULL;
+		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words")) : NULL;
 		if (!names) {
 			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
 					     "topic, group or key"));

@@ -62,8 +62,10 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		  struct ctl_reply *r);
 
-/* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion. */
-json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind);
+/* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion;
+ * WORDS (a JSON array or NULL) is the line typed so far: groups are those of
+ * the cluster it names. */
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words);
 
 void ctl_session_reset(struct ctl_session *s);
 

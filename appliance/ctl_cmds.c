@@ -16,6 +16,7 @@
 #include "conf_keys.h"
 #include "ctl.h"
 #include "kclient.h"
+#include "log.h"
 #include "metrics.h"
 #include "state.h"
 #include "version.h"
@@ -264,6 +265,76 @@ static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const stru
 		ctl_fail(r, "internal", "%s", err.msg);
 }
 
+/* The admin settings of any flow touching cluster ALIAS, or NULL. */
+static const struct props *cluster_admin(const struct conf *c, const char *alias)
+{
+	for (size_t f = 0; f < c->nflows; f++) {
+		if (strcmp(c->flows[f].source, alias) == 0)
+			return &c->flows[f].source_admin;
+		if (strcmp(c->flows[f].target, alias) == 0)
+			return &c->flows[f].target_admin;
+	}
+	return NULL;
+}
+
+typedef void (*group_fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
+
+/* Calls FN for each consumer group on cluster ALIAS but ferry's own; 0, or
+ * -1 with ERR (the cluster did not answer within TIMEOUT_MS, say). */
+static int list_groups(struct runtime *rt, const char *alias, int timeout_ms, group_fn fn,
+		       void *arg, struct ferr *err)
+{
+	const struct props *settings = cluster_admin(rt->conf, alias);
+	struct kclient_opts o = { .what = alias };
+	rd_kafka_t *rk = NULL;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opt;
+	rd_kafka_event_t *ev;
+	char es[256];
+	int rc = 0;
+
+	if (!settings)
+		return ferr_set(err, "(no flow uses this cluster)");
+	if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, err))
+		return -1;
+	q = rd_kafka_queue_new(rk);
+	opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+	rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, es, sizeof(es));
+	rd_kafka_ListConsumerGroups(rk, opt, q);
+	ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+	if (!ev || rd_kafka_event_error(ev)) {
+		rc = ev ? ferr_set(err, "%s", rd_kafka_event_error_string(ev))
+			: ferr_set(err, "no answer within %d ms", timeout_ms + 1000);
+	} else {
+		size_t n;
+		const rd_kafka_ConsumerGroupListing_t **g = rd_kafka_ListConsumerGroups_result_valid(
+			rd_kafka_event_ListConsumerGroups_result(ev), &n);
+
+		for (size_t k = 0; k < n; k++)
+			/* ferry's own groups are never committed to */
+			if (strncmp(rd_kafka_ConsumerGroupListing_group_id(g[k]), "ferry-mirror.", 13))
+				fn(arg, alias, g[k]);
+	}
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(opt);
+	rd_kafka_queue_destroy(q);
+	kclient_destroy(rk);
+	return rc;
+}
+
+static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g)
+{
+	struct ctl_reply *r = arg;
+
+	json_array_append_new(
+		r->rows, json_pack("[s,s,s,s]", alias, rd_kafka_ConsumerGroupListing_group_id(g),
+				   rd_kafka_consumer_group_state_name(
+					   rd_kafka_ConsumerGroupListing_state(g)),
+				   rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g) ? "yes"
+											     : "no"));
+}
+
 static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			  struct ctl_reply *r)
 {
@@ -275,72 +346,15 @@ static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struc
 	table(r, "cluster", "group", "state", "simple", NULL);
 	for (size_t i = 0; i < c->nclusters; i++) {
 		const char *alias = c->clusters[i].alias;
-		const struct conf_flow *cf = NULL;
-		const struct props *settings = NULL;
-		struct kclient_opts o = { .what = alias };
-		rd_kafka_t *rk = NULL;
 		struct ferr err;
 
 		if (only && strcmp(only, alias) != 0)
 			continue;
 		found = 1;
-		/* the admin settings of any flow touching this cluster */
-		for (size_t f = 0; f < c->nflows && !settings; f++) {
-			cf = &c->flows[f];
-			if (strcmp(cf->source, alias) == 0)
-				settings = &cf->source_admin;
-			else if (strcmp(cf->target, alias) == 0)
-				settings = &cf->target_admin;
-		}
-		if (!settings) {
-			json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, "",
-								 "(no flow uses this cluster)", ""));
-			continue;
-		}
-		if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, &err)) {
-			ctl_fail(r, "internal", "%s", err.msg);
-			return;
-		}
-		rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-		rd_kafka_AdminOptions_t *opt =
-			rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-		char es[256];
-
-		rd_kafka_AdminOptions_set_request_timeout(opt, 5000, es, sizeof(es));
-		rd_kafka_ListConsumerGroups(rk, opt, q);
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 8000);
-
-		if (!ev || rd_kafka_event_error(ev)) {
-			json_array_append_new(r->rows,
-					      json_pack("[s,s,s,s]", alias, "",
-							ev ? rd_kafka_event_error_string(ev)
-							   : "no answer within 8 s", ""));
-		} else {
-			const rd_kafka_ListConsumerGroups_result_t *res =
-				rd_kafka_event_ListConsumerGroups_result(ev);
-			size_t n;
-			const rd_kafka_ConsumerGroupListing_t **g =
-				rd_kafka_ListConsumerGroups_result_valid(res, &n);
-
-			for (size_t k = 0; k < n; k++) {
-				const char *gid = rd_kafka_ConsumerGroupListing_group_id(g[k]);
-
-				if (strncmp(gid, "ferry-mirror.", 13) == 0)
-					continue;   /* ferry's own, never committed to */
-				json_array_append_new(
-					r->rows,
-					json_pack("[s,s,s,s]", alias, gid,
-						  rd_kafka_consumer_group_state_name(
-							  rd_kafka_ConsumerGroupListing_state(g[k])),
-						  rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g[k])
-							  ? "yes" : "no"));
-			}
-		}
-		if (ev)
-			rd_kafka_event_destroy(ev);
-		rd_kafka_AdminOptions_destroy(opt);
-		rd_kafka_queue_destroy(q);
-		kclient_destroy(rk);
+		/* a cluster that cannot be listed is a row saying why, not a
+		 * failure of the whole command */
+		if (list_groups(rt, alias, 5000, group_row, r, &err))
+			json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, "", err.msg, ""));
 	}
 	if (only && !found)
 		ctl_fail(r, "not_found", "no cluster %s in the running configuration", only);
@@ -749,7 +763,21 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_CFG_DISCARD] = h_cfg_discard,
 };
 
-json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind)
+static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g)
+{
+	json_t *a = arg;
+	const char *id = rd_kafka_ConsumerGroupListing_group_id(g);
+	size_t i;
+	json_t *v;
+
+	(void)alias;
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), id) == 0)
+			return;   /* the same group on two clusters: once */
+	json_array_append_new(a, json_string(id));
+}
+
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words)
 {
 	json_t *a = json_array();
 
@@ -773,7 +801,26 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind)
 			free(v);
 		}
 	} else if (strcmp(kind, "group") == 0) {
-		/* groups need a round trip to the clusters: not for completion */
+		/* the groups of the cluster the line names (reset-offsets A
+		 * --group), else of every cluster; a round trip each, so short */
+		const char *only = NULL;
+		size_t i;
+		json_t *w;
+
+		json_array_foreach(words, i, w)
+			for (size_t k = 0; k < rt->conf->nclusters && !only; k++)
+				if (json_is_string(w) &&
+				    strcmp(json_string_value(w), rt->conf->clusters[k].alias) == 0)
+					only = rt->conf->clusters[k].alias;
+		for (size_t k = 0; k < rt->conf->nclusters; k++) {
+			struct ferr err;
+
+			if (only && strcmp(only, rt->conf->clusters[k].alias) != 0)
+				continue;
+			if (list_groups(rt, rt->conf->clusters[k].alias, 2000, group_name, a, &err))
+				log_debug("completion: groups of %s: %s", rt->conf->clusters[k].alias,
+					  err.msg);
+		}
 	} else if (strcmp(kind, "key") == 0) {
 		const struct props *p = s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw;
 

@@ -553,8 +553,14 @@ static unsigned char complete_fn(EditLine *el, int ch)
 		}
 		kind = kind_name(nx[i].kind);
 		if (kind && !names && ensure_connected(sh) == 0) {
-			json_t *req = json_pack("{s:s, s:s}", "type", "names", "kind", kind), *reply;
+			json_t *req = json_pack("{s:s, s:s, s:[]}", "type", "names", "kind", kind,
+						"words"), *reply;
 			struct ferr err;
+
+			/* the line so far: which cluster's groups, say */
+			for (int w = 0; w < n; w++)
+				json_array_append_new(json_object_get(req, "words"),
+						      json_string(words[w]));
 
 			if (proto_call(&sh->c, req, &reply, 5000, &err) == 0) {
 				names = json_incref(json_object_get(reply, "names"));

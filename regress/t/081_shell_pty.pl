@@ -1,6 +1,6 @@
 # 081_shell_pty: the interactive `ferry` shell driven through a
 # pseudo-terminal, as an operator types: tab completion of commands and of
-# live flow names, `?` help, the prompt following the mode, history kept
+# live flow and consumer-group names, `?` help, the prompt following the mode, history kept
 # across runs, and configure -> set -> show | compare -> commit -> rollback
 # with a real ferryd mirroring between real Kafka clusters, the committed
 # change taking effect on the data path.
@@ -109,6 +109,19 @@ type("pause flow \t");
 expect(qr/A->B\s+B->A/, 'Tab after "pause flow" lists the flows ferryd runs');
 type("A\t");
 expect(qr/->B $/, 'and completes a unique one');
+type("\x15");
+
+# consumer groups: asked of the cluster the line names
+$A->group_commit('billing-east', 'orders', 0, 10);
+$A->group_commit('billing-west', 'orders', 0, 20);
+$B->group_commit('audit-b', 'A.orders', 0, 5);
+type("reset-offsets A --group bi\t");
+expect(qr/--group billing-$/, 'Tab after --group completes the common prefix of A\'s groups');
+type("\t");
+expect(qr/billing-east\s+billing-west/, 'and lists them');
+type("\x15");
+type("reset-offsets B --group \t");
+expect(qr/--group audit-b $/, 'on B only B\'s group');
 type("\x15");
 
 # unknown command: the suggestion
