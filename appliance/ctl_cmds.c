@@ -15,6 +15,7 @@
 #include "clientconf.h"
 #include "conf_keys.h"
 #include "ctl.h"
+#include "kadmin.h"
 #include "kclient.h"
 #include "log.h"
 #include "metrics.h"
@@ -277,48 +278,39 @@ static const struct props *cluster_admin(const struct conf *c, const char *alias
 	return NULL;
 }
 
-typedef void (*group_fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
+/* A consumer group of cluster ALIAS, for show groups and completion. */
+struct group_visit {
+	const char *alias;
+	void (*fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
+	void *arg;
+};
+
+static void visit_group(void *arg, const rd_kafka_ConsumerGroupListing_t *g)
+{
+	struct group_visit *v = arg;
+
+	/* ferry's own groups are never committed to */
+	if (strncmp(rd_kafka_ConsumerGroupListing_group_id(g), "ferry-mirror.", 13) != 0)
+		v->fn(v->arg, v->alias, g);
+}
 
 /* Calls FN for each consumer group on cluster ALIAS but ferry's own; 0, or
  * -1 with ERR (the cluster did not answer within TIMEOUT_MS, say). */
-static int list_groups(struct runtime *rt, const char *alias, int timeout_ms, group_fn fn,
+static int list_groups(struct runtime *rt, const char *alias, int timeout_ms,
+		       void (*fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g),
 		       void *arg, struct ferr *err)
 {
 	const struct props *settings = cluster_admin(rt->conf, alias);
 	struct kclient_opts o = { .what = alias };
+	struct group_visit v = { alias, fn, arg };
 	rd_kafka_t *rk = NULL;
-	rd_kafka_queue_t *q;
-	rd_kafka_AdminOptions_t *opt;
-	rd_kafka_event_t *ev;
-	char es[256];
-	int rc = 0;
+	int rc;
 
 	if (!settings)
 		return ferr_set(err, "(no flow uses this cluster)");
 	if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, err))
 		return -1;
-	q = rd_kafka_queue_new(rk);
-	opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-	rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, es, sizeof(es));
-	rd_kafka_ListConsumerGroups(rk, opt, q);
-	ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
-	if (!ev || rd_kafka_event_error(ev)) {
-		rc = ev ? ferr_set(err, "%s", rd_kafka_event_error_string(ev))
-			: ferr_set(err, "no answer within %d ms", timeout_ms + 1000);
-	} else {
-		size_t n;
-		const rd_kafka_ConsumerGroupListing_t **g = rd_kafka_ListConsumerGroups_result_valid(
-			rd_kafka_event_ListConsumerGroups_result(ev), &n);
-
-		for (size_t k = 0; k < n; k++)
-			/* ferry's own groups are never committed to */
-			if (strncmp(rd_kafka_ConsumerGroupListing_group_id(g[k]), "ferry-mirror.", 13))
-				fn(arg, alias, g[k]);
-	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(opt);
-	rd_kafka_queue_destroy(q);
+	rc = kadmin_each_group(rk, visit_group, &v, timeout_ms, err);
 	kclient_destroy(rk);
 	return rc;
 }
@@ -817,7 +809,7 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 
 			if (only && strcmp(only, rt->conf->clusters[k].alias) != 0)
 				continue;
-			if (list_groups(rt, rt->conf->clusters[k].alias, 2000, group_name, a, &err))
+			if (list_groups(rt, rt->conf->clusters[k].alias, 1000, group_name, a, &err))
 				log_debug("completion: groups of %s: %s", rt->conf->clusters[k].alias,
 					  err.msg);
 		}

@@ -83,15 +83,14 @@ void kadmin_free_names(char **v, size_t n)
 	free(v);
 }
 
-int kadmin_list_groups(rd_kafka_t *rk, char ***out, size_t *n, int timeout_ms, struct ferr *err)
+int kadmin_each_group(rd_kafka_t *rk, kadmin_group_fn fn, void *arg, int timeout_ms,
+		      struct ferr *err)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_AdminOptions_t *o = opts(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
 	rd_kafka_event_t *ev;
 	int rc = -1;
 
-	*out = NULL;
-	*n = 0;
 	rd_kafka_ListConsumerGroups(rk, o, q);
 	ev = wait_event(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms + 2000);
 	if (!ev || rd_kafka_event_error(ev)) {
@@ -102,21 +101,58 @@ int kadmin_list_groups(rd_kafka_t *rk, char ***out, size_t *n, int timeout_ms, s
 		const rd_kafka_ConsumerGroupListing_t **g = rd_kafka_ListConsumerGroups_result_valid(
 			rd_kafka_event_ListConsumerGroups_result(ev), &k);
 
-		*out = calloc(k ? k : 1, sizeof(char *));
-		if (*out) {
-			for (size_t i = 0; i < k; i++) {
-				(*out)[i] = strdup(rd_kafka_ConsumerGroupListing_group_id(g[i]));
-				if ((*out)[i])
-					(*n)++;
-			}
-			rc = 0;
-		}
+		for (size_t i = 0; i < k; i++)
+			fn(arg, g[i]);
+		rc = 0;
 	}
 	if (ev)
 		rd_kafka_event_destroy(ev);
 	rd_kafka_AdminOptions_destroy(o);
 	rd_kafka_queue_destroy(q);
 	return rc;
+}
+
+struct names {
+	char **v;
+	size_t n, cap;
+	int oom;
+};
+
+static void add_name(void *arg, const rd_kafka_ConsumerGroupListing_t *g)
+{
+	struct names *x = arg;
+	char *id;
+
+	if (x->n == x->cap) {
+		size_t ncap = x->cap ? x->cap * 2 : 16;
+		char **nv = realloc(x->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			x->oom = 1;
+			return;
+		}
+		x->v = nv;
+		x->cap = ncap;
+	}
+	if (!(id = strdup(rd_kafka_ConsumerGroupListing_group_id(g))))
+		x->oom = 1;
+	else
+		x->v[x->n++] = id;
+}
+
+int kadmin_list_groups(rd_kafka_t *rk, char ***out, size_t *n, int timeout_ms, struct ferr *err)
+{
+	struct names x = { 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (kadmin_each_group(rk, add_name, &x, timeout_ms, err) || x.oom) {
+		kadmin_free_names(x.v, x.n);
+		return x.oom ? ferr_set(err, "listing consumer groups: out of memory") : -1;
+	}
+	*out = x.v;
+	*n = x.n;
+	return 0;
 }
 
 int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset **out,

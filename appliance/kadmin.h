@@ -23,6 +23,10 @@ struct group_offset {
 	int64_t offset;
 };
 
+/* Calls FN for every consumer group of the cluster. */
+typedef void (*kadmin_group_fn)(void *arg, const rd_kafka_ConsumerGroupListing_t *g);
+int kadmin_each_group(rd_kafka_t *rk, kadmin_group_fn fn, void *arg, int timeout_ms,
+		      struct ferr *err);
 /* Group ids of the cluster (caller frees with kadmin_free_names). */
 int kadmin_list_groups(rd_kafka_t *rk, char ***out, size_t *n, int timeout_ms, struct ferr *err);
 void kadmin_free_names(char **v, size_t n);
