@@ -43,12 +43,43 @@ struct cp {
 	atomic_int acked;         /* checkpoint records acknowledged in this round */
 };
 
+static int ckpt_cmp(const char *group, const char *topic, int32_t partition, const struct ckpt *k)
+{
+	int c = strcmp(group, k->group);
+
+	if (!c)
+		c = strcmp(topic, k->topic);
+	return c ? c : (partition > k->partition) - (partition < k->partition);
+}
+
+/* Where (GROUP, TOPIC, PARTITION) is or would go in c->last, which is kept
+ * sorted: a round looks up every partition of every group, so a linear
+ * search would make rounds quadratic in groups x partitions. */
+static size_t lower_bound(const struct cp *c, const char *group, const char *topic,
+			  int32_t partition)
+{
+	size_t lo = 0, hi = c->nlast;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ckpt_cmp(group, topic, partition, &c->last[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The entry of (GROUP, TOPIC, PARTITION), added when new; valid until the
+ * next call (an insertion moves entries). NULL when out of memory. */
 static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, int32_t partition)
 {
-	for (size_t i = 0; i < c->nlast; i++)
-		if (c->last[i].partition == partition && strcmp(c->last[i].group, group) == 0 &&
-		    strcmp(c->last[i].topic, topic) == 0)
-			return &c->last[i];
+	size_t at = lower_bound(c, group, topic, partition);
+	struct ckpt k = { NULL, NULL, partition, -1, -1 };
+
+	if (at < c->nlast && ckpt_cmp(group, topic, partition, &c->last[at]) == 0)
+		return &c->last[at];
 	if (c->nlast == c->caplast) {
 		size_t ncap = c->caplast ? c->caplast * 2 : 64;
 		struct ckpt *nv = realloc(c->last, ncap * sizeof(*nv));
@@ -58,13 +89,17 @@ static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, 
 		c->last = nv;
 		c->caplast = ncap;
 	}
-	c->last[c->nlast] = (struct ckpt){ strdup(group), strdup(topic), partition, -1, -1 };
-	if (!c->last[c->nlast].group || !c->last[c->nlast].topic) {
-		free(c->last[c->nlast].group);
-		free(c->last[c->nlast].topic);
+	k.group = strdup(group);
+	k.topic = strdup(topic);
+	if (!k.group || !k.topic) {
+		free(k.group);
+		free(k.topic);
 		return NULL;
 	}
-	return &c->last[c->nlast++];
+	memmove(&c->last[at + 1], &c->last[at], (c->nlast - at) * sizeof(*c->last));
+	c->last[at] = k;
+	c->nlast++;
+	return &c->last[at];
 }
 
 static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -159,12 +194,14 @@ static void sync_group(struct cp *c, const char *group)
 		return;
 	}
 	want = calloc(c->nlast ? c->nlast : 1, sizeof(*want));
-	for (size_t i = 0; want && i < c->nlast; i++) {
+	/* the group's entries are adjacent in the sorted c->last */
+	for (size_t i = lower_bound(c, group, "", INT32_MIN);
+	     want && i < c->nlast && strcmp(c->last[i].group, group) == 0; i++) {
 		struct ckpt *k = &c->last[i];
 		char remote[512];
 		int64_t have = -1;
 
-		if (strcmp(k->group, group) != 0 || k->downstream < 0 ||
+		if (k->downstream < 0 ||
 		    policy_format_remote(&c->cf->policy, c->cf->source, k->topic, remote, sizeof(remote)))
 			continue;
 		for (size_t j = 0; j < ncur; j++)
