@@ -590,48 +590,54 @@ static int flush_out(struct session *s)
 	return 0;
 }
 
+/* Accepts a connection on listener FD into a new session in exec mode,
+ * or NULL (a full table or no memory: the peer sees its connection closed). */
+static struct session *session_accept(struct control *c, int fd, const char *origin)
+{
+	struct session *s;
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (cfd < 0)
+		return NULL;
+	if (c->nsessions >= MAX_SESSIONS) {
+		log_warn("control: %d sessions open; refusing another", MAX_SESSIONS);
+		close(cfd);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || sd_event_add_io(c->ev, &s->src, cfd, EPOLLIN, on_session_io, s) < 0) {
+		free(s);
+		close(cfd);
+		return NULL;
+	}
+	s->ctl = c;
+	s->fd = cfd;
+	s->cs.origin = origin;
+	s->cs.mode = MODE_EXEC;
+	s->next = c->sessions;
+	c->sessions = s;
+	c->nsessions++;
+	return s;
+}
+
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct control *c = userdata;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct session *s;
-	int cfd;
 
 	(void)src;
 	(void)revents;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
+	if (!(s = session_accept(c, fd, "unix")))
 		return 0;
-	if (c->nsessions >= MAX_SESSIONS) {
-		log_warn("control: %d sessions open; refusing another", MAX_SESSIONS);
-		close(cfd);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		session_free(s);
 		return 0;
 	}
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-		close(cfd);
-		return 0;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		close(cfd);
-		return 0;
-	}
-	s->ctl = c;
-	s->fd = cfd;
 	acl_peer_from_cred(&s->peer, cred.uid, cred.gid);
 	acl_peer_name(&s->peer, s->cs.who, sizeof(s->cs.who));
 	s->cs.role = acl_role_of(c->rules, &s->peer);
-	s->cs.origin = "unix";
-	s->cs.mode = MODE_EXEC;
-	if (sd_event_add_io(c->ev, &s->src, cfd, EPOLLIN, on_session_io, s) < 0) {
-		close(cfd);
-		free(s);
-		return 0;
-	}
-	s->next = c->sessions;
-	c->sessions = s;
-	c->nsessions++;
 	log_debug("control: session from %s (role %s)", s->cs.who, acl_role_name(s->cs.role));
 	return 0;
 }
@@ -640,43 +646,22 @@ static int on_accept_tls(sd_event_source *src, int fd, uint32_t revents, void *u
 {
 	struct control *c = userdata;
 	struct session *s;
-	int cfd;
 
 	(void)src;
 	(void)revents;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
+	if (!(s = session_accept(c, fd, "tls")))
 		return 0;
-	if (c->nsessions >= MAX_SESSIONS) {
-		close(cfd);
-		return 0;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->ssl = SSL_new(c->tls))) {
-		free(s);
-		close(cfd);
+	if (!(s->ssl = SSL_new(c->tls))) {
+		session_free(s);
 		return 0;
 	}
-	SSL_set_fd(s->ssl, cfd);
+	SSL_set_fd(s->ssl, s->fd);
 	SSL_set_accept_state(s->ssl);
 	sd_event_now(c->ev, CLOCK_MONOTONIC, &s->born_usec);
-	s->ctl = c;
-	s->fd = cfd;
 	/* no role until the certificate is read (the handshake runs on the
 	 * first reads); the who of a session that never gets there */
 	snprintf(s->cs.who, sizeof(s->cs.who), "tls peer (handshake pending)");
 	s->cs.role = ACL_NONE;
-	s->cs.origin = "tls";
-	s->cs.mode = MODE_EXEC;
-	if (sd_event_add_io(c->ev, &s->src, cfd, EPOLLIN, on_session_io, s) < 0) {
-		SSL_free(s->ssl);
-		close(cfd);
-		free(s);
-		return 0;
-	}
-	s->next = c->sessions;
-	c->sessions = s;
-	c->nsessions++;
 	return 0;
 }
 

@@ -16,14 +16,13 @@
 #include "translate.h"
 
 enum stmt_id {
-	ST_POS_GET, ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
 	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_LAST_DOWN,
 	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_POS_GET] = "SELECT next_offset FROM positions WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
 		       "last_upstream, last_downstream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
@@ -275,22 +274,9 @@ static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const 
 int state_position_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 		       int64_t *out, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_POS_GET];
-	int rc, found = 0;
+	int64_t last_downstream;
 
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(s, 0);
-		found = 1;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, err, "reading a position");
-	return found;
+	return state_position_full(st, flow, topic, partition, out, &last_downstream, err);
 }
 
 int64_t state_now_ms(void)
