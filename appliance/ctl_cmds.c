@@ -809,7 +809,7 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 
 			if (only && strcmp(only, rt->conf->clusters[k].alias) != 0)
 				continue;
-			if (list_groups(rt, rt->conf->clusters[k].alias, 1000, group_name, a, &err))
+			if (list_groups(rt, rt->conf->clusters[k].alias, 3000, group_name, a, &err))
 				log_debug("completion: groups of %s: %s", rt->conf->clusters[k].alias,
 					  err.msg);
 		}

@@ -417,6 +417,7 @@ void *discover_main(void *arg)
 	char what[400], cid[400];
 	int64_t backoff = 1000;
 	int first = 1;
+	unsigned long long rounds = 0;
 
 	snprintf(what, sizeof(what), "%s admin client of %s", cf->name, cf->source);
 	snprintf(cid, sizeof(cid), "ferry-%s-admin", cf->name);
@@ -468,6 +469,9 @@ void *discover_main(void *arg)
 			continue;
 		}
 		backoff = 1000;
+		/* tests wait for rounds to prove what was not mirrored */
+		log_debug("%s: discovery round %llu done (%" PRIuFAST64 " topics to mirror)", cf->name,
+			  ++rounds, atomic_load(&f->topics_mirrored));
 		if (cf->refresh_enabled)
 			wait_ms(f, cf->refresh_interval_s * 1000);
 		else

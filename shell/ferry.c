@@ -562,7 +562,7 @@ static unsigned char complete_fn(EditLine *el, int ch)
 				json_array_append_new(json_object_get(req, "words"),
 						      json_string(words[w]));
 
-			if (proto_call(&sh->c, req, &reply, 5000, &err) == 0) {
+			if (proto_call(&sh->c, req, &reply, 15000, &err) == 0) {
 				names = json_incref(json_object_get(reply, "names"));
 				json_decref(reply);
 			} else {

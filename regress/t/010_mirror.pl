@@ -98,8 +98,8 @@ my $r = $B->seqcheck('A.tx', count => 3000, exclude => $aborted, exact => 1);
 is($r->{exit}, 0, "every committed record once, no aborted record: $r->{summary}");
 is($r->{unexpected}, 0, 'no aborted record was copied');
 
-# give discovery a few more rounds, then check what is absent
-sleep 5;
+# two more discovery rounds, then check what they left out
+ok($f->wait_rounds('A->B', 2), 'two more discovery rounds');
 $bt = $B->topics;
 ok(!exists $bt->{'A.B.loop'}, 'B.loop (from B) is not sent back to B');
 ok(!exists $bt->{'A.x.internal'}, 'internal topic not mirrored');

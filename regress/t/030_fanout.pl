@@ -50,7 +50,7 @@ for my $t ([ $B, 'B' ], [ $C, 'C' ])
 	mirror_identical($A, 'events', $t->[0], 'A.events', "A.events on $t->[1] identical");
 }
 is($B->seqcheck('A.audit', count => 3000, start => 50000, exact => 1)->{exit}, 0, 'A.audit on B exact');
-sleep 3;
+ok($f->wait_rounds('A->C', 2), 'two more discovery rounds of A->C');
 ok(!exists $C->topics->{'A.audit'}, 'A->C.topics = events keeps audit off C');
 ok(!exists $B->topics->{'B.A.events'} && !exists $C->topics->{'C.A.events'}, 'no stray names');
 

@@ -176,11 +176,14 @@ my $bad = Ferry::Test::Ferryd->new(name => 'badpw',
 ($rc, $out, $err) = $bad->check_config($bad->config_file);
 is($rc, 0, '--check-config cannot know the password is wrong');
 $bad->start;
-ok($bad->wait_for_log(qr/ ferryd error: .*authenticat/i, 90),
-	'a wrong SASL password is logged as an authentication error')
+my $first = $bad->wait_for_log(qr/ ferryd error: .*authenticat/i, 90);
+ok($first, 'a wrong SASL password is logged as an authentication error')
   or diag($bad->log);
-# a few more rounds of retries; it must neither exit nor copy anything
-sleep 6;
+# it retries (each failed login is logged again); meanwhile it must neither
+# exit nor copy anything
+my $again = $first && $bad->wait_for_log(qr/ ferryd error: .*authenticat/i, 90, $first);
+ok($again && $bad->wait_for_log(qr/ ferryd error: .*authenticat/i, 90, $again),
+	'and retries: two more failed logins');
 ok($bad->is_running, 'ferryd keeps running (it retries; the operator fixes credentials)');
 is(count_or_zero($B, 'A.orders'), $n1, 'nothing new was copied with the wrong password');
 is($bad->stop, 0, 'ferryd with the wrong password exits 0 on SIGTERM');

@@ -36,6 +36,7 @@ my $f = Ferry::Test::Ferryd->new(
 		  . "ferry.appliance.name = edge7\n"));
 $f->start;
 ok($f->wait_for_log(qr/A->B: running/, 120), 'ferryd running');
+ok($f->wait_for_log(qr/B->A: running/, 120), 'both flows');
 ok(wait_count($B, 'A.orders', 1000, 120), 'orders mirrored');
 
 my $home = tmp_dir('home');
@@ -115,6 +116,10 @@ type("\x15");
 $A->group_commit('billing-east', 'orders', 0, 10);
 $A->group_commit('billing-west', 'orders', 0, 20);
 $B->group_commit('audit-b', 'A.orders', 0, 5);
+ok(poll_until(sub {
+			my $o = (run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'groups' ]))[1];
+			$o =~ /^A\s+billing-west\s/m && $o =~ /^B\s+audit-b\s/m;
+		}, 60, 'groups listed'), 'the clusters list the new groups');
 type("reset-offsets A --group bi\t");
 expect(qr/--group billing-$/, 'Tab after --group completes the common prefix of A\'s groups');
 type("\t");

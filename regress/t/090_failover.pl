@@ -99,22 +99,26 @@ ok(poll_until(sub { count_or_zero($B, 'A.orders') > 12000 }, 120, 'stream flowin
 is($f->kill9, 137, 'ferryd killed with SIGKILL mid-stream');
 $f->start;
 $bg->finish;
-ok(wait_count($B, 'A.orders', 36000, 180), 'every record on B after the restart');
-my $sc = $B->seqcheck('A.orders', count => 36000);
-is($sc->{missing}, 0, "nothing lost ($sc->{summary})");
+# (the count includes re-sent duplicates: wait for the records themselves)
+my $sc;
+poll_until(sub { $sc = $B->seqcheck('A.orders', count => 36000); $sc->{missing} == 0 }, 300,
+	'every record on B');
+is($sc->{missing}, 0, "nothing lost after the restart ($sc->{summary})");
 note("re-sent after the kill: $sc->{duplicates}");
 
 # groups committed mid-stream on the live stream too
 $A->group_commit('billing', 'orders', 0, 5000);    # moves billing on p0 past the kill point
 
 # --- an active group on B is never overwritten ---
-$A->group_commit('live', 'orders', 0, 100);
+# (active on B before it commits on A: an unknown group on B is idle, and
+# idle groups are synced; the member stays until killed below)
 my $join = IPC::Run::start([ $B->kt_path, '-b', $B->bootstrap, 'join', 'live', 'A.orders',
-		'--seconds', 60 ]);
+		'--seconds', 900 ]);
 ok(poll_until(sub {
 			my (undef, $o) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'groups', 'B' ]);
 			$o =~ /^B\s+live\s+Stable/m;
-		}, 60, 'live active on B'), 'group live is active on B');
+		}, 120, 'live active on B'), 'group live is active on B');
+$A->group_commit('live', 'orders', 0, 100);
 
 # --- planned failover ---
 my ($rc, $json);
@@ -131,7 +135,11 @@ for my $row (@{ $json->{result}{rows} // [] })
 	$report{$g}{$p} = [ $up, $down, $res ] if $t ne '';
 	like($res, qr/^refused: 1 active member on B/, 'live refused') if $g eq 'live';
 }
-sleep 3;    # a few group-sync rounds while live is active
+# two group-sync rounds that saw live active on B
+my $lp = $f->log_position;
+$lp = $f->wait_for_log(qr/A->B: group live is active on B/, 60, $lp);
+ok($lp && $f->wait_for_log(qr/A->B: group live is active on B/, 60, $lp),
+	'group sync rounds pass live by');
 is_deeply($B->group_offsets('live'), {}, 'the active group was not touched, by failover nor sync');
 my (undef, $metrics) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'metrics' ]);
 like($metrics, qr/^checkpoint-latency-ms\s+flow="A->B"\S*\s+\d+/m, 'checkpoint-latency-ms is measured');
@@ -183,7 +191,11 @@ ok(poll_until(sub {
 $A->group_commit('reports', 'orders', 1, 4321);
 ok(poll_until(sub { ($B->group_offsets('reports')->{'A.orders'}{1} // -1) >= 0 }, 60, 'reports synced'),
 	'an idle group is synced to B');
-my ($rline) = grep { /^A\.orders 1 / } split /\n/, (run_cmd([ @java, 'translate', 'A', 'reports' ]))[1];
+my $rline;
+poll_until(sub {
+		($rline) = grep { /^A\.orders 1 / } split /\n/, (run_cmd([ @java, 'translate', 'A', 'reports' ]))[1];
+		defined $rline;
+	}, 60, 'the checkpoint of reports');
 is($B->group_offsets('reports')->{'A.orders'}{1}, (split / /, $rline // '')[2],
 	'with the translated offset');
 

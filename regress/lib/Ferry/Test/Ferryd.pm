@@ -140,9 +140,34 @@ sub start
 		close($fh);
 	}
 	local %ENV = (%ENV, %{ $opts{env} // {} });
+	$self->{started_at} = $self->log_position;
 	$self->{pid} = Ferry::Test::Kafka::spawn_process($self->{log_file}, @cmd);
 	$self->{last_status} = undef;
 	return $self;
+}
+
+# wait_control(timeout = 60): waits until the ferryd started last serves its
+# control socket (flows may still be starting).  True, or undef after a
+# diag.
+sub wait_control
+{
+	my ($self, $timeout) = @_;
+	return $self->wait_for_log(qr/control socket \S+ ready/, $timeout // 60, $self->{started_at} // 0);
+}
+
+# wait_rounds(FLOW, N = 2, timeout = 60): waits for N more topic-discovery
+# rounds of FLOW from now (they are logged at debug level), so that a test
+# can say what a round did not do.  True, or undef after a diag.
+sub wait_rounds
+{
+	my ($self, $flow, $n, $timeout) = @_;
+	my $pos = $self->log_position;
+	for (1 .. ($n // 2))
+	{
+		$pos = $self->wait_for_log(qr/\Q$flow\E: discovery round \d+ done/, $timeout // 60, $pos)
+		  or return undef;
+	}
+	return 1;
 }
 
 # True while ferryd runs; once it exited, reaps it and keeps the status.
