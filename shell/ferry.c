@@ -280,6 +280,34 @@ static void disconnect(struct shell *sh)
 	sh->mode = MODE_EXEC;
 }
 
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	got_sigint = 1;
+}
+
+/* A request and its answer. Interactively, ^C while waiting (failover
+ * --drain waits long) gives the prompt back: the caller drops the
+ * connection, and ferryd cancels what that session was waiting for. */
+static int call_interruptibly(struct shell *sh, json_t *req, json_t **reply, struct ferr *err)
+{
+	struct sigaction sa = { .sa_handler = on_sigint }, old;
+	int rc;
+
+	got_sigint = 0;
+	if (!sh->interactive)
+		return proto_call(&sh->c, req, reply, 300000, err);
+	sigemptyset(&sa.sa_mask);   /* no SA_RESTART: the wait must see EINTR */
+	sigaction(SIGINT, &sa, &old);
+	sh->c.interrupt = &got_sigint;
+	rc = proto_call(&sh->c, req, reply, 300000, err);
+	sh->c.interrupt = NULL;
+	sigaction(SIGINT, &old, NULL);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- commands */
 
 static void print_help(struct shell *sh, char **words, int n)
@@ -448,8 +476,13 @@ static int run_line(struct shell *sh, const char *line)
 		for (int i = 0; i < n; i++)
 			json_array_append_new(argv, json_string(words[i]));
 		req = json_pack("{s:s, s:o}", "type", "request", "argv", argv);
-		if (proto_call(&sh->c, req, &reply, 300000, &ferr)) {
-			fprintf(stderr, "%% %s\n", ferr.msg);
+		if (call_interruptibly(sh, req, &reply, &ferr)) {
+			if (got_sigint)
+				fprintf(stderr, "%% interrupted: the session to ferryd was closed (a "
+					"failover still draining is cancelled; a configure session "
+					"ends)\n");
+			else
+				fprintf(stderr, "%% %s\n", ferr.msg);
 			sh->errors++;
 			disconnect(sh);
 		} else if (!json_is_true(json_object_get(reply, "ok"))) {

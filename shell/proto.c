@@ -171,6 +171,8 @@ int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr
 			return ferr_set(err, "no answer from ferryd within %d ms", timeout_ms);
 		if (!(c->ssl && SSL_pending(c->ssl) > 0)) {
 			r = poll(&pfd, 1, (int)left);
+			if (r < 0 && errno == EINTR && c->interrupt && *c->interrupt)
+				return ferr_set(err, "interrupted");
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)

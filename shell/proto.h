@@ -7,6 +7,8 @@
 #ifndef FERRY_PROTO_H
 #define FERRY_PROTO_H
 
+#include <signal.h>
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -46,6 +48,10 @@ struct proto_client {
 	struct frame_buf in;
 	json_t *hello;      /* the server's hello (appliance, user, role ...) */
 	long next_id;
+	/* when set and nonzero after a signal, a wait for an answer ends with
+	 * "interrupted" (the caller then closes the connection, which makes
+	 * ferryd cancel the request) */
+	volatile sig_atomic_t *interrupt;
 };
 
 /* Connects to the UNIX socket PATH and exchanges hellos. Refuses a path

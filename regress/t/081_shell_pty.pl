@@ -8,6 +8,7 @@ use strict;
 use warnings FATAL => 'all';
 
 use IPC::Run ();
+use JSON::PP ();
 use Test::More;
 
 use Ferry::Test::Ferryd;
@@ -163,6 +164,27 @@ type("show metrics\n");
 expect(qr/PAGED:metric\s+labels\s+value.*edge7> $/s, 'output longer than the terminal goes through the pager');
 type("show version\n");
 expect(qr/config revision\s+3/, 'show version');
+
+# ^C while a failover drains gives the prompt back, and ferryd cancels it
+# (B stopped: the records below cannot be mirrored, so the drain waits)
+$B->pause;
+$A->produce('orders', count => 20, start => 500000);
+ok(poll_until(sub {
+			my $o = (run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'lag', 'A->B', '|', 'json' ]))[1];
+			my $l = 0;
+			$l += $_->[5] // 0 for @{ (eval { JSON::PP::decode_json($o) } // {})->{result}{rows} // [] };
+			$l >= 20;
+		}, 60, 'lag'), 'ferryd sees records it cannot mirror');
+my $pos = $f->log_position;
+type("failover A->B --groups nobody --drain\n");
+ok($pos = $f->wait_for_log(qr/failover A->B: draining/, 60, $pos), 'a failover drains');
+type("\x03");
+expect(qr/% interrupted: the session to ferryd was closed.*\nedge7> $/s, '^C gives the prompt back');
+ok($f->wait_for_log(qr/left while `failover A->B --groups nobody --drain` was waiting; cancelled/, 60, $pos),
+	'and ferryd cancels the failover');
+$B->resume;
+type("show version\n");
+expect(qr/config revision\s+3/, 'the next command reconnects');
 type("exit\n");
 $h->finish;
 is($h->full_result(0) >> 8, 0, 'the shell exits 0');
