@@ -40,7 +40,7 @@ sub produce_bg
 	return (sub {
 		$h->finish;
 		return ($h->full_result(0) >> 8, $err);
-	}, sub { $h->pump_nb; return $h->pumpable; });
+	}, sub { return eval { $h->pump_nb; 1 } && $h->pumpable ? 1 : 0; });    # pump_nb dies once it ended
 }
 
 $f->start;

@@ -238,8 +238,7 @@ is($rc, 0, 'another session is answered while it drains') or diag($err);
 like($out, qr/^A->B\s+running/m, 'with the flows');
 my $resp = HTTP::Tiny->new(timeout => 30)->get($f->metrics_url);
 is($resp->{status}, 200, '/metrics is served while it drains');
-$drain->pump_nb;
-ok($drain->pumpable, 'the draining client is still waiting');
+ok(eval { $drain->pump_nb; 1 } && $drain->pumpable, 'the draining client is still waiting');
 # a client that gives up cancels its failover; ferryd runs on
 my $quitter = IPC::Run::start([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups',
 		'billing', '--drain' ], '>', \my $qout, '2>', \my $qerr);
