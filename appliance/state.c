@@ -271,6 +271,24 @@ static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const 
 	return 0;
 }
 
+/* Steps bound statement ID for at most one row and copies its first N
+ * integer columns to COLS: 1 (a row), 0 (none) or -1. The statement is
+ * reset either way. */
+static int step_row(struct state *st, enum stmt_id id, int64_t *cols, int n, struct ferr *err,
+		    const char *what)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int rc = sqlite3_step(s);
+
+	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+		cols[i] = sqlite3_column_int64(s, i);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, what);
+	return rc == SQLITE_ROW;
+}
+
 int state_position_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 		       int64_t *out, struct ferr *err)
 {
@@ -391,22 +409,12 @@ int state_group_commit_get(struct state *st, const char *cluster, const char *gr
 			   struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_GC_GET];
-	int rc, found = 0;
 
 	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, partition);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*downstream = sqlite3_column_int64(s, 0);
-		found = 1;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, err, "reading group commits");
-	return found;
+	return step_row(st, ST_GC_GET, downstream, 1, err, "reading group commits");
 }
 
 int state_group_commit_put(struct state *st, const char *cluster, const char *group,
@@ -571,17 +579,13 @@ int state_revision_list(struct state *st, state_revision_fn fn, void *ctx, struc
 
 int state_flow_paused(struct state *st, const char *flow, int *paused, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_FLOW_PAUSED];
+	int64_t v = 0;
 	int rc;
 
-	*paused = 0;
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*paused = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(st, err, "reading flow state");
+	sqlite3_bind_text(st->stmt[ST_FLOW_PAUSED], 1, flow, -1, SQLITE_STATIC);
+	rc = step_row(st, ST_FLOW_PAUSED, &v, 1, err, "reading flow state");
+	*paused = (int)v;
+	return rc < 0 ? -1 : 0;
 }
 
 int state_flow_set_paused(struct state *st, const char *flow, int paused, const char *who,
@@ -634,20 +638,16 @@ int state_position_full(struct state *st, const char *flow, const char *topic, i
 			int64_t *next_offset, int64_t *last_downstream, struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_POS_FULL];
-	int rc, found = 0;
+	int64_t v[2];
+	int rc;
 
 	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, partition);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*next_offset = sqlite3_column_int64(s, 0);
-		*last_downstream = sqlite3_column_int64(s, 1);
-		found = 1;
+	rc = step_row(st, ST_POS_FULL, v, 2, err, "reading a position");
+	if (rc == 1) {
+		*next_offset = v[0];
+		*last_downstream = v[1];
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, err, "reading a position");
-	return found;
+	return rc;
 }
