@@ -11,6 +11,7 @@ use warnings FATAL => 'all';
 use Ferry::Test::Ferryd;
 use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
+use Ferry::Test::Process;
 use Ferry::Test::Utils;
 
 my $N = $ENV{BENCH_FAILOVER_RECORDS} // 30000;
@@ -62,7 +63,7 @@ print $fh "log4j.rootLogger=WARN, f\nlog4j.appender.f=org.apache.log4j.FileAppen
   . "log4j.appender.f.File=$dir/mm2.log\nlog4j.appender.f.layout=org.apache.log4j.PatternLayout\n"
   . "log4j.appender.f.layout.ConversionPattern=[%d] %p %m (%c)%n\n";
 close $fh;
-my $mm2 = Ferry::Test::Kafka::spawn_process("$dir/mm2.out", 'java', '-Xmx512m', '-cp', "$libs/*",
+my $mm2 = Ferry::Test::Process::spawn_process("$dir/mm2.out", 'java', '-Xmx512m', '-cp', "$libs/*",
 	"-Dlog4j.configuration=file:$dir/log4j.properties",
 	'org.apache.kafka.connect.mirror.MirrorMaker', "$dir/mm2.properties");
 wait_count($B, 'A.orders', $N, 600) or die "MM2 did not mirror $N records (see $dir)\n";
@@ -76,7 +77,7 @@ poll_until(sub {
 		keys(%mm2) == 3;
 	}, 300, 'MM2 checkpoints') or die "MM2 wrote no checkpoints for group app\n";
 kill 'TERM', $mm2;
-Ferry::Test::Kafka::reap_process($mm2, 60);
+Ferry::Test::Process::reap_process($mm2, 60);
 my $mm2_rereads = rereads($B, 'A.orders', \%mm2);
 
 # --- ferry: A->C ---

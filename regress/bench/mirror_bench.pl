@@ -15,6 +15,7 @@ use Time::HiRes ();
 use Ferry::Test::Ferryd;
 use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
+use Ferry::Test::Process;
 use Ferry::Test::Utils;
 
 my $N = $ENV{BENCH_RECORDS} // 1_000_000;
@@ -84,7 +85,7 @@ if ($PEER)
 	  . "log4j.appender.f.layout.ConversionPattern=[%d] %p %m (%c)%n\n";
 	close $fh;
 	$t0 = Time::HiRes::time();
-	my $pid = Ferry::Test::Kafka::spawn_process("$dir/mm2.out", 'java', '-Xmx1g', '-cp', "$libs/*",
+	my $pid = Ferry::Test::Process::spawn_process("$dir/mm2.out", 'java', '-Xmx1g', '-cp', "$libs/*",
 		"-Dlog4j.configuration=file:$dir/log4j.properties",
 		'org.apache.kafka.connect.mirror.MirrorMaker', "$dir/mm2.properties");
 	# setpriv and sh exec java in place: the pid is the JVM's
@@ -94,7 +95,7 @@ if ($PEER)
 	my $pcpu = proc_cpu_seconds($jvm);
 	my $prss = proc_peak_rss_mb($jvm);
 	kill 'TERM', $pid;
-	Ferry::Test::Kafka::reap_process($pid, 60);
+	Ferry::Test::Process::reap_process($pid, 60);
 	my $pr = $C->seqcheck('A.bench', count => $N);
 	$res{mm2} = { secs => $psecs, cpu => $pcpu, rss => $prss, check => $pr->{summary} };
 }

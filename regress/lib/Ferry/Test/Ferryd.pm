@@ -11,7 +11,7 @@
 # FERRY_BUILD selects the release or the sanitizer build.
 #
 # ferryd runs in its own process group under `setpriv --pdeathsig KILL` (see
-# Ferry::Test::Kafka::spawn_process), so it dies with the test process; an
+# Ferry::Test::Process::spawn_process), so it dies with the test process; an
 # END cleanup and DESTROY kill whatever is left.
 #
 # Statuses are decoded wait statuses: the exit code, or 128+signal.
@@ -24,17 +24,12 @@ use warnings FATAL => 'all';
 use Carp;
 use File::Path ();
 use File::Spec;
-use POSIX ();
-use Scalar::Util ();
 use Time::HiRes ();
 
-use Ferry::Test::Kafka;
+use Ferry::Test::Process;
 use Ferry::Test::Utils;
 
-my $owner_pid = $$;
-my %live;    # refaddr => weak ref to every ferryd object
-
-Ferry::Test::Utils::at_cleanup(\&_kill_all);
+use parent -norequire, 'Ferry::Test::Process';
 
 # new(name => NAME, config => TEXT)
 sub new
@@ -54,10 +49,7 @@ sub new
 		ncheck => 0,
 	}, $class;
 	$self->set_config($opts{config} // '');
-	my $key = Scalar::Util::refaddr($self);
-	$live{$key} = $self;
-	Scalar::Util::weaken($live{$key});
-	return $self;
+	return $self->_track;
 }
 
 sub name { return $_[0]{name}; }
@@ -69,6 +61,8 @@ sub pid { return $_[0]{pid}; }
 sub last_status { return $_[0]{last_status}; }
 
 sub binary { return File::Spec->catfile(build_dir(), 'ferryd'); }
+
+sub label { return "ferryd $_[0]{name}"; }
 
 sub _write_file
 {
@@ -141,7 +135,7 @@ sub start
 	}
 	local %ENV = (%ENV, %{ $opts{env} // {} });
 	$self->{started_at} = $self->log_position;
-	$self->{pid} = Ferry::Test::Kafka::spawn_process($self->{log_file}, @cmd);
+	$self->{pid} = Ferry::Test::Process::spawn_process($self->{log_file}, @cmd);
 	$self->{last_status} = undef;
 	return $self;
 }
@@ -170,19 +164,6 @@ sub wait_rounds
 	return 1;
 }
 
-# True while ferryd runs; once it exited, reaps it and keeps the status.
-sub is_running
-{
-	my ($self) = @_;
-	return 0 unless $self->{pid};
-	my $r = waitpid($self->{pid}, POSIX::WNOHANG());
-	return 1 if $r == 0;
-	$self->{last_status} =
-	  $r == $self->{pid} ? Ferry::Test::Utils::decode_status($?) : -1;
-	$self->{pid} = undef;
-	return 0;
-}
-
 # signal(NAME): sends a signal (e.g. 'HUP') to ferryd.
 sub signal
 {
@@ -192,50 +173,13 @@ sub signal
 	return;
 }
 
-# stop(timeout => 60): SIGTERM, then SIGKILL after the timeout.  Returns the
-# status (exit code, or 128+signal); the status of the earlier exit if it
-# was no longer running.
-sub stop
-{
-	my ($self, %opts) = @_;
-	return $self->{last_status} unless $self->is_running;
-	my $pid = $self->{pid};
-	my $timeout = $opts{timeout} // 60;
-	kill 'TERM', $pid;
-	my $st = Ferry::Test::Kafka::reap_process($pid, $timeout);
-	if (!defined $st)
-	{
-		Test::More::diag("ferryd $self->{name}: no exit ${timeout}s after SIGTERM, sending SIGKILL");
-		kill 'KILL', -$pid;
-		$st = Ferry::Test::Kafka::reap_process($pid, 30) // -1;
-	}
-	kill 'KILL', -$pid;    # anything left in its process group
-	$self->{pid} = undef;
-	$self->{last_status} = $st;
-	return $st;
-}
-
-# kill9(): SIGKILL to ferryd's process group; returns the status (137).
-sub kill9
-{
-	my ($self) = @_;
-	return $self->{last_status} unless $self->{pid};
-	my $pid = $self->{pid};
-	kill 'KILL', -$pid;
-	kill 'KILL', $pid;
-	my $st = Ferry::Test::Kafka::reap_process($pid, 30) // -1;
-	$self->{pid} = undef;
-	$self->{last_status} = $st;
-	return $st;
-}
-
 # wait_exit(timeout => SEC): waits for ferryd to exit on its own; returns
 # the status, or undef if it still runs at the timeout.
 sub wait_exit
 {
 	my ($self, %opts) = @_;
 	return $self->{last_status} unless $self->{pid};
-	my $st = Ferry::Test::Kafka::reap_process($self->{pid}, $opts{timeout} // 60);
+	my $st = Ferry::Test::Process::reap_process($self->{pid}, $opts{timeout} // 60);
 	return undef unless defined $st;
 	$self->{pid} = undef;
 	$self->{last_status} = $st;
@@ -302,27 +246,5 @@ sub sanitizer_reports
 	return grep { /ERROR: \w+Sanitizer|runtime error:|SUMMARY: \w+Sanitizer/ }
 	  split /\n/, $self->log;
 }
-
-sub DESTROY
-{
-	my ($self) = @_;
-	return unless $$ == $owner_pid;
-	local ($@, $!, $?);
-	$self->kill9 if $self->{pid};
-	return;
-}
-
-sub _kill_all
-{
-	return unless $$ == $owner_pid;
-	for my $k (keys %live)
-	{
-		my $f = $live{$k} or next;
-		$f->kill9 if $f->{pid};
-	}
-	return;
-}
-
-END { local $?; _kill_all(); }
 
 1;

@@ -55,16 +55,12 @@ use warnings FATAL => 'all';
 use Carp;
 use File::Spec;
 use MIME::Base64 ();
-use POSIX ();
-use Scalar::Util ();
 use Time::HiRes ();
 
+use Ferry::Test::Process;
 use Ferry::Test::Utils;
 
-my $owner_pid = $$;
-my %live;    # refaddr => weak ref to every cluster object
-
-Ferry::Test::Utils::at_cleanup(\&_kill_all);
+use parent -norequire, 'Ferry::Test::Process';
 
 # Broker settings for a small test machine; extra_props override them.
 my %DEFAULT_PROPS = (
@@ -117,10 +113,7 @@ sub new
 		pid => undef,
 		last_status => undef,
 	}, $class;
-	my $key = Scalar::Util::refaddr($self);
-	$live{$key} = $self;
-	Scalar::Util::weaken($live{$key});
-	return $self;
+	return $self->_track;
 }
 
 sub name { return $_[0]{name}; }
@@ -353,58 +346,7 @@ sub _format
 
 sub cluster_id { return $_[0]{cluster_id}; }
 
-# Starts a process in its own process group under setpriv --pdeathsig KILL,
-# stdin from /dev/null, stdout+stderr appended to $log.  Returns the pid
-# (also the process group id).  Shared with Ferry::Test::Ferryd.
-#
-# setpriv arms the parent-death signal only after the fork; a parent that
-# died before that would leave the process running.  A shell between
-# setpriv and the command closes that window: it runs with the signal armed
-# and gives up if its parent is no longer this process.
-sub spawn_process
-{
-	my ($log, @cmd) = @_;
-	my $parent = $$;
-	my @full = (
-		'setpriv', '--pdeathsig', 'KILL', '--',
-		'/bin/sh', '-c', '[ "$PPID" = "$1" ] || exit 125; shift; exec "$@"',
-		'spawn', $parent, @cmd);
-	my $pid = fork();
-	croak "fork: $!" unless defined $pid;
-	if ($pid == 0)
-	{
-		eval {
-			local $SIG{__DIE__};
-			$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
-			POSIX::setpgid(0, 0) or die "setpgid: $!\n";
-			open(STDIN, '<', '/dev/null') or die "stdin: $!\n";
-			open(STDOUT, '>>', $log) or die "$log: $!\n";
-			open(STDERR, '>&', \*STDOUT) or die "stderr: $!\n";
-			exec { $full[0] } @full or die "exec $full[0]: $!\n";
-		};
-		print STDERR "spawn_process: $@";
-		POSIX::_exit(127);
-	}
-	# also in the parent, so signalling the group works right away
-	POSIX::setpgid($pid, $pid);
-	return $pid;
-}
-
-# Waits up to $timeout s for child $pid to exit; returns the
-# decoded status, or undef if it did not exit.
-sub reap_process
-{
-	my ($pid, $timeout) = @_;
-	my $deadline = Time::HiRes::time() + $timeout;
-	while (1)
-	{
-		my $r = waitpid($pid, POSIX::WNOHANG());
-		return Ferry::Test::Utils::decode_status($?) if $r == $pid;
-		return -1 if $r < 0;    # not our child any more
-		return undef if Time::HiRes::time() >= $deadline;
-		Time::HiRes::sleep(0.05);
-	}
-}
+sub label { return "kafka $_[0]{name}"; }
 
 # start(wait => 1, timeout => 120): writes the configuration, formats the
 # storage on the first start, starts the JVM and (unless wait => 0) waits
@@ -418,7 +360,7 @@ sub start
 	$self->{sport} //= free_port() if $self->{secure};
 	$self->_write_config;
 	$self->_format unless -e "$self->{dir}/data/meta.properties";
-	$self->{pid} = spawn_process("$self->{dir}/broker.out",
+	$self->{pid} = Ferry::Test::Process::spawn_process("$self->{dir}/broker.out",
 		$self->_java_cmd('kafka.Kafka', "$self->{dir}/server.properties"));
 	$self->{started_at} = Time::HiRes::time();
 	$self->wait_ready(timeout => $opts{timeout} // 120)
@@ -474,54 +416,6 @@ sub _start_failed
 		$msg .= "--- last 30 lines of $self->{dir}/$f ---\n$t" if length $t;
 	}
 	croak $msg;
-}
-
-# True while the JVM runs; reaps it (keeping the status) once it exited.
-sub is_running
-{
-	my ($self) = @_;
-	return 0 unless $self->{pid};
-	my $r = waitpid($self->{pid}, POSIX::WNOHANG());
-	return 1 if $r == 0;
-	$self->{last_status} = $r == $self->{pid} ? Ferry::Test::Utils::decode_status($?) : -1;
-	$self->{pid} = undef;
-	return 0;
-}
-
-# stop(timeout => 60): SIGTERM (controlled shutdown), SIGKILL after the
-# timeout.  Returns the decoded exit status (exit code or 128+signal).
-sub stop
-{
-	my ($self, %opts) = @_;
-	return $self->{last_status} unless $self->is_running;
-	my $pid = $self->{pid};
-	kill 'TERM', $pid;
-	kill 'CONT', $pid;    # in case it is paused
-	my $st = reap_process($pid, $opts{timeout} // 60);
-	if (!defined $st)
-	{
-		Test::More::diag("kafka $self->{name}: no exit 60s after SIGTERM, sending SIGKILL");
-		kill 'KILL', -$pid;
-		$st = reap_process($pid, 30) // -1;
-	}
-	kill 'KILL', -$pid;    # stragglers of the group, if any
-	$self->{pid} = undef;
-	$self->{last_status} = $st;
-	return $st;
-}
-
-# kill9(): SIGKILL to the JVM's process group; returns the decoded status.
-sub kill9
-{
-	my ($self) = @_;
-	return $self->{last_status} unless $self->{pid};
-	my $pid = $self->{pid};
-	kill 'KILL', -$pid;
-	kill 'KILL', $pid;
-	my $st = reap_process($pid, 30) // -1;
-	$self->{pid} = undef;
-	$self->{last_status} = $st;
-	return $st;
 }
 
 # restart(%start_opts): stop, then start with the same ports and data.
@@ -789,27 +683,5 @@ sub record_value
 	}
 	return $v;
 }
-
-sub DESTROY
-{
-	my ($self) = @_;
-	return unless $$ == $owner_pid;
-	local ($@, $!, $?);
-	$self->kill9 if $self->{pid};
-	return;
-}
-
-sub _kill_all
-{
-	return unless $$ == $owner_pid;
-	for my $k (keys %live)
-	{
-		my $c = $live{$k} or next;
-		$c->kill9 if $c->{pid};
-	}
-	return;
-}
-
-END { local $?; _kill_all(); }
 
 1;
