@@ -115,24 +115,6 @@ static void admin_end(rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opt, rd_kafk
 	rd_kafka_queue_destroy(q);
 }
 
-/* Waits for one admin result event of TYPE on Q; gives up early when the
- * flow is stopping. */
-static rd_kafka_event_t *wait_result(struct discovery *d, rd_kafka_queue_t *q,
-				     rd_kafka_event_type_t type)
-{
-	for (int waited = 0; waited < ADMIN_TIMEOUT_MS + 5000 && !atomic_load(&d->f->stop);
-	     waited += STEP_MS) {
-		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, STEP_MS);
-
-		if (!ev)
-			continue;
-		if (rd_kafka_event_type(ev) == type)
-			return ev;
-		rd_kafka_event_destroy(ev);
-	}
-	return NULL;
-}
-
 /* Metadata of every topic, asked in short steps so a stop is noticed. */
 static rd_kafka_resp_err_t metadata(struct discovery *d, rd_kafka_t *rk,
 				    const struct rd_kafka_metadata **md)
@@ -179,7 +161,8 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 
 	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATETOPICS, &q, &opt);
 	rd_kafka_CreateTopics(d->tgt, nt, cnt, opt, q);
-	rd_kafka_event_t *ev = wait_result(d, q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
+	rd_kafka_event_t *ev = kadmin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, ADMIN_TIMEOUT_MS + 5000,
+					   &d->f->stop);
 
 	if (!ev || rd_kafka_event_error(ev)) {
 		log_error("%s: creating topics on %s failed: %s", cf->name, cf->target,
@@ -255,7 +238,8 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 
 	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, &q, &opt);
 	rd_kafka_CreatePartitions(d->tgt, np, cnt, opt, q);
-	rd_kafka_event_t *ev = wait_result(d, q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT);
+	rd_kafka_event_t *ev = kadmin_wait(q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+					   ADMIN_TIMEOUT_MS + 5000, &d->f->stop);
 
 	if (!ev || rd_kafka_event_error(ev)) {
 		log_error("%s: adding partitions on %s failed: %s", cf->name, cf->target,

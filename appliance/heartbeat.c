@@ -101,6 +101,17 @@ static void *hb_main(void *arg)
 	return NULL;
 }
 
+/* Frees H and its clients (its thread is not running). */
+static void hb_free(struct heartbeats *h)
+{
+	for (size_t i = 0; i < h->ntargets; i++)
+		kclient_destroy(h->targets[i].rk);
+	free(h->targets);
+	free(h->due);
+	conf_unref(h->conf);
+	free(h);
+}
+
 int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 {
 	struct heartbeats *h;
@@ -153,12 +164,7 @@ int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 	*out = h;
 	return 0;
 fail:
-	for (size_t i = 0; i < h->ntargets; i++)
-		kclient_destroy(h->targets[i].rk);
-	free(h->targets);
-	free(h->due);
-	conf_unref(h->conf);
-	free(h);
+	hb_free(h);
 	return -1;
 }
 
@@ -168,10 +174,5 @@ void heartbeats_stop(struct heartbeats *h)
 		return;
 	atomic_store(&h->stop, 1);
 	pthread_join(h->thr, NULL);
-	for (size_t i = 0; i < h->ntargets; i++)
-		kclient_destroy(h->targets[i].rk);
-	free(h->targets);
-	free(h->due);
-	conf_unref(h->conf);
-	free(h);
+	hb_free(h);
 }

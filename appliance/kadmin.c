@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static rd_kafka_event_t *wait_event(rd_kafka_queue_t *q, rd_kafka_event_type_t type,
-				    int timeout_ms)
+rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type, int timeout_ms,
+			      atomic_int *stop)
 {
-	for (int waited = 0; waited <= timeout_ms; waited += 500) {
+	for (int waited = 0; waited <= timeout_ms && !(stop && atomic_load(stop)); waited += 500) {
 		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 500);
 
 		if (!ev)
@@ -49,7 +49,7 @@ int kadmin_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 	o = opts(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
 	rd_kafka_AdminOptions_set_operation_timeout(o, timeout_ms, es, sizeof(es));
 	rd_kafka_CreateTopics(rk, &nt, 1, o, q);
-	ev = wait_event(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_ms + 2000);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_ms + 2000, NULL);
 	if (!ev) {
 		ferr_set(err, "creating topic %s: no answer", topic);
 	} else if (rd_kafka_event_error(ev)) {
@@ -92,7 +92,7 @@ int kadmin_each_group(rd_kafka_t *rk, kadmin_group_fn fn, void *arg, int timeout
 	int rc = -1;
 
 	rd_kafka_ListConsumerGroups(rk, o, q);
-	ev = wait_event(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms + 2000);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms + 2000, NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "listing consumer groups: %s",
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
@@ -167,7 +167,7 @@ int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset 
 	*out = NULL;
 	*n = 0;
 	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-	ev = wait_event(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000, NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "offsets of group %s: %s", group,
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
@@ -217,7 +217,7 @@ int kadmin_group_state(rd_kafka_t *rk, const char *group, char *state, size_t sz
 	int rc = -1;
 
 	rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
-	ev = wait_event(q, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms + 2000);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms + 2000, NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "describing group %s: %s", group,
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
@@ -258,7 +258,7 @@ int kadmin_commit_offsets(rd_kafka_t *rk, const char *group, const struct group_
 		rd_kafka_topic_partition_list_add(tpl, v[i].topic, v[i].partition)->offset = v[i].offset;
 	req = rd_kafka_AlterConsumerGroupOffsets_new(group, tpl);
 	rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
-	ev = wait_event(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000, NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "committing offsets of group %s: %s", group,
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");

@@ -7,9 +7,16 @@
 #define FERRY_KADMIN_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "err.h"
+
+/* Waits up to TIMEOUT_MS for the admin result of TYPE on Q, in 500 ms
+ * steps so that a set *STOP (NULL: none) ends the wait early; NULL when
+ * none came. Other events on Q are dropped. */
+rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type, int timeout_ms,
+			      atomic_int *stop);
 
 /* Creates TOPIC with PARTITIONS and RF (-1: broker default) and the given
  * configs (NULL-terminated key, value pairs); an existing topic is fine.

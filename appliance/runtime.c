@@ -111,21 +111,32 @@ fail:
 	return -1;
 }
 
-static int add_flow(struct runtime *rt, struct conf *c, const struct conf_flow *cf)
+/* Appends a flow named after CF, holding a reference to C; NULL when out
+ * of memory. */
+static struct rt_flow *push_flow(struct runtime *rt, struct conf *c, const struct conf_flow *cf)
 {
 	struct rt_flow *nv = realloc(rt->flows, (rt->nflows + 1) * sizeof(*nv));
 	struct rt_flow *f;
-	struct ferr err;
-	int paused = 0;
 
 	if (!nv)
-		return -1;
+		return NULL;
 	rt->flows = nv;
 	f = &rt->flows[rt->nflows++];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", cf->name);
 	f->conf = conf_ref(c);
 	f->cf = cf;
+	return f;
+}
+
+static int add_flow(struct runtime *rt, struct conf *c, const struct conf_flow *cf)
+{
+	struct rt_flow *f = push_flow(rt, c, cf);
+	struct ferr err;
+	int paused = 0;
+
+	if (!f)
+		return -1;
 	if (state_flow_paused(rt->st, cf->name, &paused, &err))
 		log_error("%s", err.msg);
 	f->paused = paused;
@@ -134,17 +145,11 @@ static int add_flow(struct runtime *rt, struct conf *c, const struct conf_flow *
 
 static int add_failback_flow(struct runtime *rt, struct conf_flow *cf)
 {
-	struct rt_flow *nv = realloc(rt->flows, (rt->nflows + 1) * sizeof(*nv));
-	struct rt_flow *f;
+	struct rt_flow *f = push_flow(rt, rt->conf, cf);
 
-	if (!nv)
+	if (!f)
 		return -1;
-	rt->flows = nv;
-	f = &rt->flows[rt->nflows++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", cf->name);
-	f->conf = conf_ref(rt->conf);
-	f->cf = f->owned_cf = cf;   /* the runtime owns it from here */
+	f->owned_cf = cf;   /* the runtime owns it from here */
 	return 0;
 }
 
