@@ -266,16 +266,13 @@ static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const stru
 		ctl_fail(r, "internal", "%s", err.msg);
 }
 
-/* The admin settings of any flow touching cluster ALIAS, or NULL. */
-static const struct props *cluster_admin(const struct conf *c, const char *alias)
+/* Whether a flow of C reads from or writes to cluster ALIAS. */
+static int cluster_in_use(const struct conf *c, const char *alias)
 {
-	for (size_t f = 0; f < c->nflows; f++) {
-		if (strcmp(c->flows[f].source, alias) == 0)
-			return &c->flows[f].source_admin;
-		if (strcmp(c->flows[f].target, alias) == 0)
-			return &c->flows[f].target_admin;
-	}
-	return NULL;
+	for (size_t f = 0; f < c->nflows; f++)
+		if (strcmp(c->flows[f].source, alias) == 0 || strcmp(c->flows[f].target, alias) == 0)
+			return 1;
+	return 0;
 }
 
 /* A consumer group of cluster ALIAS, for show groups and completion. */
@@ -300,15 +297,19 @@ static int list_groups(struct runtime *rt, const char *alias, int timeout_ms,
 		       void (*fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g),
 		       void *arg, struct ferr *err)
 {
-	const struct props *settings = cluster_admin(rt->conf, alias);
+	struct props settings;
 	struct kclient_opts o = { .what = alias };
 	struct group_visit v = { alias, fn, arg };
 	rd_kafka_t *rk = NULL;
 	int rc;
 
-	if (!settings)
+	if (!cluster_in_use(rt->conf, alias))
 		return ferr_set(err, "(no flow uses this cluster)");
-	if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, err))
+	if (conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &settings))
+		return ferr_set(err, "out of memory");
+	rc = kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_ADMIN, &o, &rk, err);
+	props_free(&settings);
+	if (rc)
 		return -1;
 	rc = kadmin_each_group(rk, visit_group, &v, timeout_ms, err);
 	kclient_destroy(rk);
