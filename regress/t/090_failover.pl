@@ -219,14 +219,7 @@ is($A->group_offsets('billing')->{orders}{0}, $p0[100]{offset}, 'ISO 8601 works 
 # until B is back, whatever the timing
 $B->pause;
 $A->produce('orders', count => 30, start => 700000);
-sub orders_lag
-{
-	my (undef, $o) = run_cmd([ $ferry, '-s', $f->socket_path, 'show', 'lag', 'A->B', '|', 'json' ]);
-	my $l = 0;
-	$l += $_->[5] // 0 for grep { $_->[1] eq 'orders' } @{ (eval { decode_json($o) } // {})->{result}{rows} // [] };
-	return $l;
-}
-ok(poll_until(sub { orders_lag() >= 30 }, 60, 'lag seen'), 'ferryd sees the 30 records it cannot mirror yet');
+ok(poll_until(sub { $f->lag('A->B', 'orders') >= 30 }, 60, 'lag seen'), 'ferryd sees the 30 records it cannot mirror yet');
 my $pos = $f->log_position;
 my ($dout, $derr) = ('', '');
 my $drain = IPC::Run::start([ $ferry, '-s', $f->socket_path, 'failover', 'A->B', '--groups', 'billing',

@@ -24,6 +24,7 @@ use warnings FATAL => 'all';
 use Carp;
 use File::Path ();
 use File::Spec;
+use JSON::PP ();
 use Time::HiRes ();
 
 use Ferry::Test::Process;
@@ -147,6 +148,20 @@ sub wait_control
 {
 	my ($self, $timeout) = @_;
 	return $self->wait_for_log(qr/control socket \S+ ready/, $timeout // 60, $self->{started_at} // 0);
+}
+
+# lag(FLOW, TOPIC) -> the summed lag of TOPIC's partitions in FLOW (every
+# topic's when TOPIC is undef), as `ferry show lag FLOW` reports it; 0 when
+# ferryd does not answer.
+sub lag
+{
+	my ($self, $flow, $topic) = @_;
+	my (undef, $out) = run_cmd([ File::Spec->catfile(build_dir(), 'ferry'), '-s', $self->socket_path,
+			'show', 'lag', $flow, '|', 'json' ]);
+	my $rows = (eval { JSON::PP::decode_json($out) } // {})->{result}{rows} // [];
+	my $lag = 0;
+	$lag += $_->[5] // 0 for grep { !defined $topic || $_->[1] eq $topic } @$rows;
+	return $lag;
 }
 
 # wait_rounds(FLOW, N = 2, timeout = 60): waits for N more topic-discovery
