@@ -13,7 +13,7 @@
 # Every object lands under $(B); nothing is written into the source tree.
 
 CC      ?= cc
-PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson openssl libmicrohttpd
+PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson openssl libmicrohttpd libxxhash
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     := -O2 -g

@@ -76,6 +76,46 @@ void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t 
 	mirror_task_add(f->tasks[task_of(f, topic, partition)], topic, remote, partition);
 }
 
+void flow_partition_stopped(struct flow *f, const char *topic, int32_t partition,
+			    const char *reason)
+{
+	pthread_mutex_lock(&f->lock);
+	f->partitions_stopped++;
+	snprintf(f->stop_reason, sizeof(f->stop_reason), "partition %s[%d] stopped: %s", topic,
+		 (int)partition, reason);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void flow_partition_resumed(struct flow *f)
+{
+	pthread_mutex_lock(&f->lock);
+	if (f->partitions_stopped > 0)
+		f->partitions_stopped--;
+	pthread_mutex_unlock(&f->lock);
+}
+
+int flow_stopped_partitions(struct flow *f, char *buf, size_t sz)
+{
+	int n;
+
+	pthread_mutex_lock(&f->lock);
+	n = f->partitions_stopped;
+	if (n == 1)
+		snprintf(buf, sz, "%s", f->stop_reason);
+	else if (n > 1)
+		snprintf(buf, sz, "%d partitions stopped; the latest: %s", n, f->stop_reason);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+int flow_resume_partition(struct flow *f, const char *topic, int32_t partition, int64_t from,
+			  struct ferr *err)
+{
+	if (mirror_task_resume(f->tasks[task_of(f, topic, partition)], topic, partition, from))
+		return ferr_set(err, "out of memory");
+	return 0;
+}
+
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
 	       struct flow **out, struct ferr *err)
 {

@@ -25,6 +25,9 @@ struct part_stat {
 	int64_t position;     /* first offset not yet acknowledged by the target; -1 unknown */
 	int64_t end_offset;   /* source high watermark as last fetched; -1 unknown */
 	int64_t saved;        /* position last written to the state store; -1 none */
+	int stopped;          /* the partition stopped (source log changed, unreadable record) */
+	char reason[400];     /* why, when stopped */
+	int64_t never_mirrored;  /* offsets the source deleted before ferry read them */
 };
 
 /* min/max/avg of a latency in ms over a window. */
@@ -68,6 +71,11 @@ struct flow {
 	atomic_int_fast64_t canary_seen_ms;      /* wall time of the last one seen; 0 never */
 	atomic_int degraded;
 
+	/* partitions stopped by a change of the source log (guarded by lock) */
+	int partitions_stopped;
+	char stop_reason[512];            /* the latest stop, for `show flows` */
+	atomic_uint_fast64_t offsets_never_mirrored;
+
 	/* checkpoints */
 	atomic_int_fast64_t checkpoint_latency_ms;   /* last round: start to acknowledged */
 	atomic_uint_fast64_t checkpoints_written;
@@ -83,6 +91,16 @@ void flow_join(struct flow *f);
 void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum flow_status flow_get_status(struct flow *f);
 const char *flow_status_name(enum flow_status s);
+
+/* Mirror tasks: a partition stopped with REASON / an operator resumed one. */
+void flow_partition_stopped(struct flow *f, const char *topic, int32_t partition,
+			    const char *reason);
+void flow_partition_resumed(struct flow *f);
+/* How many partitions are stopped; the latest reason into BUF. */
+int flow_stopped_partitions(struct flow *f, char *buf, size_t sz);
+/* Queues an operator's resume of a stopped partition (see mirror.h). */
+int flow_resume_partition(struct flow *f, const char *topic, int32_t partition, int64_t from,
+			  struct ferr *err);
 
 /* Discovery -> tasks: queue a partition for the task that owns it. */
 void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t partition);

@@ -69,6 +69,20 @@ int inflight_ack(struct inflight *f, int64_t offset)
 	return 0;
 }
 
+int inflight_skip_to(struct inflight *f, int64_t offset)
+{
+	if (f->len == 0) {
+		f->acked_next = offset;
+		return 0;
+	}
+	/* a placeholder for the last deleted offset, acknowledged already:
+	 * the prefix drains through it to OFFSET */
+	if (inflight_push(f, offset - 1) != 0)
+		return -1;
+	at(f, f->len - 1)->acked = 1;
+	return 0;
+}
+
 int64_t inflight_position(const struct inflight *f)
 {
 	if (f->len)

@@ -23,6 +23,10 @@ void inflight_free(struct inflight *f);
 int inflight_push(struct inflight *f, int64_t offset);
 /* Records the target's acknowledgement of OFFSET; 0, or -1 if unknown. */
 int inflight_ack(struct inflight *f, int64_t offset);
+/* The source log lost everything below OFFSET before it was read (it must
+ * lie above every offset pushed): once what is in flight is acknowledged,
+ * the position is OFFSET. 0, or -1 out of memory. */
+int inflight_skip_to(struct inflight *f, int64_t offset);
 /* The position to save: the first unacknowledged offset, or after the last
  * acknowledged one when nothing is in flight; -1 when nothing is known. */
 int64_t inflight_position(const struct inflight *f);

@@ -11,11 +11,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
+#include "audit.h"
 #include "inflight.h"
 #include "kclient.h"
 #include "log.h"
@@ -41,6 +44,29 @@ struct mpart {
 	 * records) has nothing to mirror */
 	int64_t eof;
 	int dropped;             /* a record was not handed over: never trust eof again */
+	/* the last acknowledged record's identity, saved with the position so
+	 * that a restart can tell whether the source log is still the same */
+	int64_t last_ts;
+	uint64_t last_hash;
+	/* on (re)start: the saved last record is read back first and compared;
+	 * records below resume_at were mirrored before and are not sent again */
+	int verify;
+	int64_t verify_offset, verify_ts, resume_at;
+	uint64_t verify_hash;
+	/* stopped: the source log changed under ferry or a record cannot be
+	 * read; nothing of it is mirrored until an operator resumes it */
+	int stopped;
+	char stop_reason[400];
+	int64_t reassign_at_ms;  /* > 0: assign again at reassign_offset then */
+	int64_t reassign_offset;
+	int64_t never_mirrored;  /* offsets deleted at the source before ferry read them */
+};
+
+/* An operator's `resume flow F --topic T --partition P --from X`. */
+struct part_resume {
+	char *topic;
+	int32_t partition;
+	int64_t from;            /* >= 0, or RD_KAFKA_OFFSET_BEGINNING / _END */
 };
 
 struct pending_sync {
@@ -64,9 +90,11 @@ struct mirror_task {
 	pthread_t thr;
 	int started;
 
-	pthread_mutex_t lock;        /* guards pending */
+	pthread_mutex_t lock;        /* guards pending and resumes */
 	struct part_assign *pending;
 	size_t npending, cap;
+	struct part_resume *resumes;
+	size_t nresumes;
 
 	/* below: only the task thread touches these */
 	rd_kafka_t *consumer, *producer;
@@ -86,6 +114,7 @@ struct mirror_task {
 	int64_t last_save_error_ms;
 	int64_t last_consumer_warn_ms;  /* consumer warnings: at most one per 10 s */
 	unsigned consumer_warns_dropped;
+	size_t nreassign;            /* partitions with reassign_at_ms set */
 
 	/* statistics: written by the task thread, read by the control plane */
 	struct lat_window repl_cur, age_cur;  /* task thread only */
@@ -123,7 +152,8 @@ static int64_t part_position(const struct mpart *mp)
 {
 	int64_t p = inflight_position(&mp->fl);
 
-	if (!mp->dropped && inflight_count(&mp->fl) == 0 && mp->eof > p)
+	if (!mp->dropped && !mp->stopped && !mp->verify && inflight_count(&mp->fl) == 0 &&
+	    mp->eof > p)
 		return mp->eof;
 	return p;
 }
@@ -150,6 +180,16 @@ static struct mpart *part_of(struct mirror_task *t, const rd_kafka_message_t *m)
 	if (!mt || m->partition < 0 || m->partition >= mt->nparts)
 		return NULL;
 	return mt->parts[m->partition];
+}
+
+/* A record's identity besides its offset and timestamp: XXH3 of its key,
+ * then of its value seeded with that (null and empty differ). Fast enough
+ * (many GB/s) to run on every acknowledgement. */
+static uint64_t record_hash(const rd_kafka_message_t *m)
+{
+	uint64_t k = m->key ? XXH3_64bits(m->key, m->key_len) : 0x6e756c6c6b6579ULL;
+
+	return m->payload ? XXH3_64bits_withSeed(m->payload, m->len, k) : k ^ 0x6e756c6cULL;
 }
 
 /* MM2's offset-syncs topic is for MM2's tools; ferry's own exact history
@@ -223,8 +263,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		rd_kafka_timestamp_type_t tt;
 		int64_t ts = rd_kafka_message_timestamp(src, &tt);
 
-		if (m->offset >= 0)
+		if (m->offset >= 0) {
 			record_sync(t, mp, src->offset, m->offset);
+			mp->last_ts = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
+			mp->last_hash = record_hash(src);
+		}
 		if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 			lat_add(&t->repl_cur, clock_wall_ms() - ts);
 		if (inflight_ack(&mp->fl, src->offset) != 0)
@@ -307,7 +350,9 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 	t->topics = nt;
 	mt->name = strdup(name);
 	mt->remote = strdup(remote);
-	tc = rd_kafka_topic_conf_new();
+	/* a fresh rd_kafka_topic_conf_new() would drop the consumer's topic
+	 * settings (auto.offset.reset=error among them): start from a copy */
+	tc = rd_kafka_default_topic_conf_dup(t->consumer);
 	rd_kafka_topic_conf_set_opaque(tc, mt);
 	/* tc passes to librdkafka here */
 	mt->src_rkt = rd_kafka_topic_new(t->consumer, name, tc);
@@ -362,7 +407,8 @@ static int take_pending(struct mirror_task *t)
 		struct part_assign *pa = &list[i];
 		struct mtopic *mt = topic_get(t, pa->topic, pa->remote);
 		struct mpart *mp;
-		int64_t pos = -1;
+		struct state_last_record lr;
+		int64_t pos = -1, assign_at;
 		int found;
 		char ob[48];
 
@@ -384,7 +430,10 @@ static int take_pending(struct mirror_task *t)
 		}
 		if (mt->parts[pa->partition])
 			continue;   /* already ours */
-		found = state_position_get(t->st, t->f->cf->name, pa->topic, pa->partition, &pos, &err);
+		found = state_last_record_get(t->st, t->f->cf->name, pa->topic, pa->partition, &lr,
+					      &err);
+		if (found == 1)
+			pos = lr.next_offset;
 		if (found < 0) {
 			flow_fail(t->f, "%s: %s", t->what, err.msg);
 			break;
@@ -400,13 +449,28 @@ static int take_pending(struct mirror_task *t)
 		inflight_init(&mp->fl, found ? pos : -1);
 		mp->saved = found ? pos : -1;
 		mp->saved_last_down = -1;
+		mp->resume_at = found ? pos : -1;
+		assign_at = found ? pos : t->start_logical;
+		/* read the last mirrored record back first: if the source log is
+		 * not the one ferry mirrored (a topic recreated while ferryd was
+		 * away), the partition stops instead of mixing two logs */
+		if (found && lr.has_hash && lr.offset >= 0 && lr.offset < pos) {
+			mp->verify = 1;
+			mp->verify_offset = lr.offset;
+			mp->verify_ts = lr.timestamp;
+			mp->verify_hash = lr.hash;
+			assign_at = lr.offset;
+		}
+		if (state_gaps_total(t->st, t->f->cf->name, pa->topic, pa->partition,
+				     &mp->never_mirrored, &err) != 0)
+			log_warn("%s: %s", t->what, err.msg);   /* a count for display only */
 		mt->parts[pa->partition] = mp;
-		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset =
-			found ? pos : t->start_logical;
+		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset = assign_at;
 		atomic_fetch_add(&t->f->partitions_mirrored, 1);
-		log_debug("%s: mirroring %s[%d] -> %s[%d] from %s", t->what, pa->topic,
+		log_debug("%s: mirroring %s[%d] -> %s[%d] from %s%s", t->what, pa->topic,
 			  (int)pa->partition, pa->remote, (int)pa->partition,
-			  offset_str(found ? pos : t->start_logical, ob, sizeof(ob)));
+			  offset_str(found ? pos : t->start_logical, ob, sizeof(ob)),
+			  mp->verify ? ", checking the last mirrored record first" : "");
 	}
 	if (tpl->cnt > 0) {
 		rd_kafka_error_t *e = rd_kafka_incremental_assign(t->consumer, tpl);
@@ -465,7 +529,9 @@ static void save_positions(struct mirror_task *t)
 			who[n] = mp;
 			v[n++] = (struct state_position){ mt->name, p, pos,
 							  mp->have_delta ? mp->last_up : -1,
-							  mp->have_delta ? mp->last_down : -1 };
+							  mp->have_delta ? mp->last_down : -1,
+							  mp->have_delta ? mp->last_ts : -1,
+							  mp->have_delta, mp->last_hash };
 		}
 	}
 	if (n == 0 && t->nsyncs == 0)
@@ -501,6 +567,105 @@ out:
 	free(who);
 }
 
+/* (Re)assigns one partition at OFFSET (a real offset or a logical one). */
+static int assign_one(struct mirror_task *t, struct mpart *mp, int64_t offset)
+{
+	rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_error_t *e;
+
+	rd_kafka_topic_partition_list_add(tpl, mp->t->name, mp->partition)->offset = offset;
+	e = rd_kafka_incremental_assign(t->consumer, tpl);
+	rd_kafka_topic_partition_list_destroy(tpl);
+	if (e) {
+		flow_fail(t->f, "%s: cannot assign %s[%d]: %s", t->what, mp->t->name,
+			  (int)mp->partition, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+		return -1;
+	}
+	return 0;
+}
+
+static void unassign_one(struct mirror_task *t, struct mpart *mp)
+{
+	rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_error_t *e;
+
+	rd_kafka_topic_partition_list_add(tpl, mp->t->name, mp->partition);
+	e = rd_kafka_incremental_unassign(t->consumer, tpl);
+	rd_kafka_topic_partition_list_destroy(tpl);
+	if (e) {
+		/* still stopped for ferry: forward() drops what arrives */
+		log_warn("%s: cannot unassign %s[%d]: %s", t->what, mp->t->name,
+			 (int)mp->partition, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+}
+
+static void reassign_later(struct mirror_task *t, struct mpart *mp, int64_t offset, int64_t delay_ms)
+{
+	if (mp->reassign_at_ms == 0)
+		t->nreassign++;
+	mp->reassign_at_ms = clock_mono_ms() + delay_ms;
+	mp->reassign_offset = offset;
+}
+
+/*
+ * Stops one partition loudly: the source log changed under ferry, or a
+ * record cannot be read. Its position stays at what the target
+ * acknowledged; what the consumer still holds of it is dropped. Only an
+ * operator's `resume flow F --topic T --partition P --from ...` goes on.
+ */
+static void __attribute__((format(printf, 3, 4)))
+stop_partition(struct mirror_task *t, struct mpart *mp, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (mp->stopped)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(mp->stop_reason, sizeof(mp->stop_reason), fmt, ap);
+	va_end(ap);
+	mp->stopped = 1;
+	mp->verify = 0;
+	if (mp->reassign_at_ms) {
+		mp->reassign_at_ms = 0;
+		t->nreassign--;
+	}
+	unassign_one(t, mp);
+	flow_partition_stopped(t->f, mp->t->name, mp->partition, mp->stop_reason);
+	log_error("flow %s: partition %s[%d] stopped at offset %" PRId64 ": %s; resume it with "
+		  "`resume flow %s --topic %s --partition %d --from earliest|latest|OFFSET`",
+		  t->f->cf->name, mp->t->name, (int)mp->partition, part_position(mp),
+		  mp->stop_reason, t->f->cf->name, mp->t->name, (int)mp->partition);
+	audit_system("error", "flow %s: partition %s[%d] stopped at offset %" PRId64 ": %s",
+		     t->f->cf->name, mp->t->name, (int)mp->partition, part_position(mp),
+		     mp->stop_reason);
+	publish_snapshot(t, clock_mono_ms());
+}
+
+/* The record at verify_offset, read back after a start: 1 it is the one
+ * ferry mirrored last, 0 the log changed (the partition is stopped). */
+static int verify_record(struct mirror_task *t, struct mpart *mp, const rd_kafka_message_t *m,
+			 int64_t ts)
+{
+	if (m->offset != mp->verify_offset) {
+		stop_partition(t, mp, "the source log changed: a record at offset %" PRId64
+			       " where ferry mirrored none (ferry's last mirrored record is at %" PRId64
+			       ", its position %" PRId64 "); the topic was recreated or rewritten",
+			       m->offset, mp->verify_offset, mp->resume_at);
+		return 0;
+	}
+	if (ts != mp->verify_ts || record_hash(m) != mp->verify_hash) {
+		stop_partition(t, mp, "the source log changed: the record at offset %" PRId64
+			       " is not the one ferry mirrored (timestamp %" PRId64 " vs %" PRId64
+			       "%s); the topic was recreated or rewritten",
+			       m->offset, ts, mp->verify_ts,
+			       record_hash(m) != mp->verify_hash ? ", key/value differ" : "");
+		return 0;
+	}
+	return 1;
+}
+
 /* Produces one consumed record; takes ownership of M in every case. */
 static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 {
@@ -519,6 +684,37 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		return;
 	}
 	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (mp->stopped) {
+		/* fetched before the stop took effect: not ours to send */
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (m->offset < mp->resume_at) {
+		/* below the saved position: only the last mirrored record, read
+		 * back to compare it, and never sent again */
+		if (mp->verify) {
+			if (verify_record(t, mp, m,
+					  tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts)) {
+				mp->verify = 0;
+				log_debug("%s: %s[%d]: last mirrored record at %" PRId64 " checked",
+					  t->what, mp->t->name, (int)mp->partition, m->offset);
+			}
+		} else {
+			stop_partition(t, mp, "the source log changed: a record at offset %" PRId64
+				       " below ferry's position %" PRId64 " where ferry mirrored none; "
+				       "the topic was recreated or rewritten", m->offset, mp->resume_at);
+		}
+		rd_kafka_message_destroy(m);
+		return;
+	}
+	if (mp->verify) {
+		/* the record at verify_offset is gone (compacted away): nothing
+		 * to compare with, and nothing at or above the position is lost */
+		mp->verify = 0;
+		log_info("%s: %s[%d]: the last mirrored record (offset %" PRId64 ") is no longer "
+			 "in the source log (compaction); not checked", t->what, mp->t->name,
+			 (int)mp->partition, mp->verify_offset);
+	}
 	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 		lat_add(&t->age_cur, clock_wall_ms() - ts);
 	if (rd_kafka_message_detach_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -580,6 +776,86 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 	rd_kafka_message_destroy(m);
 }
 
+/* Consumer errors after which librdkafka goes on past records it could
+ * not deliver: mirroring on would leave a hole. */
+static int data_error(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR__BAD_MSG ||          /* CRC mismatch (check.crcs) */
+	       e == RD_KAFKA_RESP_ERR__BAD_COMPRESSION ||
+	       e == RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED ||  /* message format, codec */
+	       e == RD_KAFKA_RESP_ERR_INVALID_MSG ||         /* CORRUPT_MESSAGE */
+	       e == RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT ||
+	       e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+}
+
+/*
+ * The consumer could not fetch at OFFSET (auto.offset.reset=error: never a
+ * silent reset). The log start and end tell why:
+ *  - the position fell below the log start: the source deleted records
+ *    ferry had not mirrored yet (retention, DeleteRecords). Counted,
+ *    logged, audited and recorded; mirroring goes on from the log start,
+ *    as MM2 does, and translation stays exact (a sync is recorded where the
+ *    delta jumps).
+ *  - the position lies beyond the log end: the log went backwards (topic
+ *    recreated, unclean truncation). The partition stops.
+ */
+static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset)
+{
+	int64_t lo = -1, hi = -1, pos;
+	rd_kafka_resp_err_t e;
+	struct ferr err;
+
+	if (mp->stopped)
+		return;
+	/* blocks this task (not the main loop) for at most the timeout */
+	e = rd_kafka_query_watermark_offsets(t->consumer, mp->t->name, mp->partition, &lo, &hi, 5000);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		log_warn("%s: %s[%d]: offset %" PRId64 " out of range, and the log's bounds cannot "
+			 "be read (%s); trying again", t->what, mp->t->name, (int)mp->partition, offset,
+			 rd_kafka_err2str(e));
+		reassign_later(t, mp, offset, 2000);
+		return;
+	}
+	/* everything below the fetch offset was delivered to us */
+	pos = mp->verify ? mp->resume_at : offset;
+	if (pos < lo) {
+		char detail[400];
+
+		snprintf(detail, sizeof(detail), "offsets %" PRId64 "..%" PRId64 " (%" PRId64
+			 " records or markers) were deleted at the source before ferry mirrored "
+			 "them; mirroring goes on from the log start %" PRId64, pos, lo - 1, lo - pos, lo);
+		log_error("flow %s: %s[%d]: %s", t->f->cf->name, mp->t->name, (int)mp->partition,
+			  detail);
+		audit_system("error", "flow %s: partition %s[%d]: %s", t->f->cf->name, mp->t->name,
+			     (int)mp->partition, detail);
+		if (state_gap_add(t->st, t->f->cf->name, mp->t->name, mp->partition, pos, lo, &err))
+			log_error("%s: %s", t->what, err.msg);
+		mp->never_mirrored += lo - pos;
+		atomic_fetch_add(&t->f->offsets_never_mirrored, (uint64_t)(lo - pos));
+		/* the position moves to lo once what is in flight is acknowledged */
+		if (inflight_skip_to(&mp->fl, lo) != 0)
+			flow_fail(t->f, "%s: out of memory", t->what);
+		mp->verify = 0;
+		assign_one(t, mp, lo);
+	} else if (pos > hi) {
+		stop_partition(t, mp, "the source log went backwards: ferry's position is %" PRId64
+			       " but the log now ends at %" PRId64 " (starts at %" PRId64 "); the topic "
+			       "was recreated or truncated", pos, hi, lo);
+	} else if (mp->verify && offset < lo) {
+		/* the last mirrored record was deleted, the position is still there */
+		mp->verify = 0;
+		log_info("%s: %s[%d]: the last mirrored record (offset %" PRId64 ") was deleted at "
+			 "the source; not checked", t->what, mp->t->name, (int)mp->partition, offset);
+		assign_one(t, mp, pos);
+	} else {
+		/* in range again (a leader change): fetch there once more */
+		log_warn("%s: %s[%d]: offset %" PRId64 " was out of range but lies within %" PRId64
+			 "..%" PRId64 " now; fetching again", t->what, mp->t->name, (int)mp->partition,
+			 offset, lo, hi);
+		reassign_later(t, mp, offset, 1000);
+	}
+}
+
 static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 {
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -587,13 +863,12 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 
 		if (mp && m->offset > mp->eof)
 			mp->eof = m->offset;
-	} else if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
-		   m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
-		/* the saved position fell off the source log (retention): records
-		 * between it and the new start were deleted at the source */
-		log_warn("%s: %s[%d]: %s", t->what,
-			 m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
-			 rd_kafka_message_errstr(m));
+	} else if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) && part_of(t, m)) {
+		out_of_range(t, part_of(t, m), m->offset);
+	} else if (data_error(m->err) && part_of(t, m)) {
+		stop_partition(t, part_of(t, m), "a record at offset %" PRId64 " cannot be read: %s (%s)",
+			       m->offset, rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
 	} else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 		   m->err == RD_KAFKA_RESP_ERR__FATAL) {
 		flow_fail(t->f, "%s: consuming %s[%d]: %s", t->what,
@@ -713,6 +988,10 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 			v[n].position = part_position(mp);
 			v[n].end_offset = hi;
 			v[n].saved = mp->saved;
+			v[n].stopped = mp->stopped;
+			if (mp->stopped)
+				snprintf(v[n].reason, sizeof(v[n].reason), "%s", mp->stop_reason);
+			v[n].never_mirrored = mp->never_mirrored;
 			n++;
 		}
 	}
@@ -748,6 +1027,151 @@ size_t mirror_task_snapshot(struct mirror_task *t, struct part_stat **out,
 	return n;
 }
 
+/* Partitions whose fetch is to be retried (out_of_range's transient cases). */
+static void do_reassigns(struct mirror_task *t)
+{
+	int64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < t->ntopics && t->nreassign; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+
+			if (!mp || !mp->reassign_at_ms || mp->reassign_at_ms > now)
+				continue;
+			mp->reassign_at_ms = 0;
+			t->nreassign--;
+			if (!mp->stopped)
+				assign_one(t, mp, mp->reassign_offset);
+		}
+	}
+}
+
+/* Resumes a stopped partition from where the operator chose: the state
+ * store's position moves there and the offset-sync history is cut, so no
+ * translation ever spans the discontinuity. */
+static void resume_one(struct mirror_task *t, const struct part_resume *r)
+{
+	struct mtopic *mt = NULL;
+	struct mpart *mp;
+	int64_t lo = -1, hi = -1, from = r->from;
+	rd_kafka_resp_err_t e;
+	struct ferr err;
+	const char *flow = t->f->cf->name;
+
+	for (size_t i = 0; i < t->ntopics && !mt; i++)
+		if (strcmp(t->topics[i]->name, r->topic) == 0)
+			mt = t->topics[i];
+	mp = mt && r->partition < mt->nparts ? mt->parts[r->partition] : NULL;
+	if (!mp || !mp->stopped) {
+		audit_system("error", "flow %s: resume of partition %s[%d] not done: it is not stopped",
+			     flow, r->topic, (int)r->partition);
+		return;
+	}
+	e = rd_kafka_query_watermark_offsets(t->consumer, mt->name, mp->partition, &lo, &hi, 10000);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		log_error("flow %s: cannot resume %s[%d]: the log's bounds cannot be read: %s", flow,
+			  mt->name, (int)mp->partition, rd_kafka_err2str(e));
+		audit_system("error", "flow %s: resume of partition %s[%d] failed: the log's bounds "
+			     "cannot be read: %s", flow, mt->name, (int)mp->partition,
+			     rd_kafka_err2str(e));
+		return;
+	}
+	if (from == RD_KAFKA_OFFSET_BEGINNING)
+		from = lo;
+	else if (from == RD_KAFKA_OFFSET_END)
+		from = hi;
+	if (from < lo || from > hi) {
+		log_error("flow %s: cannot resume %s[%d] from %" PRId64 ": the log holds %" PRId64
+			  "..%" PRId64, flow, mt->name, (int)mp->partition, from, lo, hi);
+		audit_system("error", "flow %s: resume of partition %s[%d] from %" PRId64 " refused: "
+			     "the log holds offsets %" PRId64 " to %" PRId64 " (end)", flow, mt->name,
+			     (int)mp->partition, from, lo, hi);
+		return;
+	}
+	/* nothing of the old log is in flight any more only once acknowledged */
+	if (inflight_count(&mp->fl) > 0) {
+		rd_kafka_flush(t->producer, 30000);
+		rd_kafka_poll(t->producer, 0);
+	}
+	if (inflight_count(&mp->fl) > 0 ||
+	    state_history_cut(t->st, flow, mt->name, mp->partition, from, &err) != 0) {
+		const char *why = inflight_count(&mp->fl) > 0 ? "records still unacknowledged by the target"
+							     : err.msg;
+
+		log_error("flow %s: cannot resume %s[%d]: %s", flow, mt->name, (int)mp->partition, why);
+		audit_system("error", "flow %s: resume of partition %s[%d] failed: %s", flow,
+			     mt->name, (int)mp->partition, why);
+		return;
+	}
+	/* pending syncs of this partition describe the old log: drop them */
+	for (size_t i = 0; i < t->nsyncs;) {
+		if (t->syncs[i].t == mt && t->syncs[i].partition == mp->partition)
+			t->syncs[i] = t->syncs[--t->nsyncs];
+		else
+			i++;
+	}
+	inflight_free(&mp->fl);
+	inflight_init(&mp->fl, from);
+	mp->saved = from;
+	mp->saved_last_down = -1;
+	mp->have_delta = 0;
+	mp->eof = -1;
+	mp->dropped = 0;
+	mp->verify = 0;
+	mp->resume_at = from;
+	mp->stopped = 0;
+	mp->stop_reason[0] = '\0';
+	flow_partition_resumed(t->f);
+	log_info("flow %s: partition %s[%d] resumed from offset %" PRId64 " (log %" PRId64
+		 "..%" PRId64 "); offset translation starts again there", flow, mt->name,
+		 (int)mp->partition, from, lo, hi);
+	audit_system("ok", "flow %s: partition %s[%d] resumed from offset %" PRId64
+		     "; offset-sync history cut there", flow, mt->name, (int)mp->partition, from);
+	assign_one(t, mp, from);
+	publish_snapshot(t, clock_mono_ms());
+}
+
+static void take_resumes(struct mirror_task *t)
+{
+	struct part_resume *list;
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	list = t->resumes;
+	n = t->nresumes;
+	t->resumes = NULL;
+	t->nresumes = 0;
+	pthread_mutex_unlock(&t->lock);
+	for (size_t i = 0; i < n; i++) {
+		resume_one(t, &list[i]);
+		free(list[i].topic);
+	}
+	free(list);
+}
+
+int mirror_task_resume(struct mirror_task *t, const char *topic, int32_t partition, int64_t from)
+{
+	char *tn = strdup(topic);
+	struct part_resume *nv;
+
+	if (!tn)
+		return -1;
+	pthread_mutex_lock(&t->lock);
+	nv = realloc(t->resumes, (t->nresumes + 1) * sizeof(*nv));
+	if (!nv) {
+		pthread_mutex_unlock(&t->lock);
+		free(tn);
+		return -1;
+	}
+	t->resumes = nv;
+	/* tn passes to the task thread, which frees it in take_resumes() */
+	t->resumes[t->nresumes++] = (struct part_resume){ tn, partition, from };
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 static void *task_main(void *arg)
 {
 	struct mirror_task *t = arg;
@@ -761,6 +1185,9 @@ static void *task_main(void *arg)
 
 		if (take_pending(t))
 			publish_snapshot(t, clock_mono_ms());   /* new partitions: show them at once */
+		take_resumes(t);
+		if (t->nreassign)
+			do_reassigns(t);
 		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
 		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
 			n++;
@@ -825,7 +1252,9 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	const struct kv cdefaults[] = {
 		{ "client.id", cid },
 		{ "isolation.level", "read_committed" },   /* aborted records are never copied */
-		{ "auto.offset.reset", "earliest" },
+		/* a corrupt batch is an error, not a silent hole (librdkafka's
+		 * default is off; Kafka's Java consumer checks) */
+		{ "check.crcs", "true" },
 		/* prefetch enough to keep the producer busy, not 64 MiB per task */
 		{ "queued.max.messages.kbytes", "16384" },
 		{ "log.connection.close", "false" },
@@ -837,6 +1266,10 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "enable.auto.offset.store", "false" },
 		/* reaching the end tells how far trailing transaction markers go */
 		{ "enable.partition.eof", "true" },
+		/* never a silent reset of a position the source no longer has:
+		 * out_of_range() decides (where a new partition starts is
+		 * start_logical, from the user's auto.offset.reset) */
+		{ "auto.offset.reset", "error" },
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
@@ -919,6 +1352,9 @@ void mirror_task_join(struct mirror_task *t)
 		free(t->pending[i].remote);
 	}
 	free(t->pending);
+	for (size_t i = 0; i < t->nresumes; i++)
+		free(t->resumes[i].topic);
+	free(t->resumes);
 	free(t->snap);
 	pthread_mutex_destroy(&t->lock);
 	pthread_mutex_destroy(&t->snap_lock);

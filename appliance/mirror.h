@@ -16,6 +16,10 @@ int mirror_task_start(struct mirror_task *t, struct ferr *err);
 /* Thread-safe: queue a partition for the task to start mirroring. */
 void mirror_task_add(struct mirror_task *t, const char *topic, const char *remote,
 		     int32_t partition);
+/* Thread-safe: queue an operator's resume of a stopped partition from
+ * FROM (an offset, or RD_KAFKA_OFFSET_BEGINNING / _END); 0 or -1 (memory).
+ * The task thread applies it and audits the outcome. */
+int mirror_task_resume(struct mirror_task *t, const char *topic, int32_t partition, int64_t from);
 /* The task's last snapshot: partitions (caller frees *out) and latencies. */
 size_t mirror_task_snapshot(struct mirror_task *t, struct part_stat **out,
 			    struct lat_window *replication, struct lat_window *age);

@@ -19,18 +19,25 @@ enum stmt_id {
 	ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
 	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_LAST_DOWN,
-	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL, ST__COUNT
+	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL, ST_POS_LAST,
+	ST_GAP_ADD, ST_GAP_SUM, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
-		       "last_upstream, last_downstream) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		       "last_upstream, last_downstream, last_timestamp, last_hash) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
 		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
 		       "last_upstream = CASE WHEN excluded.last_upstream >= 0 "
 		       "THEN excluded.last_upstream ELSE last_upstream END, "
 		       "last_downstream = CASE WHEN excluded.last_downstream >= 0 "
-		       "THEN excluded.last_downstream ELSE last_downstream END",
+		       "THEN excluded.last_downstream ELSE last_downstream END, "
+		       /* the record identity goes with last_upstream, never alone */
+		       "last_timestamp = CASE WHEN excluded.last_upstream >= 0 "
+		       "THEN excluded.last_timestamp ELSE last_timestamp END, "
+		       "last_hash = CASE WHEN excluded.last_upstream >= 0 "
+		       "THEN excluded.last_hash ELSE last_hash END",
 	[ST_SYNC_ADD] = "INSERT OR REPLACE INTO offset_syncs (flow, topic, partition, upstream, "
 			"downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_SYNC_PRUNE] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 "
@@ -73,6 +80,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 			"updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_POS_FULL] = "SELECT next_offset, last_downstream FROM positions WHERE flow = ?1 AND "
 			"topic = ?2 AND partition = ?3",
+	[ST_POS_LAST] = "SELECT next_offset, last_upstream, last_timestamp, last_hash IS NOT NULL, "
+			"COALESCE(last_hash, 0) FROM positions WHERE flow = ?1 AND topic = ?2 AND "
+			"partition = ?3",
+	[ST_GAP_ADD] = "INSERT INTO source_gaps (flow, topic, partition, from_offset, to_offset, "
+		       "ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (flow, topic, partition, "
+		       "from_offset) DO UPDATE SET to_offset = MAX(to_offset, excluded.to_offset), "
+		       "ts_ms = excluded.ts_ms",
+	[ST_GAP_SUM] = "SELECT COALESCE(SUM(to_offset - from_offset), 0) FROM source_gaps WHERE "
+		       "flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -321,6 +337,11 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		sqlite3_bind_int64(s, 5, now);
 		sqlite3_bind_int64(s, 6, v[i].last_upstream);
 		sqlite3_bind_int64(s, 7, v[i].last_downstream);
+		sqlite3_bind_int64(s, 8, v[i].last_timestamp);
+		if (v[i].has_hash)
+			sqlite3_bind_int64(s, 9, (int64_t)v[i].last_hash);
+		else
+			sqlite3_bind_null(s, 9);
 		if (step_done(st, ST_POS_PUT, err, "saving positions"))
 			goto fail;
 	}
@@ -650,4 +671,93 @@ int state_position_full(struct state *st, const char *flow, const char *topic, i
 		*last_downstream = v[1];
 	}
 	return rc;
+}
+
+int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
+			  struct state_last_record *out, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_LAST];
+	int64_t v[5];
+	int rc;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	rc = step_row(st, ST_POS_LAST, v, 5, err, "reading the last mirrored record");
+	if (rc == 1)
+		*out = (struct state_last_record){ .next_offset = v[0], .offset = v[1],
+						   .timestamp = v[2], .has_hash = v[3] != 0,
+						   .hash = (uint64_t)v[4] };
+	return rc;
+}
+
+int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t partition,
+		  int64_t from, int64_t to, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GAP_ADD];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	sqlite3_bind_int64(s, 4, from);
+	sqlite3_bind_int64(s, 5, to);
+	sqlite3_bind_int64(s, 6, state_now_ms());
+	return step_done(st, ST_GAP_ADD, err, "recording offsets never mirrored");
+}
+
+int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     int64_t *out, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GAP_SUM];
+	int rc;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	rc = step_row(st, ST_GAP_SUM, out, 1, err, "reading offsets never mirrored");
+	if (rc == 0)
+		*out = 0;
+	return rc < 0 ? -1 : 0;
+}
+
+int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
+		      int64_t next_offset, struct ferr *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
+		"INSERT INTO positions (flow, topic, partition, next_offset, updated_ms) VALUES "
+		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (flow, topic, partition) DO UPDATE SET "
+		"next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
+		"last_upstream = -1, last_downstream = -1, last_timestamp = -1, last_hash = NULL",
+	};
+
+	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
+		return -1;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *s = NULL;
+		int rc;
+
+		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+			db_err(st, err, "cutting the offset-sync history");
+			sqlite3_finalize(s);
+			goto fail;
+		}
+		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, partition);
+		if (i == 1) {
+			sqlite3_bind_int64(s, 4, next_offset);
+			sqlite3_bind_int64(s, 5, state_now_ms());
+		}
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			db_err(st, err, "cutting the offset-sync history");
+			goto fail;
+		}
+	}
+	return step_done(st, ST_COMMIT, err, "committing the history cut");
+fail:
+	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	return -1;
 }

@@ -28,6 +28,10 @@ struct state_position {
 	int32_t partition;
 	int64_t next_offset;
 	int64_t last_upstream, last_downstream;   /* last mirrored record; -1 unknown */
+	/* the last mirrored record's identity (with last_upstream >= 0 only) */
+	int64_t last_timestamp;                   /* -1 none */
+	int has_hash;
+	uint64_t last_hash;                       /* record_hash() of its key and value */
 };
 
 /* A change of a partition's offset delta (see translate.h). */
@@ -107,6 +111,30 @@ int state_position_seed(struct state *st, const char *flow, const char *topic, i
 /* The saved position and last mirrored record of a partition: 1 when known. */
 int state_position_full(struct state *st, const char *flow, const char *topic, int32_t partition,
 			int64_t *next_offset, int64_t *last_downstream, struct ferr *err);
+
+/* The last mirrored record of a partition as saved: where the position is,
+ * the record's source offset (-1 unknown), its timestamp and hash. */
+struct state_last_record {
+	int64_t next_offset, offset, timestamp;
+	int has_hash;
+	uint64_t hash;
+};
+/* 1 and *out when a position is saved, 0 when none, -1 on error. */
+int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
+			  struct state_last_record *out, struct ferr *err);
+
+/* Source offsets [FROM, TO) of a partition were deleted at the source
+ * before ferry mirrored them; the sum of such offsets per partition. */
+int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t partition,
+		  int64_t from, int64_t to, struct ferr *err);
+int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     int64_t *out, struct ferr *err);
+
+/* Cuts FLOW's translation history of a partition at a discontinuity of the
+ * source log: in one transaction deletes its offset syncs, sets its
+ * position to NEXT_OFFSET and forgets its last mirrored record. */
+int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
+		      int64_t next_offset, struct ferr *err);
 
 int64_t state_now_ms(void);
 

@@ -10,7 +10,7 @@ pkgs=(
   librdkafka-dev libsqlite3-dev sqlite3 libssl-dev libpcre2-dev
   libsystemd-dev libjansson-dev libedit-dev
   perl libipc-run-perl libio-pty-perl
-  libmicrohttpd-dev python3-prometheus-client
+  libmicrohttpd-dev libxxhash-dev python3-prometheus-client
   default-jdk-headless maven
   util-linux procps openssl
 )

@@ -38,5 +38,24 @@ int main(void)
 	inflight_init(&f, 42);
 	is_int(inflight_position(&f), 42, "a restored position is kept until records flow");
 	inflight_free(&f);
+
+	/* the source deleted 50..79 before ferry read them (retention) */
+	inflight_init(&f, 40);
+	for (int64_t o = 40; o < 50; o++)
+		inflight_push(&f, o);
+	ok(inflight_skip_to(&f, 80) == 0, "skip with records in flight");
+	is_int(inflight_position(&f), 40, "the position waits for what is in flight");
+	for (int64_t o = 40; o < 49; o++)
+		inflight_ack(&f, o);
+	is_int(inflight_position(&f), 49, "never past an unacknowledged record");
+	inflight_ack(&f, 49);
+	is_int(inflight_position(&f), 80, "all acknowledged: the position is the new log start");
+	is_int(inflight_count(&f), 0, "nothing left in flight");
+	inflight_push(&f, 80);
+	inflight_ack(&f, 80);
+	is_int(inflight_position(&f), 81, "and records flow on from there");
+	ok(inflight_skip_to(&f, 90) == 0 && inflight_position(&f) == 90,
+	   "with nothing in flight the position moves at once");
+	inflight_free(&f);
 	return done_testing();
 }

@@ -26,8 +26,9 @@ int main(void)
 	   "migrated to the latest schema version");
 	is_int(state_position_get(st, "A->B", "orders", 0, &pos, &err), 0, "no position yet");
 
-	struct state_position ps[] = { { "orders", 0, 100, 99, 99 }, { "orders", 1, 7, -1, -1 },
-				       { "pay", 0, 0, -1, -1 } };
+	struct state_position ps[] = { { "orders", 0, 100, 99, 99, -1, 0, 0 },
+				       { "orders", 1, 7, -1, -1, -1, 0, 0 },
+				       { "pay", 0, 0, -1, -1, -1, 0, 0 } };
 
 	ok(state_positions_save(st, "A->B", ps, 3, NULL, 0, 100, &err) == 0, "save three positions");
 	ok(state_position_get(st, "A->B", "orders", 1, &pos, &err) == 1 && pos == 7, "read back");
@@ -40,7 +41,7 @@ int main(void)
 	ok(state_open_worker(sub, &w, &err) == 0, "a worker connection");
 	ok(state_position_get(w, "A->B", "orders", 0, &pos, &err) == 1 && pos == 200,
 	   "sees the same data");
-	struct state_position bad = { "orders", 0, -5, -1, -1 };
+	struct state_position bad = { "orders", 0, -5, -1, -1, -1, 0, 0 };
 
 	ok(state_positions_save(w, "A->B", &bad, 1, NULL, 0, 100, &err) == -1,
 	   "a negative position is refused");
@@ -51,7 +52,7 @@ int main(void)
 	/* offset syncs: saved with positions, loaded in downstream order, pruned */
 	struct state_sync sy[] = { { "orders", 0, 0, 0 }, { "orders", 0, 20, 10 },
 				   { "orders", 0, 31, 20 }, { "orders", 1, 5, 0 } };
-	struct state_position p0 = { "orders", 0, 41, 40, 29 };
+	struct state_position p0 = { "orders", 0, 41, 40, 29, -1, 0, 0 };
 	struct offset_sync *os;
 	size_t n;
 	int64_t last;

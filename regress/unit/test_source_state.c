@@ -1,0 +1,77 @@
+/*
+ * test_source_state.c — what the state store keeps to notice a source log
+ * that changed under ferry: the last mirrored record's identity (saved
+ * with the position, kept while acknowledgements carry none), offsets the
+ * source deleted before they were mirrored, and the history cut an
+ * operator's resume makes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../appliance/state.h"
+#include "../../appliance/translate.h"
+#include "tap.h"
+
+int main(void)
+{
+	char dir[] = "/tmp/ferry-test-source-XXXXXX", path[256];
+	struct state *st;
+	struct ferr err;
+	struct state_last_record lr;
+	int64_t sum = -1;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	ok(state_open(dir, &st, &err) == 0, "opens and migrates");
+	is_int(state_last_record_get(st, "A->B", "t", 0, &lr, &err), 0, "nothing saved yet");
+
+	struct state_position p = { "t", 0, 100, 99, 99, 1700000000123, 1, 0xfedcba9876543210ULL };
+	struct state_sync sy[] = { { "t", 0, 0, 0 }, { "t", 0, 50, 60 } };
+
+	ok(state_positions_save(st, "A->B", &p, 1, sy, 2, 100, &err) == 0, "saved with identity");
+	ok(state_last_record_get(st, "A->B", "t", 0, &lr, &err) == 1, "read back");
+	ok(lr.next_offset == 100 && lr.offset == 99 && lr.timestamp == 1700000000123 &&
+	   lr.has_hash && lr.hash == 0xfedcba9876543210ULL, "offset, timestamp and 64-bit hash kept");
+
+	/* a position moving with no acknowledged record (eof) keeps the identity */
+	struct state_position q = { "t", 0, 104, -1, -1, -1, 0, 0 };
+
+	ok(state_positions_save(st, "A->B", &q, 1, NULL, 0, 100, &err) == 0, "position alone");
+	ok(state_last_record_get(st, "A->B", "t", 0, &lr, &err) == 1 && lr.next_offset == 104 &&
+	   lr.offset == 99 && lr.has_hash && lr.timestamp == 1700000000123,
+	   "the identity goes with last_upstream, never alone");
+
+	ok(state_gaps_total(st, "A->B", "t", 0, &sum, &err) == 0 && sum == 0, "no gap yet");
+	ok(state_gap_add(st, "A->B", "t", 0, 104, 150, &err) == 0, "a gap recorded");
+	ok(state_gap_add(st, "A->B", "t", 0, 104, 160, &err) == 0, "the same gap seen longer");
+	ok(state_gap_add(st, "A->B", "t", 0, 200, 210, &err) == 0, "a second gap");
+	ok(state_gaps_total(st, "A->B", "t", 0, &sum, &err) == 0 && sum == 66,
+	   "offsets never mirrored: 56 + 10");
+	ok(state_gaps_total(st, "A->B", "t", 1, &sum, &err) == 0 && sum == 0, "per partition");
+	ok(state_gap_add(st, "A->B", "t", 0, 300, 300, &err) == -1, "an empty gap is refused");
+
+	struct offset_sync *os = NULL;
+	size_t n = 0;
+	int64_t last = 0;
+
+	ok(state_history_cut(st, "A->B", "t", 0, 7, &err) == 0, "history cut");
+	ok(state_last_record_get(st, "A->B", "t", 0, &lr, &err) == 1 && lr.next_offset == 7 &&
+	   lr.offset == -1 && !lr.has_hash && lr.timestamp == -1,
+	   "position moved there, the last record forgotten");
+	ok(state_syncs_load(st, "A->B", "t", 0, &os, &n, &last, &err) == 0 && n == 0 && last == -1,
+	   "no sync spans the cut");
+	free(os);
+	ok(state_history_cut(st, "A->B", "u", 3, 5, &err) == 0 &&
+	   state_last_record_get(st, "A->B", "u", 3, &lr, &err) == 1 && lr.next_offset == 5,
+	   "a cut of a partition without a position creates it");
+	state_close(st);
+
+	snprintf(path, sizeof(path), "%s/ferry.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ferry.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ferry.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+	return done_testing();
+}

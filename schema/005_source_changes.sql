@@ -1,0 +1,22 @@
+-- 005: noticing that a source log changed under ferry.
+--
+-- The last mirrored record of each partition is remembered by its
+-- timestamp and a 64-bit FNV-1a hash of its key and value: when a flow
+-- starts a partition again it reads that record back and compares, so a
+-- topic that was deleted and recreated (or a log rewritten) while ferry was
+-- away stops the partition instead of being mixed into the remote topic.
+ALTER TABLE positions ADD COLUMN last_timestamp INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE positions ADD COLUMN last_hash INTEGER;   -- NULL: unknown
+
+-- Source offsets that were never mirrored because the source deleted them
+-- first (retention, DeleteRecords) while ferry was down or behind:
+-- [from_offset, to_offset). Kept for the operator and the auditor.
+CREATE TABLE source_gaps (
+    flow        TEXT    NOT NULL,
+    topic       TEXT    NOT NULL,   -- source topic
+    partition   INTEGER NOT NULL,
+    from_offset INTEGER NOT NULL CHECK (from_offset >= 0),
+    to_offset   INTEGER NOT NULL CHECK (to_offset > from_offset),
+    ts_ms       INTEGER NOT NULL,
+    PRIMARY KEY (flow, topic, partition, from_offset)
+) WITHOUT ROWID;
