@@ -213,7 +213,8 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 	(void)s;
 	if (r->err_code)
 		return;
-	table(r, "flow", "topic", "partition", "end offset", "position", "lag", NULL);
+	table(r, "flow", "topic", "partition", "end offset", "position", "lag", "never mirrored",
+	      "state", NULL);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
@@ -224,13 +225,14 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 							     : json_integer(metrics_lag(&v[j]));
 
 			json_array_append_new(r->rows,
-					      json_pack("[s,s,i,o,o,o]", f->name, v[j].topic,
+					      json_pack("[s,s,i,o,o,o,I,s]", f->name, v[j].topic,
 							(int)v[j].partition,
 							v[j].end_offset >= 0 ? json_integer(v[j].end_offset)
 									     : json_null(),
 							v[j].position >= 0 ? json_integer(v[j].position)
 									   : json_null(),
-							lag));
+							lag, (json_int_t)v[j].never_mirrored,
+							v[j].stopped ? v[j].reason : "mirroring"));
 		}
 		free(v);
 	}
@@ -457,6 +459,62 @@ static void h_resume(struct runtime *rt, struct ctl_session *s, const struct cmd
 		ctl_fail_err(r, &err);
 	else
 		snprintf(r->message, sizeof(r->message), "flow %s resumed", m->args[0]);
+}
+
+/* resume flow F --topic T --partition P --from X: only a partition ferry
+ * stopped; the mirror task applies it (and audits the outcome), since only
+ * it may touch the partition's consumer and positions. */
+static void h_resume_partition(struct runtime *rt, struct ctl_session *s,
+			       const struct cmd_match *m, struct ctl_reply *r)
+{
+	struct rt_flow *f = runtime_flow(rt, m->args[0]);
+	const char *topic = m->args[1];
+	int32_t partition = (int32_t)atol(m->args[2]);
+	long long from;
+	struct part_stat *v = NULL;
+	size_t n;
+	int found = 0, stopped = 0;
+	struct ferr err;
+
+	(void)s;
+	if (!f) {
+		ctl_fail(r, "not_found", "no flow %s in the running configuration (see show flows)",
+			 m->args[0]);
+		return;
+	}
+	if (!f->flow) {
+		ctl_fail(r, "error", "flow %s is not running (%s)", f->name, runtime_flow_state(f, NULL));
+		return;
+	}
+	if (cmdtab_parse_position(m->args[3], &from)) {   /* the matcher checked it already */
+		ctl_fail(r, "error", "POSITION: expected earliest, latest or an offset");
+		return;
+	}
+	n = flow_partitions(f->flow, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].topic, topic) == 0 && v[i].partition == partition) {
+			found = 1;
+			stopped = v[i].stopped;
+		}
+	}
+	free(v);
+	if (!found) {
+		ctl_fail(r, "not_found", "flow %s does not mirror %s[%d] (see show lag %s)", f->name,
+			 topic, (int)partition, f->name);
+		return;
+	}
+	if (!stopped) {
+		ctl_fail(r, "error", "%s[%d] of flow %s is not stopped: nothing to resume (to restart "
+			 "a paused flow: resume flow %s)", topic, (int)partition, f->name, f->name);
+		return;
+	}
+	if (flow_resume_partition(f->flow, topic, partition, from, &err)) {
+		ctl_fail_err(r, &err);
+		return;
+	}
+	snprintf(r->message, sizeof(r->message), "%s[%d] of flow %s resumes from %s; the outcome "
+		 "is logged and audited (show audit), the partition shows in show lag %s", topic,
+		 (int)partition, f->name, m->args[3], f->name);
 }
 
 static int copy_running(struct runtime *rt, struct ctl_session *s)
@@ -745,6 +803,7 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_REVISIONS] = h_show_revisions,
 	[CMD_PAUSE_FLOW] = h_pause,
 	[CMD_RESUME_FLOW] = h_resume,
+	[CMD_RESUME_PARTITION] = h_resume_partition,
 	[CMD_CONFIGURE] = h_configure,
 	[CMD_CFG_SET] = h_set,
 	[CMD_CFG_DELETE] = h_delete,

@@ -54,13 +54,20 @@ const struct metric_def metric_defs[] = {
 	  "First source offset not yet acknowledged by the target" },
 	{ "partition-lag", "ferry_partition_lag", "gauge",
 	  "Records of the partition not yet mirrored: end offset minus position" },
+	{ "partition-stopped", "ferry_partition_stopped", "gauge",
+	  "1 when the partition stopped (source log changed under ferry, unreadable record) "
+	  "until an operator resumes it" },
+	{ "partition-offsets-never-mirrored", "ferry_partition_offsets_never_mirrored_total",
+	  "counter", "Source offsets deleted at the source (retention, DeleteRecords) before "
+	  "ferry mirrored them, as recorded in the state store" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
 enum {
 	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
-	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG
+	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG,
+	M_STOPPED, M_NEVER
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -218,6 +225,8 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 				fn(ctx, &metric_defs[M_POS], labels, (double)v[j].position);
 			if (metrics_lag(&v[j]) >= 0)
 				fn(ctx, &metric_defs[M_LAG], labels, (double)metrics_lag(&v[j]));
+			fn(ctx, &metric_defs[M_STOPPED], labels, v[j].stopped ? 1 : 0);
+			fn(ctx, &metric_defs[M_NEVER], labels, (double)v[j].never_mirrored);
 		}
 		free(v);
 	}

@@ -56,6 +56,7 @@ struct mpart {
 	/* stopped: the source log changed under ferry or a record cannot be
 	 * read; nothing of it is mirrored until an operator resumes it */
 	int stopped;
+	int assigned;            /* part of the consumer's assignment */
 	char stop_reason[400];
 	int64_t reassign_at_ms;  /* > 0: assign again at reassign_offset then */
 	int64_t reassign_offset;
@@ -330,6 +331,14 @@ void mirror_task_add(struct mirror_task *t, const char *topic, const char *remot
 	pthread_mutex_unlock(&t->lock);
 }
 
+static struct mtopic *topic_find(struct mirror_task *t, const char *name)
+{
+	for (size_t i = 0; i < t->ntopics; i++)
+		if (strcmp(t->topics[i]->name, name) == 0)
+			return t->topics[i];
+	return NULL;
+}
+
 static struct mtopic *topic_get(struct mirror_task *t, const char *name, const char *remote)
 {
 	struct mtopic *mt;
@@ -479,6 +488,14 @@ static int take_pending(struct mirror_task *t)
 			flow_fail(t->f, "%s: cannot assign partitions: %s", t->what,
 				  rd_kafka_error_string(e));
 			rd_kafka_error_destroy(e);
+		} else {
+			for (int i = 0; i < tpl->cnt; i++) {
+				struct mtopic *mt = topic_find(t, tpl->elems[i].topic);
+
+				if (mt && tpl->elems[i].partition < mt->nparts &&
+				    mt->parts[tpl->elems[i].partition])
+					mt->parts[tpl->elems[i].partition]->assigned = 1;
+			}
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(tpl);
@@ -567,12 +584,21 @@ out:
 	free(who);
 }
 
-/* (Re)assigns one partition at OFFSET (a real offset or a logical one). */
+static void unassign_one(struct mirror_task *t, struct mpart *mp);
+
+/* (Re)assigns one partition at OFFSET (a real offset or a logical one).
+ * librdkafka refuses to assign what is assigned, and after a failed fetch
+ * (auto.offset.reset=error) the partition still is: unassign it first.
+ * Its removal is served before the unassign call returns, so the new
+ * assignment is never mistaken for the old one. */
 static int assign_one(struct mirror_task *t, struct mpart *mp, int64_t offset)
 {
-	rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *tpl;
 	rd_kafka_error_t *e;
 
+	if (mp->assigned)
+		unassign_one(t, mp);
+	tpl = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(tpl, mp->t->name, mp->partition)->offset = offset;
 	e = rd_kafka_incremental_assign(t->consumer, tpl);
 	rd_kafka_topic_partition_list_destroy(tpl);
@@ -582,6 +608,7 @@ static int assign_one(struct mirror_task *t, struct mpart *mp, int64_t offset)
 		rd_kafka_error_destroy(e);
 		return -1;
 	}
+	mp->assigned = 1;
 	return 0;
 }
 
@@ -593,6 +620,7 @@ static void unassign_one(struct mirror_task *t, struct mpart *mp)
 	rd_kafka_topic_partition_list_add(tpl, mp->t->name, mp->partition);
 	e = rd_kafka_incremental_unassign(t->consumer, tpl);
 	rd_kafka_topic_partition_list_destroy(tpl);
+	mp->assigned = 0;
 	if (e) {
 		/* still stopped for ferry: forward() drops what arrives */
 		log_warn("%s: cannot unassign %s[%d]: %s", t->what, mp->t->name,
@@ -1053,16 +1081,14 @@ static void do_reassigns(struct mirror_task *t)
  * translation ever spans the discontinuity. */
 static void resume_one(struct mirror_task *t, const struct part_resume *r)
 {
-	struct mtopic *mt = NULL;
+	struct mtopic *mt;
 	struct mpart *mp;
 	int64_t lo = -1, hi = -1, from = r->from;
 	rd_kafka_resp_err_t e;
 	struct ferr err;
 	const char *flow = t->f->cf->name;
 
-	for (size_t i = 0; i < t->ntopics && !mt; i++)
-		if (strcmp(t->topics[i]->name, r->topic) == 0)
-			mt = t->topics[i];
+	mt = topic_find(t, r->topic);
 	mp = mt && r->partition < mt->nparts ? mt->parts[r->partition] : NULL;
 	if (!mp || !mp->stopped) {
 		audit_system("error", "flow %s: resume of partition %s[%d] not done: it is not stopped",

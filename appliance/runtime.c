@@ -305,6 +305,16 @@ const char *runtime_flow_state(const struct rt_flow *f, const char **reason)
 	}
 	if (flow_get_status(f->flow) == FLOW_FAILED && reason)
 		*reason = f->flow->fail_reason;
+	if (flow_get_status(f->flow) == FLOW_RUNNING) {
+		/* the caller uses the reason at once; one buffer per thread */
+		static _Thread_local char stopped[600];
+
+		if (flow_stopped_partitions(f->flow, stopped, sizeof(stopped)) > 0) {
+			if (reason)
+				*reason = stopped;
+			return "degraded";
+		}
+	}
 	if (flow_get_status(f->flow) == FLOW_RUNNING && atomic_load(&f->flow->degraded)) {
 		if (reason)
 			*reason = "canary latency above ferry.canary.threshold.ms";

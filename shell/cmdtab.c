@@ -4,6 +4,7 @@
 #include "cmdtab.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,16 @@ static struct cmd_def table[] = {
 	CMD(CMD_RESUME_FLOW, "resume flow FLOW", "Resume a paused flow\nReplication flow\nFlow name "
 	  "(SOURCE->TARGET)", O, E, 0,
 	  "Starts a paused flow again from its saved positions."),
+	CMD(CMD_RESUME_PARTITION, "resume flow FLOW --topic TOPIC --partition PARTITION --from POSITION",
+	  "Resume a paused flow\nReplication flow\nFlow name (SOURCE->TARGET)\nResume one stopped "
+	  "partition\nSource topic\nWhich partition\nPartition number\nWhere to start\nearliest, "
+	  "latest, or a source offset", O, E, 0,
+	  "Resumes one partition that ferry stopped because its source log changed under it (the "
+	  "topic was recreated, the log went backwards) or a record could not be read. Mirroring "
+	  "starts at POSITION: the log start (earliest), its end (latest) or a source offset within "
+	  "the log. The partition's offset-sync history is cut there, so no consumer-group offset "
+	  "is ever translated across the discontinuity. The outcome is logged and audited; `show "
+	  "lag` shows the partition mirroring again."),
 	CMD(CMD_FAILOVER, "failover FLOW --groups REGEX [--drain]", "Move consumer groups to the "
 	  "target of a flow\nReplication flow\nFlow name (SOURCE->TARGET)\nWhich groups\nJava "
 	  "regular expression of group names\nFirst wait until the flow has mirrored everything", O, E, 0,
@@ -130,7 +141,8 @@ static const struct { const char *name; enum arg_kind kind; } arg_names[] = {
 	{ "FLOW", ARG_FLOW }, { "CLUSTER", ARG_CLUSTER }, { "TOPIC", ARG_TOPIC },
 	{ "GROUP", ARG_GROUP }, { "KEY", ARG_KEY }, { "VALUE", ARG_VALUE },
 	{ "TEXT", ARG_TEXT }, { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
-	{ "REGEX", ARG_REGEX }, { "DATETIME", ARG_DATETIME },
+	{ "REGEX", ARG_REGEX }, { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
+	{ "POSITION", ARG_POSITION },
 };
 
 const char *arg_kind_name(enum arg_kind k)
@@ -313,6 +325,23 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 		if (atoll(w) <= 0) {
 			snprintf(err, errsz, "%s: expected a positive number, got \"%s\"",
 				 arg_kind_name(t->kind), w);
+			return -1;
+		}
+	} else if (t->kind == ARG_PARTITION) {
+		char *end;
+		long long v = strtoll(w, &end, 10);
+
+		if (!isdigit((unsigned char)*w) || *end || v > 2147483647LL) {
+			snprintf(err, errsz, "PARTITION: expected a partition number (0 or more), got "
+				 "\"%s\"", w);
+			return -1;
+		}
+	} else if (t->kind == ARG_POSITION) {
+		long long v;
+
+		if (cmdtab_parse_position(w, &v)) {
+			snprintf(err, errsz, "POSITION: expected earliest, latest or an offset (0 or "
+				 "more), got \"%s\"", w);
 			return -1;
 		}
 	} else if (t->kind == ARG_DATETIME) {
@@ -622,6 +651,25 @@ int cmdtab_flag(const struct cmd_match *m, const char *word)
 		if (m->def->tok[ti].kind == ARG_KEYWORD && strcmp(m->def->tok[ti].word, word) == 0)
 			return (m->present >> ti) & 1u;
 	return 0;
+}
+
+int cmdtab_parse_position(const char *s, long long *out)
+{
+	char *end;
+
+	if (strcmp(s, "earliest") == 0) {
+		*out = -2;
+		return 0;
+	}
+	if (strcmp(s, "latest") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return *end || errno ? -1 : 0;
 }
 
 int cmdtab_parse_datetime(const char *s, long long *ms)

@@ -35,6 +35,7 @@ enum cmd_id {
 	CMD_SHOW_REVISIONS,
 	CMD_PAUSE_FLOW,
 	CMD_RESUME_FLOW,
+	CMD_RESUME_PARTITION,
 	CMD_FAILOVER,
 	CMD_FAILBACK,
 	CMD_RESET_OFFSETS,
@@ -63,6 +64,8 @@ enum arg_kind {
 	ARG_COUNT,      /* a positive integer */
 	ARG_REGEX,      /* a Java regular expression (whole-name match) */
 	ARG_DATETIME,   /* ISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds */
+	ARG_PARTITION,  /* a partition number: 0 or more */
+	ARG_POSITION,   /* earliest, latest, or an offset (0 or more) */
 };
 
 enum cmd_mode { MODE_EXEC = 1, MODE_CONFIG = 2 };
@@ -79,7 +82,7 @@ struct cmd_tok {
 	int help_len;
 };
 
-#define CMD_MAX_TOKENS 8
+#define CMD_MAX_TOKENS 10
 
 struct cmd_def {
 	enum cmd_id id;
@@ -117,6 +120,9 @@ struct cmd_match {
 
 /* 1 when the optional keyword WORD was given. */
 int cmdtab_flag(const struct cmd_match *m, const char *word);
+
+/* POSITION: earliest (-2), latest (-1) or an offset; 0 or -1. */
+int cmdtab_parse_position(const char *s, long long *out);
 
 /* DATETIME: ISO 8601 with a zone (Z or +HH:MM) or epoch milliseconds; 0 or -1. */
 int cmdtab_parse_datetime(const char *s, long long *ms);

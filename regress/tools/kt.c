@@ -7,7 +7,7 @@
  *
  *   - readiness probing of a broker            (wait-ready)
  *   - topic administration                     (create, add-partitions,
- *                                               delete, topics)
+ *                                               delete, delete-records, topics)
  *   - the deterministic record scheme below    (produce)
  *   - single hand-made records                 (put)
  *   - reading a whole topic back               (dump, count, seqcheck)
@@ -68,6 +68,7 @@ static const char USAGE[] =
     "  add-partitions TOPIC TOTAL\n"
     "  delete TOPIC\n"
     "  set-config TOPIC key=value...        replaces the topic's dynamic configs\n"
+    "  delete-records TOPIC PARTITION OFFSET the log then starts at OFFSET\n"
     "  topics [--all]                        name<TAB>partitions, sorted; --all shows __*\n"
     "  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
     "          [--transactional-id ID [--abort-every K]] [--rate RECORDS_PER_SEC]\n"
@@ -683,6 +684,63 @@ out:
 	rd_kafka_ConfigResource_destroy(cr);
 	if (opts)
 		rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/*
+ * delete-records TOPIC PARTITION OFFSET: DeleteRecords, so the partition's
+ * log starts at OFFSET (what retention does, at once).
+ */
+static int cmd_delete_records(int argc, char **argv)
+{
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opts;
+	rd_kafka_topic_partition_list_t *tpl;
+	rd_kafka_DeleteRecords_t *dr;
+	rd_kafka_event_t *ev;
+	int rc = 1;
+
+	if (argc != 3)
+		usage("delete-records needs TOPIC PARTITION OFFSET");
+	rk = admin_new();
+	if (!rk)
+		return 1;
+	q = rd_kafka_queue_new(rk);
+	opts = admin_options(rk, 30000);
+	tpl = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(tpl, argv[0],
+					  (int32_t)parse_num("PARTITION", argv[1], 0, 100000))->offset =
+		parse_num("OFFSET", argv[2], 0, INT64_MAX);
+	dr = rd_kafka_DeleteRecords_new(tpl);   /* copies tpl */
+	rd_kafka_topic_partition_list_destroy(tpl);
+	if (opts) {
+		rd_kafka_DeleteRecords(rk, &dr, 1, opts, q);
+		ev = admin_wait(q, RD_KAFKA_EVENT_DELETERECORDS_RESULT, 35000, 0);
+		if (ev) {
+			const rd_kafka_topic_partition_list_t *res = rd_kafka_DeleteRecords_result_offsets(
+				rd_kafka_event_DeleteRecords_result(ev));
+
+			rc = 0;
+			for (int j = 0; res && j < res->cnt; j++) {
+				if (res->elems[j].err) {
+					fail("%s[%d]: %s", res->elems[j].topic,
+					     (int)res->elems[j].partition,
+					     rd_kafka_err2str(res->elems[j].err));
+					rc = 1;
+				} else if (G.verbose) {
+					printf("%s\t%d\t%lld\n", res->elems[j].topic,
+					       (int)res->elems[j].partition,
+					       (long long)res->elems[j].offset);
+				}
+			}
+			rd_kafka_event_destroy(ev);
+		}
+		rd_kafka_AdminOptions_destroy(opts);
+	}
+	rd_kafka_DeleteRecords_destroy(dr);
 	rd_kafka_queue_destroy(q);
 	rd_kafka_destroy(rk);
 	return rc;
@@ -1900,6 +1958,7 @@ static const struct {
 	{ "add-partitions", cmd_add_partitions },
 	{ "delete", cmd_delete },
 	{ "set-config", cmd_set_config },
+	{ "delete-records", cmd_delete_records },
 	{ "join", cmd_join },
 	{ "topics", cmd_topics },
 	{ "produce", cmd_produce },

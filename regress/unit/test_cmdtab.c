@@ -109,6 +109,35 @@ int main(void)
 		ok(k == 2, "after show lag: FLOW or end of command");
 	}
 
+	/* resume flow: the whole flow, or one stopped partition from a position */
+	ok(m("resume flow A->B", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_RESUME_FLOW, "resume flow FLOW");
+	cmdtab_match_free(&x);
+	ok(m("resume flow A->B --topic orders --partition 0 --from earliest", MODE_EXEC, &x, err,
+	     sizeof(err)) == MATCH_OK && x.def->id == CMD_RESUME_PARTITION && x.nargs == 4,
+	   "resume flow FLOW --topic T --partition 0 --from earliest");
+	is(x.args[1], "orders", "the topic");
+	is(x.args[2], "0", "partition 0 is a partition");
+	cmdtab_match_free(&x);
+	ok(m("res fl A->B --t orders --p 3 --f 1234", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+	   x.def->id == CMD_RESUME_PARTITION && strcmp(x.args[3], "1234") == 0, "prefixes and an offset");
+	cmdtab_match_free(&x);
+	ok(m("resume flow A->B --topic orders --partition -1 --from latest", MODE_EXEC, &x, err,
+	     sizeof(err)) == MATCH_BAD_ARG, "a negative partition is refused");
+	like(err, "PARTITION: expected a partition number", "naming the argument");
+	ok(m("resume flow A->B --topic orders --partition 2 --from soon", MODE_EXEC, &x, err,
+	     sizeof(err)) == MATCH_BAD_ARG, "a position that is none is refused");
+	like(err, "POSITION: expected earliest, latest or an offset", "saying what is expected");
+	{
+		long long v;
+
+		ok(cmdtab_parse_position("earliest", &v) == 0 && v == -2 &&
+		   cmdtab_parse_position("latest", &v) == 0 && v == -1 &&
+		   cmdtab_parse_position("42", &v) == 0 && v == 42 &&
+		   cmdtab_parse_position("4x", &v) == -1 && cmdtab_parse_position("-3", &v) == -1,
+		   "positions parse: earliest -2, latest -1, offsets as given");
+	}
+
 	/* failover: an optional keyword at the end */
 	ok(m("failover A->B --groups 'bill.*|pay' --drain", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
 	   x.def->id == CMD_FAILOVER, "failover with --drain");
