@@ -76,36 +76,30 @@ void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t 
 	mirror_task_add(f->tasks[task_of(f, topic, partition)], topic, remote, partition);
 }
 
-void flow_partition_stopped(struct flow *f, const char *topic, int32_t partition,
-			    const char *reason)
-{
-	pthread_mutex_lock(&f->lock);
-	f->partitions_stopped++;
-	snprintf(f->stop_reason, sizeof(f->stop_reason), "partition %s[%d] stopped: %s", topic,
-		 (int)partition, reason);
-	pthread_mutex_unlock(&f->lock);
-}
-
-void flow_partition_resumed(struct flow *f)
-{
-	pthread_mutex_lock(&f->lock);
-	if (f->partitions_stopped > 0)
-		f->partitions_stopped--;
-	pthread_mutex_unlock(&f->lock);
-}
-
 int flow_stopped_partitions(struct flow *f, char *buf, size_t sz)
 {
-	int n;
+	struct part_stat *v = NULL;
+	size_t n = flow_partitions(f, &v);
+	int stopped = 0;
+	const struct part_stat *first = NULL;
 
-	pthread_mutex_lock(&f->lock);
-	n = f->partitions_stopped;
-	if (n == 1)
-		snprintf(buf, sz, "%s", f->stop_reason);
-	else if (n > 1)
-		snprintf(buf, sz, "%d partitions stopped; the latest: %s", n, f->stop_reason);
-	pthread_mutex_unlock(&f->lock);
-	return n;
+	/* from the tasks' snapshots, published at every stop and resume */
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].stopped)
+			continue;
+		stopped++;
+		if (!first || strcmp(v[i].topic, first->topic) < 0 ||
+		    (strcmp(v[i].topic, first->topic) == 0 && v[i].partition < first->partition))
+			first = &v[i];
+	}
+	if (stopped == 1)
+		snprintf(buf, sz, "partition %s[%d] stopped: %s", first->topic, (int)first->partition,
+			 first->reason);
+	else if (stopped > 1)
+		snprintf(buf, sz, "%d partitions stopped, %s[%d] among them: %s", stopped, first->topic,
+			 (int)first->partition, first->reason);
+	free(v);
+	return stopped;
 }
 
 int flow_resume_partition(struct flow *f, const char *topic, int32_t partition, int64_t from,

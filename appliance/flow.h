@@ -71,10 +71,6 @@ struct flow {
 	atomic_int_fast64_t canary_seen_ms;      /* wall time of the last one seen; 0 never */
 	atomic_int degraded;
 
-	/* partitions stopped by a change of the source log (guarded by lock) */
-	int partitions_stopped;
-	char stop_reason[512];            /* the latest stop, for `show flows` */
-	atomic_uint_fast64_t offsets_never_mirrored;
 
 	/* checkpoints */
 	atomic_int_fast64_t checkpoint_latency_ms;   /* last round: start to acknowledged */
@@ -92,11 +88,8 @@ void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(print
 enum flow_status flow_get_status(struct flow *f);
 const char *flow_status_name(enum flow_status s);
 
-/* Mirror tasks: a partition stopped with REASON / an operator resumed one. */
-void flow_partition_stopped(struct flow *f, const char *topic, int32_t partition,
-			    const char *reason);
-void flow_partition_resumed(struct flow *f);
-/* How many partitions are stopped; the latest reason into BUF. */
+/* How many partitions are stopped (as the tasks last published); the
+ * first one's reason into BUF. */
 int flow_stopped_partitions(struct flow *f, char *buf, size_t sz);
 /* Queues an operator's resume of a stopped partition (see mirror.h). */
 int flow_resume_partition(struct flow *f, const char *topic, int32_t partition, int64_t from,

@@ -660,7 +660,6 @@ stop_partition(struct mirror_task *t, struct mpart *mp, const char *fmt, ...)
 		t->nreassign--;
 	}
 	unassign_one(t, mp);
-	flow_partition_stopped(t->f, mp->t->name, mp->partition, mp->stop_reason);
 	log_error("flow %s: partition %s[%d] stopped at offset %" PRId64 ": %s; resume it with "
 		  "`resume flow %s --topic %s --partition %d --from earliest|latest|OFFSET`",
 		  t->f->cf->name, mp->t->name, (int)mp->partition, part_position(mp),
@@ -859,7 +858,6 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 		if (state_gap_add(t->st, t->f->cf->name, mp->t->name, mp->partition, pos, lo, &err))
 			log_error("%s: %s", t->what, err.msg);
 		mp->never_mirrored += lo - pos;
-		atomic_fetch_add(&t->f->offsets_never_mirrored, (uint64_t)(lo - pos));
 		/* the position moves to lo once what is in flight is acknowledged */
 		if (inflight_skip_to(&mp->fl, lo) != 0)
 			flow_fail(t->f, "%s: out of memory", t->what);
@@ -1149,7 +1147,6 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mp->resume_at = from;
 	mp->stopped = 0;
 	mp->stop_reason[0] = '\0';
-	flow_partition_resumed(t->f);
 	log_info("flow %s: partition %s[%d] resumed from offset %" PRId64 " (log %" PRId64
 		 "..%" PRId64 "); offset translation starts again there", flow, mt->name,
 		 (int)mp->partition, from, lo, hi);
