@@ -39,7 +39,7 @@ pkg_query = $(eval pkg_out__ := $$(shell $$(PKG_CONFIG) $1 $2 2>/dev/null))$\
 # Each asked once, on first use (the right side replaces itself).
 PKG_CFLAGS   = $(eval PKG_CFLAGS := $$(call pkg_query,--cflags,$$(PKGS) libedit))$(PKG_CFLAGS)
 PKG_LIBS     = $(eval PKG_LIBS := $$(call pkg_query,--libs,$$(PKGS)))$(PKG_LIBS)
-SHELL_PKGS  := libedit jansson openssl
+SHELL_PKGS  := libedit jansson libssl libcrypto
 SHELL_LIBS   = $(eval SHELL_LIBS := $$(call pkg_query,--libs,$$(SHELL_PKGS)))$(SHELL_LIBS)
 
 ifeq ($(SANITIZE),1)
@@ -50,28 +50,41 @@ B       := build/release
 SAN     :=
 endif
 
-CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) -Iappliance -I$(B)/gen -MMD -MP $(CFLAGS)
+# every #include of another folder is by path from the project root
+# ("lib/err.h", "appliance/conf.h")
+CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) -I. -I$(B)/gen -MMD -MP $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 LIBS        = $(PKG_LIBS) -lpthread
 
+# --- lib/: what ferryd, the ferry shell (and the PostgreSQL extension to
+# come) share: errors, clocks, version, the control protocol, the command
+# table, control-plane roles. Needs only libc, jansson and OpenSSL.
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+
 # --- the daemon's library (everything but main), shared with unit tests ---
-APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c)) acl/roles.c shell/cmdtab.c shell/proto.c
+APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c))
 APP_OBJ := $(APP_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 SCHEMA  := $(sort $(wildcard schema/[0-9]*.sql))
 
 all: $(B)/ferryd $(B)/ferry $(B)/kt unit-bins
 
-$(B)/libferry.a: $(APP_OBJ)
+$(B)/libferrycommon.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
+	rm -f $@
 	ar rcs $@ $^
 
-$(B)/ferryd: $(B)/appliance/main.o $(B)/libferry.a
+$(B)/libferry.a: $(APP_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/ferryd: $(B)/appliance/main.o $(B)/libferry.a $(B)/libferrycommon.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-# the admin shell: the command table and protocol client it shares with
-# ferryd come from libferry.a
-$(B)/ferry: $(B)/shell/ferry.o $(B)/libferry.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(SHELL_LIBS)
+# the admin shell links lib/ only, never the daemon
+$(B)/ferry: $(B)/shell/ferry.o $(B)/libferrycommon.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SHELL_LIBS)
 
 # schema/*.sql are embedded into ferryd as numbered migrations
 $(B)/gen/schema_sql.c: $(SCHEMA) schema/embed.sh
@@ -94,7 +107,7 @@ UNIT_BINS := $(UNIT_SRC:regress/unit/%.c=$(B)/unit/%)
 unit-bins: $(UNIT_BINS)
 # kept, so a second make does not relink every test
 .SECONDARY: $(UNIT_SRC:%.c=$(B)/%.o)
-$(B)/unit/%: $(B)/regress/unit/%.o $(B)/libferry.a
+$(B)/unit/%: $(B)/regress/unit/%.o $(B)/libferry.a $(B)/libferrycommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
