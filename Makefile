@@ -29,8 +29,8 @@ PKG_CONFIG ?= pkg-config
 DEPS_CMD   ?= scripts/deps.sh
 
 # $(call pkg_query,--cflags,PACKAGES): pkg-config's answer, or a stop
-# naming what failed and what to run. Judged by exit status, as an empty
-# answer is valid (headers in /usr/include).
+# naming what failed and what to run. Judged by exit status (.SHELLSTATUS,
+# GNU make >= 4.2; bookworm has 4.3), as an empty answer is valid.
 pkg_query = $(eval pkg_out__ := $$(shell $$(PKG_CONFIG) $1 $2 2>/dev/null))$\
 	$(if $(filter 0,$(.SHELLSTATUS)),$(pkg_out__),$\
 	$(error $(PKG_CONFIG) $1 $2 failed ($(shell $(PKG_CONFIG) --print-errors $1 $2 2>&1 | head -3)):$\
