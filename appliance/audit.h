@@ -7,7 +7,7 @@
 #ifndef FERRY_AUDIT_H
 #define FERRY_AUDIT_H
 
-#include "err.h"
+#include "lib/err.h"
 
 int audit_open(const char *state_dir, struct ferr *err);
 void audit_close(void);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "flow.h"
 #include "kclient.h"
 #include "log.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "audit.h"
 #include "flow.h"
 #include "kadmin.h"

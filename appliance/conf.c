@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../acl/roles.h"
+#include "lib/roles.h"
 #include "clientconf.h"
 #include "conf_keys.h"
 

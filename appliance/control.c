@@ -23,11 +23,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "../shell/proto.h"
+#include "lib/proto.h"
 #include "audit.h"
 #include "ctl.h"
 #include "log.h"
-#include "version.h"
+#include "lib/version.h"
 
 #define MAX_SESSIONS 64
 

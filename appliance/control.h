@@ -8,7 +8,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "err.h"
+#include "lib/err.h"
 #include "runtime.h"
 
 struct control;

@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "../acl/roles.h"
-#include "../shell/cmdtab.h"
+#include "lib/roles.h"
+#include "lib/cmdtab.h"
 #include "props.h"
 #include "runtime.h"
 

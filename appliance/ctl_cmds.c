@@ -11,7 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "../shell/proto.h"
+#include "lib/proto.h"
 #include "clientconf.h"
 #include "conf_keys.h"
 #include "ctl.h"
@@ -20,7 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "state.h"
-#include "version.h"
+#include "lib/version.h"
 
 void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
 {

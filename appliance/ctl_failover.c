@@ -11,7 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "audit.h"
-#include "clock.h"
+#include "lib/clock.h"
 #include "ctl.h"
 #include "kadmin.h"
 #include "kclient.h"

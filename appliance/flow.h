@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "err.h"
+#include "lib/err.h"
 
 enum flow_status { FLOW_STARTING, FLOW_RUNNING, FLOW_FAILED, FLOW_STOPPED };
 

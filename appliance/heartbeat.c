@@ -2,7 +2,7 @@
  * heartbeat.c — one thread, one producer per cluster that receives
  * heartbeats.
  */
-#include "clock.h"
+#include "lib/clock.h"
 #include "heartbeat.h"
 
 #include <pthread.h>

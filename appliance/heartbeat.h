@@ -9,7 +9,7 @@
 #define FERRY_HEARTBEAT_H
 
 #include "conf.h"
-#include "err.h"
+#include "lib/err.h"
 
 struct heartbeats;
 

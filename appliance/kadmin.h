@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 /* Waits up to TIMEOUT_MS for the admin result of TYPE on Q, in 500 ms
  * steps so that a set *STOP (NULL: none) ends the wait early; NULL when

@@ -1,7 +1,7 @@
 /*
  * kclient.c — librdkafka handle construction and callbacks.
  */
-#include "clock.h"
+#include "lib/clock.h"
 #include "kclient.h"
 
 #include <pthread.h>

@@ -9,7 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "clientconf.h"
-#include "err.h"
+#include "lib/err.h"
 
 struct kv {
 	const char *key, *value;

@@ -25,7 +25,7 @@
 #include "flow.h"
 #include "log.h"
 #include "state.h"
-#include "version.h"
+#include "lib/version.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/ferry"
 

@@ -6,7 +6,7 @@
  * acknowledges its offset and destroys it. So each consumed record is
  * destroyed exactly once: in on_delivery(), or where producing it failed.
  */
-#include "clock.h"
+#include "lib/clock.h"
 #include "mirror.h"
 
 #include <errno.h>

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 enum policy_kind { POLICY_DEFAULT, POLICY_IDENTITY };
 

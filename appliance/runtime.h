@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "err.h"
+#include "lib/err.h"
 #include "flow.h"
 #include "state.h"
 

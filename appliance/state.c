@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "state_schema.h"
 #include "translate.h"
 

@@ -6,7 +6,7 @@
 #ifndef FERRY_TOPICFILTER_H
 #define FERRY_TOPICFILTER_H
 
-#include "err.h"
+#include "lib/err.h"
 
 struct regexlist;
 

@@ -2,18 +2,30 @@
 # Installs what ferry's build and tests need on Debian bookworm: the Debian
 # packages below and the Kafka jars (regress/kafka/pom.xml) in a cache
 # outside the work tree. Idempotent: quiet and quick when all is in place.
+# With --build, only what compiling ferryd and ferry needs (`make install`):
+# no JDK, no test tools, no Kafka jars.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+build_only=0
+case "${1:-}" in
+  --build) build_only=1 ;;
+  "") ;;
+  *) echo "deps.sh: unknown argument '$1' (expected --build or nothing)" >&2; exit 2 ;;
+esac
 
 pkgs=(
   build-essential pkg-config
-  librdkafka-dev libsqlite3-dev sqlite3 libssl-dev libpcre2-dev
-  libsystemd-dev libjansson-dev libedit-dev
-  perl libipc-run-perl libio-pty-perl
-  libmicrohttpd-dev libxxhash-dev python3-prometheus-client
-  default-jdk-headless maven
-  util-linux procps openssl
+  librdkafka-dev libsqlite3-dev libssl-dev libpcre2-dev
+  libsystemd-dev libjansson-dev libedit-dev libmicrohttpd-dev libxxhash-dev
 )
+if ((!build_only)); then
+  pkgs+=(
+    sqlite3 perl libipc-run-perl libio-pty-perl
+    python3-prometheus-client
+    default-jdk-headless maven
+    util-linux procps openssl
+  )
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -30,4 +42,5 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if ((build_only)); then exit 0; fi
 exec "$here/regress/fetch-kafka.sh"

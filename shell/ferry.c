@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../appliance/version.h"
-#include "cmdtab.h"
-#include "proto.h"
+#include "lib/version.h"
+#include "lib/cmdtab.h"
+#include "lib/proto.h"
 
 struct shell {
 	struct proto_client c;

@@ -2,7 +2,7 @@
  * test_cmdtab.c — the command table's matcher: prefixes, arguments,
  * ambiguity and suggestions, modes, `?` candidates, line splitting.
  */
-#include "../../shell/cmdtab.h"
+#include "lib/cmdtab.h"
 #include "tap.h"
 
 static enum match_rc m(const char *line, unsigned mode, struct cmd_match *out, char *err,

@@ -2,8 +2,8 @@
  * test_conf.c — MM2 config loading: precedence, validation messages,
  * and translation of client settings to librdkafka.
  */
-#include "../../appliance/clientconf.h"
-#include "../../appliance/conf.h"
+#include "appliance/clientconf.h"
+#include "appliance/conf.h"
 #include "tap.h"
 
 #include <stdlib.h>

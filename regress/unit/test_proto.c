@@ -2,8 +2,8 @@
  * test_proto.c — control protocol framing, and rendering of properties
  * back to text that parses to the same entries.
  */
-#include "../../appliance/props.h"
-#include "../../shell/proto.h"
+#include "appliance/props.h"
+#include "lib/proto.h"
 #include "tap.h"
 
 #include <stdlib.h>

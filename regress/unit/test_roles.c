@@ -1,7 +1,7 @@
 /*
  * test_roles.c — principals to roles.
  */
-#include "../../acl/roles.h"
+#include "lib/roles.h"
 #include "tap.h"
 
 int main(void)

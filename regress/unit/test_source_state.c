@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../appliance/state.h"
-#include "../../appliance/translate.h"
+#include "appliance/state.h"
+#include "appliance/translate.h"
 #include "tap.h"
 
 int main(void)

@@ -1,9 +1,9 @@
 /*
  * test_state.c — the SQLite state store: migrations and positions.
  */
-#include "../../appliance/state.h"
-#include "../../appliance/state_schema.h"
-#include "../../appliance/translate.h"
+#include "appliance/state.h"
+#include "appliance/state_schema.h"
+#include "appliance/translate.h"
 #include "tap.h"
 
 #include <sqlite3.h>

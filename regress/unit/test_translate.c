@@ -3,7 +3,7 @@
  * gaps, transaction markers, a start mid-topic, re-sends after a crash,
  * truncation, and the end of the partition.
  */
-#include "../../appliance/translate.h"
+#include "appliance/translate.h"
 #include "tap.h"
 
 static int64_t tr(const struct offset_sync *s, size_t n, int64_t last, int64_t g)

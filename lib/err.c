@@ -1,7 +1,7 @@
 /*
  * err.c — formatting for struct ferr.
  */
-#include "err.h"
+#include "lib/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "../acl/roles.h"
+#include "lib/roles.h"
 
 enum cmd_id {
 	CMD_HELP,

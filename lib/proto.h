@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "../appliance/err.h"
+#include "lib/err.h"
 
 #define PROTO_VERSION 1
 #define PROTO_MAX_FRAME (1u << 20)   /* 1 MiB: a larger frame is refused */

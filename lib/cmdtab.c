@@ -1,7 +1,7 @@
 /*
  * cmdtab.c — the command table and the matcher every view shares.
  */
-#include "cmdtab.h"
+#include "lib/cmdtab.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,9 +1,13 @@
 /*
- * roles.h — who may do what on the control socket. Three roles, each
+ * roles.h — control-plane roles: who may do what on ferryd's control
+ * socket (not Kafka ACLs: their sync lives in acl/). Three roles, each
  * including the one below: auditor (look), operator (+ pause, resume,
  * failover, reset offsets), admin (+ configure). A peer is identified by
  * its uid, gid and groups (SO_PEERCRED) or by its TLS certificate subject,
  * and mapped to the highest role whose principal list names it.
+ *
+ * The acl_ prefix of the names below is older than this file's move to
+ * lib/; read it as "access to the control plane".
  */
 #ifndef FERRY_ROLES_H
 #define FERRY_ROLES_H
@@ -11,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../appliance/err.h"
+#include "lib/err.h"
 
 enum acl_role { ACL_NONE = 0, ACL_AUDITOR = 1, ACL_OPERATOR = 2, ACL_ADMIN = 3 };
 

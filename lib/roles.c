@@ -1,7 +1,7 @@
 /*
- * roles.c — principal lists -> roles.
+ * roles.c — principal lists -> control-plane roles.
  */
-#include "roles.h"
+#include "lib/roles.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /*
  * proto.c — framing and the blocking client of the control protocol.
  */
-#include "proto.h"
+#include "lib/proto.h"
 
-#include "../appliance/clock.h"
+#include "lib/clock.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,0 +1,68 @@
+# 002_layout.pl — the source layout holds: lib/ (shared by ferryd, the
+# ferry shell and the PostgreSQL extension to come) depends on no other
+# folder, nothing includes across folders by "../", and the built `ferry`
+# shell links lib/ only: no symbol of the daemon, no librdkafka, SQLite or
+# libsystemd. No Kafka here.
+use strict;
+use warnings FATAL => 'all';
+
+use File::Spec;
+use Test::More;
+
+use Ferry::Test::Utils;
+
+my $root = Ferry::Test::Utils::repo_root();
+my $build = build_dir();
+
+# "path:line: #include "x"" for every quoted include of FILES
+sub quoted_includes
+{
+	my (@files) = @_;
+	my @inc;
+	for my $f (@files)
+	{
+		my $n = 0;
+		for my $line (split /\n/, slurp($f))
+		{
+			$n++;
+			push @inc, [ "$f:$n", $1 ] if $line =~ /^\s*#\s*include\s+"([^"]+)"/;
+		}
+	}
+	return @inc;
+}
+
+my @lib = glob("$root/lib/*.[ch]");
+ok(scalar(@lib) >= 8, 'lib/ holds the shared sources');
+my @bad = grep { $_->[1] !~ m{^lib/[a-z_]+\.h$} } quoted_includes(@lib);
+is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [], 'lib/ includes only lib/ headers');
+
+my @shell = glob("$root/shell/*.[ch]");
+@bad = grep { $_->[1] !~ m{^lib/} } quoted_includes(@shell);
+is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [], 'shell/ includes only lib/ headers');
+
+my @all = map { glob("$root/$_/*.[ch]") } qw(lib appliance shell acl regress/unit regress/tools);
+@bad = grep { $_->[1] =~ m{\.\./} } quoted_includes(@all);
+is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [],
+	  'no include climbs out of its folder ("../"): other folders are named from the root');
+
+# the shell's binary: nothing of the daemon in it
+my $ferry = File::Spec->catfile($build, 'ferry');
+my $libferry = File::Spec->catfile($build, 'libferry.a');
+ok(-x $ferry && -f $libferry, "ferry and libferry.a are built in $build");
+
+my %daemon;
+for (split /\n/, `nm --defined-only '$libferry' 2>/dev/null`)
+{
+	$daemon{$1} = 1 if /^[0-9a-f]+ [TDRB] (\S+)$/;
+}
+ok(scalar(keys %daemon) > 100, 'libferry.a defines the daemon\'s symbols');
+my @in_shell = grep { $daemon{$_} } map { /^[0-9a-f]+ [TDRB] (\S+)$/ ? $1 : () }
+	split /\n/, `nm --defined-only '$ferry' 2>/dev/null`;
+is_deeply(\@in_shell, [], 'ferry holds no symbol of libferry.a');
+
+my $ldd = `ldd '$ferry' 2>&1`;
+unlike($ldd, qr/librdkafka|libsqlite3|libsystemd|libmicrohttpd|libpcre2/,
+       'ferry needs none of the daemon\'s libraries') or diag($ldd);
+like($ldd, qr/libedit/, 'ferry links libedit');
+
+done_testing();
