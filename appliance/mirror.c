@@ -824,7 +824,6 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	snprintf(what, sizeof(what), "%s consumer of %s", t->what, f->cf->source);
 	const struct kv cdefaults[] = {
 		{ "client.id", cid },
-		{ "isolation.level", "read_committed" },   /* aborted records are never copied */
 		{ "auto.offset.reset", "earliest" },
 		/* prefetch enough to keep the producer busy, not 64 MiB per task */
 		{ "queued.max.messages.kbytes", "16384" },
@@ -837,6 +836,11 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "enable.auto.offset.store", "false" },
 		/* reaching the end tells how far trailing transaction markers go */
 		{ "enable.partition.eof", "true" },
+		/* aborted records are never copied unless the flow's
+		 * ferry.mirror.read.uncommitted asks for them (conf.c refuses an
+		 * isolation.level that says otherwise) */
+		{ "isolation.level", f->cf->mirror_read_uncommitted ? "read_uncommitted"
+								    : "read_committed" },
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
