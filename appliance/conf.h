@@ -115,9 +115,10 @@ struct conf *conf_ref(struct conf *c);
 /* Drops a reference; frees at zero. */
 void conf_unref(struct conf *c);
 
-/* Everything that decides how FLOW runs, as text: two flows with equal
- * fingerprints behave the same, so a commit that leaves it unchanged does
- * not restart the flow. Caller frees. */
+/* Everything that decides how FLOW runs, as text: every key of the table
+ * with a field (conf_keys.h) and the four client property sets. Two flows
+ * with equal fingerprints behave the same, so a commit that leaves it
+ * unchanged does not restart the flow. Caller frees. */
 char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
 
 struct conf_key;
