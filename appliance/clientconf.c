@@ -89,7 +89,9 @@ static const struct client_key client_keys[] = {
 	{ "batch.size", P, 0, XL_DIRECT, "batch.size", 0, NULL },
 	{ "max.request.size", P, 0, XL_DIRECT, "message.max.bytes", 0, NULL },
 	{ "buffer.memory", P, 0, XL_SPECIAL, NULL, 0, NULL },
-	{ "delivery.timeout.ms", P, 0, XL_DIRECT, "message.timeout.ms", 0, NULL },
+	{ "delivery.timeout.ms", P, 0, XL_SPECIAL, NULL, 0, NULL },
+	/* librdkafka's own name, which MM2 files written for ferry may use */
+	{ "message.timeout.ms", P, 0, XL_SPECIAL, NULL, 0, NULL },
 	{ "max.in.flight.requests.per.connection", P, 0, XL_DIRECT, "max.in.flight", 0, NULL },
 	{ "retries", P, 0, XL_DIRECT, "message.send.max.retries", 0, NULL },
 	{ "key.serializer", P, 0, XL_NOEFFECT, NULL, 0, "ferry copies bytes unchanged" },
@@ -102,7 +104,7 @@ static const struct client_key client_keys[] = {
 	{ "fetch.max.bytes", C, 0, XL_DIRECT, "fetch.max.bytes", 0, NULL },
 	{ "fetch.max.wait.ms", C, 0, XL_DIRECT, "fetch.wait.max.ms", 0, NULL },
 	{ "max.partition.fetch.bytes", C, 0, XL_DIRECT, "max.partition.fetch.bytes", 0, NULL },
-	{ "isolation.level", C, 0, XL_DIRECT, "isolation.level", 0, NULL },
+	{ "isolation.level", C, 0, XL_SPECIAL, NULL, 0, NULL },
 	{ "auto.offset.reset", C, 0, XL_SPECIAL, NULL, 0, NULL },
 	{ "check.crcs", C, 0, XL_DIRECT, "check.crcs", 0, NULL },
 	{ "client.rack", C, 0, XL_DIRECT, "client.rack", 0, NULL },
@@ -669,13 +671,39 @@ static void xl_special(struct build *b, const struct prop *p)
 		}
 		snprintf(tmp, sizeof(tmp), "%lld", bytes / 1024);
 		rd_set(b, p, "queue.buffering.max.kbytes", tmp);
-	} else if (strcmp(k, "auto.offset.reset") == 0) {
-		if (strcmp(v, "earliest") == 0 || strcmp(v, "latest") == 0)
-			rd_set(b, p, "auto.offset.reset", v);
-		else if (strcmp(v, "none") == 0)
-			rd_set(b, p, "auto.offset.reset", "error");
+	} else if (strcmp(k, "delivery.timeout.ms") == 0 || strcmp(k, "message.timeout.ms") == 0) {
+		char *end;
+		long long ms;
+
+		/* 0 (librdkafka) and Integer.MAX_VALUE (Java) mean: never give up */
+		errno = 0;
+		ms = strtoll(v, &end, 10);
+		if (errno || end == v || *end || ms < 0)
+			bad(b, p, "expected 0 (no timeout), got \"%s\"", v);
+		else if (ms != 0 && ms != 2147483647)
+			bad(b, p, "%s=%s would reorder records: a batch that times out is retried "
+			    "after later ones were written; ferry requires 0 or 2147483647 "
+			    "(no timeout; a stalled target makes the lag grow instead)", k, v);
 		else
-			bad(b, p, "expected earliest, latest or none, got \"%s\"", v);
+			rd_set(b, p, "message.timeout.ms", "0");
+	} else if (strcmp(k, "isolation.level") == 0) {
+		/* whether read_uncommitted is allowed is the flow's
+		 * ferry.mirror.read.uncommitted, checked by conf.c */
+		if (strcmp(v, "read_committed") != 0 && strcmp(v, "read_uncommitted") != 0)
+			bad(b, p, "expected read_committed or read_uncommitted, got \"%s\"", v);
+		else
+			rd_set(b, p, "isolation.level", v);
+	} else if (strcmp(k, "auto.offset.reset") == 0) {
+		/* only where a partition ferry never mirrored starts (read by
+		 * mirror.c); a saved position is never reset, so librdkafka's
+		 * own auto.offset.reset is ferry's business, not the file's */
+		if (strcmp(v, "none") == 0)
+			bad(b, p, "auto.offset.reset=none is not supported: ferry never resets a saved "
+			    "position, and a partition it never mirrored must start somewhere; "
+			    "expected earliest or latest");
+		else if (strcmp(v, "earliest") != 0 && strcmp(v, "latest") != 0)
+			bad(b, p, "expected earliest or latest (where a partition ferry never "
+			    "mirrored starts), got \"%s\"", v);
 	}
 	/* ssl.* is translated as a group in xl_ssl() */
 }

@@ -6,8 +6,11 @@
  * Java client key ferry understands; unknown ones are warnings, malformed
  * ones errors, both naming file:line and key.
  *
- * Settings that would break the no-loss guarantee (acks other than all,
- * enable.idempotence=false) are refused.
+ * Settings that would break ferry's guarantees are refused: acks other than
+ * all, enable.idempotence=false, a finite delivery.timeout.ms (or
+ * message.timeout.ms), auto.offset.reset other than earliest or latest.
+ * Whether isolation.level=read_uncommitted is allowed depends on the flow's
+ * ferry.mirror.read.uncommitted, so conf.c checks that one.
  */
 #ifndef FERRY_CLIENTCONF_H
 #define FERRY_CLIENTCONF_H

@@ -448,73 +448,187 @@ static int client_settings(struct loader *L, struct props *dst, const char *alia
 	return 0;
 }
 
+/* The member of F that holds key K. */
+static void *field_at(struct conf_flow *f, const struct conf_key *k)
+{
+	return (char *)f + k->off;
+}
+
+static const void *cfield_at(const struct conf_flow *f, const struct conf_key *k)
+{
+	return (const char *)f + k->off;
+}
+
+/* Stores V, a value of K already checked by classify(), in F. */
+static int field_store(struct conf_flow *f, const struct conf_key *k, const char *v,
+		       struct ferr *e)
+{
+	void *m = field_at(f, k);
+	long long n = 0;
+	int b = 0;
+
+	switch (k->field) {
+	case CKF_NONE:
+		return 0;
+	case CKF_BOOL:
+		if (v)
+			parse_bool(v, &b);
+		*(int *)m = b;
+		return 0;
+	case CKF_INT:
+		if (v)
+			parse_ll(v, &n);
+		*(int *)m = (int)n;
+		return 0;
+	case CKF_LL:
+		if (v)
+			parse_ll(v, &n);
+		*(long long *)m = n;
+		return 0;
+	case CKF_STR:
+		if (strlen(v ? v : "") >= k->size)
+			return ferr_set(e, "longer than %zu bytes", k->size - 1);
+		snprintf(m, k->size, "%s", v ? v : "");
+		return 0;
+	case CKF_REGEX:
+		return regexlist_compile(v ? v : "", (struct regexlist **)m, e);
+	case CKF_POLICY: {
+		enum policy_kind pk = POLICY_DEFAULT;
+
+		if (v && policy_kind_parse(v, &pk))
+			return ferr_set(e, "unsupported replication policy %s", v);
+		*(enum policy_kind *)m = pk;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/* Copies K's member from SRC to DST (a regex list is compiled anew: each
+ * flow owns its own). */
+static int field_copy(struct conf_flow *dst, const struct conf_flow *src,
+		      const struct conf_key *k, struct ferr *e)
+{
+	if (k->field == CKF_REGEX)
+		return regexlist_compile(regexlist_source(*(struct regexlist *const *)cfield_at(src, k)),
+					 (struct regexlist **)field_at(dst, k), e);
+	memcpy(field_at(dst, k), cfield_at(src, k), k->size);
+	return 0;
+}
+
+const char *conf_flow_key_value(const struct conf_flow *f, const struct conf_key *k, char *num,
+				size_t numsz)
+{
+	const void *m = cfield_at(f, k);
+
+	switch (k->field) {
+	case CKF_NONE:
+		return NULL;
+	case CKF_BOOL:
+		return *(const int *)m ? "true" : "false";
+	case CKF_INT:
+		snprintf(num, numsz, "%d", *(const int *)m);
+		return num;
+	case CKF_LL:
+		snprintf(num, numsz, "%lld", *(const long long *)m);
+		return num;
+	case CKF_STR:
+		return m;
+	case CKF_REGEX:
+		return regexlist_source(*(struct regexlist *const *)m);
+	case CKF_POLICY:
+		return policy_kind_name(*(const enum policy_kind *)m);
+	}
+	return NULL;
+}
+
+/* What follows from the stored keys: the policy (policy_init() resets it,
+ * so the keys it holds are carried over) and MM2's internal topic names. */
+static int flow_derive(struct conf_flow *f, struct ferr *e)
+{
+	char sep[sizeof(f->policy.separator)], hb[sizeof(f->policy.heartbeats_topic)];
+
+	snprintf(sep, sizeof(sep), "%s", f->policy.separator);
+	snprintf(hb, sizeof(hb), "%s", f->policy.heartbeats_topic);
+	if (policy_init(&f->policy, f->policy.kind, sep, e))
+		return -1;
+	snprintf(f->policy.heartbeats_topic, sizeof(f->policy.heartbeats_topic), "%s",
+		 hb[0] ? hb : "heartbeats");
+	policy_set_internal_separator(&f->policy, f->internal_sep_enabled);
+	f->offset_syncs_on_target = strcmp(f->offset_syncs_location, "target") == 0;
+	policy_offset_syncs_topic(&f->policy, f->target, f->offset_syncs_topic,
+				  sizeof(f->offset_syncs_topic));
+	policy_checkpoints_topic(&f->policy, f->source, f->checkpoints_topic,
+				 sizeof(f->checkpoints_topic));
+	return 0;
+}
+
+/* The source consumer reads committed records only unless
+ * ferry.mirror.read.uncommitted says aborted ones are wanted too: an
+ * isolation.level override may not decide it behind ferry's back. */
+static void check_isolation(struct loader *L, const struct conf_flow *f)
+{
+	const struct prop *p = props_get(&f->consumer, "isolation.level");
+
+	if (!p)
+		return;
+	if (strcmp(p->value, "read_uncommitted") == 0 && !f->mirror_read_uncommitted)
+		diags_add(L->d, 1, L->file, p->line, p->key,
+			  "isolation.level=read_uncommitted would mirror the records of aborted "
+			  "transactions to %s as if committed; set %s.ferry.mirror.read.uncommitted = "
+			  "true if that is wanted", f->target, f->name);
+	else if (strcmp(p->value, "read_committed") == 0 && f->mirror_read_uncommitted)
+		diags_add(L->d, 1, L->file, p->line, p->key,
+			  "isolation.level=read_committed contradicts "
+			  "ferry.mirror.read.uncommitted = true of flow %s; remove one", f->name);
+}
+
 static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t ti)
 {
 	struct conf *c = L->c;
 	const struct prop *from;
-	const char *v;
 	struct ferr e;
 	char what[300];
-	enum policy_kind pk = POLICY_DEFAULT;
 
 	memset(f, 0, sizeof(*f));
 	f->source = c->clusters[si].alias;
 	f->target = c->clusters[ti].alias;
 	snprintf(f->name, sizeof(f->name), "%s->%s", f->source, f->target);
 
-	v = flow_value(L, f->name, "topics", &from);
-	if (regexlist_compile(v, &f->topics, &e))
-		return -1;   /* classify() already reported the bad line */
-	v = flow_value(L, f->name, "topics.exclude", &from);
-	if (regexlist_compile(v, &f->exclude, &e))
+	/* every key the table places in a flow, resolved with MM2's precedence */
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *v;
+
+		if (k->field == CKF_NONE)
+			continue;
+		if (k->flags & CK_FLOW) {
+			v = flow_value(L, f->name, k->name, &from);
+		} else {
+			from = props_get(&c->raw, k->name);
+			v = from ? from->value : k->def;
+		}
+		if (field_store(f, k, v, &e)) {
+			/* classify() reported a malformed line already; anything
+			 * else (a value too long for ferry) is reported here */
+			if (k->field != CKF_REGEX || L->d->nerrors == 0)
+				diags_add(L->d, 1, L->file, from ? from->line : 0, k->name, "%s",
+					  e.msg);
+			return -1;
+		}
+	}
+	if (strcmp(f->offset_syncs_location, "source") != 0 &&
+	    strcmp(f->offset_syncs_location, "target") != 0) {
+		flow_value(L, f->name, "offset-syncs.topic.location", &from);
+		err_at(L, from, "expected source or target, got \"%s\"", f->offset_syncs_location);
 		return -1;
-	v = flow_value(L, f->name, "replication.policy.class", &from);
-	policy_kind_parse(v, &pk);
-	v = flow_value(L, f->name, "replication.policy.separator", &from);
-	if (policy_init(&f->policy, pk, v, &e)) {
+	}
+	if (flow_derive(f, &e)) {
+		flow_value(L, f->name, "replication.policy.separator", &from);
 		diags_add(L->d, 1, L->file, from ? from->line : 0, "replication.policy.separator",
 			  "%s", e.msg);
 		return -1;
 	}
-	policy_set_internal_separator(&f->policy,
-				      flow_bool(L, f->name,
-						"replication.policy.internal.topic.separator.enabled"));
-	f->replication_factor = (int)flow_int(L, f->name, "replication.factor");
-	f->emit_offset_syncs = flow_bool(L, f->name, "emit.offset-syncs.enabled");
-	v = flow_value(L, f->name, "offset-syncs.topic.location", &from);
-	if (v && strcmp(v, "source") != 0 && strcmp(v, "target") != 0) {
-		err_at(L, from, "expected source or target, got \"%s\"", v);
-		return -1;
-	}
-	f->offset_syncs_on_target = v && strcmp(v, "target") == 0;
-	f->offset_syncs_rf = (int)flow_int(L, f->name, "offset-syncs.topic.replication.factor");
-	f->offset_lag_max = flow_int(L, f->name, "offset.lag.max");
-	policy_offset_syncs_topic(&f->policy, f->target, f->offset_syncs_topic,
-				  sizeof(f->offset_syncs_topic));
-	f->refresh_enabled = flow_bool(L, f->name, "refresh.topics.enabled");
-	f->refresh_interval_s = flow_int(L, f->name, "refresh.topics.interval.seconds");
-	f->tasks_max = (int)flow_int(L, f->name, "tasks.max");
-	v = flow_value(L, f->name, "heartbeats.topic", &from);
-	snprintf(f->policy.heartbeats_topic, sizeof(f->policy.heartbeats_topic), "%s",
-		 v ? v : "heartbeats");
-	f->emit_checkpoints = flow_bool(L, f->name, "emit.checkpoints.enabled");
-	f->checkpoints_interval_s = flow_int(L, f->name, "emit.checkpoints.interval.seconds");
-	f->checkpoints_rf = (int)flow_int(L, f->name, "checkpoints.topic.replication.factor");
-	policy_checkpoints_topic(&f->policy, f->source, f->checkpoints_topic,
-				 sizeof(f->checkpoints_topic));
-	v = flow_value(L, f->name, "groups", &from);
-	if (regexlist_compile(v, &f->groups, &e))
-		return -1;
-	v = flow_value(L, f->name, "groups.exclude", &from);
-	if (regexlist_compile(v, &f->groups_exclude, &e))
-		return -1;
-	f->sync_group_offsets = flow_bool(L, f->name, "sync.group.offsets.enabled");
-	f->sync_group_offsets_interval_s = flow_int(L, f->name, "sync.group.offsets.interval.seconds");
-	f->canary_enabled = flow_bool(L, f->name, "ferry.canary.enabled");
-	v = flow_value(L, f->name, "ferry.canary.topic", &from);
-	snprintf(f->canary_topic, sizeof(f->canary_topic), "%s", v ? v : "ferry-canary");
-	f->canary_interval_ms = flow_int(L, f->name, "ferry.canary.interval.ms");
-	f->canary_threshold_ms = flow_int(L, f->name, "ferry.canary.threshold.ms");
 
 	if (client_settings(L, &f->consumer, f->source, f->name, ROLE_CONSUMER) ||
 	    client_settings(L, &f->producer, f->target, f->name, ROLE_PRODUCER) ||
@@ -523,6 +637,7 @@ static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t t
 		return -1;
 	snprintf(what, sizeof(what), "the %s consumer of %s", f->name, f->source);
 	clientconf_build(&f->consumer, ROLE_CONSUMER, what, L->d, NULL);
+	check_isolation(L, f);
 	snprintf(what, sizeof(what), "the %s producer to %s", f->name, f->target);
 	clientconf_build(&f->producer, ROLE_PRODUCER, what, L->d, NULL);
 	snprintf(what, sizeof(what), "the %s admin client of %s", f->name, f->source);
@@ -604,6 +719,30 @@ static int build(struct loader *L)
 				return -1;
 			}
 			c->nflows++;
+		}
+	}
+	/* a failback flow runs on the clusters' own client settings (no flow
+	 * prefix): refuse there too what would be refused in a flow, so that
+	 * `failback` cannot fail on a setting the file was accepted with (once
+	 * the flows are fine: their errors name the same lines already) */
+	for (size_t i = 0; L->d->nerrors == errors_before && i < c->nclusters; i++) {
+		static const enum client_role roles[] = { ROLE_CONSUMER, ROLE_PRODUCER };
+
+		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+			struct props s = { 0 };
+			struct diags only = { 0 };
+			char what[300];
+
+			snprintf(what, sizeof(what), "the %s of %s (failback)",
+				 client_role_name(roles[r]), c->clusters[i].alias);
+			if (conf_cluster_settings(c, c->clusters[i].alias, roles[r], &s) == 0)
+				clientconf_build(&s, roles[r], what, &only, NULL);
+			/* warnings were given for the flows' use of the same lines */
+			for (size_t k = 0; k < only.n; k++)
+				if (only.v[k].is_error)
+					diags_add_msg(L->d, 1, only.v[k].msg);
+			diags_free(&only);
+			props_free(&s);
 		}
 	}
 	/* heartbeats: every ordered pair, as MM2 */
@@ -784,18 +923,15 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	char *buf = NULL, num[64];
 	size_t len = 0, cap = 0;
 
-	fp_add(&buf, &len, &cap, "topics", regexlist_source(f->topics));
-	fp_add(&buf, &len, &cap, "topics.exclude", regexlist_source(f->exclude));
-	fp_add(&buf, &len, &cap, "policy", policy_kind_name(f->policy.kind));
-	fp_add(&buf, &len, &cap, "separator", f->policy.separator);
-	fp_add(&buf, &len, &cap, "internal separator", f->policy.internal_sep);
-	snprintf(num, sizeof(num), "%d/%d/%d/%lld/%lld", f->emit_offset_syncs,
-		 f->offset_syncs_on_target, f->offset_syncs_rf, f->offset_lag_max, c->syncs_retention);
-	fp_add(&buf, &len, &cap, "offset syncs", num);
-	snprintf(num, sizeof(num), "%d/%d/%lld/%d/%lld/%lld", f->replication_factor,
-		 f->refresh_enabled, f->refresh_interval_s, f->tasks_max, c->flush_interval_ms,
-		 c->shutdown_timeout_ms);
-	fp_add(&buf, &len, &cap, "numbers", num);
+	(void)c;   /* the global keys a flow depends on are in the flow */
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->field != CKF_NONE)
+			fp_add(&buf, &len, &cap, k->name, conf_flow_key_value(f, k, num, sizeof(num)));
+	}
+	/* the client settings, cluster-wide ones (bootstrap.servers, security)
+	 * included, whatever their names */
 	fp_props(&buf, &len, &cap, "consumer", &f->consumer);
 	fp_props(&buf, &len, &cap, "producer", &f->producer);
 	fp_props(&buf, &len, &cap, "source_admin", &f->source_admin);
@@ -901,26 +1037,31 @@ int conf_make_failback(const struct conf *c, const char *flow, struct conf_flow 
 	f->target = orig->source;
 	snprintf(f->name, sizeof(f->name), "failback:%.*s", (int)sizeof(f->name) - 10, orig->name);
 	snprintf(f->failback_of, sizeof(f->failback_of), "%s", orig->name);
-	f->policy = orig->policy;
-	f->replication_factor = orig->replication_factor;
-	f->refresh_enabled = orig->refresh_enabled;
-	f->refresh_interval_s = orig->refresh_interval_s;
-	f->tasks_max = orig->tasks_max;
-	if (regexlist_compile(regexlist_source(orig->topics), &f->topics, &e) ||
-	    regexlist_compile(regexlist_source(orig->exclude), &f->exclude, &e) ||
-	    conf_cluster_settings(c, f->source, ROLE_CONSUMER, &f->consumer) ||
+	/* what the table marks CK_FAILBACK is the original flow's; the rest
+	 * (checkpoints, offset syncs, canary...) stays off */
+	for (unsigned i = 0; i < conf_keys_count; i++)
+		if (conf_keys[i].field != CKF_NONE && (conf_keys[i].flags & CK_FAILBACK) &&
+		    field_copy(f, orig, &conf_keys[i], &e))
+			goto fail;
+	snprintf(f->offset_syncs_location, sizeof(f->offset_syncs_location), "source");
+	if (flow_derive(f, &e))
+		goto fail;
+	if (conf_cluster_settings(c, f->source, ROLE_CONSUMER, &f->consumer) ||
 	    conf_cluster_settings(c, f->target, ROLE_PRODUCER, &f->producer) ||
 	    conf_cluster_settings(c, f->source, ROLE_ADMIN, &f->source_admin) ||
 	    conf_cluster_settings(c, f->target, ROLE_ADMIN, &f->target_admin)) {
-		free_flow(orig);
-		free(orig);
-		conf_flow_destroy(f);
-		return ferr_set(err, "out of memory");
+		ferr_set(&e, "out of memory");
+		goto fail;
 	}
 	free_flow(orig);
 	free(orig);
 	*out = f;
 	return 0;
+fail:
+	free_flow(orig);
+	free(orig);
+	conf_flow_destroy(f);
+	return ferr_set(err, "%s: %s", flow, e.msg);
 }
 
 void conf_flow_destroy(struct conf_flow *f)

@@ -29,29 +29,46 @@ struct conf_flow {
 	char name[256];                 /* "A->B", or "failback:A->B" */
 	char failback_of[256];          /* set on a failback flow: the flow it reverses */
 	const char *source, *target;    /* point into conf->clusters */
+	/*
+	 * The resolved value of every key of conf_keys.c with a field (see
+	 * enum ck_field): the table says which member holds which key. A new
+	 * key gets a member here and an F(...) there, and the fingerprint,
+	 * --check-config and the failback copy follow by themselves.
+	 */
 	struct regexlist *topics;
 	struct regexlist *exclude;
-	struct policy policy;
+	struct policy policy;           /* kind, separator, heartbeats_topic from keys */
+	int internal_sep_enabled;
 	int replication_factor;
 	int refresh_enabled;
 	long long refresh_interval_s;
 	int tasks_max;
+	long long flush_interval_ms;    /* global keys the flow depends on */
+	long long shutdown_timeout_ms;
+	long long syncs_retention;
 	int emit_offset_syncs;
-	int offset_syncs_on_target;     /* offset-syncs.topic.location = target */
+	char offset_syncs_location[8];  /* offset-syncs.topic.location: source or target */
 	int offset_syncs_rf;
 	long long offset_lag_max;
-	char offset_syncs_topic[512];
 	int emit_checkpoints;
 	long long checkpoints_interval_s;
 	int checkpoints_rf;
-	char checkpoints_topic[512];    /* <source>.checkpoints.internal, on the target */
 	struct regexlist *groups;
 	struct regexlist *groups_exclude;
+	long long refresh_groups_interval_s;
 	int sync_group_offsets;
 	long long sync_group_offsets_interval_s;
+	int emit_heartbeats;            /* this pair's heartbeats (they run outside the flow) */
+	long long heartbeats_interval_s;
+	int heartbeats_rf;
 	int canary_enabled;
 	char canary_topic[256];
 	long long canary_interval_ms, canary_threshold_ms;
+	int mirror_read_uncommitted;    /* ferry.mirror.read.uncommitted */
+	/* derived from the above */
+	int offset_syncs_on_target;     /* offset-syncs.topic.location = target */
+	char offset_syncs_topic[512];
+	char checkpoints_topic[512];    /* <source>.checkpoints.internal, on the target */
 	/* Java-named client settings in precedence order (later wins) */
 	struct props consumer;          /* source cluster */
 	struct props producer;          /* target cluster */
@@ -98,10 +115,17 @@ struct conf *conf_ref(struct conf *c);
 /* Drops a reference; frees at zero. */
 void conf_unref(struct conf *c);
 
-/* Everything that decides how FLOW runs, as text: two flows with equal
- * fingerprints behave the same, so a commit that leaves it unchanged does
- * not restart the flow. Caller frees. */
+/* Everything that decides how FLOW runs, as text: every key of the table
+ * with a field (conf_keys.h) and the four client property sets. Two flows
+ * with equal fingerprints behave the same, so a commit that leaves it
+ * unchanged does not restart the flow. Caller frees. */
 char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f);
+
+struct conf_key;
+/* The value of key K (one with a field) in F, as a file would write it;
+ * NUM is scratch space for numbers. */
+const char *conf_flow_key_value(const struct conf_flow *f, const struct conf_key *k, char *num,
+				size_t numsz);
 
 /*
  * The failback flow of FLOW, "SOURCE->TARGET" (enabled or not): it mirrors

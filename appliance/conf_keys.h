@@ -12,6 +12,8 @@
 #ifndef FERRY_CONF_KEYS_H
 #define FERRY_CONF_KEYS_H
 
+#include <stddef.h>
+
 enum ck_type { CK_BOOL, CK_INT, CK_STRING, CK_LIST, CK_CLASS };
 
 enum ck_flags {
@@ -23,6 +25,25 @@ enum ck_flags {
 	CK_PREFIX    = 1 << 5,  /* name is a prefix ("offset.storage.") */
 	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
 	CK_RESTART   = 1 << 7,  /* a commit records it; it takes effect at restart */
+	CK_FAILBACK  = 1 << 8,  /* a failback flow keeps the original flow's value */
+};
+
+/*
+ * Where a key's resolved value lives in struct conf_flow (as librdkafka's
+ * _RK(field) table): the loader stores every such key there, and the flow
+ * fingerprint (what a commit compares), `ferryd --check-config` and the
+ * failback copy walk the table instead of naming fields, so a new key is
+ * covered by all of them at once. Global-only keys with a field are copied
+ * into every flow, because the flow's behaviour depends on them.
+ */
+enum ck_field {
+	CKF_NONE = 0,   /* no per-flow value: control plane, not implemented, worker, alias */
+	CKF_BOOL,       /* int, 0 or 1 */
+	CKF_INT,        /* int */
+	CKF_LL,         /* long long */
+	CKF_STR,        /* char[size] */
+	CKF_REGEX,      /* struct regexlist * (owned by the flow) */
+	CKF_POLICY,     /* enum policy_kind */
 };
 
 struct conf_key {
@@ -36,6 +57,8 @@ struct conf_key {
 	 * setting it is not worth a warning (e.g. sync.topic.acls.enabled=false) */
 	const char *ferry_value;
 	const char *help;
+	enum ck_field field;    /* CKF_NONE: none of the below */
+	size_t off, size;       /* offsetof and sizeof the member of struct conf_flow */
 };
 
 extern const struct conf_key conf_keys[];

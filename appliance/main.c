@@ -92,25 +92,21 @@ static void print_topology(const struct conf *c)
 
 		policy_format_remote(&f->policy, f->source, "<topic>", example, sizeof(example));
 		printf("flow %s\n", f->name);
-		printf("  topics: %s\n", regexlist_source(f->topics));
-		printf("  topics.exclude: %s\n", regexlist_source(f->exclude));
-		printf("  replication.policy: %s (separator \"%s\")\n",
-		       policy_kind_name(f->policy.kind), f->policy.separator);
 		printf("  remote topics: <topic> on %s -> %s on %s\n", f->source, example, f->target);
 		printf("  cycle rule: topics that came from %s are never sent back\n", f->target);
-		printf("  replication.factor: %d\n", f->replication_factor);
-		if (f->refresh_enabled)
-			printf("  refresh: every %lld s\n", f->refresh_interval_s);
-		else
-			printf("  refresh: disabled (topics discovered once at start)\n");
-		printf("  tasks.max: %d\n", f->tasks_max);
+		/* every key the flow holds, as resolved (the table says which) */
+		for (unsigned k = 0; k < conf_keys_count; k++) {
+			char num[64];
+
+			if (conf_keys[k].field != CKF_NONE)
+				printf("  %s: %s\n", conf_keys[k].name,
+				       conf_flow_key_value(f, &conf_keys[k], num, sizeof(num)));
+		}
 		print_settings("consumer", &f->consumer);
 		print_settings("producer", &f->producer);
 		print_settings("source admin", &f->source_admin);
 		print_settings("target admin", &f->target_admin);
 	}
-	printf("ferry.positions.flush.interval.ms: %lld\n", c->flush_interval_ms);
-	printf("ferry.shutdown.timeout.ms: %lld\n", c->shutdown_timeout_ms);
 }
 
 static void list_keys(void)

@@ -1241,11 +1241,11 @@ static int64_t start_offset_for(const struct props *consumer)
 {
 	const struct prop *p = props_get(consumer, "auto.offset.reset");
 
-	if (!p || strcmp(p->value, "earliest") == 0)
-		return RD_KAFKA_OFFSET_BEGINNING;   /* MM2's default */
-	if (strcmp(p->value, "latest") == 0)
+	/* conf.c accepts only earliest (MM2's default) and latest: where a
+	 * partition ferry never mirrored starts, never a reset */
+	if (p && strcmp(p->value, "latest") == 0)
 		return RD_KAFKA_OFFSET_END;
-	return RD_KAFKA_OFFSET_INVALID;             /* "none": fail on a missing position */
+	return RD_KAFKA_OFFSET_BEGINNING;
 }
 
 int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct ferr *err)
@@ -1274,7 +1274,6 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	snprintf(what, sizeof(what), "%s consumer of %s", t->what, f->cf->source);
 	const struct kv cdefaults[] = {
 		{ "client.id", cid },
-		{ "isolation.level", "read_committed" },   /* aborted records are never copied */
 		/* a corrupt batch is an error, not a silent hole (librdkafka's
 		 * default is off; Kafka's Java consumer checks) */
 		{ "check.crcs", "true" },
@@ -1293,6 +1292,11 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		 * out_of_range() decides (where a new partition starts is
 		 * start_logical, from the user's auto.offset.reset) */
 		{ "auto.offset.reset", "error" },
+		/* aborted records are never copied unless the flow's
+		 * ferry.mirror.read.uncommitted asks for them (conf.c refuses an
+		 * isolation.level that says otherwise) */
+		{ "isolation.level", f->cf->mirror_read_uncommitted ? "read_uncommitted"
+								    : "read_committed" },
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,

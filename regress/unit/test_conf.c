@@ -4,8 +4,10 @@
  */
 #include "appliance/clientconf.h"
 #include "appliance/conf.h"
+#include "appliance/conf_keys.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -58,6 +60,301 @@ static const char *rd_get(const struct props *s, enum client_role role, const ch
 	diags_free(&d);
 	rd_kafka_conf_destroy(conf);
 	return rdval;
+}
+
+/* A topic-level librdkafka property as clientconf_build() leaves it. */
+static const char *rd_topic_get(const struct props *s, enum client_role role, const char *k)
+{
+	struct diags d = { 0 };
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	size_t sz = sizeof(rdval);
+
+	snprintf(rdval, sizeof(rdval), "(unset)");
+	if (clientconf_build(s, role, "test", &d, conf) == 0) {
+		const rd_kafka_topic_conf_t *tc = rd_kafka_conf_get_default_topic_conf(conf);
+		rd_kafka_topic_conf_t *dflt = tc ? NULL : rd_kafka_topic_conf_new();
+
+		if (rd_kafka_topic_conf_get(tc ? tc : dflt, k, rdval, &sz) != RD_KAFKA_CONF_OK)
+			snprintf(rdval, sizeof(rdval), "(unset)");
+		if (dflt)
+			rd_kafka_topic_conf_destroy(dflt);
+	}
+	diags_free(&d);
+	rd_kafka_conf_destroy(conf);
+	return rdval;
+}
+
+/* ---- the key table drives the fingerprint (what `commit` compares) ---- */
+
+static const char fp_base[] = "clusters = A, B, C\n"
+			      "A.bootstrap.servers = a:9092\n"
+			      "B.bootstrap.servers = b:9092\n"
+			      "C.bootstrap.servers = c:9092\n"
+			      "A->B.enabled = true\n";
+
+/* Loads fp_base plus EXTRA; the fingerprint of A->B (caller frees) and, in
+ * VAL, the value A->B holds for key K (when K is given). NULL when the
+ * text does not load. */
+static char *fp_with(const char *extra, const struct conf_key *k, char *val, size_t valsz)
+{
+	char text[2048], num[64];
+	struct diags d = { 0 };
+	struct conf *c = NULL;
+	const struct conf_flow *f;
+	char *fp = NULL;
+
+	snprintf(text, sizeof(text), "%s%s", fp_base, extra);
+	if (conf_parse("mm2.properties", text, strlen(text), &c, &d) == 0 &&
+	    (f = conf_find_flow(c, "A->B"))) {
+		fp = conf_flow_fingerprint(c, f);
+		if (k && val)
+			snprintf(val, valsz, "%s", conf_flow_key_value(f, k, num, sizeof(num)));
+	}
+	conf_free(c);
+	diags_free(&d);
+	return fp;
+}
+
+/* Other values worth trying for K, whatever its name: the first one the
+ * loader accepts and that changes what the flow holds is used. */
+static size_t candidates(const struct conf_key *k, char out[][128], size_t max)
+{
+	size_t n = 0;
+	long long def = k->def ? atoll(k->def) : 0;
+
+	switch (k->type) {
+	case CK_BOOL:
+		snprintf(out[n++], 128, "true");
+		snprintf(out[n++], 128, "false");
+		break;
+	case CK_INT:
+		snprintf(out[n++], 128, "%lld", def + 1);
+		snprintf(out[n++], 128, "%lld", def - 1);
+		snprintf(out[n++], 128, "%lld", k->min);
+		snprintf(out[n++], 128, "%lld", k->max);
+		break;
+	case CK_STRING:
+		snprintf(out[n++], 128, "%sx", k->def ? k->def : "");
+		snprintf(out[n++], 128, "target");
+		snprintf(out[n++], 128, "_");
+		break;
+	case CK_LIST:
+		snprintf(out[n++], 128, "x.*");
+		break;
+	case CK_CLASS:
+		snprintf(out[n++], 128, "IdentityReplicationPolicy");
+		snprintf(out[n++], 128, "DefaultReplicationPolicy");
+		break;
+	}
+	return n < max ? n : max;
+}
+
+static void test_fingerprint_every_key(void)
+{
+	char *base = fp_with("", NULL, NULL, 0);
+	unsigned checked = 0;
+
+	ok(base != NULL, "fingerprint: the base file loads");
+	for (unsigned i = 0; base && i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const struct conf_key *held = k;
+		char cand[8][128], basev[512] = "", newv[512] = "", line[600];
+		size_t nc;
+		int changed = 0, tried = 0;
+
+		if ((k->flags & CK_FLOW) && !(k->flags & (CK_NOT_YET | CK_WORKER | CK_PREFIX)) &&
+		    !(k->flags & CK_DEPRECATED) && strcmp(k->name, "enabled") != 0)
+			ok(k->field != CKF_NONE, "%s: a per-flow key has its place in struct conf_flow "
+			   "(F(...) in conf_keys.c)", k->name);
+		if (k->flags & CK_DEPRECATED) {
+			/* an old name lands where its current name does */
+			held = conf_key_find(k->alias_of);
+			if (!(k->flags & CK_FLOW) || !held || held->field == CKF_NONE)
+				continue;
+		} else if (k->field == CKF_NONE) {
+			continue;
+		}
+		free(fp_with("", held, basev, sizeof(basev)));
+		nc = candidates(k, cand, 8);
+		for (size_t j = 0; j < nc && !changed; j++) {
+			char *fp;
+
+			/* per flow where the key may be, else at the top level */
+			snprintf(line, sizeof(line), "%s%s = %s\n", (k->flags & CK_FLOW) ? "A->B." : "",
+				 k->name, cand[j]);
+			fp = fp_with(line, held, newv, sizeof(newv));
+			if (fp && strcmp(newv, basev) != 0) {
+				tried = 1;
+				changed = strcmp(fp, base) != 0;
+			}
+			free(fp);
+		}
+		ok(tried, "%s: some other value loads and changes what the flow holds", k->name);
+		ok(changed, "%s: a commit that changes it changes the flow's fingerprint (restarts it)",
+		   k->name);
+		checked++;
+	}
+	ok(checked >= 30, "fingerprint: %u keys checked", checked);
+
+	/* what is not a table key: client settings at every level, clusters */
+	static const struct { const char *line; int changes; const char *what; } extra[] = {
+		{ "A.consumer.fetch.min.bytes = 7\n", 1, "a consumer setting of the source" },
+		{ "A->B.consumer.check.crcs = true\n", 1, "a flow's consumer setting" },
+		{ "producer.linger.ms = 7\n", 1, "a top-level producer setting" },
+		{ "B.producer.linger.ms = 7\n", 1, "a producer setting of the target" },
+		{ "A->B.producer.compression.type = lz4\n", 1, "a flow's producer setting" },
+		{ "A.admin.metadata.max.age.ms = 7000\n", 1, "an admin setting of the source" },
+		{ "B.admin.metadata.max.age.ms = 7000\n", 1, "an admin setting of the target" },
+		{ "A.bootstrap.servers = a2:9092\n", 1, "the source's bootstrap servers" },
+		{ "B.reconnect.backoff.ms = 77\n", 1, "a cluster-wide setting of the target" },
+		{ "client.id = x\n", 1, "a top-level client setting" },
+		{ "C.bootstrap.servers = c2:9092\n", 0, "another cluster's settings" },
+		{ "C->A.emit.heartbeats.enabled = false\n", 0, "another pair's heartbeats" },
+		{ "ferry.appliance.name = x\n", 0, "a control-plane key" },
+		{ "ferry.control.role.operator = uid:1\n", 0, "a role" },
+	};
+	for (size_t i = 0; base && i < sizeof(extra) / sizeof(extra[0]); i++) {
+		char *fp = fp_with(extra[i].line, NULL, NULL, 0);
+
+		ok(fp && (strcmp(fp, base) != 0) == extra[i].changes, "fingerprint %s: %s",
+		   extra[i].changes ? "changes with" : "does not change with", extra[i].what);
+		free(fp);
+	}
+	free(base);
+}
+
+/* the failback copy walks the table too */
+static void test_failback_copy(void)
+{
+	struct diags d = { 0 };
+	struct conf *c = NULL;
+	struct conf_flow *fb = NULL;
+	struct ferr e;
+	const struct conf_flow *f;
+	const char *text = "clusters = A, B\nA.bootstrap.servers = a:9092\nB.bootstrap.servers = b:9092\n"
+			   "A->B.enabled = true\n"
+			   "A->B.topics = orders, pay.*\n"
+			   "A->B.tasks.max = 3\n"
+			   "A->B.replication.policy.separator = _\n"
+			   "A->B.ferry.canary.enabled = true\n"
+			   "A->B.sync.group.offsets.enabled = true\n"
+			   "ferry.positions.flush.interval.ms = 250\n";
+
+	ok(conf_parse("mm2.properties", text, strlen(text), &c, &d) == 0, "failback: file loads");
+	f = c ? conf_find_flow(c, "A->B") : NULL;
+	ok(f && conf_make_failback(c, "A->B", &fb, &e) == 0, "failback of A->B built");
+	for (unsigned i = 0; f && fb && i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		char n1[64], n2[64];
+
+		if (k->field == CKF_NONE || !(k->flags & CK_FAILBACK))
+			continue;
+		is(conf_flow_key_value(fb, k, n1, sizeof(n1)), conf_flow_key_value(f, k, n2, sizeof(n2)),
+		   "failback keeps %s", k->name);
+	}
+	if (fb) {
+		is(regexlist_source(fb->topics), "orders, pay.*", "failback: the topics of A->B");
+		is_int(fb->tasks_max, 3, "failback: tasks.max of A->B");
+		is(fb->policy.separator, "_", "failback: the separator of A->B");
+		is_int(fb->canary_enabled, 0, "failback: no canary");
+		is_int(fb->sync_group_offsets, 0, "failback: no group offset sync");
+		is_int(fb->emit_checkpoints, 0, "failback: no checkpoints");
+		is(fb->source, "B", "failback: from B");
+	}
+	conf_flow_destroy(fb);
+	conf_free(c);
+	diags_free(&d);
+}
+
+/* ---- overrides that break ferry's guarantees are refused ---- */
+
+static void test_refused_overrides(void)
+{
+	static const char base[] = "clusters = A, B\nA.bootstrap.servers = a:9092\n"
+				   "B.bootstrap.servers = b:9092\nA->B.enabled = true\n";
+	static const struct {
+		const char *line;
+		const char *at;     /* NULL: accepted */
+		const char *why;
+	} cases[] = {
+		{ "B.producer.delivery.timeout.ms = 30000\n", ":5: delivery.timeout.ms",
+		  "delivery.timeout.ms=30000 would reorder records" },
+		{ "producer.delivery.timeout.ms = 120000\n", ":5: delivery.timeout.ms", "would reorder records" },
+		{ "A->B.producer.delivery.timeout.ms = 1\n", ":5: delivery.timeout.ms", "would reorder records" },
+		{ "A->B.producer.message.timeout.ms = 300000\n", ":5: message.timeout.ms",
+		  "would reorder records" },
+		{ "B.producer.delivery.timeout.ms = soon\n", ":5: delivery.timeout.ms", "expected 0" },
+		{ "B.producer.delivery.timeout.ms = 0\n", NULL, NULL },
+		{ "A->B.producer.delivery.timeout.ms = 2147483647\n", NULL, NULL },
+		{ "A.consumer.isolation.level = read_uncommitted\n", ":5: isolation.level",
+		  "set A->B.ferry.mirror.read.uncommitted = true if that is wanted" },
+		{ "consumer.isolation.level = read_uncommitted\nA->B.ferry.mirror.read.uncommitted = true\n",
+		  NULL, NULL },
+		{ "A->B.consumer.isolation.level = read_committed\nferry.mirror.read.uncommitted = true\n",
+		  ":5: isolation.level", "contradicts ferry.mirror.read.uncommitted = true" },
+		{ "A.consumer.isolation.level = dirty\n", ":5: isolation.level",
+		  "expected read_committed or read_uncommitted" },
+		{ "A.consumer.isolation.level = read_committed\n", NULL, NULL },
+		{ "consumer.auto.offset.reset = none\n", ":5: auto.offset.reset",
+		  "ferry never resets a saved position" },
+		{ "A->B.consumer.auto.offset.reset = smallest\n", ":5: auto.offset.reset",
+		  "expected earliest or latest" },
+		{ "A.consumer.auto.offset.reset = latest\n", NULL, NULL },
+		{ "A->B.consumer.auto.offset.reset = earliest\n", NULL, NULL },
+		/* the failback's producer writes to A: refused there too */
+		{ "A.producer.delivery.timeout.ms = 5000\n", ":5: delivery.timeout.ms",
+		  "would reorder records" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct diags d = { 0 };
+		struct conf *c = NULL;
+		int rc;
+
+		snprintf(text, sizeof(text), "%s%s", base, cases[i].line);
+		rc = conf_parse("mm2.properties", text, strlen(text), &c, &d);
+		if (!cases[i].at) {
+			ok(rc == 0, "accepted: %.*s", (int)strcspn(cases[i].line, "\n"), cases[i].line);
+			if (rc)
+				for (size_t j = 0; j < d.n; j++)
+					diag("%s", d.v[j].msg);
+		} else {
+			ok(rc != 0 && c == NULL, "refused: %.*s", (int)strcspn(cases[i].line, "\n"),
+			   cases[i].line);
+			like(find(&d, cases[i].at), cases[i].why, "  names file:line, key and why");
+		}
+		conf_free(c);
+		diags_free(&d);
+	}
+
+	/* what is accepted reaches librdkafka as ferry means it */
+	{
+		struct diags d = { 0 };
+		struct conf *c = NULL;
+		const struct conf_flow *f;
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%s%s", base,
+			 "B.producer.delivery.timeout.ms = 2147483647\n"
+			 "A.consumer.isolation.level = read_uncommitted\n"
+			 "A->B.ferry.mirror.read.uncommitted = true\n"
+			 "A.consumer.auto.offset.reset = latest\n");
+		c = load(text, &d);
+		f = c ? conf_find_flow(c, "A->B") : NULL;
+		ok(f != NULL, "overrides ferry accepts load");
+		if (f) {
+			is(rd_get(&f->producer, ROLE_PRODUCER, "message.timeout.ms"), "0",
+			   "delivery.timeout.ms=2147483647 is no timeout (0)");
+			is(rd_get(&f->consumer, ROLE_CONSUMER, "isolation.level"), "read_uncommitted",
+			   "isolation.level=read_uncommitted when the flow asks for aborted records");
+			is_int(f->mirror_read_uncommitted, 1, "ferry.mirror.read.uncommitted resolved");
+			is(rd_topic_get(&f->consumer, ROLE_CONSUMER, "auto.offset.reset"), "largest",
+			   "auto.offset.reset=latest is not handed to librdkafka (its default stays)");
+		}
+		conf_free(c);
+		diags_free(&d);
+	}
 }
 
 int main(void)
@@ -256,5 +553,9 @@ int main(void)
 	ok(c == NULL, "missing truststore refused");
 	like(find(&d, ":5: ssl.truststore.location"), "cannot open /nonexistent/ca.pem", "names the file");
 	diags_free(&d);
+
+	test_fingerprint_every_key();
+	test_failback_copy();
+	test_refused_overrides();
 	return done_testing();
 }
