@@ -54,6 +54,7 @@ struct session {
  * audit record need once the answer is there. */
 struct pending {
 	json_t *id;
+	int names;               /* a names lookup: answered with r->rows, not audited */
 	char *line;              /* the request as typed, for the audit */
 	const char *role;        /* the role it was granted under */
 	struct ctl_reply *r;     /* the handler's reply, wait included */
@@ -102,9 +103,12 @@ static void session_free(struct session *s)
 	if (s->wait) {
 		struct pending *p = s->wait;
 
-		audit_request(s->cs.who, p->role, s->cs.origin, p->line, "error",
-			      "cancelled: the session ended before the answer was ready");
-		log_info("control: %s left while `%s` was waiting; cancelled", s->cs.who, p->line);
+		if (!p->names) {
+			audit_request(s->cs.who, p->role, s->cs.origin, p->line, "error",
+				      "cancelled: the session ended before the answer was ready");
+			log_info("control: %s left while `%s` was waiting; cancelled", s->cs.who,
+				 p->line);
+		}
 		p->r->wait.cancel(p->r->wait.state);
 		pending_free(p);
 	}
@@ -236,6 +240,24 @@ static void finish_request(struct session *s, json_t *id, const char *line, cons
 	queue(s, reply);
 }
 
+/* Queues the answer of a names lookup; R's contents are used up. */
+static void finish_names(struct session *s, json_t *id, struct ctl_reply *r)
+{
+	if (r->err_code) {
+		queue(s, error_reply(id, r->err_code, r->err));
+		json_decref(r->rows);
+	} else {
+		/* the names array goes to the answer */
+		queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok", 1,
+				   "names", r->rows ? r->rows : json_array()));
+	}
+	r->rows = NULL;
+	json_decref(r->columns);
+	r->columns = NULL;
+	free(r->text);
+	r->text = NULL;
+}
+
 static void dispatch_frames(struct session *s);
 static int flush_out(struct session *s);
 
@@ -251,7 +273,10 @@ static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
 		return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	}
 	s->wait = NULL;
-	finish_request(s, p->id, p->line, p->role, p->r);
+	if (p->names)
+		finish_names(s, p->id, p->r);
+	else
+		finish_request(s, p->id, p->line, p->role, p->r);
 	pending_free(p);
 	/* requests that arrived meanwhile are answered now, in order */
 	dispatch_frames(s);
@@ -259,7 +284,8 @@ static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Parks R until its wait completes; 0, or -1 (R is left to the caller). */
+/* Parks R until its wait completes; 0, or -1 (R is left to the caller).
+ * LINE is NULL for a names lookup. */
 static int start_wait(struct session *s, json_t *id, char *line, const char *role,
 		      struct ctl_reply *r)
 {
@@ -275,6 +301,7 @@ static int start_wait(struct session *s, json_t *id, char *line, const char *rol
 		goto fail;
 	}
 	p->id = json_incref(id);
+	p->names = line == NULL;
 	p->line = line;
 	p->role = role;
 	p->r = r;
@@ -408,20 +435,34 @@ static void handle_msg(struct session *s, json_t *msg)
 		handle_request(s, msg, id);
 	} else if (strcmp(type, "names") == 0) {
 		const char *kind = json_string_value(json_object_get(msg, "kind"));
+		struct ctl_reply *r;
 		json_t *names;
 
 		if (s->cs.role < ACL_AUDITOR) {
 			queue(s, error_reply(id, "denied", "permission denied: no role"));
 			return;
 		}
-		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words")) : NULL;
-		if (!names) {
-			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
-					     "topic, group or key"));
+		if (!(r = calloc(1, sizeof(*r)))) {
+			queue(s, error_reply(id, "internal", "out of memory"));
 			return;
 		}
-		queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok", 1,
-				   "names", names));
+		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words"), r)
+			     : NULL;
+		if (names) {
+			queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok",
+					   1, "names", names));
+		} else if (r->wait.poll && !r->err_code) {
+			/* group names come from Kafka, off the loop */
+			if (start_wait(s, id, NULL, NULL, r) == 0)
+				return;   /* r now belongs to s->wait */
+			finish_names(s, id, r);
+		} else if (r->err_code) {
+			finish_names(s, id, r);
+		} else {
+			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
+					     "topic, group or key"));
+		}
+		free(r);
 	} else {
 		char why[160];
 
@@ -901,6 +942,9 @@ void control_stop(struct control *c)
 		return;
 	while (c->sessions)
 		session_free(c->sessions);
+	/* the sessions abandoned their off-loop commands: end the workers, or
+	 * leave what librdkafka will not let go of to the process's exit */
+	ctl_offload_shutdown(5000);
 	sd_event_source_unref(c->lsrc);
 	sd_event_source_unref(c->tsrc);
 	sd_event_source_unref(c->reaper);
