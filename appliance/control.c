@@ -306,6 +306,7 @@ static int start_wait(struct session *s, json_t *id, char *line, const char *rol
 	p->role = role;
 	p->r = r;
 	s->wait = p;
+	log_debug("control: %s: `%s` answers later", s->cs.who, line ? line : "(names)");
 	return 0;
 fail:
 	r->wait.cancel(r->wait.state);
