@@ -381,6 +381,7 @@ static struct failover_job *failover_job_new(struct runtime *rt, const char *who
 /* reset-offsets, off the loop: copies of its arguments and the cluster's
  * admin settings, made on the main loop. */
 struct reset_job {
+	char who[300];
 	char *alias, *group, *when;
 	long long ms;
 	struct props settings;        /* owned */
@@ -482,6 +483,9 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 			goto out;
 		}
 		snprintf(r->message, sizeof(r->message), "group %s on %s reset to %s", group, alias, when);
+		/* recorded here too: a session that left meanwhile gets no answer */
+		audit_system("ok", "reset-offsets of group %s on %s to %s by %s: %zu partition%s",
+			     group, alias, when, j->who, n, n == 1 ? "" : "s");
 	}
 out:
 	if (r->err_code) {
@@ -504,7 +508,6 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 	struct reset_job *j;
 	int found = 0;
 
-	(void)s;
 	for (size_t i = 0; i < rt->conf->nclusters; i++)
 		found |= strcmp(rt->conf->clusters[i].alias, alias) == 0;
 	if (!found) {
@@ -512,6 +515,8 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 		return;
 	}
 	j = calloc(1, sizeof(*j));
+	if (j)
+		snprintf(j->who, sizeof(j->who), "%s", s->who);
 	if (!j || !(j->alias = strdup(alias)) || !(j->group = strdup(group)) ||
 	    !(j->when = strdup(when)) ||
 	    conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &j->settings)) {

@@ -173,6 +173,7 @@ $r = while_blocked('reset-offsets',
 	qr/`reset-offsets A --group billing --to-datetime \S+` answers later/);
 ok($r->{ok} ? $r->{message} =~ /group billing on A reset to/ : $r->{error}{message} =~ /\S/,
 	'reset-offsets: done, or a clear error') or diag(explain($r));
+my $reset_ok = $r->{ok};
 
 # failover
 $r = while_blocked('failover', { type => 'request', argv => [ 'failover', 'A->B', '--groups', 'billing' ] },
@@ -184,6 +185,15 @@ ok($r->{ok} ? $r->{message} =~ /failover A->B: \d+ groups? committed on B/
 # every answer made it into the audit trail
 my ($rc, $out) = ferry('show', 'audit', '50');
 like($out, qr/reset-offsets A --group billing/, 'reset-offsets audited');
+if ($reset_ok)
+{
+	like($out, qr/reset-offsets of group billing on A to 2020-01-01T00:00:00Z by .+: 1 partition\b/,
+		'a reset is also a system entry (for a session that left)');
+}
+else
+{
+	pass('the reset failed: no system entry to look for');
+}
 like($out, qr/failover A->B --groups billing/, 'failover audited');
 
 # a session that leaves while its command waits
