@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -73,6 +74,8 @@ struct control {
 	SSL_CTX *tls;            /* the TLS listener, when configured */
 	int tfd;
 	sd_event_source *tsrc, *reaper;
+	int efd;                 /* an off-loop worker finished: poll the waits now */
+	sd_event_source *esrc;
 	struct session *sessions;
 	int nsessions;
 };
@@ -281,6 +284,28 @@ static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	/* requests that arrived meanwhile are answered now, in order */
 	dispatch_frames(s);
 	flush_out(s);
+	return 0;
+}
+
+/* A worker of ctl_offload.c finished: instead of up to 200 ms later, the
+ * waits are polled on the loop's next turn (their timers, so that a poll
+ * never runs inside this walk over the sessions). */
+static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct control *c = userdata;
+	eventfd_t v;
+	uint64_t now;
+
+	(void)src;
+	(void)revents;
+	eventfd_read(fd, &v);
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
+	for (struct session *s = c->sessions; s; s = s->next) {
+		if (s->wait) {
+			sd_event_source_set_time(s->wait->timer, now);
+			sd_event_source_set_enabled(s->wait->timer, SD_EVENT_ONESHOT);
+		}
+	}
 	return 0;
 }
 
@@ -843,6 +868,7 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	c->rt = rt;
 	c->lfd = -1;
 	c->tfd = -1;
+	c->efd = -1;
 	if (acl_rules_new(conf_global(rt->conf, "ferry.control.role.admin"),
 			  conf_global(rt->conf, "ferry.control.role.operator"),
 			  conf_global(rt->conf, "ferry.control.role.auditor"), &c->rules, err))
@@ -924,6 +950,10 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 			c->tls = NULL;
 		}
 	}
+	/* without it, answers that come off the loop wait for the 200 ms poll */
+	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->efd >= 0 && sd_event_add_io(ev, &c->esrc, c->efd, EPOLLIN, on_wake, c) >= 0)
+		ctl_offload_wake_fd(c->efd);
 	*out = c;
 	return 0;
 fail:
@@ -945,7 +975,11 @@ void control_stop(struct control *c)
 		session_free(c->sessions);
 	/* the sessions abandoned their off-loop commands: end the workers, or
 	 * leave what librdkafka will not let go of to the process's exit */
+	ctl_offload_wake_fd(-1);
 	ctl_offload_shutdown(5000);
+	sd_event_source_unref(c->esrc);
+	if (c->efd >= 0)
+		close(c->efd);
 	sd_event_source_unref(c->lsrc);
 	sd_event_source_unref(c->tsrc);
 	sd_event_source_unref(c->reaper);

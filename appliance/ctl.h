@@ -83,6 +83,10 @@ void ctl_offload_abandon(struct ctl_offload *o);
  * exit. */
 void ctl_offload_shutdown(int timeout_ms);
 
+/* An eventfd (or -1: none) that every worker signals when it finishes, so
+ * that control.c polls the waits at once rather than on their timer. */
+void ctl_offload_wake_fd(int fd);
+
 typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			    struct ctl_reply *r);
 

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 
 #include "ctl.h"
@@ -42,6 +43,7 @@ static pthread_cond_t gone = PTHREAD_COND_INITIALIZER;
 static struct ctl_offload *running;   /* offloads whose worker has not finished */
 static int nworkers;                  /* threads that have not returned yet */
 static int shutting_down;
+static int wake_fd = -1;              /* under lock: control.c's eventfd */
 
 static void reply_clear(struct ctl_reply *r)
 {
@@ -80,6 +82,8 @@ static void *worker(void *arg)
 	kadmin_thread_stop(NULL);
 	pthread_mutex_lock(&lock);
 	o->finished = 1;
+	if (wake_fd >= 0)
+		eventfd_write(wake_fd, 1);
 	for (struct ctl_offload **pp = &running; *pp; pp = &(*pp)->next) {
 		if (*pp == o) {
 			*pp = o->next;
@@ -195,6 +199,13 @@ int ctl_offload(struct ctl_reply *r, const struct ctl_job_ops *ops, void *job)
 	 * wait_cancel lets go of it */
 	r->wait = (struct ctl_wait){ .poll = wait_poll, .cancel = wait_cancel, .state = o };
 	return 0;
+}
+
+void ctl_offload_wake_fd(int fd)
+{
+	pthread_mutex_lock(&lock);
+	wake_fd = fd;
+	pthread_mutex_unlock(&lock);
 }
 
 void ctl_offload_shutdown(int timeout_ms)

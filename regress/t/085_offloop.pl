@@ -121,6 +121,21 @@ sub answered
 	return IO::Select->new($self->{sock})->can_read(0) ? 1 : 0;
 }
 
+# Stops A's broker and waits until the kernel says every thread of it is
+# stopped.
+sub stop_A
+{
+	$A->pause;
+	my $pid = $A->pid;
+	my $stopped = sub {
+		my @st = map { (split ' ', (eval { slurp($_) } // ') T') =~ s/^.*\)//sr)[0] }
+		  glob("/proc/$pid/task/*/stat");
+		return @st && !grep { $_ ne 'T' } @st;
+	};
+	poll_until($stopped, 60, 'every thread of broker A stopped')
+	  or BAIL_OUT('SIGSTOP did not stop broker A');
+}
+
 my $s1 = session();
 my $s2 = session();
 my $http = HTTP::Tiny->new(timeout => 120);
@@ -131,7 +146,7 @@ sub while_blocked
 {
 	my ($what, $msg, $logged, $extra) = @_;
 	my $pos = $f->log_position;
-	$A->pause;
+	stop_A();
 	my $id = send_msg($s1, $msg);
 	ok($f->wait_for_log($logged, 60, $pos), "$what: ferryd took the request and waits for Kafka");
 	$extra->() if $extra;
@@ -198,7 +213,7 @@ like($out, qr/failover A->B --groups billing/, 'failover audited');
 
 # a session that leaves while its command waits
 my $pos = $f->log_position;
-$A->pause;
+stop_A();
 {
 	my $s3 = session();
 	request($s3, [qw(show groups A)]);
@@ -218,7 +233,7 @@ like($out, qr/cancelled: the session ended before the answer was ready/, 'audite
 
 # SIGTERM while a command waits for a stopped broker
 $pos = $f->log_position;
-$A->pause;
+stop_A();
 my $s4 = session();
 request($s4, [ 'failover', 'A->B', '--groups', 'billing' ]);
 ok($f->wait_for_log(qr/`failover A->B --groups billing` answers later/, 60, $pos),
