@@ -27,7 +27,8 @@ struct ctl_session {
  * A command that has to wait for the data path (failover --drain) or for
  * Kafka (ctl_offload below) must not hold the main loop: its handler fills
  * in a wait instead of a result, and control.c calls poll every 200 ms from
- * the loop until poll completes the reply. Other sessions, /metrics and signals are served meanwhile; the
+ * the loop (and at once when an offload worker finishes) until poll
+ * completes the reply. Other sessions, /metrics and signals are served meanwhile; the
  * waiting session reads no further requests until its answer is out.
  */
 struct ctl_reply;
