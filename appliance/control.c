@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ struct session {
  * audit record need once the answer is there. */
 struct pending {
 	json_t *id;
+	int names;               /* a names lookup: answered with r->rows, not audited */
 	char *line;              /* the request as typed, for the audit */
 	const char *role;        /* the role it was granted under */
 	struct ctl_reply *r;     /* the handler's reply, wait included */
@@ -72,6 +74,8 @@ struct control {
 	SSL_CTX *tls;            /* the TLS listener, when configured */
 	int tfd;
 	sd_event_source *tsrc, *reaper;
+	int efd;                 /* an off-loop worker finished: poll the waits now */
+	sd_event_source *esrc;
 	struct session *sessions;
 	int nsessions;
 };
@@ -102,9 +106,12 @@ static void session_free(struct session *s)
 	if (s->wait) {
 		struct pending *p = s->wait;
 
-		audit_request(s->cs.who, p->role, s->cs.origin, p->line, "error",
-			      "cancelled: the session ended before the answer was ready");
-		log_info("control: %s left while `%s` was waiting; cancelled", s->cs.who, p->line);
+		if (!p->names) {
+			audit_request(s->cs.who, p->role, s->cs.origin, p->line, "error",
+				      "cancelled: the session ended before the answer was ready");
+			log_info("control: %s left while `%s` was waiting; cancelled", s->cs.who,
+				 p->line);
+		}
 		p->r->wait.cancel(p->r->wait.state);
 		pending_free(p);
 	}
@@ -236,6 +243,24 @@ static void finish_request(struct session *s, json_t *id, const char *line, cons
 	queue(s, reply);
 }
 
+/* Queues the answer of a names lookup; R's contents are used up. */
+static void finish_names(struct session *s, json_t *id, struct ctl_reply *r)
+{
+	if (r->err_code) {
+		queue(s, error_reply(id, r->err_code, r->err));
+		json_decref(r->rows);
+	} else {
+		/* the names array goes to the answer */
+		queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok", 1,
+				   "names", r->rows ? r->rows : json_array()));
+	}
+	r->rows = NULL;
+	json_decref(r->columns);
+	r->columns = NULL;
+	free(r->text);
+	r->text = NULL;
+}
+
 static void dispatch_frames(struct session *s);
 static int flush_out(struct session *s);
 
@@ -251,7 +276,10 @@ static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
 		return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	}
 	s->wait = NULL;
-	finish_request(s, p->id, p->line, p->role, p->r);
+	if (p->names)
+		finish_names(s, p->id, p->r);
+	else
+		finish_request(s, p->id, p->line, p->role, p->r);
 	pending_free(p);
 	/* requests that arrived meanwhile are answered now, in order */
 	dispatch_frames(s);
@@ -259,7 +287,30 @@ static int on_wait_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Parks R until its wait completes; 0, or -1 (R is left to the caller). */
+/* A worker of ctl_offload.c finished: instead of up to 200 ms later, the
+ * waits are polled on the loop's next turn (their timers, so that a poll
+ * never runs inside this walk over the sessions). */
+static int on_wake(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct control *c = userdata;
+	eventfd_t v;
+	uint64_t now;
+
+	(void)src;
+	(void)revents;
+	eventfd_read(fd, &v);
+	sd_event_now(c->ev, CLOCK_MONOTONIC, &now);
+	for (struct session *s = c->sessions; s; s = s->next) {
+		if (s->wait) {
+			sd_event_source_set_time(s->wait->timer, now);
+			sd_event_source_set_enabled(s->wait->timer, SD_EVENT_ONESHOT);
+		}
+	}
+	return 0;
+}
+
+/* Parks R until its wait completes; 0, or -1 (R is left to the caller).
+ * LINE is NULL for a names lookup. */
 static int start_wait(struct session *s, json_t *id, char *line, const char *role,
 		      struct ctl_reply *r)
 {
@@ -275,10 +326,12 @@ static int start_wait(struct session *s, json_t *id, char *line, const char *rol
 		goto fail;
 	}
 	p->id = json_incref(id);
+	p->names = line == NULL;
 	p->line = line;
 	p->role = role;
 	p->r = r;
 	s->wait = p;
+	log_debug("control: %s: `%s` answers later", s->cs.who, line ? line : "(names)");
 	return 0;
 fail:
 	r->wait.cancel(r->wait.state);
@@ -408,20 +461,34 @@ static void handle_msg(struct session *s, json_t *msg)
 		handle_request(s, msg, id);
 	} else if (strcmp(type, "names") == 0) {
 		const char *kind = json_string_value(json_object_get(msg, "kind"));
+		struct ctl_reply *r;
 		json_t *names;
 
 		if (s->cs.role < ACL_AUDITOR) {
 			queue(s, error_reply(id, "denied", "permission denied: no role"));
 			return;
 		}
-		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words")) : NULL;
-		if (!names) {
-			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
-					     "topic, group or key"));
+		if (!(r = calloc(1, sizeof(*r)))) {
+			queue(s, error_reply(id, "internal", "out of memory"));
 			return;
 		}
-		queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok", 1,
-				   "names", names));
+		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words"), r)
+			     : NULL;
+		if (names) {
+			queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok",
+					   1, "names", names));
+		} else if (r->wait.poll && !r->err_code) {
+			/* group names come from Kafka, off the loop */
+			if (start_wait(s, id, NULL, NULL, r) == 0)
+				return;   /* r now belongs to s->wait */
+			finish_names(s, id, r);
+		} else if (r->err_code) {
+			finish_names(s, id, r);
+		} else {
+			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
+					     "topic, group or key"));
+		}
+		free(r);
 	} else {
 		char why[160];
 
@@ -801,6 +868,7 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	c->rt = rt;
 	c->lfd = -1;
 	c->tfd = -1;
+	c->efd = -1;
 	if (acl_rules_new(conf_global(rt->conf, "ferry.control.role.admin"),
 			  conf_global(rt->conf, "ferry.control.role.operator"),
 			  conf_global(rt->conf, "ferry.control.role.auditor"), &c->rules, err))
@@ -882,6 +950,10 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 			c->tls = NULL;
 		}
 	}
+	/* without it, answers that come off the loop wait for the 200 ms poll */
+	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->efd >= 0 && sd_event_add_io(ev, &c->esrc, c->efd, EPOLLIN, on_wake, c) >= 0)
+		ctl_offload_wake_fd(c->efd);
 	*out = c;
 	return 0;
 fail:
@@ -901,6 +973,13 @@ void control_stop(struct control *c)
 		return;
 	while (c->sessions)
 		session_free(c->sessions);
+	/* the sessions abandoned their off-loop commands: end the workers, or
+	 * leave what librdkafka will not let go of to the process's exit */
+	ctl_offload_wake_fd(-1);
+	ctl_offload_shutdown(5000);
+	sd_event_source_unref(c->esrc);
+	if (c->efd >= 0)
+		close(c->efd);
 	sd_event_source_unref(c->lsrc);
 	sd_event_source_unref(c->tsrc);
 	sd_event_source_unref(c->reaper);

@@ -24,10 +24,11 @@ struct ctl_session {
 };
 
 /*
- * A command that has to wait for the data path (failover --drain) must not
- * hold the main loop: its handler fills in a wait instead of a result, and
- * control.c calls poll every 200 ms from the loop until poll completes the
- * reply. Other sessions, /metrics and signals are served meanwhile; the
+ * A command that has to wait for the data path (failover --drain) or for
+ * Kafka (ctl_offload below) must not hold the main loop: its handler fills
+ * in a wait instead of a result, and control.c calls poll every 200 ms from
+ * the loop (and at once when an offload worker finishes) until poll
+ * completes the reply. Other sessions, /metrics and signals are served meanwhile; the
  * waiting session reads no further requests until its answer is out.
  */
 struct ctl_reply;
@@ -48,6 +49,45 @@ struct ctl_reply {
 	char err[8192];
 };
 
+/*
+ * A command whose Kafka part blocks (admin calls of up to 10 s) runs that
+ * part off the main loop (ctl_offload.c): the handler checks its arguments
+ * and copies what the work needs from the runtime into a job, then
+ * ctl_offload() runs ops->run(job, out) on a worker thread and fills in
+ * R's wait; once run returns, the wait's poll moves OUT into R on the main
+ * loop, where control.c sends and audits it. RUN touches only JOB and OUT
+ * (never the runtime, its state connection or the session) and may write
+ * the state store through a connection of its own. FREE may run on either
+ * thread: whichever of the session and the worker lets go last.
+ */
+struct ctl_job_ops {
+	void (*run)(void *job, struct ctl_reply *out);
+	void (*free)(void *job);
+};
+
+/* JOB passes to the offload in every case (freed by ops->free). 0, or -1
+ * with R failed. */
+int ctl_offload(struct ctl_reply *r, const struct ctl_job_ops *ops, void *job);
+
+/* The same inside a wait of one's own (failover --drain commits once
+ * drained): start, then poll from the wait's poll (1: running; 0: R holds
+ * the answer and O is gone), or abandon from its cancel. JOB passes to the
+ * offload in every case; NULL with ERR when no worker could start. */
+struct ctl_offload;
+struct ctl_offload *ctl_offload_start(const struct ctl_job_ops *ops, void *job, struct ferr *err);
+int ctl_offload_poll(struct ctl_offload *o, struct ctl_reply *r);
+void ctl_offload_abandon(struct ctl_offload *o);
+
+/* ferryd's shutdown, once no session is left: asks every worker to stop
+ * (their kadmin waits end within 500 ms) and waits up to TIMEOUT_MS for
+ * them; a worker still inside librdkafka then is left to the process's
+ * exit. */
+void ctl_offload_shutdown(int timeout_ms);
+
+/* An eventfd (or -1: none) that every worker signals when it finishes, so
+ * that control.c polls the waits at once rather than on their timer. */
+void ctl_offload_wake_fd(int fd);
+
 typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			    struct ctl_reply *r);
 
@@ -64,8 +104,11 @@ void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 
 /* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion;
  * WORDS (a JSON array or NULL) is the line typed so far: groups are those of
- * the cluster it names. */
-json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words);
+ * the cluster it names. NULL for an unknown kind, or (groups) when the names
+ * come later: then R's wait is set and, once it completes, R->rows holds
+ * them (or R an error). */
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words,
+		  struct ctl_reply *r);
 
 void ctl_session_reset(struct ctl_session *s);
 

@@ -293,29 +293,111 @@ static void visit_group(void *arg, const rd_kafka_ConsumerGroupListing_t *g)
 		v->fn(v->arg, v->alias, g);
 }
 
-/* Calls FN for each consumer group on cluster ALIAS but ferry's own; 0, or
- * -1 with ERR (the cluster did not answer within TIMEOUT_MS, say). */
-static int list_groups(struct runtime *rt, const char *alias, int timeout_ms,
+/* Calls FN for each consumer group on cluster ALIAS (admin SETTINGS) but
+ * ferry's own; 0, or -1 with ERR (the cluster did not answer within
+ * TIMEOUT_MS, say). Blocks: runs on an offload worker. */
+static int list_groups(const char *alias, const struct props *settings, int timeout_ms,
 		       void (*fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g),
 		       void *arg, struct ferr *err)
 {
-	struct props settings;
 	struct kclient_opts o = { .what = alias };
 	struct group_visit v = { alias, fn, arg };
 	rd_kafka_t *rk = NULL;
 	int rc;
 
-	if (!cluster_in_use(rt->conf, alias))
-		return ferr_set(err, "(no flow uses this cluster)");
-	if (conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &settings))
-		return ferr_set(err, "out of memory");
-	rc = kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_ADMIN, &o, &rk, err);
-	props_free(&settings);
-	if (rc)
+	if (kclient_new(RD_KAFKA_PRODUCER, settings, ROLE_ADMIN, &o, &rk, err))
 		return -1;
 	rc = kadmin_each_group(rk, visit_group, &v, timeout_ms, err);
 	kclient_destroy(rk);
 	return rc;
+}
+
+/* show groups and group completion, off the loop (ctl_offload): what each
+ * cluster needs, copied from the running configuration on the main loop. */
+struct groups_cluster {
+	char alias[256];
+	struct props settings;       /* its admin settings (owned) */
+	const char *skip;            /* a static reason not to ask it, or NULL */
+};
+
+struct groups_job {
+	struct groups_cluster *v;
+	size_t n;
+	int timeout_ms;
+	int names;                   /* completion: group ids, once each, as out->rows */
+};
+
+static void groups_job_free(void *job)
+{
+	struct groups_job *j = job;
+
+	for (size_t i = 0; j && i < j->n; i++)
+		props_free(&j->v[i].settings);
+	if (j)
+		free(j->v);
+	free(j);
+}
+
+static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
+static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
+
+static void groups_job_run(void *job, struct ctl_reply *out)
+{
+	struct groups_job *j = job;
+
+	if (j->names)
+		out->rows = json_array();
+	else
+		table(out, "cluster", "group", "state", "simple", NULL);
+	for (size_t i = 0; i < j->n; i++) {
+		const char *alias = j->v[i].alias;
+		struct ferr err;
+
+		if (j->v[i].skip)
+			ferr_set(&err, "%s", j->v[i].skip);
+		else if (list_groups(alias, &j->v[i].settings, j->timeout_ms,
+				     j->names ? group_name : group_row,
+				     j->names ? (void *)out->rows : (void *)out, &err) == 0)
+			continue;
+		/* a cluster that cannot be listed is a row saying why, not a
+		 * failure of the whole command */
+		if (j->names)
+			log_debug("completion: groups of %s: %s", alias, err.msg);
+		else
+			json_array_append_new(out->rows, json_pack("[s,s,s,s]", alias, "", err.msg, ""));
+	}
+}
+
+static const struct ctl_job_ops groups_ops = { groups_job_run, groups_job_free };
+
+/* A job for the clusters of the running configuration (only ONLY, when
+ * set); NULL when out of memory. */
+static struct groups_job *groups_job_new(struct runtime *rt, const char *only, int names,
+					 int timeout_ms)
+{
+	const struct conf *c = rt->conf;
+	struct groups_job *j = calloc(1, sizeof(*j));
+
+	if (!j || !(j->v = calloc(c->nclusters ? c->nclusters : 1, sizeof(*j->v)))) {
+		free(j);
+		return NULL;
+	}
+	j->names = names;
+	j->timeout_ms = timeout_ms;
+	for (size_t i = 0; i < c->nclusters; i++) {
+		struct groups_cluster *gc = &j->v[j->n];
+		const char *alias = c->clusters[i].alias;
+
+		if (only && strcmp(only, alias) != 0)
+			continue;
+		snprintf(gc->alias, sizeof(gc->alias), "%s", alias);
+		if (!cluster_in_use(c, alias))
+			gc->skip = "(no flow uses this cluster)";
+		else if (conf_cluster_settings(c, alias, ROLE_ADMIN, &gc->settings))
+			gc->skip = "out of memory";
+		j->n++;
+	}
+	return j;
 }
 
 static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g)
@@ -334,25 +416,21 @@ static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struc
 			  struct ctl_reply *r)
 {
 	const char *only = m->nargs > 0 ? m->args[0] : NULL;
-	const struct conf *c = rt->conf;
-	int found = 0;
+	struct groups_job *j;
 
 	(void)s;
-	table(r, "cluster", "group", "state", "simple", NULL);
-	for (size_t i = 0; i < c->nclusters; i++) {
-		const char *alias = c->clusters[i].alias;
-		struct ferr err;
-
-		if (only && strcmp(only, alias) != 0)
-			continue;
-		found = 1;
-		/* a cluster that cannot be listed is a row saying why, not a
-		 * failure of the whole command */
-		if (list_groups(rt, alias, 5000, group_row, r, &err))
-			json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, "", err.msg, ""));
+	j = groups_job_new(rt, only, 0, 5000);
+	if (!j) {
+		ctl_fail(r, "internal", "out of memory");
+		return;
 	}
-	if (only && !found)
+	if (only && j->n == 0) {
+		groups_job_free(j);
 		ctl_fail(r, "not_found", "no cluster %s in the running configuration", only);
+		return;
+	}
+	/* j passes to the offload; the rows come from its worker */
+	ctl_offload(r, &groups_ops, j);
 }
 
 struct metrics_ctx {
@@ -829,7 +907,8 @@ static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGrou
 	json_array_append_new(a, json_string(id));
 }
 
-json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words)
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words,
+		  struct ctl_reply *r)
 {
 	json_t *a = json_array();
 
@@ -856,6 +935,7 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 		/* the groups of the cluster the line names (reset-offsets A
 		 * --group), else of every cluster; a round trip each, so short */
 		const char *only = NULL;
+		struct groups_job *j;
 		size_t i;
 		json_t *w;
 
@@ -864,15 +944,13 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 				if (json_is_string(w) &&
 				    strcmp(json_string_value(w), rt->conf->clusters[k].alias) == 0)
 					only = rt->conf->clusters[k].alias;
-		for (size_t k = 0; k < rt->conf->nclusters; k++) {
-			struct ferr err;
-
-			if (only && strcmp(only, rt->conf->clusters[k].alias) != 0)
-				continue;
-			if (list_groups(rt, rt->conf->clusters[k].alias, 3000, group_name, a, &err))
-				log_debug("completion: groups of %s: %s", rt->conf->clusters[k].alias,
-					  err.msg);
-		}
+		json_decref(a);
+		/* off the loop: the names come through R's wait */
+		if (!(j = groups_job_new(rt, only, 1, 3000)))
+			ctl_fail(r, "internal", "out of memory");
+		else
+			ctl_offload(r, &groups_ops, j);
+		return NULL;
 	} else if (strcmp(kind, "key") == 0) {
 		const struct props *p = s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw;
 

@@ -38,12 +38,16 @@ struct drain {
 	char who[300];
 	long long timeout;
 	int64_t deadline;
+	struct ctl_offload *commit;   /* once drained: the commit, off the loop */
 };
 
 static void drain_free(void *state)
 {
 	struct drain *d = state;
 
+	/* a session that left during the commit abandons it: the worker
+	 * finishes (and audits) what it started */
+	ctl_offload_abandon(d->commit);
 	free(d->pattern);
 	free(d);
 }
@@ -78,8 +82,11 @@ static int drained(struct rt_flow *f, char *where, size_t wsize)
 	return n > 0 && behind == 0;
 }
 
-static void failover_commit(struct runtime *rt, const char *who, const char *name,
-			    const char *pattern, struct ctl_reply *r);
+struct failover_job;
+static const struct ctl_job_ops failover_ops;
+static struct failover_job *failover_job_new(struct runtime *rt, const char *who,
+					     const char *name, const char *pattern,
+					     struct ctl_reply *r);
 
 static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 {
@@ -87,7 +94,11 @@ static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 	struct rt_flow *f = runtime_flow(rt, d->flow);
 	char where[800];
 
-	if (!f)
+	if (d->commit) {
+		if (ctl_offload_poll(d->commit, r))
+			return 1;
+		d->commit = NULL;   /* it freed itself; R holds the answer */
+	} else if (!f)
 		ctl_fail(r, "invalid", "flow %s left the running configuration while draining",
 			 d->flow);
 	else if (!f->flow)
@@ -97,8 +108,15 @@ static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 		ctl_fail(r, "invalid", "flow %s failed while draining: %s", d->flow,
 			 f->flow->fail_reason);
 	else if (drained(f, where, sizeof(where))) {
+		struct failover_job *j = failover_job_new(rt, d->who, d->flow, d->pattern, r);
+		struct ferr err;
+
 		log_info("failover %s: drained", d->flow);
-		failover_commit(rt, d->who, d->flow, d->pattern, r);
+		/* j passes to the offload, which d holds until it answers */
+		if (j && (d->commit = ctl_offload_start(&failover_ops, j, &err)))
+			return 1;
+		if (j)
+			ctl_fail(r, "internal", "%s", err.msg);
 	} else if (clock_mono_ms() > d->deadline)
 		ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %s; is the source "
 			 "still taking writes?", d->flow, d->timeout, where);
@@ -127,7 +145,11 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	}
 	regexlist_free(rx);
 	if (!cmdtab_flag(m, "--drain")) {
-		failover_commit(rt, s->who, name, pattern, r);
+		struct failover_job *j = failover_job_new(rt, s->who, name, pattern, r);
+
+		/* j passes to the offload; the answer comes from its worker */
+		if (j)
+			ctl_offload(r, &failover_ops, j);
 		return;
 	}
 	if (!f->flow) {
@@ -151,18 +173,18 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 }
 
 /* Commits the exact translated offsets of the groups matching PATTERN on
- * the target of flow NAME, and reports per group and partition. */
-static void failover_commit(struct runtime *rt, const char *who, const char *name,
-			    const char *pattern, struct ctl_reply *r)
+ * the target of flow NAME (CF), and reports per group and partition.
+ * Blocks on Kafka: runs on an offload worker (failover_run), with ST its
+ * own state connection. */
+static void failover_commit(struct state *st, const struct conf_flow *cf, const char *who,
+			    const char *name, const char *pattern, struct ctl_reply *r)
 {
-	struct rt_flow *f = runtime_flow(rt, name);
 	struct regexlist *rx = NULL;
 	rd_kafka_t *src = NULL, *tgt = NULL;
 	char **groups = NULL;
 	size_t ngroups = 0, committed = 0, refused = 0;
 	struct ferr err;
 	char what[300], refusals[1024] = "";
-	const struct conf_flow *cf = f->cf;
 
 	if (regexlist_compile(pattern, &rx, &err)) {
 		ctl_fail(r, "invalid", "REGEX: %s", err.msg);
@@ -220,7 +242,7 @@ static void failover_commit(struct runtime *rt, const char *who, const char *nam
 			    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
 						 sizeof(remote)))
 				continue;
-			if (state_syncs_load(rt->st, cf->name, offs[i].topic, offs[i].partition, &syncs,
+			if (state_syncs_load(st, cf->name, offs[i].topic, offs[i].partition, &syncs,
 					     &ns, &last, &err) ||
 			    !offsets_translate(syncs, ns, last, offs[i].offset, &down)) {
 				if (ns == 0)
@@ -244,7 +266,7 @@ static void failover_commit(struct runtime *rt, const char *who, const char *nam
 
 			for (size_t i = 0; i < nwant; i++) {
 				if (ok)
-					state_group_commit_put(rt->st, cf->target, groups[g], want[i].topic,
+					state_group_commit_put(st, cf->target, groups[g], want[i].topic,
 							       want[i].partition, ups[i], want[i].offset,
 							       &err);
 				json_array_append_new(
@@ -284,34 +306,115 @@ out:
 	regexlist_free(rx);
 }
 
-void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
-		       struct ctl_reply *r)
+/* failover, off the loop: copies of what failover_commit needs, made on
+ * the main loop, since a commit may replace or remove the flow meanwhile. */
+struct failover_job {
+	struct conf *conf;            /* a reference: keeps cf alive */
+	struct conf_flow *own_cf;     /* a failback flow's own copy (points into conf), or NULL */
+	const struct conf_flow *cf;
+	char *state_dir, *pattern;
+	char name[256], who[300];
+};
+
+static void failover_job_free(void *job)
 {
-	const char *alias = m->args[0], *group = m->args[1], *when = m->args[2];
-	long long ms = 0;
-	struct props settings;
+	struct failover_job *j = job;
+
+	if (!j)
+		return;
+	conf_flow_destroy(j->own_cf);
+	conf_unref(j->conf);
+	free(j->state_dir);
+	free(j->pattern);
+	free(j);
+}
+
+/* On the worker: a state connection of its own (the main thread's is the
+ * main thread's), then the commit. */
+static void failover_run(void *job, struct ctl_reply *r)
+{
+	struct failover_job *j = job;
+	struct state *st = NULL;
+	struct ferr err;
+
+	if (state_open_worker(j->state_dir, &st, &err)) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		return;
+	}
+	failover_commit(st, j->cf, j->who, j->name, j->pattern, r);
+	state_close(st);
+}
+
+static const struct ctl_job_ops failover_ops = { failover_run, failover_job_free };
+
+/* A failover job for flow NAME (which runs), or NULL with R failed. */
+static struct failover_job *failover_job_new(struct runtime *rt, const char *who,
+					     const char *name, const char *pattern,
+					     struct ctl_reply *r)
+{
+	struct rt_flow *f = runtime_flow(rt, name);
+	struct failover_job *j = calloc(1, sizeof(*j));
+	struct ferr err;
+
+	if (!j || !(j->state_dir = strdup(rt->state_dir)) || !(j->pattern = strdup(pattern))) {
+		failover_job_free(j);
+		ctl_fail(r, "internal", "out of memory");
+		return NULL;
+	}
+	j->conf = conf_ref(f->conf);
+	j->cf = f->cf;
+	/* a failback flow's settings die with its rt_flow: the job makes its
+	 * own from the same configuration */
+	if (f->owned_cf) {
+		if (conf_make_failback(f->conf, f->cf->failback_of, &j->own_cf, &err)) {
+			failover_job_free(j);
+			ctl_fail(r, "internal", "%s", err.msg);
+			return NULL;
+		}
+		j->cf = j->own_cf;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", name);
+	snprintf(j->who, sizeof(j->who), "%s", who);
+	return j;
+}
+
+/* reset-offsets, off the loop: copies of its arguments and the cluster's
+ * admin settings, made on the main loop. */
+struct reset_job {
+	char who[300];
+	char *alias, *group, *when;
+	long long ms;
+	struct props settings;        /* owned */
+};
+
+static void reset_job_free(void *job)
+{
+	struct reset_job *j = job;
+
+	if (!j)
+		return;
+	props_free(&j->settings);
+	free(j->alias);
+	free(j->group);
+	free(j->when);
+	free(j);
+}
+
+/* On the worker: resets the group to the first offset at or after the time. */
+static void reset_offsets_run(void *job, struct ctl_reply *r)
+{
+	struct reset_job *j = job;
+	const char *alias = j->alias, *group = j->group, *when = j->when;
+	long long ms = j->ms;
 	rd_kafka_t *rk = NULL;
 	struct group_offset *offs = NULL, *want = NULL;
 	size_t n = 0;
 	char state[64] = "", what[300];
-	int members = 0, found = 0;
+	int members = 0;
 	struct ferr err;
 
-	(void)s;
-	for (size_t i = 0; i < rt->conf->nclusters; i++)
-		found |= strcmp(rt->conf->clusters[i].alias, alias) == 0;
-	if (!found) {
-		ctl_fail(r, "not_found", "no cluster %s in the running configuration", alias);
-		return;
-	}
-	cmdtab_parse_datetime(when, &ms);   /* validated by the grammar */
-	if (conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &settings)) {
-		ctl_fail(r, "internal", "out of memory");
-		return;
-	}
 	snprintf(what, sizeof(what), "reset-offsets on %s", alias);
-	rk = admin_handle(&settings, what, &err);
-	props_free(&settings);
+	rk = admin_handle(&j->settings, what, &err);
 	if (!rk) {
 		ctl_fail(r, "internal", "%s", err.msg);
 		return;
@@ -380,6 +483,9 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 			goto out;
 		}
 		snprintf(r->message, sizeof(r->message), "group %s on %s reset to %s", group, alias, when);
+		/* recorded here too: a session that left meanwhile gets no answer */
+		audit_system("ok", "reset-offsets of group %s on %s to %s by %s: %zu partition%s",
+			     group, alias, when, j->who, n, n == 1 ? "" : "s");
 	}
 out:
 	if (r->err_code) {
@@ -391,6 +497,36 @@ out:
 	free(want);
 	rd_kafka_consumer_close(rk);
 	kclient_destroy(rk);
+}
+
+static const struct ctl_job_ops reset_ops = { reset_offsets_run, reset_job_free };
+
+void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	const char *alias = m->args[0], *group = m->args[1], *when = m->args[2];
+	struct reset_job *j;
+	int found = 0;
+
+	for (size_t i = 0; i < rt->conf->nclusters; i++)
+		found |= strcmp(rt->conf->clusters[i].alias, alias) == 0;
+	if (!found) {
+		ctl_fail(r, "not_found", "no cluster %s in the running configuration", alias);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j)
+		snprintf(j->who, sizeof(j->who), "%s", s->who);
+	if (!j || !(j->alias = strdup(alias)) || !(j->group = strdup(group)) ||
+	    !(j->when = strdup(when)) ||
+	    conf_cluster_settings(rt->conf, alias, ROLE_ADMIN, &j->settings)) {
+		reset_job_free(j);
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	cmdtab_parse_datetime(when, &j->ms);   /* validated by the grammar */
+	/* j passes to the offload; the answer comes from its worker */
+	ctl_offload(r, &reset_ops, j);
 }
 
 struct fb_report {

@@ -7,10 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local atomic_int *thread_stop;
+
+void kadmin_thread_stop(atomic_int *stop)
+{
+	thread_stop = stop;
+}
+
+static int stopped(atomic_int *stop)
+{
+	return (stop && atomic_load(stop)) || (thread_stop && atomic_load(thread_stop));
+}
+
 rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type, int timeout_ms,
 			      atomic_int *stop)
 {
-	for (int waited = 0; waited <= timeout_ms && !(stop && atomic_load(stop)); waited += 500) {
+	for (int waited = 0; waited <= timeout_ms && !stopped(stop); waited += 500) {
 		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 500);
 
 		if (!ev)

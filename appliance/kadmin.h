@@ -18,6 +18,13 @@
 rd_kafka_event_t *kadmin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type, int timeout_ms,
 			      atomic_int *stop);
 
+/* Names a flag (NULL: none) that also ends every kadmin wait of the
+ * calling thread early, whatever its caller passed: the control plane's
+ * off-loop workers (ctl_offload.c) set it once, so that ferryd's shutdown
+ * does not wait out their admin calls. The flag must outlive the thread's
+ * kadmin calls. */
+void kadmin_thread_stop(atomic_int *stop);
+
 /* Creates TOPIC with PARTITIONS and RF (-1: broker default) and the given
  * configs (NULL-terminated key, value pairs); an existing topic is fine.
  * Returns 1 if created, 0 if it existed, -1 on error. */
