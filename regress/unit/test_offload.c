@@ -12,8 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "ctl.h"
-#include "kadmin.h"
+#include "appliance/ctl.h"
+#include "appliance/kadmin.h"
 #include "tap.h"
 
 static atomic_int freed;
