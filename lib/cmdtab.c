@@ -46,7 +46,9 @@ static struct cmd_def table[] = {
 	CMD(CMD_SHOW_LAG, "show lag [FLOW]", "Show running system information\nPer-partition "
 	  "replication lag\nOnly this flow", A, E, 0,
 	  "Per source partition: the source end offset, the mirrored position (everything "
-	  "before it is acknowledged by the target) and the lag between them."),
+	  "before it is acknowledged by the target), the lag between them, the offsets the "
+	  "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
+	  "or why the partition stopped (see resume flow ... --partition)."),
 	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
 	  "positions\nOnly this flow", A, E, 0,
 	  "The positions saved in the state store: where each partition resumes after a restart."),
