@@ -153,9 +153,8 @@ static int64_t log_start(struct cp *c, rd_kafka_t *rk, const char *topic, int32_
 
 /* Translates one group's committed offset G: a translate_result (*down
  * on TRANSLATE_OK), or -1 when the history cannot be read. Below the
- * history, a G below the source's log start resumes at the target's
- * earliest offset: the records below G are gone at the source, so a
- * consumer there would start at its log start too. */
+ * history, a G below the source's log start resumes where a consumer on
+ * the source would: at its earliest record (offsets_translate_below_start). */
 static int translate_one(struct cp *c, struct histories *h, const char *topic, int32_t partition,
 			 int64_t g, int64_t *down)
 {
@@ -202,10 +201,7 @@ static int translate_one(struct cp *c, struct histories *h, const char *topic, i
 		e->tgt_lo = policy_format_remote(&c->cf->policy, c->cf->source, topic, remote,
 						 sizeof(remote))
 				    ? -1 : log_start(c, c->tgt, remote, partition);
-	if (e->tgt_lo < 0)
-		return (int)r;
-	*down = e->tgt_lo;
-	return TRANSLATE_OK;
+	return (int)offsets_translate_below_start(&e->h, g, e->src_lo, e->tgt_lo, down);
 }
 
 /* Commits the checkpoints of GROUP to the target group when it has no

@@ -245,12 +245,19 @@ static void failover_commit(struct runtime *rt, const char *who, const char *nam
 				if (rd_kafka_query_watermark_offsets(src, offs[i].topic,
 								     offs[i].partition, &lo, &hi,
 								     ADMIN_MS) == 0 &&
-				    offs[i].offset < lo &&
-				    rd_kafka_query_watermark_offsets(tgt, remote, offs[i].partition,
-								     &lo, &hi, ADMIN_MS) == 0) {
-					down = lo;
-					early[nwant] = 1;
-					break;
+				    offs[i].offset < lo) {
+					int64_t tlo = -1;
+
+					if (rd_kafka_query_watermark_offsets(tgt, remote,
+									     offs[i].partition, &tlo,
+									     &hi, ADMIN_MS))
+						tlo = -1;
+					tr = offsets_translate_below_start(&h, offs[i].offset, lo, tlo,
+									   &down);
+					if (tr == TRANSLATE_OK) {
+						early[nwant] = 1;
+						break;
+					}
 				}
 				/* fall through */
 			case TRANSLATE_UNKNOWN_RANGE:
@@ -310,7 +317,7 @@ refuse:
 							   (json_int_t)want[i].offset,
 							   !ok ? err.msg
 							   : early[i] ? "committed: below the source's log "
-									"start, the target's earliest offset"
+									"start, where its earliest record is"
 								  : "committed"));
 			}
 			if (ok)

@@ -70,3 +70,17 @@ enum translate_result offsets_translate(const struct offset_history *h, int64_t 
 	*out = best >= 0 ? best + 1 : s[0].downstream;
 	return TRANSLATE_OK;
 }
+
+enum translate_result offsets_translate_below_start(const struct offset_history *h, int64_t g,
+						    int64_t log_start, int64_t target_earliest,
+						    int64_t *out)
+{
+	if (log_start < 0 || g >= log_start)
+		return TRANSLATE_BELOW_HISTORY;
+	if (log_start >= offset_history_from(h))
+		return offsets_translate(h, log_start, out);
+	if (target_earliest < 0)
+		return TRANSLATE_BELOW_HISTORY;
+	*out = target_earliest;
+	return TRANSLATE_OK;
+}

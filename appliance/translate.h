@@ -59,6 +59,18 @@ const char *translate_result_str(enum translate_result r);
 /* The exact downstream offset for group offset G, in *out on TRANSLATE_OK. */
 enum translate_result offsets_translate(const struct offset_history *h, int64_t g, int64_t *out);
 
+/*
+ * For a G below the history (TRANSLATE_BELOW_HISTORY) that is also below
+ * the source partition's LOG_START: the records in [G, LOG_START) are gone
+ * at the source, so a consumer there resumes at its earliest record. When
+ * the history covers LOG_START that is translate(LOG_START); else the
+ * target's earliest offset TARGET_EARLIEST (-1 unknown). Any other case
+ * keeps TRANSLATE_BELOW_HISTORY (or what translating LOG_START answers).
+ */
+enum translate_result offsets_translate_below_start(const struct offset_history *h, int64_t g,
+						    int64_t log_start, int64_t target_earliest,
+						    int64_t *out);
+
 /* Where the history is exact from (translate_from resolved). */
 int64_t offset_history_from(const struct offset_history *h);
 

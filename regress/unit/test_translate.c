@@ -132,6 +132,25 @@ int main(void)
 	is_int(tr(lso, N(lso), 794, 650), 644, "log start: the log start itself translates");
 	is_int(trx(lso, N(lso), 794, 601, NULL, 0, 601, &r), 595, "log start: translate_from");
 
+	/* below the history and below the source's log start: the consumer
+	 * would resume at the source's earliest record */
+	struct offset_history kh = { kept, N(kept), NULL, 0, 794, 500 };
+	int64_t d = -99;
+
+	is_int(offsets_translate_below_start(&kh, 100, 650, 7, &d), TRANSLATE_OK,
+	       "below the log start, the history covers it: exact");
+	is_int(d, 644, "translate(log start), not the target's earliest");
+	d = -99;
+	is_int(offsets_translate_below_start(&kh, 100, 300, 7, &d), TRANSLATE_OK,
+	       "below a log start the history does not cover");
+	is_int(d, 7, "the target's earliest offset");
+	is_int(offsets_translate_below_start(&kh, 100, 300, -1, &d), TRANSLATE_BELOW_HISTORY,
+	       "the target's earliest unknown: cannot translate");
+	is_int(offsets_translate_below_start(&kh, 400, 300, 7, &d), TRANSLATE_BELOW_HISTORY,
+	       "g at or above the log start: cannot translate");
+	is_int(offsets_translate_below_start(&kh, 100, -1, 7, &d), TRANSLATE_BELOW_HISTORY,
+	       "log start unknown: cannot translate");
+
 	/* a start at the beginning: nothing mirrorable below the first
 	 * record, so translate_from 0 answers its offset for lower g */
 	struct offset_sync fresh[] = { { 40, 0 } };
