@@ -136,8 +136,9 @@ static void histories_free(struct histories *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* A log start offset of TOPIC[PARTITION] on the cluster of RK; -1 unknown. */
-static int64_t log_start(struct cp *c, rd_kafka_t *rk, const char *topic, int32_t partition)
+/* The log start offset of TOPIC[PARTITION] on the cluster of RK; -1 unknown. */
+static int64_t earliest_offset(struct cp *c, rd_kafka_t *rk, const char *topic,
+			       int32_t partition)
 {
 	int64_t lo = -1, hi = -1;
 	rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi,
@@ -194,13 +195,13 @@ static int translate_one(struct cp *c, struct histories *h, const char *topic, i
 	if (r != TRANSLATE_BELOW_HISTORY)
 		return (int)r;
 	if (e->src_lo == -2)
-		e->src_lo = log_start(c, c->src, topic, partition);
+		e->src_lo = earliest_offset(c, c->src, topic, partition);
 	if (e->src_lo < 0 || g >= e->src_lo)
 		return (int)r;
 	if (e->tgt_lo == -2)
 		e->tgt_lo = policy_format_remote(&c->cf->policy, c->cf->source, topic, remote,
 						 sizeof(remote))
-				    ? -1 : log_start(c, c->tgt, remote, partition);
+				    ? -1 : earliest_offset(c, c->tgt, remote, partition);
 	return (int)offsets_translate_below_start(&e->h, g, e->src_lo, e->tgt_lo, down);
 }
 
