@@ -290,20 +290,24 @@ static void round_once(struct cp *c, int do_sync)
 			int64_t down;
 			char remote[512];
 			struct mm2buf key, val;
-
 			int r;
 
 			if (!flow_should_replicate(cf, offs[i].topic))
 				continue;
 			r = translate_one(c, &hist, offs[i].topic, offs[i].partition, offs[i].offset,
 					  &down);
-			if (r < 0 || r == TRANSLATE_NONE)
-				continue;   /* nothing to say yet */
-			k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
-			if (!k)
-				continue;
-			if (r == TRANSLATE_BELOW_HISTORY || r == TRANSLATE_UNKNOWN_RANGE) {
+			if (r < 0)
+				continue;   /* the history could not be read (logged) */
+			k = NULL;
+			switch ((enum translate_result)r) {
+			case TRANSLATE_NONE:
+				continue;   /* nothing mirrored yet: nothing to say */
+			case TRANSLATE_BELOW_HISTORY:
+			case TRANSLATE_UNKNOWN_RANGE:
 				/* no checkpoint and no group sync: an answer would be a guess */
+				k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+				if (!k)
+					continue;
 				if (k->said != (enum translate_result)r)
 					log_warn("%s: group %s: offset %" PRId64 " of %s[%d] cannot be "
 						 "translated (%s): no checkpoint, no offset sync",
@@ -314,7 +318,12 @@ static void round_once(struct cp *c, int do_sync)
 				k->upstream = offs[i].offset;
 				k->downstream = -1;
 				continue;
+			case TRANSLATE_OK:
+				k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+				break;
 			}
+			if (!k)
+				continue;
 			k->said = TRANSLATE_OK;
 			/* never backwards, unless the group itself went back */
 			if (k->downstream >= 0 && down < k->downstream && offs[i].offset >= k->upstream)
