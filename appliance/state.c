@@ -465,8 +465,10 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		if (step_done(st, ST_POS_PUT, err, "saving positions"))
 			goto fail;
 	}
-	/* per partition (its syncs are adjacent): where its history starts,
-	 * then what is no longer needed or over the cap */
+	/* per run of one partition's syncs (runs of several partitions may
+	 * interleave; each is handled, a partition's first sync leads its
+	 * first run): where its history starts, then what is no longer
+	 * needed or over the cap */
 	for (size_t i = 0, first = 0; i < ns; i++) {
 		const struct state_sync *y = &syncs[i];
 		sqlite3_stmt *p;

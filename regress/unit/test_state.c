@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SY(t, p, u, d) { .topic = (t), .partition = (p), .upstream = (u), .downstream = (d) }
@@ -54,7 +55,7 @@ static void save_between(void *ctx)
 int main(void)
 {
 	char dir[] = "/tmp/ferry-state-XXXXXX";
-	char sub[128], dbpath[160];
+	char sub[128], dbpath[256], cmd[256];
 	struct state *st, *w;
 	struct ferr err;
 	int64_t pos, d;
@@ -263,6 +264,36 @@ int main(void)
 	ok(state_position_get(st, "A->B", "pay", 0, &pos, &err) == 1 && pos == 0, "positions survive");
 	state_close(st);
 
+	/* a store from before 006 with a history: exact from its oldest sync */
+	char olddir[128];
+	sqlite3 *odb;
+
+	snprintf(olddir, sizeof(olddir), "%s/old", dir);
+	ok(mkdir(olddir, 0700) == 0, "a directory for an old store");
+	snprintf(dbpath, sizeof(dbpath), "%s/ferry.db", olddir);
+	ok(sqlite3_open(dbpath, &odb) == SQLITE_OK, "an old store");
+	for (unsigned i = 0; i < schema_migrations_count && schema_migrations[i].version < 6; i++)
+		sqlite3_exec(odb, schema_migrations[i].sql, NULL, NULL, NULL);
+	ok(sqlite3_exec(odb, "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+			"last_upstream, last_downstream) VALUES ('A->B', 'orders', 0, 60, 0, 59, 49);"
+			"INSERT INTO offset_syncs (flow, topic, partition, upstream, downstream, ts_ms) "
+			"VALUES ('A->B', 'orders', 0, 30, 20, 0), ('A->B', 'orders', 0, 45, 30, 0);"
+			"PRAGMA user_version = 5;", NULL, NULL, NULL) == SQLITE_OK,
+	   "with a pruned history and no translate_from");
+	sqlite3_close(odb);
+	ok(state_open(olddir, &st, &err) == 0, "migrated to 006");
+	is_int(tr_at(st, 0, 29, &r), -1, "below its oldest sync: no answer");
+	is_int(r, TRANSLATE_BELOW_HISTORY, "TRANSLATE_BELOW_HISTORY");
+	is_int(tr_at(st, 0, 35, &r), 25, "above it: exact");
+	state_close(st);
+	snprintf(cmd, sizeof(cmd), "%s/ferry.db", olddir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/ferry.db-wal", olddir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/ferry.db-shm", olddir);
+	unlink(cmd);
+	rmdir(olddir);
+
 	/* a store from a newer ferryd is left alone */
 	sqlite3 *db;
 
@@ -275,8 +306,6 @@ int main(void)
 
 	ok(state_open("/proc/ferry-cannot", &st, &err) == -1, "uncreatable directory");
 	like(err.msg, "/proc/ferry-cannot", "error names the directory");
-
-	char cmd[256];
 
 	snprintf(cmd, sizeof(cmd), "%s/nested/state/ferry.db", dir);
 	unlink(cmd);
