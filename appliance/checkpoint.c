@@ -28,7 +28,8 @@
 struct ckpt {
 	char *group, *topic;      /* source topic */
 	int32_t partition;
-	int64_t upstream, downstream;
+	int64_t upstream, downstream;   /* downstream -1: none (or no longer translatable) */
+	enum translate_result said;     /* the last answer logged, so it is logged once */
 };
 
 struct cp {
@@ -76,7 +77,7 @@ static size_t lower_bound(const struct cp *c, const char *group, const char *top
 static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, int32_t partition)
 {
 	size_t at = lower_bound(c, group, topic, partition);
-	struct ckpt k = { NULL, NULL, partition, -1, -1 };
+	struct ckpt k = { NULL, NULL, partition, -1, -1, TRANSLATE_OK };
 
 	if (at < c->nlast && ckpt_cmp(group, topic, partition, &c->last[at]) == 0)
 		return &c->last[at];
@@ -116,9 +117,8 @@ static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *
 struct history {
 	char *topic;
 	int32_t partition;
-	struct offset_sync *syncs;
-	size_t n;
-	int64_t last;
+	struct offset_history h;
+	int64_t src_lo, tgt_lo;   /* log start offsets, asked once a round when needed; -2 not yet */
 };
 
 struct histories {
@@ -130,18 +130,39 @@ static void histories_free(struct histories *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		free(h->v[i].topic);
-		free(h->v[i].syncs);
+		offset_history_free(&h->v[i].h);
 	}
 	free(h->v);
 	memset(h, 0, sizeof(*h));
 }
 
-/* Translates one group's committed offset; 1 and *down when possible. */
+/* The log start offset of TOPIC[PARTITION] on the cluster of RK; -1 unknown. */
+static int64_t earliest_offset(struct cp *c, rd_kafka_t *rk, const char *topic,
+			       int32_t partition)
+{
+	int64_t lo = -1, hi = -1;
+	rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi,
+								 ADMIN_MS);
+
+	if (e) {
+		log_warn("%s: log start of %s[%d]: %s", c->cf->name, topic, (int)partition,
+			 rd_kafka_err2str(e));
+		return -1;
+	}
+	return lo;
+}
+
+/* Translates one group's committed offset G: a translate_result (*down
+ * on TRANSLATE_OK), or -1 when the history cannot be read. Below the
+ * history, a G below the source's log start resumes where a consumer on
+ * the source would: at its earliest record (offsets_translate_below_start). */
 static int translate_one(struct cp *c, struct histories *h, const char *topic, int32_t partition,
 			 int64_t g, int64_t *down)
 {
 	struct history *e = NULL;
 	struct ferr err;
+	char remote[512];
+	enum translate_result r;
 
 	for (size_t i = 0; i < h->n && !e; i++)
 		if (h->v[i].partition == partition && strcmp(h->v[i].topic, topic) == 0)
@@ -152,25 +173,36 @@ static int translate_one(struct cp *c, struct histories *h, const char *topic, i
 			struct history *nv = realloc(h->v, ncap * sizeof(*nv));
 
 			if (!nv)
-				return 0;
+				return -1;
 			h->v = nv;
 			h->cap = ncap;
 		}
 		e = &h->v[h->n];
 		memset(e, 0, sizeof(*e));
 		e->partition = partition;
+		e->src_lo = e->tgt_lo = -2;
 		e->topic = strdup(topic);
 		if (!e->topic)
-			return 0;
-		if (state_syncs_load(c->st, c->cf->name, topic, partition, &e->syncs, &e->n, &e->last,
-				     &err)) {
+			return -1;
+		if (state_syncs_load(c->st, c->cf->name, topic, partition, &e->h, &err)) {
 			log_warn("%s: %s", c->cf->name, err.msg);
 			free(e->topic);
-			return 0;
+			return -1;
 		}
 		h->n++;
 	}
-	return offsets_translate(e->syncs, e->n, e->last, g, down);
+	r = offsets_translate(&e->h, g, down);
+	if (r != TRANSLATE_BELOW_HISTORY)
+		return (int)r;
+	if (e->src_lo == -2)
+		e->src_lo = earliest_offset(c, c->src, topic, partition);
+	if (e->src_lo < 0 || g >= e->src_lo)
+		return (int)r;
+	if (e->tgt_lo == -2)
+		e->tgt_lo = policy_format_remote(&c->cf->policy, c->cf->source, topic, remote,
+						 sizeof(remote))
+				    ? -1 : earliest_offset(c, c->tgt, remote, partition);
+	return (int)offsets_translate_below_start(&e->h, g, e->src_lo, e->tgt_lo, down);
 }
 
 /* Commits the checkpoints of GROUP to the target group when it has no
@@ -258,14 +290,41 @@ static void round_once(struct cp *c, int do_sync)
 			int64_t down;
 			char remote[512];
 			struct mm2buf key, val;
+			int r;
 
-			if (!flow_should_replicate(cf, offs[i].topic) ||
-			    !translate_one(c, &hist, offs[i].topic, offs[i].partition, offs[i].offset,
-					   &down))
+			if (!flow_should_replicate(cf, offs[i].topic))
 				continue;
-			k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+			r = translate_one(c, &hist, offs[i].topic, offs[i].partition, offs[i].offset,
+					  &down);
+			if (r < 0)
+				continue;   /* the history could not be read (logged) */
+			k = NULL;
+			switch ((enum translate_result)r) {
+			case TRANSLATE_NONE:
+				continue;   /* nothing mirrored yet: nothing to say */
+			case TRANSLATE_BELOW_HISTORY:
+			case TRANSLATE_UNKNOWN_RANGE:
+				/* no checkpoint and no group sync: an answer would be a guess */
+				k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+				if (!k)
+					continue;
+				if (k->said != (enum translate_result)r)
+					log_warn("%s: group %s: offset %" PRId64 " of %s[%d] cannot be "
+						 "translated (%s): no checkpoint, no offset sync",
+						 cf->name, groups[g], offs[i].offset, offs[i].topic,
+						 (int)offs[i].partition,
+						 translate_result_str((enum translate_result)r));
+				k->said = (enum translate_result)r;
+				k->upstream = offs[i].offset;
+				k->downstream = -1;
+				continue;
+			case TRANSLATE_OK:
+				k = last_of(c, groups[g], offs[i].topic, offs[i].partition);
+				break;
+			}
 			if (!k)
 				continue;
+			k->said = TRANSLATE_OK;
 			/* never backwards, unless the group itself went back */
 			if (k->downstream >= 0 && down < k->downstream && offs[i].offset >= k->upstream)
 				down = k->downstream;

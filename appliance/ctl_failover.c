@@ -231,35 +231,99 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 		}
 		want = calloc(n ? n : 1, sizeof(*want));
 		int64_t *ups = calloc(n ? n : 1, sizeof(*ups));
+		int *early = calloc(n ? n : 1, sizeof(*early));
+		char why[1400] = "";   /* the first partition that cannot be translated */
 
-		for (size_t i = 0; want && ups && i < n; i++) {
-			struct offset_sync *syncs;
-			size_t ns;
-			int64_t last, down;
-			char remote[512];
+		for (size_t i = 0; want && ups && early && i < n; i++) {
+			struct offset_history h;
+			int64_t down = -1, lo, hi;
+			char remote[512], reason[1400];
+			enum translate_result tr;
 
 			if (!flow_should_replicate(cf, offs[i].topic) ||
 			    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
 						 sizeof(remote)))
 				continue;
-			if (state_syncs_load(st, cf->name, offs[i].topic, offs[i].partition, &syncs,
-					     &ns, &last, &err) ||
-			    !offsets_translate(syncs, ns, last, offs[i].offset, &down)) {
-				if (ns == 0)
-					json_array_append_new(
-						r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
-								   (int)offs[i].partition,
-								   (json_int_t)offs[i].offset,
-								   "skipped: nothing mirrored yet"));
-				free(syncs);
-				continue;
+			if (state_syncs_load(st, cf->name, offs[i].topic, offs[i].partition, &h,
+					     &err)) {
+				snprintf(reason, sizeof(reason), "refused: %s", err.msg);
+				goto refuse;
 			}
-			free(syncs);
+			tr = offsets_translate(&h, offs[i].offset, &down);
+			switch (tr) {
+			case TRANSLATE_OK:
+				break;
+			case TRANSLATE_NONE:
+				json_array_append_new(
+					r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
+							   (int)offs[i].partition,
+							   (json_int_t)offs[i].offset,
+							   "skipped: nothing mirrored yet"));
+				offset_history_free(&h);
+				continue;
+			case TRANSLATE_BELOW_HISTORY:
+				/* below the source's log start, a consumer on the source
+				 * would start at the earliest record too */
+				if (rd_kafka_query_watermark_offsets(src, offs[i].topic,
+								     offs[i].partition, &lo, &hi,
+								     ADMIN_MS) == 0 &&
+				    offs[i].offset < lo) {
+					int64_t tlo = -1;
+
+					if (rd_kafka_query_watermark_offsets(tgt, remote,
+									     offs[i].partition, &tlo,
+									     &hi, ADMIN_MS))
+						tlo = -1;
+					tr = offsets_translate_below_start(&h, offs[i].offset, lo, tlo,
+									   &down);
+					if (tr == TRANSLATE_OK) {
+						early[nwant] = 1;
+						break;
+					}
+				}
+				/* fall through */
+			case TRANSLATE_UNKNOWN_RANGE:
+				if (tr == TRANSLATE_BELOW_HISTORY)
+					snprintf(reason, sizeof(reason), "refused: offset %lld of %s[%d] "
+						 "cannot be translated: %s, which is exact from offset "
+						 "%lld", (long long)offs[i].offset, offs[i].topic,
+						 (int)offs[i].partition, translate_result_str(tr),
+						 (long long)offset_history_from(&h));
+				else
+					snprintf(reason, sizeof(reason), "refused: offset %lld of %s[%d] "
+						 "cannot be translated: %s", (long long)offs[i].offset,
+						 offs[i].topic, (int)offs[i].partition,
+						 translate_result_str(tr));
+				offset_history_free(&h);
+				goto refuse;
+			}
+			offset_history_free(&h);
 			snprintf(want[nwant].topic, sizeof(want[nwant].topic), "%s", remote);
 			want[nwant].partition = offs[i].partition;
 			want[nwant].offset = down;
 			ups[nwant] = offs[i].offset;
 			nwant++;
+			continue;
+refuse:
+			/* the whole group: committing its other partitions would
+			 * leave this one to the consumer's reset policy, a guess */
+			json_array_append_new(r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
+								 (int)offs[i].partition,
+								 (json_int_t)offs[i].offset, reason));
+			if (!why[0])
+				snprintf(why, sizeof(why), "%s", reason);
+		}
+		if (why[0]) {
+			for (size_t i = 0; i < nwant; i++)
+				json_array_append_new(
+					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
+							   (int)want[i].partition, (json_int_t)ups[i],
+							   (json_int_t)want[i].offset,
+							   "not committed: the group is refused"));
+			nwant = 0;
+			refused++;
+			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
+				 "%s%s (%s)", refused > 1 ? ", " : "", groups[g], why);
 		}
 		if (nwant) {
 			int ok = kadmin_commit_offsets(tgt, groups[g], want, nwant, ADMIN_MS, &err) == 0;
@@ -273,11 +337,15 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
 							   (int)want[i].partition, (json_int_t)ups[i],
 							   (json_int_t)want[i].offset,
-							   ok ? "committed" : err.msg));
+							   !ok ? err.msg
+							   : early[i] ? "committed: below the source's log "
+									"start, where its earliest record is"
+								  : "committed"));
 			}
 			if (ok)
 				committed++;
 		}
+		free(early);
 		free(ups);
 		free(want);
 		free(offs);

@@ -38,6 +38,10 @@ struct mpart {
 	int have_delta;
 	int64_t delta, last_up, last_down;
 	int64_t last_mm2_up;     /* upstream offset of the last sync sent to MM2's topic */
+	/* acknowledgements without a target offset since the last known one:
+	 * the lowest upstream offset among them (valid when unknown is set) */
+	int unknown;
+	int64_t unknown_min;
 	/* end of partition reached at this offset (librdkafka's EOF event):
 	 * with nothing in flight, every record below it was mirrored, and
 	 * what lies between the last one and it (transaction markers, aborted
@@ -74,6 +78,9 @@ struct pending_sync {
 	struct mtopic *t;
 	int32_t partition;
 	int64_t upstream, downstream;
+	int64_t translate_from;          /* as in struct state_sync */
+	int after_unknown;
+	int64_t unknown_min, known_up;
 };
 
 struct mtopic {
@@ -212,10 +219,12 @@ static void send_mm2_sync(struct mirror_task *t, struct mpart *mp, int64_t up, i
 	mp->last_mm2_up = up;
 }
 
-/* Called for every acknowledged record: a change of delta is a sync. */
+/* Called for every record acknowledged with its target offset: a change
+ * of delta is a sync, and so is the first known offset after unknown ones
+ * (state.c marks what lies between as a hole). */
 static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int64_t down)
 {
-	if (!mp->have_delta || down - up != mp->delta) {
+	if (!mp->have_delta || down - up != mp->delta || mp->unknown) {
 		if (t->nsyncs == t->capsyncs) {
 			size_t ncap = t->capsyncs ? t->capsyncs * 2 : 64;
 			struct pending_sync *nv = realloc(t->syncs, ncap * sizeof(*nv));
@@ -227,7 +236,18 @@ static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int
 			t->syncs = nv;
 			t->capsyncs = ncap;
 		}
-		t->syncs[t->nsyncs++] = (struct pending_sync){ mp->t, mp->partition, up, down };
+		t->syncs[t->nsyncs++] = (struct pending_sync){
+			.t = mp->t, .partition = mp->partition, .upstream = up, .downstream = down,
+			/* used only where the partition has no history yet: nothing
+			 * mirrorable lies below a start from the beginning */
+			.translate_from = mp->have_delta ? -1
+					  : mp->saved >= 0 ? mp->saved
+					  : t->start_logical == RD_KAFKA_OFFSET_BEGINNING ? 0 : up,
+			.after_unknown = mp->unknown,
+			.unknown_min = mp->unknown ? mp->unknown_min : -1,
+			.known_up = mp->have_delta ? mp->last_up : -1,
+		};
+		mp->unknown = 0;
 		mp->delta = down - up;
 		mp->have_delta = 1;
 		send_mm2_sync(t, mp, up, down);
@@ -268,6 +288,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			record_sync(t, mp, src->offset, m->offset);
 			mp->last_ts = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
 			mp->last_hash = record_hash(src);
+		} else if (!mp->unknown || src->offset < mp->unknown_min) {
+			/* acknowledged without its target offset (duplicate sequence,
+			 * implicit ack): the next known one starts a fresh sync */
+			mp->unknown_min = src->offset;
+			mp->unknown = 1;
 		}
 		if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 			lat_add(&t->repl_cur, clock_wall_ms() - ts);
@@ -557,9 +582,22 @@ static void save_positions(struct mirror_task *t)
 
 	if (t->nsyncs && !ss)
 		goto out;
-	for (size_t i = 0; i < t->nsyncs; i++)
-		ss[i] = (struct state_sync){ t->syncs[i].t->name, t->syncs[i].partition,
-					     t->syncs[i].upstream, t->syncs[i].downstream };
+	for (size_t i = 0; i < t->nsyncs; i++) {
+		const struct pending_sync *y = &t->syncs[i];
+		int64_t lo = -1, hi = -1;
+
+		/* the log start the consumer's last fetch reported (Fetch v5+;
+		 * invalid until then): the history below it is not needed */
+		if (rd_kafka_get_watermark_offsets(t->consumer, y->t->name, y->partition, &lo, &hi) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			lo = -1;
+		ss[i] = (struct state_sync){ .topic = y->t->name, .partition = y->partition,
+					     .upstream = y->upstream, .downstream = y->downstream,
+					     .translate_from = y->translate_from,
+					     .after_unknown = y->after_unknown,
+					     .unknown_min = y->unknown_min, .known_up = y->known_up,
+					     .log_start = lo };
+	}
 	if (state_positions_save(t->st, t->f->cf->name, v, n, ss, t->nsyncs,
 				 t->f->conf->syncs_retention, &err) != 0) {
 		free(ss);
@@ -1141,6 +1179,7 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mp->saved = from;
 	mp->saved_last_down = -1;
 	mp->have_delta = 0;
+	mp->unknown = 0;
 	mp->eof = -1;
 	mp->dropped = 0;
 	mp->verify = 0;

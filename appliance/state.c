@@ -18,9 +18,11 @@
 enum stmt_id {
 	ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
-	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_LAST_DOWN,
-	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL, ST_POS_LAST,
-	ST_GAP_ADD, ST_GAP_SUM, ST__COUNT
+	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_HIST_POS,
+	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL,
+	ST_SYNC_PRUNE_LSO, ST_TF_INIT, ST_TF_RAISE, ST_TF_OLDEST, ST_HOLE_ADD, ST_HOLE_PRUNE,
+	ST_HOLE_LOAD, ST_POS_LAST, ST_CUT_SYNCS, ST_CUT_HOLES, ST_CUT_POS, ST_BEGIN_READ,
+	ST_LAST_REC, ST_GAP_ADD, ST_GAP_SUM, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -45,8 +47,40 @@ static const char *const stmt_sql[ST__COUNT] = {
 			  "topic = ?2 AND partition = ?3 ORDER BY downstream DESC LIMIT 1 OFFSET ?4)",
 	[ST_SYNC_LOAD] = "SELECT upstream, downstream FROM offset_syncs WHERE flow = ?1 AND "
 			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
-	[ST_LAST_DOWN] = "SELECT last_downstream FROM positions WHERE flow = ?1 AND topic = ?2 "
-			 "AND partition = ?3",
+	[ST_HIST_POS] = "SELECT last_downstream, translate_from FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
+	/* runs wholly below the log start ?4: every sync older (on the target)
+	 * than the newest one that starts at or below it; a re-send starts
+	 * lower than what it follows, so "older" is by downstream offset */
+	[ST_SYNC_PRUNE_LSO] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND "
+			      "partition = ?3 AND downstream < (SELECT MAX(downstream) FROM "
+			      "offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 AND "
+			      "upstream <= ?4)",
+	[ST_TF_INIT] = "UPDATE positions SET translate_from = ?4 WHERE flow = ?1 AND topic = ?2 "
+		       "AND partition = ?3 AND translate_from < 0",
+	[ST_TF_RAISE] = "UPDATE positions SET translate_from = MAX(translate_from, ?4) WHERE "
+			"flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_TF_OLDEST] = "SELECT upstream FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND "
+			 "partition = ?3 ORDER BY downstream LIMIT 1",
+	[ST_HOLE_ADD] = "INSERT OR REPLACE INTO offset_sync_holes (flow, topic, partition, "
+			"upstream_from, upstream_to, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_HOLE_PRUNE] = "DELETE FROM offset_sync_holes WHERE flow = ?1 AND topic = ?2 AND "
+			  "partition = ?3 AND upstream_to < (SELECT translate_from FROM positions "
+			  "WHERE flow = ?1 AND topic = ?2 AND partition = ?3)",
+	[ST_HOLE_LOAD] = "SELECT upstream_from, upstream_to FROM offset_sync_holes WHERE flow = ?1 "
+			 "AND topic = ?2 AND partition = ?3 ORDER BY upstream_from",
+	[ST_POS_LAST] = "SELECT last_upstream, last_downstream FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
+	[ST_CUT_SYNCS] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_CUT_HOLES] = "DELETE FROM offset_sync_holes WHERE flow = ?1 AND topic = ?2 AND "
+			 "partition = ?3",
+	[ST_CUT_POS] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+		       "last_upstream, last_downstream, translate_from) VALUES (?1, ?2, ?3, ?4, ?5, "
+		       "-1, -1, ?4) ON CONFLICT (flow, topic, partition) DO UPDATE SET "
+		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
+		       "last_upstream = -1, last_downstream = -1, last_timestamp = -1, "
+		       "last_hash = NULL, translate_from = excluded.translate_from",
+	[ST_BEGIN_READ] = "BEGIN",
 	[ST_GC_GET] = "SELECT downstream FROM group_commits WHERE cluster = ?1 AND grp = ?2 AND "
 		      "topic = ?3 AND partition = ?4",
 	[ST_GC_PUT] = "INSERT INTO group_commits (cluster, grp, topic, partition, upstream, "
@@ -80,7 +114,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 			"updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_POS_FULL] = "SELECT next_offset, last_downstream FROM positions WHERE flow = ?1 AND "
 			"topic = ?2 AND partition = ?3",
-	[ST_POS_LAST] = "SELECT next_offset, last_upstream, last_timestamp, last_hash IS NOT NULL, "
+	[ST_LAST_REC] = "SELECT next_offset, last_upstream, last_timestamp, last_hash IS NOT NULL, "
 			"COALESCE(last_hash, 0) FROM positions WHERE flow = ?1 AND topic = ?2 AND "
 			"partition = ?3",
 	[ST_GAP_ADD] = "INSERT INTO source_gaps (flow, topic, partition, from_offset, to_offset, "
@@ -199,7 +233,7 @@ int state_schema_version(struct state *st, int *out, struct ferr *err)
 static int migrate(struct state *st, struct ferr *err)
 {
 	int cur;
-	int latest = (int)schema_migrations_count;
+	int latest = schema_version_latest;
 
 	if (state_schema_version(st, &cur, err))
 		return -1;
@@ -251,9 +285,9 @@ int state_open_worker(const char *dir, struct state **out, struct ferr *err)
 		state_close(st);
 		return -1;
 	}
-	if (v != (int)schema_migrations_count) {
-		ferr_set(err, "%s: schema version %d, expected %u", st->path, v,
-			 schema_migrations_count);
+	if (v != schema_version_latest) {
+		ferr_set(err, "%s: schema version %d, expected %d", st->path, v,
+			 schema_version_latest);
 		state_close(st);
 		return -1;
 	}
@@ -318,17 +352,124 @@ int64_t state_now_ms(void)
 	return clock_wall_ms();
 }
 
+/* Binds FLOW, TOPIC, PARTITION to ?1..?3 of statement ID. */
+static sqlite3_stmt *bind_part(struct state *st, enum stmt_id id, const char *flow,
+			       const char *topic, int32_t partition)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	return s;
+}
+
+static int same_part(const struct state_sync *a, const struct state_sync *b)
+{
+	return a->partition == b->partition && strcmp(a->topic, b->topic) == 0;
+}
+
+/* The upstream range a sync after unknown target offsets cannot translate
+ * (translate.h): group offsets above the last record whose target offset
+ * is known (+1: that one still translates) and below this sync. With no
+ * known record in this run, the saved last record stands in, and the
+ * records the target holds between it and this sync are unknown too
+ * (unless the target offsets are contiguous). 1 and the range when there
+ * is one; *raise_to >= 0 when the partition has no history, which then
+ * starts at this sync. */
+static int hole_of(struct state *st, const char *flow, const struct state_sync *y,
+		   struct offset_hole *h, int64_t *raise_to, struct ferr *err)
+{
+	int64_t low;   /* g <= low translates exactly */
+
+	*raise_to = -1;
+	if (y->known_up >= 0) {
+		if (!y->after_unknown)
+			return 0;
+		low = y->known_up + 1;
+	} else {
+		int64_t last[2];
+		int rc;
+
+		bind_part(st, ST_POS_LAST, flow, y->topic, y->partition);
+		rc = step_row(st, ST_POS_LAST, last, 2, err, "reading the last mirrored record");
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || last[0] < 0) {
+			if (y->after_unknown)
+				*raise_to = y->upstream;
+			return 0;
+		}
+		if (!y->after_unknown && y->downstream == last[1] + 1)
+			return 0;   /* contiguous on the target: nothing unknown between */
+		low = last[0] + 1;
+	}
+	if (y->after_unknown && y->unknown_min < low)
+		low = y->unknown_min;   /* re-sent records with unknown copies */
+	h->from = low + 1;
+	h->to = y->upstream - 1;
+	return h->from <= h->to;
+}
+
+/* After a prune of statement ID (bound, not stepped): raises
+ * translate_from to the oldest sync kept when anything went. */
+static int prune_step(struct state *st, enum stmt_id id, const char *flow,
+		      const struct state_sync *y, struct ferr *err)
+{
+	int64_t oldest;
+	int rc;
+
+	if (step_done(st, id, err, "pruning offset syncs"))
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	bind_part(st, ST_TF_OLDEST, flow, y->topic, y->partition);
+	rc = step_row(st, ST_TF_OLDEST, &oldest, 1, err, "reading offset syncs");
+	if (rc <= 0)
+		return rc;
+	sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition), 4, oldest);
+	return step_done(st, ST_TF_RAISE, err, "saving translate_from");
+}
+
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
 			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
 			 struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_POS_PUT];
 	int64_t now = state_now_ms();
+	int64_t *raise = NULL;
 
 	if (n == 0 && ns == 0)
 		return 0;
-	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
+	if (ns && !(raise = malloc(ns * sizeof(*raise))))
+		return ferr_set(err, "out of memory");
+	if (step_done(st, ST_BEGIN, err, "starting a transaction")) {
+		free(raise);
 		return -1;
+	}
+	/* syncs first: a hole is judged against the last record saved before */
+	for (size_t i = 0; i < ns; i++) {
+		sqlite3_stmt *a;
+		struct offset_hole h;
+		int rc = hole_of(st, flow, &syncs[i], &h, &raise[i], err);
+
+		if (rc < 0)
+			goto fail;
+		if (rc) {
+			a = bind_part(st, ST_HOLE_ADD, flow, syncs[i].topic, syncs[i].partition);
+			sqlite3_bind_int64(a, 4, h.from);
+			sqlite3_bind_int64(a, 5, h.to);
+			sqlite3_bind_int64(a, 6, now);
+			if (step_done(st, ST_HOLE_ADD, err, "saving an offset-sync hole"))
+				goto fail;
+		}
+		a = bind_part(st, ST_SYNC_ADD, flow, syncs[i].topic, syncs[i].partition);
+		sqlite3_bind_int64(a, 4, syncs[i].upstream);
+		sqlite3_bind_int64(a, 5, syncs[i].downstream);
+		sqlite3_bind_int64(a, 6, now);
+		if (step_done(st, ST_SYNC_ADD, err, "saving offset syncs"))
+			goto fail;
+	}
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, v[i].topic, -1, SQLITE_STATIC);
@@ -345,84 +486,148 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		if (step_done(st, ST_POS_PUT, err, "saving positions"))
 			goto fail;
 	}
-	for (size_t i = 0; i < ns; i++) {
-		sqlite3_stmt *a = st->stmt[ST_SYNC_ADD];
+	/* per run of one partition's syncs (runs of several partitions may
+	 * interleave; each is handled, a partition's first sync leads its
+	 * first run): where its history starts, then what is no longer
+	 * needed or over the cap */
+	for (size_t i = 0, first = 0; i < ns; i++) {
+		const struct state_sync *y = &syncs[i];
+		sqlite3_stmt *p;
 
-		sqlite3_bind_text(a, 1, flow, -1, SQLITE_STATIC);
-		sqlite3_bind_text(a, 2, syncs[i].topic, -1, SQLITE_STATIC);
-		sqlite3_bind_int(a, 3, syncs[i].partition);
-		sqlite3_bind_int64(a, 4, syncs[i].upstream);
-		sqlite3_bind_int64(a, 5, syncs[i].downstream);
-		sqlite3_bind_int64(a, 6, now);
-		if (step_done(st, ST_SYNC_ADD, err, "saving offset syncs"))
+		if (i + 1 < ns && same_part(&syncs[i + 1], y))
+			continue;
+		p = bind_part(st, ST_TF_INIT, flow, y->topic, y->partition);
+		sqlite3_bind_int64(p, 4, syncs[first].translate_from);
+		if (step_done(st, ST_TF_INIT, err, "saving translate_from"))
 			goto fail;
-		/* prune once per partition: after its last sync of this batch */
-		if (i + 1 == ns || strcmp(syncs[i + 1].topic, syncs[i].topic) != 0 ||
-		    syncs[i + 1].partition != syncs[i].partition) {
-			sqlite3_stmt *p = st->stmt[ST_SYNC_PRUNE];
-
-			sqlite3_bind_text(p, 1, flow, -1, SQLITE_STATIC);
-			sqlite3_bind_text(p, 2, syncs[i].topic, -1, SQLITE_STATIC);
-			sqlite3_bind_int(p, 3, syncs[i].partition);
-			sqlite3_bind_int64(p, 4, retention - 1);
-			if (step_done(st, ST_SYNC_PRUNE, err, "pruning offset syncs"))
+		for (size_t j = first; j <= i; j++) {
+			if (raise[j] < 0)
+				continue;
+			sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition), 4,
+					   raise[j]);
+			if (step_done(st, ST_TF_RAISE, err, "saving translate_from"))
 				goto fail;
 		}
+		if (y->log_start > 0) {
+			sqlite3_bind_int64(bind_part(st, ST_SYNC_PRUNE_LSO, flow, y->topic,
+						     y->partition), 4, y->log_start);
+			if (prune_step(st, ST_SYNC_PRUNE_LSO, flow, y, err))
+				goto fail;
+		}
+		sqlite3_bind_int64(bind_part(st, ST_SYNC_PRUNE, flow, y->topic, y->partition), 4,
+				   retention - 1);
+		if (prune_step(st, ST_SYNC_PRUNE, flow, y, err))
+			goto fail;
+		bind_part(st, ST_HOLE_PRUNE, flow, y->topic, y->partition);
+		if (step_done(st, ST_HOLE_PRUNE, err, "pruning offset-sync holes"))
+			goto fail;
+		first = i + 1;
 	}
+	free(raise);
 	return step_done(st, ST_COMMIT, err, "committing positions");
 fail:
+	free(raise);
 	step_done(st, ST_ROLLBACK, NULL, "rollback");
 	return -1;
 }
 
-int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
-		     struct offset_sync **out, size_t *n, int64_t *last_down, struct ferr *err)
+void (*state_syncs_load_hook)(void *ctx);
+void *state_syncs_load_hook_ctx;
+
+/* both are read as two int64_t columns by load_pairs */
+_Static_assert(sizeof(struct offset_sync) == 2 * sizeof(int64_t), "offset_sync layout");
+_Static_assert(sizeof(struct offset_hole) == 2 * sizeof(int64_t), "offset_hole layout");
+
+/* Appends the rows of bound statement ID (two integer columns) to *V. */
+static int load_pairs(struct state *st, enum stmt_id id, void **v, size_t *n, size_t elem,
+		      struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_SYNC_LOAD];
-	struct offset_sync *v = NULL;
-	size_t k = 0, cap = 0;
+	sqlite3_stmt *s = st->stmt[id];
+	size_t cap = 0;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
-	*last_down = -1;
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (k == cap) {
+		int64_t *row;
+
+		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct offset_sync *nv = realloc(v, ncap * sizeof(*nv));
+			void *nv = realloc(*v, ncap * elem);
 
 			if (!nv) {
-				free(v);
 				sqlite3_reset(s);
+				sqlite3_clear_bindings(s);
 				return ferr_set(err, "out of memory");
 			}
-			v = nv;
+			*v = nv;
 			cap = ncap;
 		}
-		v[k].upstream = sqlite3_column_int64(s, 0);
-		v[k].downstream = sqlite3_column_int64(s, 1);
-		k++;
+		row = (int64_t *)((char *)*v + *n * elem);
+		row[0] = sqlite3_column_int64(s, 0);
+		row[1] = sqlite3_column_int64(s, 1);
+		(*n)++;
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_err(st, err, "reading offset syncs");
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading offset syncs");
+}
+
+int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     struct offset_history *out, struct ferr *err)
+{
+	int64_t pos[2];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->last_down = out->translate_from = -1;
+	/* one snapshot: a save between the reads would stretch the last run
+	 * over syncs this load never saw */
+	if (step_done(st, ST_BEGIN_READ, err, "starting a read transaction"))
+		return -1;
+	bind_part(st, ST_SYNC_LOAD, flow, topic, partition);
+	if (load_pairs(st, ST_SYNC_LOAD, (void **)&out->syncs, &out->n, sizeof(*out->syncs), err))
+		goto fail;
+	if (state_syncs_load_hook)
+		state_syncs_load_hook(state_syncs_load_hook_ctx);
+	bind_part(st, ST_HOLE_LOAD, flow, topic, partition);
+	if (load_pairs(st, ST_HOLE_LOAD, (void **)&out->holes, &out->nholes, sizeof(*out->holes),
+		       err))
+		goto fail;
+	bind_part(st, ST_HIST_POS, flow, topic, partition);
+	rc = step_row(st, ST_HIST_POS, pos, 2, err, "reading a position");
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		out->last_down = pos[0];
+		out->translate_from = pos[1];
 	}
-	s = st->stmt[ST_LAST_DOWN];
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*last_down = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	*out = v;
-	*n = k;
+	if (step_done(st, ST_COMMIT, err, "ending a read transaction"))
+		goto fail;
 	return 0;
+fail:
+	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	offset_history_free(out);
+	return -1;
+}
+
+int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
+                      int64_t next_offset, struct ferr *err)
+{
+	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
+		return -1;
+	bind_part(st, ST_CUT_SYNCS, flow, topic, partition);
+	if (step_done(st, ST_CUT_SYNCS, err, "cutting offset syncs"))
+		goto fail;
+	bind_part(st, ST_CUT_HOLES, flow, topic, partition);
+	if (step_done(st, ST_CUT_HOLES, err, "cutting offset-sync holes"))
+		goto fail;
+	sqlite3_bind_int64(bind_part(st, ST_CUT_POS, flow, topic, partition), 4, next_offset);
+	sqlite3_bind_int64(st->stmt[ST_CUT_POS], 5, state_now_ms());
+	if (step_done(st, ST_CUT_POS, err, "saving the position after a history cut"))
+		goto fail;
+	return step_done(st, ST_COMMIT, err, "committing a history cut");
+fail:
+	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	return -1;
 }
 
 int state_group_commit_get(struct state *st, const char *cluster, const char *group,
@@ -676,14 +881,14 @@ int state_position_full(struct state *st, const char *flow, const char *topic, i
 int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 			  struct state_last_record *out, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_POS_LAST];
+	sqlite3_stmt *s = st->stmt[ST_LAST_REC];
 	int64_t v[5];
 	int rc;
 
 	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, partition);
-	rc = step_row(st, ST_POS_LAST, v, 5, err, "reading the last mirrored record");
+	rc = step_row(st, ST_LAST_REC, v, 5, err, "reading the last mirrored record");
 	if (rc == 1)
 		*out = (struct state_last_record){ .next_offset = v[0], .offset = v[1],
 						   .timestamp = v[2], .has_hash = v[3] != 0,
@@ -718,46 +923,4 @@ int state_gaps_total(struct state *st, const char *flow, const char *topic, int3
 	if (rc == 0)
 		*out = 0;
 	return rc < 0 ? -1 : 0;
-}
-
-int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
-		      int64_t next_offset, struct ferr *err)
-{
-	static const char *const sql[] = {
-		"DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
-		"INSERT INTO positions (flow, topic, partition, next_offset, updated_ms) VALUES "
-		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (flow, topic, partition) DO UPDATE SET "
-		"next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
-		"last_upstream = -1, last_downstream = -1, last_timestamp = -1, last_hash = NULL",
-	};
-
-	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
-		return -1;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *s = NULL;
-		int rc;
-
-		if (sqlite3_prepare_v2(st->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
-			db_err(st, err, "cutting the offset-sync history");
-			sqlite3_finalize(s);
-			goto fail;
-		}
-		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, partition);
-		if (i == 1) {
-			sqlite3_bind_int64(s, 4, next_offset);
-			sqlite3_bind_int64(s, 5, state_now_ms());
-		}
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE) {
-			db_err(st, err, "cutting the offset-sync history");
-			goto fail;
-		}
-	}
-	return step_done(st, ST_COMMIT, err, "committing the history cut");
-fail:
-	step_done(st, ST_ROLLBACK, NULL, "rollback");
-	return -1;
 }

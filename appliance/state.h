@@ -34,11 +34,26 @@ struct state_position {
 	uint64_t last_hash;                       /* record_hash() of its key and value */
 };
 
-/* A change of a partition's offset delta (see translate.h). */
+/* A change of a partition's offset delta (see translate.h). The fields
+ * after downstream are zero for a plain change of delta. */
 struct state_sync {
 	const char *topic;
 	int32_t partition;
 	int64_t upstream, downstream;
+	/* where the partition's exact history starts, used only when it has
+	 * none yet: 0 when the flow started from the beginning, else where
+	 * mirroring began */
+	int64_t translate_from;
+	/* 1: records acknowledged just before this one had unknown target
+	 * offsets; unknown_min is the lowest of their upstream offsets */
+	int after_unknown;
+	int64_t unknown_min;
+	/* the last record of this run with a known target offset before this
+	 * one; -1: none in this run (the saved last_upstream is, and the
+	 * records the target holds between it and this one are unknown) */
+	int64_t known_up;
+	/* the source partition's log start offset, when known (> 0) */
+	int64_t log_start;
 };
 
 /* Saved position of FLOW's TOPIC/PARTITION: 1 and *out if known, 0 if
@@ -47,16 +62,31 @@ int state_position_get(struct state *st, const char *flow, const char *topic, in
 		       int64_t *out, struct ferr *err);
 
 /* Writes N positions and NS offset syncs of FLOW in one transaction (all
- * or nothing), keeping at most RETENTION syncs per partition. */
+ * or nothing). The history of a partition keeps what translates the
+ * offsets its source still holds: syncs whose runs lie wholly below the
+ * log start go, and at most RETENTION syncs stay; either raises the
+ * partition's translate_from to the oldest sync kept, so what was pruned
+ * answers "cannot translate". Unknown target offsets become holes. */
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
 			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
 			 struct ferr *err);
 
-/* The offset syncs of a partition in downstream order (caller frees
- * *out) and the downstream offset of its last mirrored record (-1 none). */
-struct offset_sync;
+/* The translation history of a partition (its syncs in downstream order,
+ * holes, last mirrored record, translate_from), read in one read
+ * transaction so a concurrent save is seen whole or not at all. The
+ * caller frees it with offset_history_free (also after an error). */
+struct offset_history;
 int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
-		     struct offset_sync **out, size_t *n, int64_t *last_down, struct ferr *err);
+		     struct offset_history *out, struct ferr *err);
+/* Test seam: when set, called by state_syncs_load between its reads. */
+extern void (*state_syncs_load_hook)(void *ctx);
+extern void *state_syncs_load_hook_ctx;
+
+/* Cuts FLOW's translation history of a partition at a discontinuity of the source log: in one transaction
+ * deletes its offset syncs and holes, sets its position to NEXT_OFFSET, last_upstream/last_downstream to -1
+ * and translate_from to NEXT_OFFSET. */
+int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
+                      int64_t next_offset, struct ferr *err);
 
 /* Offsets ferry committed for a group on a target (never moved back). */
 int state_group_commit_get(struct state *st, const char *cluster, const char *group,
@@ -130,11 +160,6 @@ int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t
 int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
 		     int64_t *out, struct ferr *err);
 
-/* Cuts FLOW's translation history of a partition at a discontinuity of the
- * source log: in one transaction deletes its offset syncs, sets its
- * position to NEXT_OFFSET and forgets its last mirrored record. */
-int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
-		      int64_t next_offset, struct ferr *err);
 
 int64_t state_now_ms(void);
 

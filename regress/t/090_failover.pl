@@ -6,6 +6,11 @@
 # restarted mid-stream. MM2's own RemoteClusterUtils reads ferry's
 # checkpoints and heartbeats; group offsets are synced to idle groups only;
 # an active group on B is never overwritten; time-based reset; bad input.
+# With a small ferry.offset-syncs.retention and a transactional topic (a
+# sync per commit marker): a group older than the kept history gets no
+# checkpoint, no offset sync, and failover refuses it naming the
+# partition; a group below the source's log start resumes where the
+# source's earliest record is; one inside the history stays exact.
 use strict;
 use warnings FATAL => 'all';
 
@@ -304,4 +309,104 @@ like($err, qr/REGEX: invalid regular expression/, 'a bad group regex is named');
 
 is($f->stop, 0, 'ferryd exits 0');
 is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
+
+# --- a history pruned by its count cap: "cannot translate", never a guess ---
+# (a ferryd of its own, so the small retention touches only this topic)
+sub delete_records
+{
+	my ($k, $topic, $partition, $before) = @_;
+	my $file = tmp_dir('delrec') . "/$topic.json";
+	open(my $fh, '>', $file) or die "$file: $!";
+	print $fh encode_json({ version => 1,
+			partitions => [ { topic => $topic, partition => $partition, offset => $before } ] });
+	close $fh;
+	my ($drc, $dout, $derr) = run_cmd([ 'java', '-cp', kafka_libs() . '/*',
+			'org.apache.kafka.tools.DeleteRecordsCommand', '--bootstrap-server', $k->bootstrap,
+			'--offset-json-file', $file ], timeout => 120);
+	return $drc == 0 ? 1 : (diag("$dout$derr"), 0)[1];
+}
+
+$A->create_topic('txlog', 1);
+# 50 transactions of 100 records: a commit marker, so a sync, after each
+$A->produce('txlog', count => 5000, start => 50000, partition => 0, transactional_id => 'ferry-090-tx');
+my $p = Ferry::Test::Ferryd->new(
+	name => 'pruned',
+	config => mm2_config(
+		clusters => { A => $A, B => $B },
+		flows => ['A->B'],
+		extra => "A->B.topics = txlog\n"
+		  . "refresh.topics.interval.seconds = 1\n"
+		  . "emit.checkpoints.interval.seconds = 1\n"
+		  . "sync.group.offsets.enabled = true\n"
+		  . "sync.group.offsets.interval.seconds = 1\n"
+		  . "A->B.groups = idle, tail, gone\n"
+		  . "ferry.offset-syncs.retention = 10\n"
+		  . "ferry.positions.flush.interval.ms = 200\n"));
+$p->start;
+ok($p->wait_for_log(qr/A->B: running/, 120), 'pruned: flow running');
+ok(poll_until(sub { $B->seqcheck('A.txlog', count => 5000, start => 50000)->{missing} == 0 }, 300,
+		'txlog mirrored'), 'the transactional topic is mirrored');
+# a drain waits until every position (and the syncs with it) is saved
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $p->socket_path, 'failover', 'A->B', '--groups', 'nomatch',
+		'--drain' ], timeout => 300);
+like($err, qr/no consumer group on A matches nomatch/, 'pruned: drained and saved');
+
+my $tx_a = $A->dump('txlog');    # before anything is deleted
+my @tx = map { $_->{offset} } @$tx_a;
+my ($last_gap) = grep { $tx[$_] + 1 != $tx[ $_ + 1 ] } reverse 0 .. $#tx - 1;
+my $tail_at = $tx[$last_gap] + 1;    # on the last commit marker but one
+my %seq_at = map { $_->{offset} => $_->{headers}{seq} } @$tx_a;
+# the source and the target both drop what lies below offset 10 of A
+ok(delete_records($A, 'txlog', 0, 10), 'DeleteRecords: txlog on A before offset 10');
+my ($b10) = grep { $_->{headers}{seq} == $seq_at{10} } @{ $B->dump('A.txlog') };
+ok(delete_records($B, 'A.txlog', 0, $b10->{offset}), "DeleteRecords: A.txlog on B before $b10->{offset}, its copy");
+$A->group_commit('idle', 'txlog', 0, 12);        # older than the kept history
+$A->group_commit('gone', 'txlog', 0, 3);         # below the source's log start
+$A->group_commit('tail', 'txlog', 0, $tail_at);  # inside the kept history
+ok($p->wait_for_log(qr/A->B: group idle: offset 12 of txlog\[0\] cannot be translated \(below the kept offset-sync history\): no checkpoint, no offset sync/, 60),
+	'the checkpoint round says why idle gets nothing');
+my %ck;
+ok(poll_until(sub {
+			%ck = ();
+			for my $g (qw(idle tail gone))
+			{
+				my ($line) = grep { /^A\.txlog 0 / } split /\n/, (run_cmd([ @java, 'translate', 'A', $g ]))[1];
+				$ck{$g} = (split / /, $line)[2] if defined $line;
+			}
+			defined $ck{tail} && defined $ck{gone};
+		}, 60, 'checkpoints of tail and gone'), 'tail and gone have checkpoints');
+ok(!exists $ck{idle}, 'idle has no checkpoint: its offset cannot be translated');
+is($ck{gone}, $b10->{offset}, 'gone (below the log start): the checkpoint is where the earliest record is on B');
+ok(poll_until(sub { exists $B->group_offsets('tail')->{'A.txlog'} }, 60, 'tail synced'), 'tail is synced to B');
+is_deeply($B->group_offsets('idle'), {}, 'idle is not synced to B');
+
+($rc, $out, $err) = run_cmd([ $ferry, '-s', $p->socket_path, 'failover', 'A->B', '--groups', 'idle|tail|gone',
+		'|', 'json' ], timeout => 120);
+is($rc, 0, 'failover of the pruned flow') or diag($err);
+$json = decode_json($out || '{}');
+like($json->{message} // '', qr/failover A->B: 2 groups committed on B; refused: idle \(refused: offset 12 of txlog\[0\] cannot be translated: below the kept offset-sync history, which is exact from offset (\d+)\)/,
+	'failover refuses idle, naming the partition and why');
+my ($exact_from) = ($json->{message} // '') =~ /which is exact from offset (\d+)/;
+ok(($exact_from // 0) > $tx[12], "the kept history starts above idle's offset (at " . ($exact_from // '?') . ')');
+my %rows;
+$rows{ $_->[0] } = $_ for @{ $json->{result}{rows} // [] };
+is_deeply($B->group_offsets('idle'), {}, 'nothing committed for idle on B');
+like($rows{gone}[5] // '', qr/^committed: below the source's log start/, 'gone is committed below the log start');
+is($rows{gone}[4], $b10->{offset}, "gone resumes at B's copy of the source's earliest record");
+is($rows{tail}[5], 'committed', 'tail committed');
+my $b_tx = $B->dump('A.txlog');
+for my $g (qw(tail gone))
+{
+	my ($up, $down) = @{ $rows{$g} // [] }[ 3, 4 ];
+	is($B->group_offsets($g)->{'A.txlog'}{0}, $down, "$g: B's group offset is the reported translation");
+	my %processed = map { $seq_at{$_} => 1 } grep { $_ < $up } keys %seq_at;
+	my %resumed = map { $_->{headers}{seq} => 1 } grep { $_->{offset} >= $down } @$b_tx;
+	# records deleted at the source (below 10) are not there to be read
+	my $reread = grep { $processed{$_} } keys %resumed;
+	my $skipped = grep { $_ >= 10 && !$processed{ $seq_at{$_} } && !$resumed{ $seq_at{$_} } } keys %seq_at;
+	is($reread, 0, "$g (transactional, pruned history): 0 records re-read after failover");
+	is($skipped, 0, "$g (transactional, pruned history): 0 records skipped after failover");
+}
+is($p->stop, 0, 'pruned: ferryd exits 0');
+is_deeply([ $p->sanitizer_reports ], [], 'pruned: no sanitizer reports');
 done_testing();

@@ -26,7 +26,8 @@ int main(void)
 	is_int(state_last_record_get(st, "A->B", "t", 0, &lr, &err), 0, "nothing saved yet");
 
 	struct state_position p = { "t", 0, 100, 99, 99, 1700000000123, 1, 0xfedcba9876543210ULL };
-	struct state_sync sy[] = { { "t", 0, 0, 0 }, { "t", 0, 50, 60 } };
+	struct state_sync sy[] = { { .topic = "t", .partition = 0, .upstream = 0, .downstream = 0 },
+				   { .topic = "t", .partition = 0, .upstream = 50, .downstream = 60 } };
 
 	ok(state_positions_save(st, "A->B", &p, 1, sy, 2, 100, &err) == 0, "saved with identity");
 	ok(state_last_record_get(st, "A->B", "t", 0, &lr, &err) == 1, "read back");
@@ -50,17 +51,17 @@ int main(void)
 	ok(state_gaps_total(st, "A->B", "t", 1, &sum, &err) == 0 && sum == 0, "per partition");
 	ok(state_gap_add(st, "A->B", "t", 0, 300, 300, &err) == -1, "an empty gap is refused");
 
-	struct offset_sync *os = NULL;
-	size_t n = 0;
-	int64_t last = 0;
+	struct offset_history h;
+	int64_t down;
 
 	ok(state_history_cut(st, "A->B", "t", 0, 7, &err) == 0, "history cut");
 	ok(state_last_record_get(st, "A->B", "t", 0, &lr, &err) == 1 && lr.next_offset == 7 &&
 	   lr.offset == -1 && !lr.has_hash && lr.timestamp == -1,
 	   "position moved there, the last record forgotten");
-	ok(state_syncs_load(st, "A->B", "t", 0, &os, &n, &last, &err) == 0 && n == 0 && last == -1,
-	   "no sync spans the cut");
-	free(os);
+	ok(state_syncs_load(st, "A->B", "t", 0, &h, &err) == 0 && h.n == 0 && h.last_down == -1 &&
+	   h.translate_from == 7, "no sync spans the cut; translation is exact from there on");
+	is_int(offsets_translate(&h, 50, &down), TRANSLATE_NONE, "an offset of the old log: no answer");
+	offset_history_free(&h);
 	ok(state_history_cut(st, "A->B", "u", 3, 5, &err) == 0 &&
 	   state_last_record_get(st, "A->B", "u", 3, &lr, &err) == 1 && lr.next_offset == 5,
 	   "a cut of a partition without a position creates it");
