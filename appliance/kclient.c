@@ -16,6 +16,7 @@
 struct kclient_ctx {
 	char what[256];
 	kclient_error_fn *on_error;
+	kclient_event_fn *on_event;
 	void *opaque;
 	pthread_mutex_t lock;       /* guards recent (librdkafka threads) */
 	struct { char key[192]; int64_t ms; } recent[8];   /* warnings said lately */
@@ -99,6 +100,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
+	if (ctx->on_event)
+		ctx->on_event(ctx->opaque, (rd_kafka_resp_err_t)err, reason);
 }
 
 static int apply(rd_kafka_conf_t *conf, const struct kv *kv, const char *what, struct ferr *err)
@@ -146,6 +149,7 @@ int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_
 	snprintf(ctx->what, sizeof(ctx->what), "%s", o->what);
 	pthread_mutex_init(&ctx->lock, NULL);
 	ctx->on_error = o->on_error;
+	ctx->on_event = o->on_event;
 	ctx->opaque = o->opaque;
 	rd_kafka_conf_set_opaque(conf, ctx);
 	rd_kafka_conf_set_log_cb(conf, log_cb);

@@ -62,6 +62,16 @@ struct mpart {
 	int stopped;
 	int assigned;            /* part of the consumer's assignment */
 	char stop_reason[400];
+	/* the last acknowledged record ferry knows (from the store at start,
+	 * then from acknowledgements): what a check reads back */
+	int have_ident;
+	int64_t ident_offset, ident_ts;
+	uint64_t ident_hash;
+	/* the topic vanished from the source (deleted?): nothing is sent until
+	 * what is in flight is acknowledged and the last record is checked */
+	int recheck;
+	int gone_logged;
+	int64_t recheck_at_ms;   /* look for the topic again then */
 	int64_t reassign_at_ms;  /* > 0: assign again at reassign_offset then */
 	int64_t reassign_offset;
 	int64_t never_mirrored;  /* offsets deleted at the source before ferry read them */
@@ -123,6 +133,7 @@ struct mirror_task {
 	int64_t last_consumer_warn_ms;  /* consumer warnings: at most one per 10 s */
 	unsigned consumer_warns_dropped;
 	size_t nreassign;            /* partitions with reassign_at_ms set */
+	size_t nrecheck;             /* partitions with recheck set */
 
 	/* statistics: written by the task thread, read by the control plane */
 	struct lat_window repl_cur, age_cur;  /* task thread only */
@@ -160,7 +171,8 @@ static int64_t part_position(const struct mpart *mp)
 {
 	int64_t p = inflight_position(&mp->fl);
 
-	if (!mp->dropped && !mp->stopped && !mp->verify && inflight_count(&mp->fl) == 0 &&
+	if (!mp->dropped && !mp->stopped && !mp->verify && !mp->recheck &&
+	    inflight_count(&mp->fl) == 0 &&
 	    mp->eof > p)
 		return mp->eof;
 	return p;
@@ -288,6 +300,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			record_sync(t, mp, src->offset, m->offset);
 			mp->last_ts = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
 			mp->last_hash = record_hash(src);
+			mp->have_ident = 1;
+			mp->ident_offset = src->offset;
+			mp->ident_ts = mp->last_ts;
+			mp->ident_hash = mp->last_hash;
 		} else if (!mp->unknown || src->offset < mp->unknown_min) {
 			/* acknowledged without its target offset (duplicate sequence,
 			 * implicit ack): the next known one starts a fresh sync */
@@ -489,6 +505,10 @@ static int take_pending(struct mirror_task *t)
 		 * not the one ferry mirrored (a topic recreated while ferryd was
 		 * away), the partition stops instead of mixing two logs */
 		if (found && lr.has_hash && lr.offset >= 0 && lr.offset < pos) {
+			mp->have_ident = 1;
+			mp->ident_offset = lr.offset;
+			mp->ident_ts = lr.timestamp;
+			mp->ident_hash = lr.hash;
 			mp->verify = 1;
 			mp->verify_offset = lr.offset;
 			mp->verify_ts = lr.timestamp;
@@ -693,6 +713,10 @@ stop_partition(struct mirror_task *t, struct mpart *mp, const char *fmt, ...)
 	va_end(ap);
 	mp->stopped = 1;
 	mp->verify = 0;
+	if (mp->recheck) {
+		mp->recheck = 0;
+		t->nrecheck--;
+	}
 	if (mp->reassign_at_ms) {
 		mp->reassign_at_ms = 0;
 		t->nreassign--;
@@ -749,8 +773,10 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		return;
 	}
 	ts = rd_kafka_message_timestamp(m, &tstype);
-	if (mp->stopped) {
-		/* fetched before the stop took effect: not ours to send */
+	if (mp->stopped || mp->recheck) {
+		/* fetched before the stop took effect, or perhaps from a new log
+		 * of a recreated topic: not ours to send (read again after the
+		 * check) */
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -761,6 +787,7 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 			if (verify_record(t, mp, m,
 					  tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts)) {
 				mp->verify = 0;
+				mp->gone_logged = 0;
 				log_debug("%s: %s[%d]: last mirrored record at %" PRId64 " checked",
 					  t->what, mp->t->name, (int)mp->partition, m->offset);
 			}
@@ -839,6 +866,61 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 	if (hdrs)
 		rd_kafka_headers_destroy(hdrs);
 	rd_kafka_message_destroy(m);
+}
+
+/* The partition or its topic is no longer in the source's metadata: the
+ * topic was deleted, and may be recreated with a new log under the same
+ * name (librdkafka 2.0.2 knows no topic IDs). */
+static int topic_gone(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+	       e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+}
+
+/* MP's topic or partition left the source's metadata: hold the partition
+ * (forward() drops what arrives) until do_rechecks() has read its last
+ * mirrored record again. */
+static void partition_gone(struct mirror_task *t, struct mpart *mp, const char *why)
+{
+	if (mp->stopped)
+		return;
+	if (!mp->recheck) {
+		mp->recheck = 1;
+		t->nrecheck++;
+	}
+	if (!mp->gone_logged) {
+		log_warn("%s: %s[%d]: %s; if the topic comes back, its last mirrored record is "
+			 "checked before anything more is mirrored", t->what, mp->t->name,
+			 (int)mp->partition, why);
+		mp->gone_logged = 1;
+	}
+}
+
+/*
+ * librdkafka reports a partition that left the metadata (topic deleted) as
+ * an error op on the partition's queue, served by the error callback, as
+ * "TOPIC [PARTITION]: reason (error)": that is where it names the
+ * partition. Runs inside rd_kafka_consumer_poll() on the task thread.
+ */
+static void on_consumer_event(void *opaque, rd_kafka_resp_err_t err, const char *reason)
+{
+	struct mirror_task *t = opaque;
+	const char *br = strstr(reason, " [");
+	char topic[256];
+	char *end;
+	long part;
+	struct mtopic *mt;
+
+	if (!topic_gone(err) || !br || (size_t)(br - reason) >= sizeof(topic))
+		return;
+	part = strtol(br + 2, &end, 10);
+	if (end == br + 2 || *end != ']' || part < 0 || part > INT32_MAX)
+		return;
+	memcpy(topic, reason, (size_t)(br - reason));
+	topic[br - reason] = '\0';
+	mt = topic_find(t, topic);
+	if (mt && part < mt->nparts && mt->parts[part])
+		partition_gone(t, mt->parts[part], reason);
 }
 
 /* Consumer errors after which librdkafka goes on past records it could
@@ -930,6 +1012,8 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 	} else if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) && part_of(t, m)) {
 		out_of_range(t, part_of(t, m), m->offset);
+	} else if (topic_gone(m->err) && part_of(t, m)) {
+		partition_gone(t, part_of(t, m), rd_kafka_message_errstr(m));
 	} else if (data_error(m->err) && part_of(t, m)) {
 		stop_partition(t, part_of(t, m), "a record at offset %" PRId64 " cannot be read: %s (%s)",
 			       m->offset, rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
@@ -1112,6 +1196,70 @@ static void do_reassigns(struct mirror_task *t)
 	}
 }
 
+/* 1 when the source's metadata has PARTITION of MT again. */
+static int partition_exists(struct mirror_task *t, struct mtopic *mt, int32_t partition)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	int ok;
+
+	if (rd_kafka_metadata(t->consumer, 0, mt->src_rkt, &md, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	ok = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	     md->topics[0].partition_cnt > partition;
+	rd_kafka_metadata_destroy(md);
+	return ok;
+}
+
+/* Partitions whose topic vanished: once what is in flight is acknowledged
+ * and the topic is back, read the last mirrored record again (as at a
+ * start) before going on. The assignment is left alone while the topic is
+ * away: librdkafka 2.0.2 then hangs in rd_kafka_destroy() if a partition
+ * that does not exist was unassigned and assigned again. */
+static void do_rechecks(struct mirror_task *t)
+{
+	int64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < t->ntopics && t->nrecheck; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+			int64_t pos;
+
+			if (!mp || !mp->recheck || inflight_count(&mp->fl) > 0 ||
+			    mp->recheck_at_ms > now)
+				continue;
+			if (!partition_exists(t, mt, p)) {
+				mp->recheck_at_ms = clock_mono_ms() + 1000;
+				continue;
+			}
+			mp->recheck = 0;
+			t->nrecheck--;
+			pos = part_position(mp);
+			if (mp->reassign_at_ms) {
+				mp->reassign_at_ms = 0;
+				t->nreassign--;
+			}
+			if (pos < 0) {
+				/* nothing mirrored yet: a start like any other */
+				assign_one(t, mp, t->start_logical);
+			} else if (mp->have_ident && mp->ident_offset < pos) {
+				mp->verify = 1;
+				mp->verify_offset = mp->ident_offset;
+				mp->verify_ts = mp->ident_ts;
+				mp->verify_hash = mp->ident_hash;
+				mp->resume_at = pos;
+				assign_one(t, mp, mp->ident_offset);
+			} else {
+				log_info("%s: %s[%d]: no mirrored record to check; going on at %" PRId64,
+					 t->what, mt->name, (int)p, pos);
+				mp->resume_at = pos;
+				assign_one(t, mp, pos);
+			}
+		}
+	}
+}
+
 /* Resumes a stopped partition from where the operator chose: the state
  * store's position moves there and the offset-sync history is cut, so no
  * translation ever spans the discontinuity. */
@@ -1184,6 +1332,8 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mp->dropped = 0;
 	mp->verify = 0;
 	mp->resume_at = from;
+	mp->have_ident = 0;   /* the new log's records are the ones to remember */
+	mp->gone_logged = 0;
 	mp->stopped = 0;
 	mp->stop_reason[0] = '\0';
 	log_info("flow %s: partition %s[%d] resumed from offset %" PRId64 " (log %" PRId64
@@ -1250,6 +1400,8 @@ static void *task_main(void *arg)
 		take_resumes(t);
 		if (t->nreassign)
 			do_reassigns(t);
+		if (t->nrecheck)
+			do_rechecks(t);
 		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
 		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
 			n++;
@@ -1339,7 +1491,8 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ NULL, NULL },
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
-				   .on_error = on_client_error, .opaque = t };
+				   .on_error = on_client_error, .on_event = on_consumer_event,
+				   .opaque = t };
 	if (kclient_new(RD_KAFKA_CONSUMER, &f->cf->consumer, ROLE_CONSUMER, &o, &t->consumer, err))
 		goto fail;
 	rd_kafka_poll_set_consumer(t->consumer);

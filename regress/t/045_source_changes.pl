@@ -34,11 +34,11 @@ $A->start(wait => 0);
 $B->start(wait => 0);
 $A->wait_ready;
 $B->wait_ready;
-for my $t (qw(shrink regrow expire live crc))
+for my $t (qw(shrink regrow expire live crc hot))
 {
 	$A->create_topic($t, 1);
 }
-$A->produce($_, count => 100) for qw(shrink regrow expire live);
+$A->produce($_, count => 100) for qw(shrink regrow expire live hot);
 $A->produce('crc', count => 50);
 
 my $f = Ferry::Test::Ferryd->new(
@@ -80,10 +80,10 @@ sub audit_text
 
 $f->start;
 ok($f->wait_for_log(qr/A->B: running/, 120), 'flow running');
-ok(wait_count($B, "A.$_", 100, 120), "$_ mirrored") for qw(shrink regrow expire live);
+ok(wait_count($B, "A.$_", 100, 120), "$_ mirrored") for qw(shrink regrow expire live hot);
 ok(wait_count($B, 'A.crc', 50, 120), 'crc mirrored');
 # the positions are saved with the last record's identity; SIGTERM saves too
-ok(poll_until(sub { my $l = lag_rows(); !grep { ($l->{$_}[4] // -1) != ($_ eq 'crc' ? 50 : 100) } qw(shrink regrow expire live crc) },
+ok(poll_until(sub { my $l = lag_rows(); !grep { ($l->{$_}[4] // -1) != ($_ eq 'crc' ? 50 : 100) } qw(shrink regrow expire live crc hot) },
 		60, 'every position at the end'), 'positions at the end of every topic');
 is($f->stop, 0, 'ferryd stopped (SIGTERM)');
 
@@ -139,6 +139,20 @@ $r = $B->seqcheck('A.live', count => 200);
 is($r->{missing} + $r->{duplicates} + $r->{unexpected}, 0,
 	"live: checked and continued without a duplicate ($r->{summary})");
 like($f->log, qr/live\[0\]: last mirrored record at 99 checked/, 'the unchanged record was checked');
+
+# a topic deleted and recreated while ferryd runs, with more records than
+# ferry's position: the consumer loses the partition, and before anything
+# more is mirrored the last record is read back
+$at = $f->log_position;
+$A->delete_topic('hot');
+ok($f->wait_for_log(qr/hot\[0\]: .*if the topic comes back, its last mirrored record is checked/, 120, $at),
+	'a vanished topic is noticed');
+$A->create_topic('hot', 1);
+$A->produce('hot', count => 150, start => 5000);
+ok($f->wait_for_log(qr/partition hot\[0\] stopped at offset 100: the source log changed: the record at offset 99 is not the one ferry mirrored/, 120, $at),
+	'recreated while ferryd runs: the partition stops');
+$r = $B->seqcheck('A.hot', count => 100);
+is($r->{records}, 100, 'hot: nothing of the new log mixed in') or diag($r->{summary});
 
 # nothing of the new logs is mixed in while the partitions are stopped: the
 # crc partition got past its last good batch and no further
@@ -203,6 +217,11 @@ $audit = audit_text();
 like($audit, qr/resume flow A->B --topic shrink --partition 0 --from earliest/, 'audit: the request');
 like($audit, qr/partition shrink\[0\] resumed from offset 0; offset-sync history cut there/, 'audit: the outcome');
 like($audit, qr/partition regrow\[0\] resumed from offset 150/, 'audit: latest resolved to the offset');
+($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'hot', '--partition', '0', '--from', '100');
+is($rc, 0, 'resume hot from offset 100 of its new log');
+ok(poll_until(sub { $B->seqcheck('A.hot', count => 50, start => 5100)->{missing} == 0 }, 120, 'hot resumed'),
+	'hot: the new log from offset 100 on arrives');
+is(count_or_zero($B, 'A.hot'), 150, 'hot: and nothing before it');
 ok(poll_until(sub { my ($c, $o) = ferry('show', 'flows'); $o =~ /crc\[0\] stopped/ && $o =~ /^A->B\s+degraded/m }, 30, 'only crc left'),
 	'show flows: degraded while crc is still stopped');
 
