@@ -1196,18 +1196,19 @@ static void do_reassigns(struct mirror_task *t)
 	}
 }
 
-/* 1 when the source's metadata has PARTITION of MT again. */
-static int partition_exists(struct mirror_task *t, struct mtopic *mt, int32_t partition)
+/* How many partitions the source's metadata has for MT now (0: none, the
+ * topic is away). */
+static int32_t partitions_now(struct mirror_task *t, struct mtopic *mt)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	int ok;
+	int32_t n = 0;
 
 	if (rd_kafka_metadata(t->consumer, 0, mt->src_rkt, &md, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
-	ok = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-	     md->topics[0].partition_cnt > partition;
+	if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		n = md->topics[0].partition_cnt;
 	rd_kafka_metadata_destroy(md);
-	return ok;
+	return n;
 }
 
 /* Partitions whose topic vanished: once what is in flight is acknowledged
@@ -1221,6 +1222,7 @@ static void do_rechecks(struct mirror_task *t)
 
 	for (size_t i = 0; i < t->ntopics && t->nrecheck; i++) {
 		struct mtopic *mt = t->topics[i];
+		int32_t have = -1;   /* asked once per topic and round */
 
 		for (int32_t p = 0; p < mt->nparts; p++) {
 			struct mpart *mp = mt->parts[p];
@@ -1229,7 +1231,9 @@ static void do_rechecks(struct mirror_task *t)
 			if (!mp || !mp->recheck || inflight_count(&mp->fl) > 0 ||
 			    mp->recheck_at_ms > now)
 				continue;
-			if (!partition_exists(t, mt, p)) {
+			if (have < 0)
+				have = partitions_now(t, mt);
+			if (p >= have) {
 				mp->recheck_at_ms = clock_mono_ms() + 1000;
 				continue;
 			}
