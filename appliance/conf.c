@@ -672,6 +672,7 @@ static int build(struct loader *L)
 	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
 	c->syncs_retention = global_int(L, "ferry.offset-syncs.retention");
 	c->shutdown_timeout_ms = global_int(L, "ferry.shutdown.timeout.ms");
+	c->max_inflight_bytes = global_int(L, "ferry.mirror.max.inflight.bytes");
 	return L->d->nerrors != errors_before ? -1 : 0;
 }
 
@@ -792,9 +793,9 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	snprintf(num, sizeof(num), "%d/%d/%d/%lld/%lld", f->emit_offset_syncs,
 		 f->offset_syncs_on_target, f->offset_syncs_rf, f->offset_lag_max, c->syncs_retention);
 	fp_add(&buf, &len, &cap, "offset syncs", num);
-	snprintf(num, sizeof(num), "%d/%d/%lld/%d/%lld/%lld", f->replication_factor,
+	snprintf(num, sizeof(num), "%d/%d/%lld/%d/%lld/%lld/%lld", f->replication_factor,
 		 f->refresh_enabled, f->refresh_interval_s, f->tasks_max, c->flush_interval_ms,
-		 c->shutdown_timeout_ms);
+		 c->shutdown_timeout_ms, c->max_inflight_bytes);
 	fp_add(&buf, &len, &cap, "numbers", num);
 	fp_props(&buf, &len, &cap, "consumer", &f->consumer);
 	fp_props(&buf, &len, &cap, "producer", &f->producer);

@@ -81,6 +81,7 @@ struct conf {
 	long long flush_interval_ms;
 	long long syncs_retention;
 	long long shutdown_timeout_ms;
+	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
 };
 
 /*

@@ -48,6 +48,11 @@ const struct conf_key conf_keys[] = {
 	{ "ferry.shutdown.timeout.ms", CK_INT, "30000", 0, 3600000, CK_GLOBAL, NULL, NULL,
 	  "On SIGTERM, how long to wait for in-flight records to be acknowledged "
 	  "before giving up on them (they are re-sent after restart)." },
+	{ "ferry.mirror.max.inflight.bytes", CK_INT, "33554432", 65536, 17179869184LL, CK_GLOBAL,
+	  NULL, NULL,
+	  "Per mirror task, the key + value bytes of records handed to the target producer and "
+	  "not yet acknowledged; at this budget the task stops taking records from the source "
+	  "until acknowledgements free it (see ferryd(8), Memory)." },
 
 	{ "ferry.appliance.name", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
 	  "Name of this appliance in the shell prompt and `show version`; empty: the host name." },

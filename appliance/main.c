@@ -111,6 +111,7 @@ static void print_topology(const struct conf *c)
 	}
 	printf("ferry.positions.flush.interval.ms: %lld\n", c->flush_interval_ms);
 	printf("ferry.shutdown.timeout.ms: %lld\n", c->shutdown_timeout_ms);
+	printf("ferry.mirror.max.inflight.bytes: %lld\n", c->max_inflight_bytes);
 }
 
 static void list_keys(void)
@@ -161,6 +162,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			recs += atomic_load(&rt->flows[i].flow->records);
 	}
 	metrics_tick(rt);
+	audit_retry();
 	snprintf(status, sizeof(status), "STATUS=%zu flows running, %zu failed, %llu records mirrored",
 		 running, failed, recs);
 	sd_notify(0, status);

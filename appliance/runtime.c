@@ -305,6 +305,12 @@ const char *runtime_flow_state(const struct rt_flow *f, const char **reason)
 	}
 	if (flow_get_status(f->flow) == FLOW_FAILED && reason)
 		*reason = f->flow->fail_reason;
+	if (flow_get_status(f->flow) != FLOW_FAILED && flow_get_status(f->flow) != FLOW_STOPPED &&
+	    flow_stalled(f->flow)) {
+		if (reason)
+			*reason = f->flow->stall_view;
+		return "stalled";
+	}
 	if (flow_get_status(f->flow) == FLOW_RUNNING && atomic_load(&f->flow->degraded)) {
 		if (reason)
 			*reason = "canary latency above ferry.canary.threshold.ms";

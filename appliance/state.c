@@ -84,9 +84,29 @@ struct state {
 	sqlite3_stmt *stmt[ST__COUNT];
 };
 
+/* For an I/O error, what the file system said too ("No space left on
+ * device", "Read-only file system"): SQLite's own text is vaguer. */
 static int db_err(struct state *st, struct ferr *err, const char *what)
 {
+	int code = sqlite3_errcode(st->db), sys = sqlite3_system_errno(st->db);
+
+	if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ||
+			 code == SQLITE_READONLY))
+		return ferr_set(err, "%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db),
+				strerror(sys));
 	return ferr_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/* After a failed write (disk full, I/O error) SQLite may or may not have
+ * rolled the transaction back itself; one left open would make every later
+ * BEGIN fail ("cannot start a transaction within a transaction") and wedge
+ * the connection, so end it here. */
+static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what);
+
+static void end_failed_txn(struct state *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		step_done(st, ST_ROLLBACK, NULL, "rollback");
 }
 
 static int exec(struct state *st, const char *sql, struct ferr *err)
@@ -311,6 +331,7 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 
 	if (n == 0 && ns == 0)
 		return 0;
+	end_failed_txn(st);
 	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -348,9 +369,10 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 				goto fail;
 		}
 	}
-	return step_done(st, ST_COMMIT, err, "committing positions");
+	if (step_done(st, ST_COMMIT, err, "committing positions") == 0)
+		return 0;
 fail:
-	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	end_failed_txn(st);
 	return -1;
 }
 
