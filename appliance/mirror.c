@@ -98,7 +98,9 @@ struct mirror_task {
 	/* back-pressure (task thread only): the consumer is not polled while
 	 * the store is stalled or the in-flight records reach their budget */
 	int store_stalled;           /* the last save failed; retried every flush interval */
-	int64_t inflight_bytes;      /* key + value of records handed to the producer */
+	uint64_t consumed_bytes;     /* key + value of every record handed to the producer */
+	uint64_t oldest_seq;         /* consumed_bytes when the oldest one in flight was taken */
+	int64_t window_pub;          /* consumed_bytes - oldest_seq as last published */
 	int64_t max_inflight_bytes;  /* ferry.mirror.max.inflight.bytes, capped by the producer's */
 	size_t max_inflight_records; /* the producer's queue.buffering.max.messages */
 };
@@ -205,25 +207,45 @@ static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int
 	mp->last_down = down;
 }
 
-/* Ferry's own account of what the producer holds, published for
- * ferry_inflight_bytes (and its peak) on the flow. */
-static void inflight_bytes_add(struct mirror_task *t, int64_t delta)
+/*
+ * Ferry's account of the memory its records pin. A consumed record keeps
+ * its whole fetch response (or decompressed batch) alive until the target
+ * acknowledges it, and one response carries records of many partitions; so
+ * what counts is not the bytes in flight but the bytes consumed since the
+ * oldest record still in flight: every fetch buffer taken after that one
+ * may still be held. This window (key + value bytes) is what
+ * ferry.mirror.max.inflight.bytes bounds, and ferry_inflight_bytes shows.
+ * Recomputed once per loop turn (acknowledgements only shrink it).
+ */
+static void update_window(struct mirror_task *t)
 {
-	int64_t now, peak;
+	uint64_t oldest = t->consumed_bytes, seq;
+	int64_t w, delta, total, peak;
 
-	t->inflight_bytes += delta;
-	now = atomic_fetch_add(&t->f->inflight_bytes, delta) + delta;
+	for (size_t i = 0; i < t->ntopics; i++)
+		for (int32_t p = 0; p < t->topics[i]->nparts; p++) {
+			struct mpart *mp = t->topics[i]->parts[p];
+
+			if (mp && inflight_oldest_seq(&mp->fl, &seq) && seq < oldest)
+				oldest = seq;
+		}
+	t->oldest_seq = oldest;
+	w = (int64_t)(t->consumed_bytes - oldest);
+	delta = w - t->window_pub;
+	t->window_pub = w;
+	total = atomic_fetch_add(&t->f->inflight_bytes, delta) + delta;
 	peak = atomic_load(&t->f->inflight_bytes_peak);
-	while (now > peak && !atomic_compare_exchange_weak(&t->f->inflight_bytes_peak, &peak, now))
+	while (total > peak && !atomic_compare_exchange_weak(&t->f->inflight_bytes_peak, &peak, total))
 		;
 }
 
 /* Whether the task must stop taking records from the consumer: the state
  * store cannot be written (nothing more may be acknowledged past what is
- * saved), or the producer holds its budget of records in flight. */
+ * saved), or the records in flight pin their budget (update_window). */
 static int hold_consumer(const struct mirror_task *t)
 {
-	return t->store_stalled || t->inflight_bytes >= t->max_inflight_bytes ||
+	return t->store_stalled ||
+	       (int64_t)(t->consumed_bytes - t->oldest_seq) >= t->max_inflight_bytes ||
 	       t->inflight_total >= t->max_inflight_records;
 }
 
@@ -235,7 +257,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 	(void)opaque;
 	t->inflight_total--;
-	inflight_bytes_add(t, -(int64_t)(src->len + src->key_len));
 	if (m->err) {
 		int purged = m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
 			     m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
@@ -596,10 +617,10 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 			RD_KAFKA_V_END);
 
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			if (inflight_push(&mp->fl, m->offset) != 0)
+			if (inflight_push_seq(&mp->fl, m->offset, t->consumed_bytes) != 0)
 				flow_fail(t->f, "%s: out of memory", t->what);
 			t->inflight_total++;
-			inflight_bytes_add(t, (int64_t)(m->len + m->key_len));
+			t->consumed_bytes += m->len + m->key_len;
 			return;
 		}
 		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -823,6 +844,7 @@ static void *task_main(void *arg)
 		/* held, the consumer is not polled: it stops fetching once
 		 * queued.max.messages.kbytes are queued, and what it holds is
 		 * taken after the hold, in order */
+		update_window(t);
 		int held = hold_consumer(t);
 
 		while (!held && n < BATCH_MAX && !atomic_load(&f->stop) &&
@@ -834,6 +856,7 @@ static void *task_main(void *arg)
 				forward(t, m);
 			held = hold_consumer(t);
 		}
+		update_window(t);   /* publishes what the batch added */
 		/* held: wait for delivery reports instead */
 		rd_kafka_poll(t->producer, held ? 100 : 0);
 		if (t->syncp)
