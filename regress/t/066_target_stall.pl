@@ -25,10 +25,10 @@ $A->start;
 $B->start;
 $A->create_topic('load', 8);
 
-# a backlog far above what ferryd may hold: 256 MiB in records of 16 KiB
+# a backlog far above what ferryd may hold: 384 MiB in records of 16 KiB
 # (fewer than queue.buffering.max.messages: only byte limits bound them)
 my $size = 16384;
-my $backlog = 16000;
+my $backlog = 24000;
 $A->produce('load', count => $backlog, size => $size);
 note("backlog: $backlog records of $size bytes");
 
@@ -106,8 +106,9 @@ ok($now_acct >= $tasks * $budget / 2, 'the budget was really reached during the 
 
 # the documented bound (ferryd(8), Memory):
 #   base + tasks.max x (2 x max.inflight.bytes + queued.max.messages.kbytes x 1024
-#                       + 2 x fetch.max.bytes + queue.buffering.max.messages x 1 KiB)
-my $per_task = 2 * $budget + 16384 * 1024 + 2 * 16777216 + 20000 * 1024;
+#                       + (source brokers + 2) x fetch.max.bytes
+#                       + queue.buffering.max.messages x 1 KiB)
+my $per_task = 2 * $budget + 16384 * 1024 + 3 * 16777216 + 20000 * 1024;
 my $base = 64 << 20;
 my $bound = $base + $tasks * $per_task;
 my $asan = `ldd @{[ Ferry::Test::Ferryd::binary() ]} 2>/dev/null` =~ /libasan/;
