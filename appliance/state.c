@@ -118,12 +118,12 @@ static int db_err(struct state *st, struct ferr *err, const char *what)
 	return ferr_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
+static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what);
+
 /* After a failed write (disk full, I/O error) SQLite may or may not have
  * rolled the transaction back itself; one left open would make every later
  * BEGIN fail ("cannot start a transaction within a transaction") and wedge
  * the connection, so end it here. */
-static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what);
-
 static void end_failed_txn(struct state *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
