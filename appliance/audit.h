@@ -16,6 +16,9 @@ void audit_close(void);
 void audit_request(const char *who, const char *role, const char *origin, const char *action,
 		   const char *result, const char *detail);
 
+/* Writes entries kept while the state store failed (main loop, every second). */
+void audit_retry(void);
+
 /* Something ferryd did by itself. */
 void audit_system(const char *result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

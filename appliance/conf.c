@@ -811,6 +811,7 @@ static int build(struct loader *L)
 	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
 	c->syncs_retention = global_int(L, "ferry.offset-syncs.retention");
 	c->shutdown_timeout_ms = global_int(L, "ferry.shutdown.timeout.ms");
+	c->max_inflight_bytes = global_int(L, "ferry.mirror.max.inflight.bytes");
 	return L->d->nerrors != errors_before ? -1 : 0;
 }
 

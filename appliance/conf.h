@@ -45,6 +45,7 @@ struct conf_flow {
 	int tasks_max;
 	long long flush_interval_ms;    /* global keys the flow depends on */
 	long long shutdown_timeout_ms;
+	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
 	long long syncs_retention;
 	int emit_offset_syncs;
 	char offset_syncs_location[8];  /* offset-syncs.topic.location: source or target */
@@ -98,6 +99,7 @@ struct conf {
 	long long flush_interval_ms;
 	long long syncs_retention;
 	long long shutdown_timeout_ms;
+	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
 };
 
 /*

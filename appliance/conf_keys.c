@@ -67,6 +67,13 @@ const struct conf_key conf_keys[] = {
 	  "On SIGTERM, how long to wait for in-flight records to be acknowledged "
 	  "before giving up on them (they are re-sent after restart).",
 	  F(CKF_LL, shutdown_timeout_ms) },
+	{ "ferry.mirror.max.inflight.bytes", CK_INT, "33554432", 65536, 17179869184LL,
+	  CK_GLOBAL | CK_FAILBACK,
+	  NULL, NULL,
+	  "Per mirror task, the key + value bytes of records handed to the target producer and "
+	  "not yet acknowledged; at this budget the task stops taking records from the source "
+	  "until acknowledgements free it (see ferryd(8), Memory).",
+	  F(CKF_LL, max_inflight_bytes) },
 
 	{ "ferry.appliance.name", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
 	  "Name of this appliance in the shell prompt and `show version`; empty: the host name.",

@@ -58,6 +58,41 @@ void flow_fail(struct flow *f, const char *fmt, ...)
 	}
 }
 
+void flow_stall(struct flow *f, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&f->lock);
+	if (atomic_fetch_add(&f->stalled_tasks, 1) == 0)
+		snprintf(f->stall_reason, sizeof(f->stall_reason), "%s", reason);
+	pthread_mutex_unlock(&f->lock);
+	log_error("flow %s stalled: %s", f->cf->name, reason);
+	audit_system("error", "flow %s stalled: %s", f->cf->name, reason);
+}
+
+void flow_unstall(struct flow *f, const char *what)
+{
+	pthread_mutex_lock(&f->lock);
+	atomic_fetch_sub(&f->stalled_tasks, 1);
+	pthread_mutex_unlock(&f->lock);
+	log_info("flow %s resumed: %s", f->cf->name, what);
+	audit_system("ok", "flow %s resumed: %s", f->cf->name, what);
+}
+
+const char *flow_stalled(struct flow *f)
+{
+	if (atomic_load(&f->stalled_tasks) == 0)
+		return NULL;
+	pthread_mutex_lock(&f->lock);
+	snprintf(f->stall_view, sizeof(f->stall_view), "%s", f->stall_reason);
+	pthread_mutex_unlock(&f->lock);
+	return f->stall_view;
+}
+
 /* FNV-1a over topic and partition: a partition's task never changes as
  * topics and partitions are added. */
 static int task_of(const struct flow *f, const char *topic, int32_t partition)

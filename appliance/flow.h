@@ -75,6 +75,19 @@ struct flow {
 	/* checkpoints */
 	atomic_int_fast64_t checkpoint_latency_ms;   /* last round: start to acknowledged */
 	atomic_uint_fast64_t checkpoints_written;
+
+	/* state store: a task whose save fails stops consuming (flow_stall)
+	 * until a save succeeds again (flow_unstall); the flow shows
+	 * "stalled" while any task is */
+	atomic_int stalled_tasks;
+	char stall_reason[512];           /* guarded by lock; the first task's reason */
+	char stall_view[512];             /* main thread only: copy for runtime_flow_state */
+	atomic_uint_fast64_t store_errors;   /* failed saves since the flow started */
+
+	/* in-flight bytes (key + value of records handed to the producer and
+	 * not yet acknowledged), summed over the tasks, and its peak */
+	atomic_int_fast64_t inflight_bytes;
+	atomic_int_fast64_t inflight_bytes_peak;
 };
 
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
@@ -86,6 +99,13 @@ void flow_join(struct flow *f);
 /* Marks the flow failed with REASON (first reason wins) and stops it. */
 void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum flow_status flow_get_status(struct flow *f);
+/* A task of F cannot write the state store (REASON) and stops consuming:
+ * logged, audited, shown as "stalled" until every such task called
+ * flow_unstall() after a successful save. */
+void flow_stall(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void flow_unstall(struct flow *f, const char *what);
+/* Main thread only: the stall reason while stalled (else NULL). */
+const char *flow_stalled(struct flow *f);
 const char *flow_status_name(enum flow_status s);
 
 /* How many partitions are stopped (as the tasks last published); the

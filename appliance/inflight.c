@@ -27,6 +27,11 @@ static struct inflight_ent *at(const struct inflight *f, size_t i)
 
 int inflight_push(struct inflight *f, int64_t offset)
 {
+	return inflight_push_seq(f, offset, 0);
+}
+
+int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq)
+{
 	if (f->len == f->cap) {
 		size_t ncap = f->cap ? f->cap * 2 : 256;
 		struct inflight_ent *nr = malloc(ncap * sizeof(*nr));
@@ -40,7 +45,7 @@ int inflight_push(struct inflight *f, int64_t offset)
 		f->cap = ncap;
 		f->head = 0;
 	}
-	f->ring[(f->head + f->len) % f->cap] = (struct inflight_ent){ offset, 0 };
+	f->ring[(f->head + f->len) % f->cap] = (struct inflight_ent){ offset, 0, seq };
 	f->len++;
 	return 0;
 }
@@ -88,6 +93,14 @@ int64_t inflight_position(const struct inflight *f)
 	if (f->len)
 		return at(f, 0)->offset;
 	return f->acked_next;
+}
+
+int inflight_oldest_seq(const struct inflight *f, uint64_t *seq)
+{
+	if (!f->len)
+		return 0;
+	*seq = at(f, 0)->seq;
+	return 1;
 }
 
 size_t inflight_count(const struct inflight *f)

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 struct inflight {
-	struct inflight_ent { int64_t offset; int acked; } *ring;
+	/* seq: where the record lies in its task's stream of consumed
+	 * bytes (see inflight_push_seq) */
+	struct inflight_ent { int64_t offset; int acked; uint64_t seq; } *ring;
 	size_t cap, head, len;
 	int64_t acked_next;   /* first offset after the acknowledged prefix; -1 unknown */
 };
@@ -21,6 +23,12 @@ void inflight_init(struct inflight *f, int64_t start);
 void inflight_free(struct inflight *f);
 /* Records that OFFSET was handed to the producer. Offsets must rise. */
 int inflight_push(struct inflight *f, int64_t offset);
+/* The same, with SEQ: the count of bytes its task had consumed before this
+ * record (non-decreasing per partition). */
+int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq);
+/* The SEQ of the first record not yet acknowledged: 1 and *seq, or 0 when
+ * nothing is in flight. */
+int inflight_oldest_seq(const struct inflight *f, uint64_t *seq);
 /* Records the target's acknowledgement of OFFSET; 0, or -1 if unknown. */
 int inflight_ack(struct inflight *f, int64_t offset);
 /* The source log lost everything below OFFSET before it was read (it must

@@ -141,7 +141,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
 	struct runtime *rt = &d->rt;
-	size_t failed = 0, running = 0, active = 0;
+	size_t failed = 0, running = 0, stalled = 0, active = 0;
+	char stalls[64] = "";
 	unsigned long long recs = 0;
 	char status[256];
 
@@ -153,12 +154,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		active++;
 		failed += strcmp(st, "failed") == 0;
 		running += strcmp(st, "running") == 0;
+		stalled += strcmp(st, "stalled") == 0;
 		if (rt->flows[i].flow)
 			recs += atomic_load(&rt->flows[i].flow->records);
 	}
 	metrics_tick(rt);
-	snprintf(status, sizeof(status), "STATUS=%zu flows running, %zu failed, %llu records mirrored",
-		 running, failed, recs);
+	audit_retry();
+	if (stalled)
+		snprintf(stalls, sizeof(stalls), "%zu stalled, ", stalled);
+	snprintf(status, sizeof(status),
+		 "STATUS=%zu flows running, %s%zu failed, %llu records mirrored", running, stalls,
+		 failed, recs);
 	sd_notify(0, status);
 	if (++d->ticks % 10 == 0)
 		log_debug("%s", status + 7);

@@ -60,6 +60,12 @@ const struct metric_def metric_defs[] = {
 	{ "partition-offsets-never-mirrored", "ferry_partition_offsets_never_mirrored_total",
 	  "counter", "Source offsets deleted at the source (retention, DeleteRecords) before "
 	  "ferry mirrored them, as recorded in the state store" },
+	{ "state-store-errors", "ferry_state_store_errors_total", "counter",
+	  "Failed attempts to save the flow's positions and offset syncs (the flow stalls)" },
+	{ "inflight-bytes", "ferry_inflight_bytes", "gauge",
+	  "Key + value bytes of records handed to the target producer, not yet acknowledged" },
+	{ "inflight-bytes-max", "ferry_inflight_bytes_max", "gauge",
+	  "Highest ferry_inflight_bytes of the flow since it started" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -67,7 +73,8 @@ const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 enum {
 	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
 	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG,
-	M_STOPPED, M_NEVER
+	M_STOPPED, M_NEVER,
+	M_STORE_ERRORS, M_INFLIGHT, M_INFLIGHT_MAX
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -161,8 +168,8 @@ static void esc(char *out, size_t sz, const char *v)
 
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
-	static const char *const states[] = { "starting", "running", "degraded", "paused", "failed",
-					      "stopped" };
+	static const char *const states[] = { "starting", "running", "degraded", "stalled", "paused",
+					      "failed", "stopped" };
 
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
@@ -182,6 +189,11 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 		fn(ctx, &metric_defs[M_BYTE_RATE], base, f->flow ? byte_rate(f->name) : 0);
 		if (!f->flow)
 			continue;
+		fn(ctx, &metric_defs[M_STORE_ERRORS], base,
+		   (double)atomic_load(&f->flow->store_errors));
+		fn(ctx, &metric_defs[M_INFLIGHT], base, (double)atomic_load(&f->flow->inflight_bytes));
+		fn(ctx, &metric_defs[M_INFLIGHT_MAX], base,
+		   (double)atomic_load(&f->flow->inflight_bytes_peak));
 
 		struct lat_window rl, age;
 

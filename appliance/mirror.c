@@ -142,6 +142,15 @@ struct mirror_task {
 	struct part_stat *snap;
 	size_t nsnap;
 	struct lat_window repl_last, age_last;
+
+	/* back-pressure (task thread only): the consumer is not polled while
+	 * the store is stalled or the in-flight records reach their budget */
+	int store_stalled;           /* the last save failed; retried every flush interval */
+	uint64_t consumed_bytes;     /* key + value of every record handed to the producer */
+	uint64_t oldest_seq;         /* consumed_bytes when the oldest one in flight was taken */
+	int64_t window_pub;          /* consumed_bytes - oldest_seq as last published */
+	int64_t max_inflight_bytes;  /* ferry.mirror.max.inflight.bytes, capped by the producer's */
+	size_t max_inflight_records; /* the producer's queue.buffering.max.messages */
 };
 
 void lat_add(struct lat_window *w, int64_t v)
@@ -269,6 +278,48 @@ static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int
 	}
 	mp->last_up = up;
 	mp->last_down = down;
+}
+
+/*
+ * Ferry's account of the memory its records pin. A consumed record keeps
+ * its whole fetch response (or decompressed batch) alive until the target
+ * acknowledges it, and one response carries records of many partitions; so
+ * what counts is not the bytes in flight but the bytes consumed since the
+ * oldest record still in flight: every fetch buffer taken after that one
+ * may still be held. This window (key + value bytes) is what
+ * ferry.mirror.max.inflight.bytes bounds, and ferry_inflight_bytes shows.
+ * Recomputed once per loop turn (acknowledgements only shrink it).
+ */
+static void update_window(struct mirror_task *t)
+{
+	uint64_t oldest = t->consumed_bytes, seq;
+	int64_t w, delta, total, peak;
+
+	for (size_t i = 0; i < t->ntopics; i++)
+		for (int32_t p = 0; p < t->topics[i]->nparts; p++) {
+			struct mpart *mp = t->topics[i]->parts[p];
+
+			if (mp && inflight_oldest_seq(&mp->fl, &seq) && seq < oldest)
+				oldest = seq;
+		}
+	t->oldest_seq = oldest;
+	w = (int64_t)(t->consumed_bytes - oldest);
+	delta = w - t->window_pub;
+	t->window_pub = w;
+	total = atomic_fetch_add(&t->f->inflight_bytes, delta) + delta;
+	peak = atomic_load(&t->f->inflight_bytes_peak);
+	while (total > peak && !atomic_compare_exchange_weak(&t->f->inflight_bytes_peak, &peak, total))
+		;
+}
+
+/* Whether the task must stop taking records from the consumer: the state
+ * store cannot be written (nothing more may be acknowledged past what is
+ * saved), or the records in flight pin their budget (update_window). */
+static int hold_consumer(const struct mirror_task *t)
+{
+	return t->store_stalled ||
+	       (int64_t)(t->consumed_bytes - t->oldest_seq) >= t->max_inflight_bytes ||
+	       t->inflight_total >= t->max_inflight_records;
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -552,12 +603,21 @@ static int take_pending(struct mirror_task *t)
 	return 1;
 }
 
-static void save_positions(struct mirror_task *t)
+/*
+ * Writes what changed since the last save: positions and the pending
+ * offset syncs, in one transaction. When the store cannot take it (disk
+ * full, read-only file system, I/O error) nothing is lost: the syncs stay
+ * pending and the positions in memory, the task stalls (hold_consumer()
+ * stops taking records, delivery reports are still served) and the next
+ * flush retries; the first save that succeeds ends the stall. 0 or -1.
+ */
+static int save_positions(struct mirror_task *t)
 {
 	struct state_position *v = NULL;
 	struct mpart **who = NULL;
 	size_t n = 0, cap = 0;
 	struct ferr err;
+	int rc = -1;
 
 	for (size_t i = 0; i < t->ntopics; i++) {
 		struct mtopic *mt = t->topics[i];
@@ -596,8 +656,10 @@ static void save_positions(struct mirror_task *t)
 							  mp->have_delta, mp->last_hash };
 		}
 	}
-	if (n == 0 && t->nsyncs == 0)
+	if (n == 0 && t->nsyncs == 0) {
+		rc = 0;
 		goto out;
+	}
 	struct state_sync *ss = t->nsyncs ? malloc(t->nsyncs * sizeof(*ss)) : NULL;
 
 	if (t->nsyncs && !ss)
@@ -624,13 +686,29 @@ static void save_positions(struct mirror_task *t)
 		/* the records are safe on the target; only a restart would re-send more */
 		int64_t now = clock_mono_ms();
 
-		if (now - t->last_save_error_ms > 10000) {
-			log_error("%s: cannot save positions: %s", t->what, err.msg);
+		atomic_fetch_add(&t->f->store_errors, 1);
+		if (t->stopping) {
+			log_error("%s: cannot save positions: %s; a restart re-sends from the last "
+				  "saved positions", t->what, err.msg);
+		} else if (!t->store_stalled) {
+			t->store_stalled = 1;
+			t->last_save_error_ms = now;
+			flow_stall(t->f, "%s cannot write the state store: %s; it takes no new records "
+				   "until a save succeeds (retried every %lld ms)", t->what, err.msg,
+				   (long long)t->f->conf->flush_interval_ms);
+		} else if (now - t->last_save_error_ms > 10000) {
+			log_error("%s: still cannot save positions: %s", t->what, err.msg);
 			t->last_save_error_ms = now;
 		}
 		goto out;
 	}
 	free(ss);
+	rc = 0;
+	if (t->store_stalled) {
+		t->store_stalled = 0;
+		flow_unstall(t->f, "the state store takes writes again; positions and offset syncs "
+			     "saved, records flow");
+	}
 	t->nsyncs = 0;
 	for (size_t i = 0; i < n; i++) {
 		who[i]->saved = v[i].next_offset;
@@ -640,6 +718,7 @@ static void save_positions(struct mirror_task *t)
 out:
 	free(v);
 	free(who);
+	return rc;
 }
 
 static void unassign_one(struct mirror_task *t, struct mpart *mp);
@@ -826,9 +905,10 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 			RD_KAFKA_V_END);
 
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			if (inflight_push(&mp->fl, m->offset) != 0)
+			if (inflight_push_seq(&mp->fl, m->offset, t->consumed_bytes) != 0)
 				flow_fail(t->f, "%s: out of memory", t->what);
 			t->inflight_total++;
+			t->consumed_bytes += m->len + m->key_len;
 			return;
 		}
 		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -1406,15 +1486,24 @@ static void *task_main(void *arg)
 			do_reassigns(t);
 		if (t->nrecheck)
 			do_rechecks(t);
-		while (n < BATCH_MAX && !atomic_load(&f->stop) &&
+		/* held, the consumer is not polled: it stops fetching once
+		 * queued.max.messages.kbytes are queued, and what it holds is
+		 * taken after the hold, in order */
+		update_window(t);
+		int held = hold_consumer(t);
+
+		while (!held && n < BATCH_MAX && !atomic_load(&f->stop) &&
 		       (m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 100 : 0)) != NULL) {
 			n++;
 			if (m->err)
 				consumer_event(t, m);
 			else
 				forward(t, m);
+			held = hold_consumer(t);
 		}
-		rd_kafka_poll(t->producer, 0);
+		update_window(t);   /* publishes what the batch added */
+		/* held: wait for delivery reports instead */
+		rd_kafka_poll(t->producer, held ? 100 : 0);
 		if (t->syncp)
 			rd_kafka_poll(t->syncp, 0);
 		if (atomic_load(&t->fatal))
@@ -1441,6 +1530,27 @@ static int64_t start_offset_for(const struct props *consumer)
 	if (p && strcmp(p->value, "latest") == 0)
 		return RD_KAFKA_OFFSET_END;
 	return RD_KAFKA_OFFSET_BEGINNING;
+}
+
+/* The in-flight budget: ferry.mirror.max.inflight.bytes, and never more
+ * than the producer's own limits (which a user may have lowered), so that
+ * hold_consumer() stops the consumer before produce could block. */
+static void inflight_limits(struct mirror_task *t)
+{
+	const rd_kafka_conf_t *c = rd_kafka_conf(t->producer);
+	char buf[64];
+	size_t sz = sizeof(buf);
+	long long v;
+
+	t->max_inflight_bytes = t->f->cf->max_inflight_bytes;
+	t->max_inflight_records = 20000;
+	if (rd_kafka_conf_get(c, "queue.buffering.max.kbytes", buf, &sz) == RD_KAFKA_CONF_OK &&
+	    (v = strtoll(buf, NULL, 10)) > 0 && v * 1024 < t->max_inflight_bytes)
+		t->max_inflight_bytes = v * 1024;
+	sz = sizeof(buf);
+	if (rd_kafka_conf_get(c, "queue.buffering.max.messages", buf, &sz) == RD_KAFKA_CONF_OK &&
+	    (v = strtoll(buf, NULL, 10)) > 0)
+		t->max_inflight_records = (size_t)v;
 }
 
 int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct ferr *err)
@@ -1472,8 +1582,13 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		/* a corrupt batch is an error, not a silent hole (librdkafka's
 		 * default is off; Kafka's Java consumer checks) */
 		{ "check.crcs", "true" },
-		/* prefetch enough to keep the producer busy, not 64 MiB per task */
+		/* memory in bytes (ferryd(8), Memory): prefetch enough to keep
+		 * the producer busy, not 64 MiB per task; one fetch response
+		 * (held whole by any of its records) at most 16 MiB, 1 MiB of
+		 * it per partition */
 		{ "queued.max.messages.kbytes", "16384" },
+		{ "fetch.max.bytes", "16777216" },
+		{ "max.partition.fetch.bytes", "1048576" },
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
@@ -1509,6 +1624,10 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "batch.size", "1000000" },
 		{ "batch.num.messages", "10000" },
 		{ "queue.buffering.max.messages", "20000" },
+		/* librdkafka's own byte limit (Java's buffer.memory), above
+		 * ferry.mirror.max.inflight.bytes' default so that ferry's
+		 * budget binds first and the task loop never blocks in it */
+		{ "queue.buffering.max.kbytes", "65536" },
 		/* 0 = never give up: a target outage stalls the flow (lag grows)
 		 * instead of failing it; delivery.timeout.ms overrides */
 		{ "message.timeout.ms", "0" },
@@ -1529,6 +1648,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 				   .dr_msg_cb = on_delivery };
 	if (kclient_new(RD_KAFKA_PRODUCER, &f->cf->producer, ROLE_PRODUCER, &o, &t->producer, err))
 		goto fail;
+	inflight_limits(t);
 	if (f->cf->emit_offset_syncs) {
 		const struct props *where = f->cf->offset_syncs_on_target ? &f->cf->producer
 									   : &f->cf->source_admin;

@@ -305,6 +305,12 @@ const char *runtime_flow_state(const struct rt_flow *f, const char **reason)
 	}
 	if (flow_get_status(f->flow) == FLOW_FAILED && reason)
 		*reason = f->flow->fail_reason;
+	if (flow_get_status(f->flow) != FLOW_FAILED && flow_get_status(f->flow) != FLOW_STOPPED &&
+	    flow_stalled(f->flow)) {
+		if (reason)
+			*reason = f->flow->stall_view;
+		return "stalled";
+	}
 	if (flow_get_status(f->flow) == FLOW_RUNNING) {
 		/* the caller uses the reason at once; one buffer per thread */
 		static _Thread_local char stopped[600];

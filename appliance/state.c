@@ -134,9 +134,50 @@ struct state {
 	sqlite3_stmt *stmt[ST__COUNT];
 };
 
+#define WAL_CHECKPOINT_PAGES 1000   /* SQLite's default autocheckpoint */
+
+/*
+ * SQLite's own autocheckpoint runs after a commit and, when it fails (the
+ * disk is full and the database file cannot grow), makes that COMMIT
+ * return the error although the transaction is committed. Ferry must know
+ * exactly whether a save reached the store, so this hook checkpoints the
+ * same way but keeps the checkpoint's failure to itself: the WAL then
+ * grows, and the next write that cannot be stored fails for real. A failed
+ * checkpoint leaves the WAL intact and is retried after the next commit.
+ */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	if (pages >= WAL_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* For an I/O error, what the file system said too ("No space left on
+ * device", "Read-only file system"): SQLite's own text is vaguer. */
 static int db_err(struct state *st, struct ferr *err, const char *what)
 {
+	int code = sqlite3_errcode(st->db), sys = sqlite3_system_errno(st->db);
+
+	if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_CANTOPEN))
+		return ferr_set(err, "%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db),
+				strerror(sys));
+	if (code == SQLITE_IOERR)
+		return ferr_set(err, "%s: %s: %s (SQLite extended code %d)", st->path, what,
+				sqlite3_errmsg(st->db), sqlite3_extended_errcode(st->db));
 	return ferr_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what);
+
+/* After a failed write (disk full, I/O error) SQLite may or may not have
+ * rolled the transaction back itself; one left open would make every later
+ * BEGIN fail ("cannot start a transaction within a transaction") and wedge
+ * the connection, so end it here. */
+static void end_failed_txn(struct state *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		step_done(st, ST_ROLLBACK, NULL, "rollback");
 }
 
 static int exec(struct state *st, const char *sql, struct ferr *err)
@@ -194,6 +235,7 @@ static int open_conn(const char *dir, struct state **out, struct ferr *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_wal_hook(st->db, wal_hook, NULL);   /* replaces sqlite3_wal_autocheckpoint() */
 	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
 		     "PRAGMA foreign_keys = ON;", err)) {
 		state_close(st);
@@ -314,11 +356,11 @@ static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const 
 {
 	int rc = sqlite3_step(st->stmt[id]);
 
+	if (rc != SQLITE_DONE)
+		db_err(st, err, what);   /* before the reset, which may touch errno */
 	sqlite3_reset(st->stmt[id]);
 	sqlite3_clear_bindings(st->stmt[id]);
-	if (rc != SQLITE_DONE)
-		return db_err(st, err, what);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Steps bound statement ID for at most one row and copies its first N
@@ -443,6 +485,7 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		return 0;
 	if (ns && !(raise = malloc(ns * sizeof(*raise))))
 		return ferr_set(err, "out of memory");
+	end_failed_txn(st);
 	if (step_done(st, ST_BEGIN, err, "starting a transaction")) {
 		free(raise);
 		return -1;
@@ -524,10 +567,13 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		first = i + 1;
 	}
 	free(raise);
-	return step_done(st, ST_COMMIT, err, "committing positions");
+	if (step_done(st, ST_COMMIT, err, "committing positions") == 0)
+		return 0;
+	goto end;
 fail:
 	free(raise);
-	step_done(st, ST_ROLLBACK, NULL, "rollback");
+end:
+	end_failed_txn(st);
 	return -1;
 }
 

@@ -37,9 +37,10 @@ static struct cmd_def table[] = {
 	  "flows that read from or write to them."),
 	CMD(CMD_SHOW_FLOWS, "show flows", "Show running system information\nReplication flows and "
 	  "their state", A, E, 0,
-	  "Lists the flows with their state (starting, running, degraded, paused, failed, "
-	  "stopped), "
-	  "topics, partitions, records mirrored and the failure reason if any."),
+	  "Lists the flows with their state (starting, running, degraded, stalled, paused, "
+	  "failed, stopped), "
+	  "topics, partitions, records mirrored and the reason if any (why a flow failed, "
+	  "is stalled or degraded)."),
 	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]", "Show running system information\nMirrored "
 	  "topics\nOnly this flow", A, E, 0,
 	  "Lists the mirrored topics per flow: source topic, remote topic, partitions."),

@@ -57,5 +57,23 @@ int main(void)
 	ok(inflight_skip_to(&f, 90) == 0 && inflight_position(&f) == 90,
 	   "with nothing in flight the position moves at once");
 	inflight_free(&f);
+
+	/* the consumed-bytes mark of the oldest record in flight (the task's
+	 * memory window starts there) */
+	uint64_t seq = 0;
+
+	inflight_init(&f, -1);
+	ok(inflight_oldest_seq(&f, &seq) == 0, "nothing in flight: no oldest");
+	inflight_push_seq(&f, 7, 1000);
+	inflight_push_seq(&f, 8, 3000);
+	inflight_push_seq(&f, 9, 9000);
+	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 1000, "oldest: the first pushed");
+	inflight_ack(&f, 8);
+	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 1000, "a later ack does not move it");
+	inflight_ack(&f, 7);
+	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 9000, "acks of the head move it past every acked one");
+	inflight_ack(&f, 9);
+	ok(inflight_oldest_seq(&f, &seq) == 0, "all acked: none");
+	inflight_free(&f);
 	return done_testing();
 }
