@@ -679,7 +679,7 @@ static void xl_special(struct build *b, const struct prop *p)
 		errno = 0;
 		ms = strtoll(v, &end, 10);
 		if (errno || end == v || *end || ms < 0)
-			bad(b, p, "expected 0 (no timeout), got \"%s\"", v);
+			bad(b, p, "expected 0 or 2147483647 (no timeout), got \"%s\"", v);
 		else if (ms != 0 && ms != 2147483647)
 			bad(b, p, "%s=%s would reorder records: a batch that times out is retried "
 			    "after later ones were written; ferry requires 0 or 2147483647 "

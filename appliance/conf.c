@@ -487,7 +487,7 @@ static int field_store(struct conf_flow *f, const struct conf_key *k, const char
 		return 0;
 	case CKF_STR:
 		if (strlen(v ? v : "") >= k->size)
-			return ferr_set(e, "longer than %zu bytes", k->size - 1);
+			return ferr_set(e, "\"%s\" is longer than %zu bytes", v ? v : "", k->size - 1);
 		snprintf(m, k->size, "%s", v ? v : "");
 		return 0;
 	case CKF_REGEX:

@@ -48,7 +48,8 @@ struct conf_flow {
 	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
 	long long syncs_retention;
 	int emit_offset_syncs;
-	char offset_syncs_location[8];  /* offset-syncs.topic.location: source or target */
+	char offset_syncs_location[64]; /* offset-syncs.topic.location: source or target (room
+					 * for a wrong value, named in its error) */
 	int offset_syncs_rf;
 	long long offset_lag_max;
 	int emit_checkpoints;

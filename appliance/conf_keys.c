@@ -121,8 +121,9 @@ const struct conf_key conf_keys[] = {
 
 	{ "ferry.offset-syncs.retention", CK_INT, "100000", 10, 100000000, CK_GLOBAL | CK_FAILBACK,
 	  NULL, NULL,
-	  "Offset syncs kept per partition in the state store for translation; the oldest go "
-	  "first, and offsets older than the oldest kept translate to its downstream offset.",
+	  "Offset syncs kept at most per partition in the state store for translation (those "
+	  "below the source's log start go anyway); offsets older than the oldest kept cannot "
+	  "be translated: no checkpoint, failover refuses the group.",
 	  F(CKF_LL, syncs_retention) },
 
 	{ "ferry.failover.drain.timeout.ms", CK_INT, "120000", 1000, 3600000, CK_GLOBAL, NULL, NULL,

@@ -33,6 +33,7 @@ struct mpart {
 	struct inflight fl;
 	int64_t saved;           /* last position written to the store; -1 none */
 	int64_t saved_last_down; /* last_down as last written (it ends translation) */
+	int64_t saved_ident;     /* ident_offset as last written */
 	/* offset syncs: the delta downstream - upstream of the last acknowledged
 	 * record, and the last record itself */
 	int have_delta;
@@ -48,10 +49,6 @@ struct mpart {
 	 * records) has nothing to mirror */
 	int64_t eof;
 	int dropped;             /* a record was not handed over: never trust eof again */
-	/* the last acknowledged record's identity, saved with the position so
-	 * that a restart can tell whether the source log is still the same */
-	int64_t last_ts;
-	uint64_t last_hash;
 	/* on (re)start: the saved last record is read back first and compared;
 	 * records below resume_at were mirrored before and are not sent again */
 	int verify;
@@ -62,8 +59,8 @@ struct mpart {
 	int stopped;
 	int assigned;            /* part of the consumer's assignment */
 	char stop_reason[400];
-	/* the last acknowledged record ferry knows (from the store at start,
-	 * then from acknowledgements): what a check reads back */
+	/* the last acknowledged record (from the store at start, then from
+	 * every acknowledgement): saved with the position, read back to check */
 	int have_ident;
 	int64_t ident_offset, ident_ts;
 	uint64_t ident_hash;
@@ -71,7 +68,8 @@ struct mpart {
 	 * what is in flight is acknowledged and the last record is checked */
 	int recheck;
 	int gone_logged;
-	int64_t recheck_at_ms;   /* look for the topic again then */
+	int64_t recheck_at_ms;   /* look for the topic again then ... */
+	int64_t recheck_delay_ms;   /* ... backing off while it stays away */
 	int64_t reassign_at_ms;  /* > 0: assign again at reassign_offset then */
 	int64_t reassign_offset;
 	int64_t never_mirrored;  /* offsets deleted at the source before ferry read them */
@@ -347,14 +345,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		rd_kafka_timestamp_type_t tt;
 		int64_t ts = rd_kafka_message_timestamp(src, &tt);
 
-		if (m->offset >= 0) {
-			record_sync(t, mp, src->offset, m->offset);
-			mp->last_ts = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
-			mp->last_hash = record_hash(src);
+		/* what a restart reads back: the last record acknowledged at all */
+		if (src->offset > mp->ident_offset || !mp->have_ident) {
 			mp->have_ident = 1;
 			mp->ident_offset = src->offset;
-			mp->ident_ts = mp->last_ts;
-			mp->ident_hash = mp->last_hash;
+			mp->ident_ts = tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
+			mp->ident_hash = record_hash(src);
+		}
+		if (m->offset >= 0) {
+			record_sync(t, mp, src->offset, m->offset);
 		} else if (!mp->unknown || src->offset < mp->unknown_min) {
 			/* acknowledged without its target offset (duplicate sequence,
 			 * implicit ack): the next known one starts a fresh sync */
@@ -550,6 +549,8 @@ static int take_pending(struct mirror_task *t)
 		inflight_init(&mp->fl, found ? pos : -1);
 		mp->saved = found ? pos : -1;
 		mp->saved_last_down = -1;
+		mp->saved_ident = found && lr.has_hash ? lr.offset : -1;
+		mp->ident_offset = -1;
 		mp->resume_at = found ? pos : -1;
 		assign_at = found ? pos : t->start_logical;
 		/* read the last mirrored record back first: if the source log is
@@ -632,7 +633,8 @@ static int save_positions(struct mirror_task *t)
 			/* only what changed: the position, or the last mirrored record
 			 * (an out-of-order acknowledgement moves it alone) */
 			if (pos < 0 || (pos == mp->saved &&
-					(!mp->have_delta || mp->last_down == mp->saved_last_down)))
+					(!mp->have_delta || mp->last_down == mp->saved_last_down) &&
+					(!mp->have_ident || mp->ident_offset == mp->saved_ident)))
 				continue;
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
@@ -649,11 +651,14 @@ static int save_positions(struct mirror_task *t)
 				cap = ncap;
 			}
 			who[n] = mp;
+			/* the identity of the last acknowledged record goes along,
+			 * so that a restart can tell whether the log is the same */
 			v[n++] = (struct state_position){ mt->name, p, pos,
 							  mp->have_delta ? mp->last_up : -1,
 							  mp->have_delta ? mp->last_down : -1,
-							  mp->have_delta ? mp->last_ts : -1,
-							  mp->have_delta, mp->last_hash };
+							  mp->have_ident ? mp->ident_ts : -1,
+							  mp->have_ident, mp->ident_hash,
+							  mp->have_ident ? mp->ident_offset : -1 };
 		}
 	}
 	if (n == 0 && t->nsyncs == 0) {
@@ -714,6 +719,8 @@ static int save_positions(struct mirror_task *t)
 		who[i]->saved = v[i].next_offset;
 		if (v[i].last_downstream >= 0)
 			who[i]->saved_last_down = v[i].last_downstream;
+		if (v[i].last_record >= 0)
+			who[i]->saved_ident = v[i].last_record;
 	}
 out:
 	free(v);
@@ -780,13 +787,26 @@ static void reassign_later(struct mirror_task *t, struct mpart *mp, int64_t offs
  * acknowledged; what the consumer still holds of it is dropped. Only an
  * operator's `resume flow F --topic T --partition P --from ...` goes on.
  */
-static void __attribute__((format(printf, 3, 4)))
-stop_partition(struct mirror_task *t, struct mpart *mp, const char *fmt, ...)
+enum stop_kind {
+	STOP_UNREADABLE,   /* the log is the same, a record cannot be read */
+	STOP_LOG_CHANGED,  /* the log is not the one mirrored: its history means nothing */
+};
+
+static void __attribute__((format(printf, 4, 5)))
+stop_partition(struct mirror_task *t, struct mpart *mp, enum stop_kind kind, const char *fmt, ...)
 {
 	va_list ap;
+	struct ferr err;
 
 	if (mp->stopped)
 		return;
+	/* consumer groups of the new log must not be translated with the old
+	 * log's history (checkpoints, group offset sync, failover) */
+	if (kind == STOP_LOG_CHANGED &&
+	    state_history_block(t->st, t->f->cf->name, mp->t->name, mp->partition, &err) != 0)
+		log_error("%s: %s[%d]: %s; offsets of this partition may still be translated with "
+			  "its old history until it is resumed", t->what, mp->t->name,
+			  (int)mp->partition, err.msg);
 	va_start(ap, fmt);
 	vsnprintf(mp->stop_reason, sizeof(mp->stop_reason), fmt, ap);
 	va_end(ap);
@@ -817,14 +837,14 @@ static int verify_record(struct mirror_task *t, struct mpart *mp, const rd_kafka
 			 int64_t ts)
 {
 	if (m->offset != mp->verify_offset) {
-		stop_partition(t, mp, "the source log changed: a record at offset %" PRId64
+		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: a record at offset %" PRId64
 			       " where ferry mirrored none (ferry's last mirrored record is at %" PRId64
 			       ", its position %" PRId64 "); the topic was recreated or rewritten",
 			       m->offset, mp->verify_offset, mp->resume_at);
 		return 0;
 	}
 	if (ts != mp->verify_ts || record_hash(m) != mp->verify_hash) {
-		stop_partition(t, mp, "the source log changed: the record at offset %" PRId64
+		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: the record at offset %" PRId64
 			       " is not the one ferry mirrored (timestamp %" PRId64 " vs %" PRId64
 			       "%s); the topic was recreated or rewritten",
 			       m->offset, ts, mp->verify_ts,
@@ -871,7 +891,7 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 					  t->what, mp->t->name, (int)mp->partition, m->offset);
 			}
 		} else {
-			stop_partition(t, mp, "the source log changed: a record at offset %" PRId64
+			stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: a record at offset %" PRId64
 				       " below ferry's position %" PRId64 " where ferry mirrored none; "
 				       "the topic was recreated or rewritten", m->offset, mp->resume_at);
 		}
@@ -966,8 +986,10 @@ static void partition_gone(struct mirror_task *t, struct mpart *mp, const char *
 		return;
 	if (!mp->recheck) {
 		mp->recheck = 1;
+		mp->recheck_delay_ms = 0;
 		t->nrecheck++;
 	}
+	mp->eof = -1;   /* what reached the end before may be dropped now */
 	if (!mp->gone_logged) {
 		log_warn("%s: %s[%d]: %s; if the topic comes back, its last mirrored record is "
 			 "checked before anything more is mirrored", t->what, mp->t->name,
@@ -1034,6 +1056,14 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 
 	if (mp->stopped)
 		return;
+	if (offset < 0) {
+		/* a logical start (beginning, end) could not be looked up: no
+		 * position to judge, try again */
+		log_warn("%s: %s[%d]: the start offset could not be looked up; trying again",
+			 t->what, mp->t->name, (int)mp->partition);
+		reassign_later(t, mp, offset, 2000);
+		return;
+	}
 	/* blocks this task (not the main loop) for at most the timeout */
 	e = rd_kafka_query_watermark_offsets(t->consumer, mp->t->name, mp->partition, &lo, &hi, 5000);
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -1064,7 +1094,7 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 		mp->verify = 0;
 		assign_one(t, mp, lo);
 	} else if (pos > hi) {
-		stop_partition(t, mp, "the source log went backwards: ferry's position is %" PRId64
+		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log went backwards: ferry's position is %" PRId64
 			       " but the log now ends at %" PRId64 " (starts at %" PRId64 "); the topic "
 			       "was recreated or truncated", pos, hi, lo);
 	} else if (mp->verify && offset < lo) {
@@ -1087,7 +1117,9 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		struct mpart *mp = part_of(t, m);
 
-		if (mp && m->offset > mp->eof)
+		/* not while records are dropped (held or stopped): the end they
+		 * reached was not mirrored */
+		if (mp && !mp->recheck && !mp->stopped && m->offset > mp->eof)
 			mp->eof = m->offset;
 	} else if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) && part_of(t, m)) {
@@ -1095,7 +1127,7 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 	} else if (topic_gone(m->err) && part_of(t, m)) {
 		partition_gone(t, part_of(t, m), rd_kafka_message_errstr(m));
 	} else if (data_error(m->err) && part_of(t, m)) {
-		stop_partition(t, part_of(t, m), "a record at offset %" PRId64 " cannot be read: %s (%s)",
+		stop_partition(t, part_of(t, m), STOP_UNREADABLE, "a record at offset %" PRId64 " cannot be read: %s (%s)",
 			       m->offset, rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
 	} else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 		   m->err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -1270,7 +1302,9 @@ static void do_reassigns(struct mirror_task *t)
 				continue;
 			mp->reassign_at_ms = 0;
 			t->nreassign--;
-			if (!mp->stopped)
+			/* a held partition is assigned again by do_rechecks(), once
+			 * it exists: never one that does not (see there) */
+			if (!mp->stopped && !mp->recheck)
 				assign_one(t, mp, mp->reassign_offset);
 		}
 	}
@@ -1314,12 +1348,16 @@ static void do_rechecks(struct mirror_task *t)
 			if (have < 0)
 				have = partitions_now(t, mt);
 			if (p >= have) {
-				mp->recheck_at_ms = clock_mono_ms() + 1000;
+				/* one metadata request per topic: 1 s, doubling to 30 s */
+				mp->recheck_delay_ms = mp->recheck_delay_ms ? mp->recheck_delay_ms * 2 : 1000;
+				if (mp->recheck_delay_ms > 30000)
+					mp->recheck_delay_ms = 30000;
+				mp->recheck_at_ms = clock_mono_ms() + mp->recheck_delay_ms;
 				continue;
 			}
+			pos = part_position(mp);   /* still held: acknowledgements only */
 			mp->recheck = 0;
 			t->nrecheck--;
-			pos = part_position(mp);
 			if (mp->reassign_at_ms) {
 				mp->reassign_at_ms = 0;
 				t->nreassign--;
@@ -1399,12 +1437,16 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 			     mt->name, (int)mp->partition, why);
 		return;
 	}
-	/* pending syncs of this partition describe the old log: drop them */
-	for (size_t i = 0; i < t->nsyncs;) {
-		if (t->syncs[i].t == mt && t->syncs[i].partition == mp->partition)
-			t->syncs[i] = t->syncs[--t->nsyncs];
-		else
-			i++;
+	/* pending syncs of this partition describe the old log: drop them,
+	 * keeping the others in order (a partition's first sync carries where
+	 * its history starts) */
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < t->nsyncs; i++)
+			if (!(t->syncs[i].t == mt && t->syncs[i].partition == mp->partition))
+				t->syncs[k++] = t->syncs[i];
+		t->nsyncs = k;
 	}
 	inflight_free(&mp->fl);
 	inflight_init(&mp->fl, from);
@@ -1417,6 +1459,8 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mp->verify = 0;
 	mp->resume_at = from;
 	mp->have_ident = 0;   /* the new log's records are the ones to remember */
+	mp->ident_offset = -1;
+	mp->saved_ident = -1;
 	mp->gone_logged = 0;
 	mp->stopped = 0;
 	mp->stop_reason[0] = '\0';

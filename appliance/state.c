@@ -27,18 +27,20 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
-		       "last_upstream, last_downstream, last_timestamp, last_hash) "
-		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		       "last_upstream, last_downstream, last_record, last_timestamp, last_hash) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10, ?8, ?9) "
 		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
 		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
 		       "last_upstream = CASE WHEN excluded.last_upstream >= 0 "
 		       "THEN excluded.last_upstream ELSE last_upstream END, "
 		       "last_downstream = CASE WHEN excluded.last_downstream >= 0 "
 		       "THEN excluded.last_downstream ELSE last_downstream END, "
-		       /* the record identity goes with last_upstream, never alone */
-		       "last_timestamp = CASE WHEN excluded.last_upstream >= 0 "
+		       /* the record identity goes with last_record, never alone */
+		       "last_record = CASE WHEN excluded.last_record >= 0 "
+		       "THEN excluded.last_record ELSE last_record END, "
+		       "last_timestamp = CASE WHEN excluded.last_record >= 0 "
 		       "THEN excluded.last_timestamp ELSE last_timestamp END, "
-		       "last_hash = CASE WHEN excluded.last_upstream >= 0 "
+		       "last_hash = CASE WHEN excluded.last_record >= 0 "
 		       "THEN excluded.last_hash ELSE last_hash END",
 	[ST_SYNC_ADD] = "INSERT OR REPLACE INTO offset_syncs (flow, topic, partition, upstream, "
 			"downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -78,8 +80,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "last_upstream, last_downstream, translate_from) VALUES (?1, ?2, ?3, ?4, ?5, "
 		       "-1, -1, ?4) ON CONFLICT (flow, topic, partition) DO UPDATE SET "
 		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
-		       "last_upstream = -1, last_downstream = -1, last_timestamp = -1, "
-		       "last_hash = NULL, translate_from = excluded.translate_from",
+		       "last_upstream = -1, last_downstream = -1, last_record = -1, "
+		       "last_timestamp = -1, last_hash = NULL, "
+		       "translate_from = excluded.translate_from",
 	[ST_BEGIN_READ] = "BEGIN",
 	[ST_GC_GET] = "SELECT downstream FROM group_commits WHERE cluster = ?1 AND grp = ?2 AND "
 		      "topic = ?3 AND partition = ?4",
@@ -114,7 +117,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 			"updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_POS_FULL] = "SELECT next_offset, last_downstream FROM positions WHERE flow = ?1 AND "
 			"topic = ?2 AND partition = ?3",
-	[ST_LAST_REC] = "SELECT next_offset, last_upstream, last_timestamp, last_hash IS NOT NULL, "
+	[ST_LAST_REC] = "SELECT next_offset, last_record, last_timestamp, last_hash IS NOT NULL, "
 			"COALESCE(last_hash, 0) FROM positions WHERE flow = ?1 AND topic = ?2 AND "
 			"partition = ?3",
 	[ST_GAP_ADD] = "INSERT INTO source_gaps (flow, topic, partition, from_offset, to_offset, "
@@ -522,6 +525,7 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		sqlite3_bind_int64(s, 6, v[i].last_upstream);
 		sqlite3_bind_int64(s, 7, v[i].last_downstream);
 		sqlite3_bind_int64(s, 8, v[i].last_timestamp);
+		sqlite3_bind_int64(s, 10, v[i].last_record);
 		if (v[i].has_hash)
 			sqlite3_bind_int64(s, 9, (int64_t)v[i].last_hash);
 		else
@@ -670,9 +674,10 @@ int state_history_cut(struct state *st, const char *flow, const char *topic, int
 	sqlite3_bind_int64(st->stmt[ST_CUT_POS], 5, state_now_ms());
 	if (step_done(st, ST_CUT_POS, err, "saving the position after a history cut"))
 		goto fail;
-	return step_done(st, ST_COMMIT, err, "committing a history cut");
+	if (step_done(st, ST_COMMIT, err, "committing a history cut") == 0)
+		return 0;
 fail:
-	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	end_failed_txn(st);
 	return -1;
 }
 
@@ -969,4 +974,25 @@ int state_gaps_total(struct state *st, const char *flow, const char *topic, int3
 	if (rc == 0)
 		*out = 0;
 	return rc < 0 ? -1 : 0;
+}
+
+int state_history_block(struct state *st, const char *flow, const char *topic, int32_t partition,
+			struct ferr *err)
+{
+	static const char sql[] = "UPDATE positions SET translate_from = 9223372036854775807 "
+				  "WHERE flow = ?1 AND topic = ?2 AND partition = ?3";
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	/* rare (a partition stop): prepared here, not kept */
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "blocking translation");
+	}
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "blocking translation");
 }

@@ -28,10 +28,11 @@ struct state_position {
 	int32_t partition;
 	int64_t next_offset;
 	int64_t last_upstream, last_downstream;   /* last mirrored record; -1 unknown */
-	/* the last mirrored record's identity (with last_upstream >= 0 only) */
+	/* the last acknowledged record's identity (last_record >= 0 only) */
 	int64_t last_timestamp;                   /* -1 none */
 	int has_hash;
 	uint64_t last_hash;                       /* record_hash() of its key and value */
+	int64_t last_record;                      /* its source offset; -1: unchanged */
 };
 
 /* A change of a partition's offset delta (see translate.h). The fields
@@ -152,6 +153,11 @@ struct state_last_record {
 /* 1 and *out when a position is saved, 0 when none, -1 on error. */
 int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 			  struct state_last_record *out, struct ferr *err);
+
+/* The partition's source log changed under ferry (its stop): nothing of
+ * its history translates until state_history_cut() starts a new one. */
+int state_history_block(struct state *st, const char *flow, const char *topic, int32_t partition,
+			struct ferr *err);
 
 /* Source offsets [FROM, TO) of a partition were deleted at the source
  * before ferry mirrored them; the sum of such offsets per partition. */

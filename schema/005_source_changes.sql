@@ -1,12 +1,18 @@
 -- 005: noticing that a source log changed under ferry.
 --
--- The last mirrored record of each partition is remembered by its
--- timestamp and a 64-bit FNV-1a hash of its key and value: when a flow
--- starts a partition again it reads that record back and compares, so a
--- topic that was deleted and recreated (or a log rewritten) while ferry was
--- away stops the partition instead of being mixed into the remote topic.
+-- The last record of each partition the target acknowledged is remembered
+-- by its source offset, timestamp and a 64-bit XXH3 hash of its key and
+-- value: when a flow starts a partition again it reads that record back and
+-- compares, so a topic that was deleted and recreated (or a log rewritten)
+-- while ferry was away stops the partition instead of being mixed into the
+-- remote topic. (last_upstream is the last record with a known target
+-- offset, for translation; this one is the last acknowledged at all.)
+ALTER TABLE positions ADD COLUMN last_record INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE positions ADD COLUMN last_timestamp INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE positions ADD COLUMN last_hash INTEGER;   -- NULL: unknown
+-- A partition whose source log changed under ferry translates nothing until
+-- an operator resumes it (translate_from, added by 006, is then raised to
+-- the largest offset; the resume's history cut sets it anew).
 
 -- Source offsets that were never mirrored because the source deleted them
 -- first (retention, DeleteRecords) while ferry was down or behind:

@@ -187,6 +187,14 @@ like($metrics, qr/^ferry_partition_stopped\{[^}]*topic="live"[^}]*\} 0$/m, 'metr
 like($metrics, qr/^ferry_partition_offsets_never_mirrored_total\{[^}]*topic="expire"[^}]*\} 50$/m,
 	'metric: 50 offsets of expire never mirrored');
 
+# a group of the new log is never translated with the old log's history
+$A->group_commit('newlog', 'shrink', 0, 5);
+($rc, $out) = ferry('failover', 'A->B', '--groups', 'newlog');
+like($out, qr/newlog\s+A\.shrink\s+0\s+5\s.*refused: offset 5 of shrink\[0\] cannot be translated/,
+	'failover refuses a group of the stopped partition instead of translating across the change')
+  or diag($out);
+is_deeply($B->group_offsets('newlog'), {}, 'and commits nothing for it on the target');
+
 # --- the operator decides ---
 my $err;
 ($rc, $out, $err) = ferry('resume', 'flow', 'A->B', '--topic', 'live', '--partition', '0', '--from', 'earliest');

@@ -44,7 +44,7 @@ static void save_between(void *ctx)
 	struct race *x = ctx;
 	struct ferr err;
 	struct state_sync y = SY("orders", 5, 110, 100);
-	struct state_position p = { "orders", 5, 131, 130, 120, -1, 0, 0 };
+	struct state_position p = { "orders", 5, 131, 130, 120, -1, 0, 0, -1 };
 
 	if (x->fired++)
 		return;
@@ -68,9 +68,9 @@ int main(void)
 	   "migrated to the latest schema version");
 	is_int(state_position_get(st, "A->B", "orders", 0, &pos, &err), 0, "no position yet");
 
-	struct state_position ps[] = { { "orders", 0, 100, 99, 99, -1, 0, 0 },
-				       { "orders", 1, 7, -1, -1, -1, 0, 0 },
-				       { "pay", 0, 0, -1, -1, -1, 0, 0 } };
+	struct state_position ps[] = { { "orders", 0, 100, 99, 99, -1, 0, 0, -1 },
+				       { "orders", 1, 7, -1, -1, -1, 0, 0, -1 },
+				       { "pay", 0, 0, -1, -1, -1, 0, 0, -1 } };
 
 	ok(state_positions_save(st, "A->B", ps, 3, NULL, 0, 100, &err) == 0, "save three positions");
 	ok(state_position_get(st, "A->B", "orders", 1, &pos, &err) == 1 && pos == 7, "read back");
@@ -83,7 +83,7 @@ int main(void)
 	ok(state_open_worker(sub, &w, &err) == 0, "a worker connection");
 	ok(state_position_get(w, "A->B", "orders", 0, &pos, &err) == 1 && pos == 200,
 	   "sees the same data");
-	struct state_position bad = { "orders", 0, -5, -1, -1, -1, 0, 0 };
+	struct state_position bad = { "orders", 0, -5, -1, -1, -1, 0, 0, -1 };
 
 	ok(state_positions_save(w, "A->B", &bad, 1, NULL, 0, 100, &err) == -1,
 	   "a negative position is refused");
@@ -94,7 +94,7 @@ int main(void)
 	/* offset syncs: saved with positions, loaded in downstream order, pruned */
 	struct state_sync sy[] = { SY("orders", 0, 0, 0), SY("orders", 0, 20, 10),
 				   SY("orders", 0, 31, 20), SY("orders", 1, 5, 0) };
-	struct state_position p0 = { "orders", 0, 41, 40, 29, -1, 0, 0 };
+	struct state_position p0 = { "orders", 0, 41, 40, 29, -1, 0, 0, -1 };
 	struct offset_history h;
 	enum translate_result r;
 
@@ -108,7 +108,7 @@ int main(void)
 	is_int(tr_at(w, 0, 25, &r), 15, "exact: within the second run");
 	struct state_sync more[] = { SY("orders", 0, 40, 30), SY("orders", 0, 50, 35) };
 
-	struct state_position p1 = { "orders", 0, 56, 55, 40, -1, 0, 0 };
+	struct state_position p1 = { "orders", 0, 56, 55, 40, -1, 0, 0, -1 };
 
 	ok(state_positions_save(w, "A->B", &p1, 1, more, 2, 3, &err) == 0, "retention 3");
 	ok(state_syncs_load(w, "A->B", "orders", 0, &h, &err) == 0 && h.n == 3 &&
@@ -124,7 +124,7 @@ int main(void)
 
 	/* mirroring began mid-topic at 1000 (no history yet): exact from there */
 	struct state_sync mid = SY("orders", 2, 1000, 0);
-	struct state_position pm = { "orders", 2, 1010, 1009, 9, -1, 0, 0 };
+	struct state_position pm = { "orders", 2, 1010, 1009, 9, -1, 0, 0, -1 };
 
 	mid.translate_from = 1000;
 	ok(state_positions_save(w, "A->B", &pm, 1, &mid, 1, 100, &err) == 0, "a start mid-topic");
@@ -144,7 +144,7 @@ int main(void)
 	 * 100.., 202.. -> 199..; the log start 150 lies in the second run */
 	struct state_sync ls[] = { SY("orders", 3, 0, 0), SY("orders", 3, 101, 100),
 				   SY("orders", 3, 202, 199) };
-	struct state_position pl = { "orders", 3, 300, 299, 296, -1, 0, 0 };
+	struct state_position pl = { "orders", 3, 300, 299, 296, -1, 0, 0, -1 };
 
 	ls[2].log_start = 150;
 	ok(state_positions_save(w, "A->B", &pl, 1, ls, 3, 100, &err) == 0, "log start 150");
@@ -160,7 +160,7 @@ int main(void)
 	/* acknowledgements without target offsets: 0..9 known (0 -> 0), 10..19
 	 * unknown (a marker at 15 among them), then 20 -> 19 known */
 	struct state_sync u0 = SY("orders", 4, 0, 0), u1 = SY("orders", 4, 20, 19);
-	struct state_position pu = { "orders", 4, 10, 9, 9, -1, 0, 0 };
+	struct state_position pu = { "orders", 4, 10, 9, 9, -1, 0, 0, -1 };
 
 	ok(state_positions_save(w, "A->B", &pu, 1, &u0, 1, 100, &err) == 0, "known records");
 	u1.after_unknown = 1;
@@ -215,7 +215,7 @@ int main(void)
 	/* a save racing a load: the load sees the store before or after the
 	 * save, never its syncs from before and its last record from after */
 	struct state_sync r0 = SY("orders", 5, 0, 0);
-	struct state_position pr = { "orders", 5, 100, 99, 99, -1, 0, 0 };
+	struct state_position pr = { "orders", 5, 100, 99, 99, -1, 0, 0, -1 };
 	struct race x = { st, 0 };
 
 	ok(state_positions_save(w, "A->B", &pr, 1, &r0, 1, 100, &err) == 0, "0..99 mirrored 1:1");
@@ -241,7 +241,7 @@ int main(void)
 	is_int(tr_at(w, 4, 40, &r), -1, "nothing translates across the cut");
 	is_int(r, TRANSLATE_NONE, "TRANSLATE_NONE until something is mirrored");
 	struct state_sync c1 = SY("orders", 4, 9, 60);
-	struct state_position pc = { "orders", 4, 20, 19, 70, -1, 0, 0 };
+	struct state_position pc = { "orders", 4, 20, 19, 70, -1, 0, 0, -1 };
 
 	c1.known_up = -1;
 	c1.translate_from = 9;   /* ignored: the cut set it */
