@@ -690,6 +690,7 @@ static const struct ctl_job_ops fb_ends_ops = { fb_ends_run, fb_job_free };
 
 struct fb_wait {
 	struct ctl_offload *ends;     /* the worker reading the end offsets */
+	struct ctl_reply answer;      /* its answer, once in: owns its rows */
 	char flow[256], who[300];
 };
 
@@ -783,7 +784,7 @@ static void fb_start(struct runtime *rt, const struct fb_wait *w, json_t *ends,
 	}
 	if (x.unknown)
 		snprintf(unknown, sizeof(unknown), " The end offset of %zu partition%s on %s could not "
-			 "be read%s%s: how many of their records were never mirrored is not known "
+			 "be read before the failback started%s%s: how many of their records were never mirrored is not known "
 			 "(`end offset` null).", x.unknown, x.unknown == 1 ? "" : "s",
 			 fb->cf->target, ends_err ? ": " : "", ends_err ? ends_err : "");
 	snprintf(r->message, sizeof(r->message),
@@ -797,20 +798,15 @@ static void fb_start(struct runtime *rt, const struct fb_wait *w, json_t *ends,
 static int fb_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 {
 	struct fb_wait *w = state;
-	struct ctl_reply *ends = calloc(1, sizeof(*ends));
+	struct ctl_reply *a = &w->answer;
 
-	if (!ends)
-		return 1;   /* tried again on the next poll */
-	if (ctl_offload_poll(w->ends, ends)) {
-		free(ends);
+	if (ctl_offload_poll(w->ends, a))
 		return 1;
-	}
-	w->ends = NULL;   /* it freed itself; ENDS holds its answer */
-	fb_start(rt, w, ends->err_code ? NULL : ends->rows, ends->err_code ? ends->err : NULL, r);
-	json_decref(ends->columns);
-	json_decref(ends->rows);
-	free(ends->text);
-	free(ends);
+	w->ends = NULL;   /* it freed itself; A holds its answer */
+	fb_start(rt, w, a->err_code ? NULL : a->rows, a->err_code ? a->err : NULL, r);
+	json_decref(a->columns);
+	json_decref(a->rows);
+	free(a->text);
 	free(w);
 	return 0;
 }
