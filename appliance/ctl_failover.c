@@ -635,55 +635,58 @@ static void fb_job_free(void *job)
 	free(j);
 }
 
-struct fb_ends {
-	rd_kafka_t *tgt;              /* admin on the old primary */
-	json_t *rows;                 /* [topic, partition, end offset or null] */
-};
-
-static void fb_end_one(void *ctx, const char *flow, const char *topic, int32_t partition,
-		       int64_t next_offset, int64_t updated_ms)
+/* The partitions the flow mirrored: [topic, partition], then the end
+ * offset appended. Listed first and queried after, so that no read
+ * transaction stays open for the 10 s a watermark call may take. */
+static void fb_part_one(void *ctx, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, int64_t updated_ms)
 {
-	struct fb_ends *x = ctx;
-	int64_t lo = -1, hi = -1;
-
 	(void)flow;
 	(void)next_offset;
 	(void)updated_ms;
-	if (rd_kafka_query_watermark_offsets(x->tgt, topic, partition, &lo, &hi, ADMIN_MS))
-		hi = -1;
-	json_array_append_new(x->rows, json_pack("[s,i,o]", topic, (int)partition,
-						 hi >= 0 ? json_integer(hi) : json_null()));
+	json_array_append_new(ctx, json_pack("[s,i]", topic, (int)partition));
 }
 
 /* On the worker: the old primary's end offsets of every partition the
- * flow mirrored, as OUT's rows; OUT fails when none could be read at all.
- * A state connection of its own: the main thread's is the main thread's. */
+ * flow mirrored, as OUT's rows [topic, partition, end offset or null]; OUT
+ * fails when they could not be asked for at all. A state connection of
+ * its own: the main thread's is the main thread's. */
 static void fb_ends_run(void *job, struct ctl_reply *out)
 {
 	struct fb_job *j = job;
-	struct fb_ends x = { 0 };
+	json_t *rows = json_array(), *row;
+	rd_kafka_t *tgt = NULL;
 	struct state *st = NULL;
 	struct ferr err;
 	char what[300];
+	size_t i;
 
 	if (state_open_worker(j->state_dir, &st, &err)) {
+		json_decref(rows);
 		ctl_fail(out, "internal", "%s", err.msg);
 		return;
 	}
 	snprintf(what, sizeof(what), "failback %s: admin on %s", j->flow, j->fb->target);
-	x.tgt = admin_handle(&j->fb->target_admin, what, &err);
-	x.rows = json_array();
-	if (!x.tgt || state_positions_list(st, j->flow, fb_end_one, &x, &err)) {
-		json_decref(x.rows);
+	if (state_positions_list(st, j->flow, fb_part_one, rows, &err) ||
+	    !(tgt = admin_handle(&j->fb->target_admin, what, &err))) {
+		json_decref(rows);
 		ctl_fail(out, "internal", "%s", err.msg);
-	} else {
-		out->rows = x.rows;   /* OUT owns them from here */
-	}
-	if (x.tgt) {
-		rd_kafka_consumer_close(x.tgt);
-		kclient_destroy(x.tgt);
+		state_close(st);
+		return;
 	}
 	state_close(st);
+	json_array_foreach(rows, i, row) {
+		int64_t lo = -1, hi = -1;
+
+		if (rd_kafka_query_watermark_offsets(tgt, json_string_value(json_array_get(row, 0)),
+						     (int32_t)json_integer_value(json_array_get(row, 1)),
+						     &lo, &hi, ADMIN_MS))
+			hi = -1;
+		json_array_append_new(row, hi >= 0 ? json_integer(hi) : json_null());
+	}
+	out->rows = rows;   /* OUT owns them from here */
+	rd_kafka_consumer_close(tgt);
+	kclient_destroy(tgt);
 }
 
 static const struct ctl_job_ops fb_ends_ops = { fb_ends_run, fb_job_free };
