@@ -245,8 +245,9 @@ $A->resume;
 # failback: it reads A's end offsets (the failback's target) before the
 # failback starts, so it waits for the stopped broker too. Last, and after a
 # restart: the failback flow it starts writes to A, and A->B stays paused.
+$pos = $f->log_position;
 $f->start;
-ok($f->wait_for_log(qr/A->B: running/, 120), 'A->B running again after a restart');
+ok($f->wait_for_log(qr/A->B: running/, 120, $pos), 'A->B running again after a restart');
 $s1 = session();
 $s2 = session();
 $r = while_blocked('failback', { type => 'request', argv => [ 'failback', 'A->B' ] },
