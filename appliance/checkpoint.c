@@ -42,6 +42,8 @@ struct cp {
 	int topic_ready;
 	int64_t next_sync_ms;
 	atomic_int acked;         /* checkpoint records acknowledged in this round */
+	int64_t gc_warned_ms;     /* when a failed group-commit record was last logged */
+	size_t gc_skipped;        /* offsets not synced for it since then */
 };
 
 static int ckpt_cmp(const char *group, const char *topic, int32_t partition, const struct ckpt *k)
@@ -212,7 +214,7 @@ static void sync_group(struct cp *c, const char *group)
 	char state[64] = "";
 	int members = 0;
 	struct group_offset *cur = NULL, *want = NULL;
-	size_t ncur = 0, nwant = 0;
+	size_t ncur = 0, nwant = 0, kept = 0;
 	struct ferr err;
 
 	if (kadmin_group_state(c->tgt, group, state, sizeof(state), &members, ADMIN_MS, &err) == 0 &&
@@ -246,15 +248,37 @@ static void sync_group(struct cp *c, const char *group)
 		want[nwant].offset = k->downstream;
 		nwant++;
 	}
-	if (nwant && kadmin_commit_offsets(c->tgt, group, want, nwant, ADMIN_MS, &err) == 0) {
-		for (size_t i = 0; i < nwant; i++)
-			state_group_commit_put(c->st, c->cf->target, group, want[i].topic,
-					       want[i].partition, -1, want[i].offset, &err);
+	/* the record first: an offset ferry committed but could not record
+	 * (a full disk) would be a commit the "never backwards" guard does
+	 * not know of. Such an offset is not committed this round; k keeps
+	 * it, so the next round tries again. A record whose commit then fails
+	 * stays until the next round's replaces it. */
+	for (size_t i = 0; i < nwant; i++) {
+		struct ferr perr;
+
+		if (state_group_commit_put(c->st, c->cf->target, group, want[i].topic,
+					   want[i].partition, -1, want[i].offset, &perr) == 0) {
+			want[kept++] = want[i];
+			continue;
+		}
+		c->gc_skipped++;
+		/* at most one line a minute: a full disk fails every round */
+		if (c->gc_warned_ms == 0 || clock_mono_ms() - c->gc_warned_ms >= 60000) {
+			log_warn("%s: group %s: offset %" PRId64 " of %s[%d] not synced to %s: %s; "
+				 "%zu offset%s skipped since the last such message, retried next round",
+				 c->cf->name, group, want[i].offset, want[i].topic,
+				 (int)want[i].partition, c->cf->target, perr.msg, c->gc_skipped,
+				 c->gc_skipped == 1 ? "" : "s");
+			c->gc_warned_ms = clock_mono_ms();
+			c->gc_skipped = 0;
+		}
+	}
+	nwant = kept;
+	if (nwant && kadmin_commit_offsets(c->tgt, group, want, nwant, ADMIN_MS, &err) == 0)
 		log_debug("%s: synced %zu offsets of group %s to %s", c->cf->name, nwant, group,
 			  c->cf->target);
-	} else if (nwant) {
+	else if (nwant)
 		log_warn("%s: %s", c->cf->name, err.msg);
-	}
 	free(cur);
 	free(want);
 }

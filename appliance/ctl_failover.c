@@ -597,31 +597,157 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 	ctl_offload(r, &reset_ops, j);
 }
 
+/*
+ * failback, in three steps. On the main loop, ctl_failback checks the
+ * flow and hands a job to an offload worker; the worker reads the end
+ * offset of every partition the flow mirrored on the old primary (A, the
+ * failback's target), up to 10 s each; back on the main loop, fb_poll
+ * starts the failback (runtime_failback: it pauses A->B and starts the
+ * failback flow, both runtime work) and makes the report from the saved
+ * positions.
+ *
+ * The end offsets are read BEFORE the failback flow starts, and that is
+ * what makes "only on old primary" exact: the failback writes into the very
+ * topics whose end offsets the report compares (A.orders on B goes back to
+ * orders on A), so end offsets read after its start could count records it
+ * already copied back as never mirrored. Nothing of ferry writes to those
+ * topics before the start (A->B only reads them), so the count is exact as
+ * of that moment; records producers still write to A meanwhile are theirs,
+ * after it. An end offset that could not be read is reported as unknown,
+ * never guessed.
+ */
+struct fb_job {
+	struct conf *conf;            /* a reference: keeps fb alive */
+	struct conf_flow *fb;         /* owned: the failback flow's settings (points into conf) */
+	char *state_dir;              /* owned */
+	char flow[256];
+};
+
+static void fb_job_free(void *job)
+{
+	struct fb_job *j = job;
+
+	if (!j)
+		return;
+	conf_flow_destroy(j->fb);
+	conf_unref(j->conf);
+	free(j->state_dir);
+	free(j);
+}
+
+/* The partitions the flow mirrored: [topic, partition], then the end
+ * offset appended. Listed first and queried after, so that no read
+ * transaction stays open for the 10 s a watermark call may take. */
+static void fb_part_one(void *ctx, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, int64_t updated_ms)
+{
+	(void)flow;
+	(void)next_offset;
+	(void)updated_ms;
+	json_array_append_new(ctx, json_pack("[s,i]", topic, (int)partition));
+}
+
+/* On the worker: the old primary's end offsets of every partition the
+ * flow mirrored, as OUT's rows [topic, partition, end offset or null]; OUT
+ * fails when they could not be asked for at all. A state connection of
+ * its own: the main thread's is the main thread's. */
+static void fb_ends_run(void *job, struct ctl_reply *out)
+{
+	struct fb_job *j = job;
+	json_t *rows = json_array(), *row;
+	rd_kafka_t *tgt = NULL;
+	struct state *st = NULL;
+	struct ferr err;
+	char what[300];
+	size_t i;
+
+	if (state_open_worker(j->state_dir, &st, &err)) {
+		json_decref(rows);
+		ctl_fail(out, "internal", "%s", err.msg);
+		return;
+	}
+	snprintf(what, sizeof(what), "failback %s: admin on %s", j->flow, j->fb->target);
+	if (state_positions_list(st, j->flow, fb_part_one, rows, &err) ||
+	    !(tgt = admin_handle(&j->fb->target_admin, what, &err))) {
+		json_decref(rows);
+		ctl_fail(out, "internal", "%s", err.msg);
+		state_close(st);
+		return;
+	}
+	state_close(st);
+	json_array_foreach(rows, i, row) {
+		int64_t lo = -1, hi = -1;
+
+		if (rd_kafka_query_watermark_offsets(tgt, json_string_value(json_array_get(row, 0)),
+						     (int32_t)json_integer_value(json_array_get(row, 1)),
+						     &lo, &hi, ADMIN_MS))
+			hi = -1;
+		json_array_append_new(row, hi >= 0 ? json_integer(hi) : json_null());
+	}
+	out->rows = rows;   /* OUT owns them from here */
+	rd_kafka_consumer_close(tgt);
+	kclient_destroy(tgt);
+}
+
+static const struct ctl_job_ops fb_ends_ops = { fb_ends_run, fb_job_free };
+
+struct fb_wait {
+	struct ctl_offload *ends;     /* the worker reading the end offsets */
+	struct ctl_reply answer;      /* its answer, once in: owns its rows */
+	char flow[256], who[300];
+};
+
+static void fb_wait_free(void *state)
+{
+	struct fb_wait *w = state;
+
+	/* a session that leaves before the end offsets are read starts no
+	 * failback: nothing has changed yet, the worker's answer is dropped */
+	ctl_offload_abandon(w->ends);
+	free(w);
+}
+
 struct fb_report {
 	struct runtime *rt;
 	const char *flow;
-	rd_kafka_t *src;
+	json_t *ends;                 /* fb_ends rows, or NULL when none could be read */
 	const struct conf_flow *fb;
 	struct ctl_reply *r;
 	long long only_on_source;
+	size_t unknown;               /* partitions whose end offset is not known */
 };
+
+/* The end offset read before the failback started, or -1. */
+static int64_t fb_end_of(const json_t *ends, const char *topic, int32_t partition)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(ends, i, row) {
+		if (json_integer_value(json_array_get(row, 1)) == partition &&
+		    strcmp(json_string_value(json_array_get(row, 0)), topic) == 0)
+			return json_is_integer(json_array_get(row, 2))
+				       ? (int64_t)json_integer_value(json_array_get(row, 2)) : -1;
+	}
+	return -1;
+}
 
 static void fb_row(void *ctx, const char *flow, const char *topic, int32_t partition,
 		   int64_t next_offset, int64_t updated_ms)
 {
 	struct fb_report *x = ctx;
-	int64_t lo = -1, hi = -1, next, last_down;
+	int64_t hi = x->ends ? fb_end_of(x->ends, topic, partition) : -1, next, last_down;
 	char remote[512];
 	struct ferr err;
 
 	(void)flow;
 	(void)updated_ms;
-	if (rd_kafka_query_watermark_offsets(x->src, topic, partition, &lo, &hi, ADMIN_MS))
-		hi = -1;
 	if (state_position_full(x->rt->st, x->flow, topic, partition, &next, &last_down, &err) != 1)
 		last_down = -1;
 	policy_format_remote(&x->fb->policy, x->fb->target, topic, remote, sizeof(remote));
-	if (hi > next_offset)
+	if (hi < 0)
+		x->unknown++;
+	else if (hi > next_offset)
 		x->only_on_source += hi - next_offset;
 	json_array_append_new(x->r->rows,
 			      json_pack("[s,i,I,o,o,s,o]", topic, (int)partition,
@@ -633,41 +759,94 @@ static void fb_row(void *ctx, const char *flow, const char *topic, int32_t parti
 					last_down >= 0 ? json_integer(last_down + 1) : json_null()));
 }
 
-void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
-		  struct ctl_reply *r)
+/* On the main loop, once the end offsets are in (ENDS, or ENDS_ERR):
+ * starts the failback and reports. */
+static void fb_start(struct runtime *rt, const struct fb_wait *w, json_t *ends,
+		     const char *ends_err, struct ctl_reply *r)
 {
-	const char *flow = m->args[0];
 	struct rt_flow *fb;
-	struct fb_report x = { .rt = rt, .flow = flow, .r = r };
+	struct fb_report x = { .rt = rt, .flow = w->flow, .ends = ends, .r = r };
 	struct ferr err;
-	char what[300];
+	char what[300], unknown[1024] = "";
 
-	if (runtime_failback(rt, flow, s->who, &err)) {
+	if (runtime_failback(rt, w->flow, w->who, &err)) {
 		ctl_fail_err(r, &err);
 		return;
 	}
-	snprintf(what, sizeof(what), "failback:%s", flow);
+	snprintf(what, sizeof(what), "failback:%s", w->flow);
 	fb = runtime_flow(rt, what);
 	x.fb = fb->cf;
-	snprintf(what, sizeof(what), "failback %s: admin on %s", flow, fb->cf->target);
-	x.src = admin_handle(&fb->cf->target_admin, what, &err);
 	r->columns = json_pack("[s,s,s,s,s,s,s]", "topic", "partition", "mirrored up to",
 			       "end offset", "only on old primary", "comes back from",
 			       "starting at");
 	r->rows = json_array();
-	if (x.src && state_positions_list(rt->st, flow, fb_row, &x, &err) == 0) {
-		snprintf(r->message, sizeof(r->message),
-			 "failback of %s runs as flow %s (%s paused). %lld record%s on %s were never "
-			 "mirrored to %s (offsets from `mirrored up to` to `end offset`): they stay on "
-			 "%s, before the records that come back.",
-			 flow, fb->name, flow, x.only_on_source, x.only_on_source == 1 ? "" : "s",
-			 fb->cf->target, fb->cf->source, fb->cf->target);
-	} else {
+	if (state_positions_list(rt->st, w->flow, fb_row, &x, &err)) {
 		snprintf(r->message, sizeof(r->message), "failback of %s runs as flow %s; the report "
-			 "could not be made: %s", flow, fb->name, err.msg);
+			 "could not be made: %s", w->flow, fb->name, err.msg);
+		return;
 	}
-	if (x.src) {
-		rd_kafka_consumer_close(x.src);
-		kclient_destroy(x.src);
+	if (x.unknown)
+		snprintf(unknown, sizeof(unknown), " The end offset of %zu partition%s on %s could not "
+			 "be read before the failback started%s%s: how many of their records were never mirrored is not known "
+			 "(`end offset` null).", x.unknown, x.unknown == 1 ? "" : "s",
+			 fb->cf->target, ends_err ? ": " : "", ends_err ? ends_err : "");
+	snprintf(r->message, sizeof(r->message),
+		 "failback of %s runs as flow %s (%s paused). %lld record%s on %s were never "
+		 "mirrored to %s (offsets from `mirrored up to` to `end offset`): they stay on "
+		 "%s, before the records that come back.%s",
+		 w->flow, fb->name, w->flow, x.only_on_source, x.only_on_source == 1 ? "" : "s",
+		 fb->cf->target, fb->cf->source, fb->cf->target, unknown);
+}
+
+static int fb_poll(struct runtime *rt, void *state, struct ctl_reply *r)
+{
+	struct fb_wait *w = state;
+	struct ctl_reply *a = &w->answer;
+
+	if (ctl_offload_poll(w->ends, a))
+		return 1;
+	w->ends = NULL;   /* it freed itself; A holds its answer */
+	fb_start(rt, w, a->err_code ? NULL : a->rows, a->err_code ? a->err : NULL, r);
+	json_decref(a->columns);
+	json_decref(a->rows);
+	free(a->text);
+	free(w);
+	return 0;
+}
+
+void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r)
+{
+	const char *flow = m->args[0];
+	struct fb_job *j = calloc(1, sizeof(*j));
+	struct fb_wait *w = calloc(1, sizeof(*w));
+	struct ferr err;
+
+	if (!j || !w || !(j->state_dir = strdup(rt->state_dir))) {
+		fb_job_free(j);
+		free(w);
+		ctl_fail(r, "internal", "out of memory");
+		return;
 	}
+	j->conf = conf_ref(rt->conf);
+	/* what runtime_failback would refuse, refused before any Kafka work
+	 * (it checks again once the end offsets are in) */
+	if (conf_make_failback(rt->conf, flow, &j->fb, &err) ||
+	    (runtime_flow(rt, j->fb->name) && ferr_set(&err, "%s runs already", j->fb->name))) {
+		fb_job_free(j);
+		free(w);
+		ctl_fail_err(r, &err);
+		return;
+	}
+	snprintf(j->flow, sizeof(j->flow), "%s", flow);
+	snprintf(w->flow, sizeof(w->flow), "%s", flow);
+	snprintf(w->who, sizeof(w->who), "%s", s->who);
+	/* j passes to the offload in every case; its first reference to w */
+	if (!(w->ends = ctl_offload_start(&fb_ends_ops, j, &err))) {
+		free(w);
+		ctl_fail(r, "internal", "%s", err.msg);
+		return;
+	}
+	/* ownership of w passes to the wait: fb_poll or fb_wait_free frees it */
+	r->wait = (struct ctl_wait){ .poll = fb_poll, .cancel = fb_wait_free, .state = w };
 }

@@ -1,6 +1,6 @@
 /*
  * ctl_offload.c — control commands whose Kafka part blocks (show groups,
- * group completion, failover, reset-offsets) run that part on a thread of
+ * group completion, failover, reset-offsets, failback) run that part on a thread of
  * their own, so the main loop keeps serving /metrics, signals and other
  * sessions. The answer comes back through the session's struct ctl_wait:
  * control.c polls it from the loop, and the reply and its audit record are

@@ -1,5 +1,5 @@
 # 085_offloop: commands that wait for Kafka (show groups, group
-# completion, reset-offsets, failover) do not hold ferryd's main loop.
+# completion, reset-offsets, failover, failback) do not hold ferryd's main loop.
 # With cluster A's broker stopped (SIGSTOP), each is sent on one session;
 # while it waits, GET /metrics and `show flows` on a second session are
 # answered, and only then is the first session's answer checked to be
@@ -241,5 +241,40 @@ ok($f->wait_for_log(qr/`failover A->B --groups billing` answers later/, 60, $pos
 is($f->stop, 0, 'SIGTERM meanwhile: ferryd exits 0');
 like(substr($f->log, $pos), qr/ferryd stopped cleanly/, 'and says it stopped cleanly');
 $A->resume;
+
+# failback: it reads A's end offsets (the failback's target) before the
+# failback starts, so it waits for the stopped broker too. Last, and after a
+# restart: the failback flow it starts writes to A, and A->B stays paused.
+$pos = $f->log_position;
+$f->start;
+ok($f->wait_for_log(qr/A->B: running/, 120, $pos), 'A->B running again after a restart');
+$s1 = session();
+$s2 = session();
+$r = while_blocked('failback', { type => 'request', argv => [ 'failback', 'A->B' ] },
+	qr/`failback A->B` answers later/);
+ok($r->{ok}, 'failback: started once A runs again') or diag(explain($r));
+like($r->{message} // '', qr/^failback of A->B runs as flow failback:A->B \(A->B paused\)\. 0 records on A were never mirrored to B/,
+	'failback: nothing only on A (all 200 were mirrored)');
+my @fb = @{ $r->{result}{rows} // [] };
+is(scalar @fb, 2, 'failback: a row per partition of orders') or diag(explain(\@fb));
+for my $row (@fb)
+{
+	if (defined $row->[3])
+	{
+		is($row->[3], $row->[2], "failback: orders[$row->[1]] end offset read before the start = mirrored up to");
+	}
+	else
+	{
+		like($r->{message}, qr/end offset of \d+ partitions? on A could not be read/,
+			"failback: orders[$row->[1]] end offset unknown, and the message says so");
+	}
+}
+is(eval { $fb[0][2] + $fb[1][2] } // -1, 200, 'failback: 200 mirrored in all');
+ok(poll_until(sub { (ferry('show', 'flows'))[1] =~ /^failback:A->B\s+running/m }, 60, 'failback flow'),
+	'the failback flow runs');
+like((ferry('show', 'flows'))[1], qr/^A->B\s+paused/m, 'and A->B is paused');
+($rc, $out) = ferry('show', 'audit', '50');
+like($out, qr/failback of A->B started by/, 'failback audited');
+is($f->stop, 0, 'ferryd stops');
 is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
 done_testing();
