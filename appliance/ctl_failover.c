@@ -329,18 +329,27 @@ refuse:
 			int ok = kadmin_commit_offsets(tgt, groups[g], want, nwant, ADMIN_MS, &err) == 0;
 
 			for (size_t i = 0; i < nwant; i++) {
-				if (ok)
-					state_group_commit_put(st, cf->target, groups[g], want[i].topic,
-							       want[i].partition, ups[i], want[i].offset,
-							       &err);
+				struct ferr perr;
+				char res[sizeof(err.msg) + sizeof(perr.msg) + 64];
+
+				if (!ok)
+					snprintf(res, sizeof(res), "%s", err.msg);
+				else
+					snprintf(res, sizeof(res), "%s",
+						 early[i] ? "committed: below the source's log start, "
+							    "where its earliest record is"
+							  : "committed");
+				/* the group is moved on the target either way; a record
+				 * the store refuses (disk full) is said, not hidden */
+				if (ok && state_group_commit_put(st, cf->target, groups[g], want[i].topic,
+								 want[i].partition, ups[i],
+								 want[i].offset, &perr) != 0)
+					snprintf(res + strlen(res), sizeof(res) - strlen(res),
+						 " (not recorded in the state store: %s)", perr.msg);
 				json_array_append_new(
 					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
 							   (int)want[i].partition, (json_int_t)ups[i],
-							   (json_int_t)want[i].offset,
-							   !ok ? err.msg
-							   : early[i] ? "committed: below the source's log "
-									"start, where its earliest record is"
-								  : "committed"));
+							   (json_int_t)want[i].offset, res));
 			}
 			if (ok)
 				committed++;
