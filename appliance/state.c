@@ -22,7 +22,7 @@ enum stmt_id {
 	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL,
 	ST_SYNC_PRUNE_LSO, ST_TF_INIT, ST_TF_RAISE, ST_TF_OLDEST, ST_HOLE_ADD, ST_HOLE_PRUNE,
 	ST_HOLE_LOAD, ST_POS_LAST, ST_CUT_SYNCS, ST_CUT_HOLES, ST_CUT_POS, ST_BEGIN_READ,
-	ST_LAST_REC, ST_GAP_ADD, ST_GAP_SUM, ST__COUNT
+	ST_LAST_REC, ST_GAP_ADD, ST_GAP_SUM, ST_HIST_BLOCK, ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -126,6 +126,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "ts_ms = excluded.ts_ms",
 	[ST_GAP_SUM] = "SELECT COALESCE(SUM(to_offset - from_offset), 0) FROM source_gaps WHERE "
 		       "flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_HIST_BLOCK] = "UPDATE positions SET translate_from = 9223372036854775807 WHERE "
+			  "flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -932,13 +934,10 @@ int state_position_full(struct state *st, const char *flow, const char *topic, i
 int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
 			  struct state_last_record *out, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_LAST_REC];
 	int64_t v[5];
 	int rc;
 
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
+	bind_part(st, ST_LAST_REC, flow, topic, partition);
 	rc = step_row(st, ST_LAST_REC, v, 5, err, "reading the last mirrored record");
 	if (rc == 1)
 		*out = (struct state_last_record){ .next_offset = v[0], .offset = v[1],
@@ -950,11 +949,8 @@ int state_last_record_get(struct state *st, const char *flow, const char *topic,
 int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t partition,
 		  int64_t from, int64_t to, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_GAP_ADD];
+	sqlite3_stmt *s = bind_part(st, ST_GAP_ADD, flow, topic, partition);
 
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
 	sqlite3_bind_int64(s, 4, from);
 	sqlite3_bind_int64(s, 5, to);
 	sqlite3_bind_int64(s, 6, state_now_ms());
@@ -964,12 +960,9 @@ int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t
 int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
 		     int64_t *out, struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_GAP_SUM];
 	int rc;
 
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
+	bind_part(st, ST_GAP_SUM, flow, topic, partition);
 	rc = step_row(st, ST_GAP_SUM, out, 1, err, "reading offsets never mirrored");
 	if (rc == 0)
 		*out = 0;
@@ -979,20 +972,6 @@ int state_gaps_total(struct state *st, const char *flow, const char *topic, int3
 int state_history_block(struct state *st, const char *flow, const char *topic, int32_t partition,
 			struct ferr *err)
 {
-	static const char sql[] = "UPDATE positions SET translate_from = 9223372036854775807 "
-				  "WHERE flow = ?1 AND topic = ?2 AND partition = ?3";
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	/* rare (a partition stop): prepared here, not kept */
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "blocking translation");
-	}
-	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, partition);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : db_err(st, err, "blocking translation");
+	bind_part(st, ST_HIST_BLOCK, flow, topic, partition);
+	return step_done(st, ST_HIST_BLOCK, err, "blocking translation");
 }
