@@ -49,11 +49,12 @@ struct mpart {
 	 * records) has nothing to mirror */
 	int64_t eof;
 	int dropped;             /* a record was not handed over: never trust eof again */
-	/* on (re)start: the saved last record is read back first and compared;
-	 * records below resume_at were mirrored before and are not sent again */
+	/* on (re)start: the last acknowledged record (ident_*) is read back
+	 * first and compared; records below resume_at were mirrored before and
+	 * are not sent again. Verifying starts only with nothing in flight and
+	 * ends before anything is sent, so ident_* stay put meanwhile. */
 	int verify;
-	int64_t verify_offset, verify_ts, resume_at;
-	uint64_t verify_hash;
+	int64_t resume_at;
 	/* stopped: the source log changed under ferry or a record cannot be
 	 * read; nothing of it is mirrored until an operator resumes it */
 	int stopped;
@@ -562,9 +563,6 @@ static int take_pending(struct mirror_task *t)
 			mp->ident_ts = lr.timestamp;
 			mp->ident_hash = lr.hash;
 			mp->verify = 1;
-			mp->verify_offset = lr.offset;
-			mp->verify_ts = lr.timestamp;
-			mp->verify_hash = lr.hash;
 			assign_at = lr.offset;
 		}
 		if (state_gaps_total(t->st, t->f->cf->name, pa->topic, pa->partition,
@@ -831,24 +829,25 @@ stop_partition(struct mirror_task *t, struct mpart *mp, enum stop_kind kind, con
 	publish_snapshot(t, clock_mono_ms());
 }
 
-/* The record at verify_offset, read back after a start: 1 it is the one
+/* The record at ident_offset, read back after a start: 1 it is the one
  * ferry mirrored last, 0 the log changed (the partition is stopped). */
 static int verify_record(struct mirror_task *t, struct mpart *mp, const rd_kafka_message_t *m,
 			 int64_t ts)
 {
-	if (m->offset != mp->verify_offset) {
+	if (m->offset != mp->ident_offset) {
 		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: a record at offset %" PRId64
 			       " where ferry mirrored none (ferry's last mirrored record is at %" PRId64
 			       ", its position %" PRId64 "); the topic was recreated or rewritten",
-			       m->offset, mp->verify_offset, mp->resume_at);
+			       m->offset, mp->ident_offset, mp->resume_at);
 		return 0;
 	}
-	if (ts != mp->verify_ts || record_hash(m) != mp->verify_hash) {
+	int same_data = record_hash(m) == mp->ident_hash;
+
+	if (ts != mp->ident_ts || !same_data) {
 		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: the record at offset %" PRId64
 			       " is not the one ferry mirrored (timestamp %" PRId64 " vs %" PRId64
 			       "%s); the topic was recreated or rewritten",
-			       m->offset, ts, mp->verify_ts,
-			       record_hash(m) != mp->verify_hash ? ", key/value differ" : "");
+			       m->offset, ts, mp->ident_ts, same_data ? "" : ", key/value differ");
 		return 0;
 	}
 	return 1;
@@ -899,12 +898,12 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		return;
 	}
 	if (mp->verify) {
-		/* the record at verify_offset is gone (compacted away): nothing
+		/* the record at ident_offset is gone (compacted away): nothing
 		 * to compare with, and nothing at or above the position is lost */
 		mp->verify = 0;
 		log_info("%s: %s[%d]: the last mirrored record (offset %" PRId64 ") is no longer "
 			 "in the source log (compaction); not checked", t->what, mp->t->name,
-			 (int)mp->partition, mp->verify_offset);
+			 (int)mp->partition, mp->ident_offset);
 	}
 	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 		lat_add(&t->age_cur, clock_wall_ms() - ts);
@@ -1367,9 +1366,6 @@ static void do_rechecks(struct mirror_task *t)
 				assign_one(t, mp, t->start_logical);
 			} else if (mp->have_ident && mp->ident_offset < pos) {
 				mp->verify = 1;
-				mp->verify_offset = mp->ident_offset;
-				mp->verify_ts = mp->ident_ts;
-				mp->verify_hash = mp->ident_hash;
 				mp->resume_at = pos;
 				assign_one(t, mp, mp->ident_offset);
 			} else {
