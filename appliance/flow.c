@@ -114,11 +114,18 @@ void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t 
 int flow_stopped_partitions(struct flow *f, char *buf, size_t sz)
 {
 	struct part_stat *v = NULL;
-	size_t n = flow_partitions(f, &v);
+	size_t n, any = 0;
 	int stopped = 0;
 	const struct part_stat *first = NULL;
 
-	/* from the tasks' snapshots, published at every stop and resume */
+	/* from the tasks' snapshots, published at every stop and resume; the
+	 * status tick asks every second, so copy the partitions only when a
+	 * task has a stopped one */
+	for (int i = 0; i < f->ntasks; i++)
+		any += mirror_task_stopped(f->tasks[i]);
+	if (!any)
+		return 0;
+	n = flow_partitions(f, &v);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].stopped)
 			continue;

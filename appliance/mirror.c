@@ -137,9 +137,10 @@ struct mirror_task {
 	/* statistics: written by the task thread, read by the control plane */
 	struct lat_window repl_cur, age_cur;  /* task thread only */
 	int64_t window_start_ms, last_snap_ms;
-	pthread_mutex_t snap_lock;            /* guards the four below */
+	pthread_mutex_t snap_lock;            /* guards the five below */
 	struct part_stat *snap;
 	size_t nsnap;
+	size_t nsnap_stopped;                 /* how many of snap are stopped */
 	struct lat_window repl_last, age_last;
 
 	/* back-pressure (task thread only): the consumer is not polled while
@@ -1214,7 +1215,7 @@ static void shutdown_task(struct mirror_task *t)
 static void publish_snapshot(struct mirror_task *t, int64_t now)
 {
 	struct part_stat *v = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, nstopped = 0;
 
 	for (size_t i = 0; i < t->ntopics; i++) {
 		struct mtopic *mt = t->topics[i];
@@ -1248,8 +1249,10 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 			v[n].end_offset = hi;
 			v[n].saved = mp->saved;
 			v[n].stopped = mp->stopped;
-			if (mp->stopped)
+			if (mp->stopped) {
 				snprintf(v[n].reason, sizeof(v[n].reason), "%s", mp->stop_reason);
+				nstopped++;
+			}
 			v[n].never_mirrored = mp->never_mirrored;
 			n++;
 		}
@@ -1258,6 +1261,7 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 	free(t->snap);
 	t->snap = v;
 	t->nsnap = n;
+	t->nsnap_stopped = nstopped;
 	if (now - t->window_start_ms >= 10000) {
 		t->repl_last = t->repl_cur;
 		t->age_last = t->age_cur;
@@ -1506,6 +1510,16 @@ int mirror_task_resume(struct mirror_task *t, const char *topic, int32_t partiti
 	t->resumes[t->nresumes++] = (struct part_resume){ tn, partition, from };
 	pthread_mutex_unlock(&t->lock);
 	return 0;
+}
+
+size_t mirror_task_stopped(struct mirror_task *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->snap_lock);
+	n = t->nsnap_stopped;
+	pthread_mutex_unlock(&t->snap_lock);
+	return n;
 }
 
 static void *task_main(void *arg)

@@ -23,6 +23,8 @@ int mirror_task_resume(struct mirror_task *t, const char *topic, int32_t partiti
 /* The task's last snapshot: partitions (caller frees *out) and latencies. */
 size_t mirror_task_snapshot(struct mirror_task *t, struct part_stat **out,
 			    struct lat_window *replication, struct lat_window *age);
+/* How many partitions of the task's last snapshot are stopped. */
+size_t mirror_task_stopped(struct mirror_task *t);
 /* Joins the task thread (the flow's stop flag ends it) and frees it. */
 void mirror_task_join(struct mirror_task *t);
 
