@@ -570,6 +570,8 @@ static int take_pending(struct mirror_task *t)
 				     &mp->never_mirrored, &err) != 0)
 			log_warn("%s: %s", t->what, err.msg);   /* a count for display only */
 		mt->parts[pa->partition] = mp;
+		/* a failed assignment below fails the flow: nothing reads this then */
+		mp->assigned = 1;
 		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset = assign_at;
 		atomic_fetch_add(&t->f->partitions_mirrored, 1);
 		log_debug("%s: mirroring %s[%d] -> %s[%d] from %s%s", t->what, pa->topic,
@@ -584,14 +586,6 @@ static int take_pending(struct mirror_task *t)
 			flow_fail(t->f, "%s: cannot assign partitions: %s", t->what,
 				  rd_kafka_error_string(e));
 			rd_kafka_error_destroy(e);
-		} else {
-			for (int i = 0; i < tpl->cnt; i++) {
-				struct mtopic *mt = topic_find(t, tpl->elems[i].topic);
-
-				if (mt && tpl->elems[i].partition < mt->nparts &&
-				    mt->parts[tpl->elems[i].partition])
-					mt->parts[tpl->elems[i].partition]->assigned = 1;
-			}
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(tpl);
