@@ -6,6 +6,7 @@
  */
 #include "appliance/audit.h"
 #include "appliance/state.h"
+#include "store_files.h"
 #include "tap.h"
 
 #include <signal.h>
@@ -51,23 +52,6 @@ static struct seen list(const char *dir)
 	return s;
 }
 
-static off_t file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-static int set_fsize(rlim_t lim)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
-		return -1;
-	rl.rlim_cur = lim;
-	return setrlimit(RLIMIT_FSIZE, &rl);
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/ferry-audit-XXXXXX";
@@ -109,12 +93,6 @@ int main(void)
 
 	audit_close();
 	state_close(st);
-	snprintf(path, sizeof(path), "%s/ferry.db", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/ferry.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/ferry.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	store_files_remove(dir);
 	return done_testing();
 }

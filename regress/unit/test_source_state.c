@@ -11,11 +11,12 @@
 
 #include "appliance/state.h"
 #include "appliance/translate.h"
+#include "store_files.h"
 #include "tap.h"
 
 int main(void)
 {
-	char dir[] = "/tmp/ferry-test-source-XXXXXX", path[256];
+	char dir[] = "/tmp/ferry-test-source-XXXXXX";
 	struct state *st;
 	struct ferr err;
 	struct state_last_record lr;
@@ -87,12 +88,6 @@ int main(void)
 	   "a cut of a partition without a position creates it");
 	state_close(st);
 
-	snprintf(path, sizeof(path), "%s/ferry.db", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/ferry.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/ferry.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	store_files_remove(dir);
 	return done_testing();
 }

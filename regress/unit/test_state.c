@@ -6,6 +6,7 @@
 #include "appliance/state.h"
 #include "appliance/state_schema.h"
 #include "appliance/translate.h"
+#include "store_files.h"
 #include "tap.h"
 
 #include <sqlite3.h>
@@ -287,13 +288,7 @@ int main(void)
 	is_int(r, TRANSLATE_BELOW_HISTORY, "TRANSLATE_BELOW_HISTORY");
 	is_int(tr_at(st, 0, 35, &r), 25, "above it: exact");
 	state_close(st);
-	snprintf(cmd, sizeof(cmd), "%s/ferry.db", olddir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/ferry.db-wal", olddir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/ferry.db-shm", olddir);
-	unlink(cmd);
-	rmdir(olddir);
+	store_files_remove(olddir);
 
 	/* a store from a newer ferryd is left alone */
 	sqlite3 *db;
@@ -308,14 +303,7 @@ int main(void)
 	ok(state_open("/proc/ferry-cannot", &st, &err) == -1, "uncreatable directory");
 	like(err.msg, "/proc/ferry-cannot", "error names the directory");
 
-	snprintf(cmd, sizeof(cmd), "%s/nested/state/ferry.db", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/nested/state/ferry.db-wal", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/nested/state/ferry.db-shm", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/nested/state", dir);
-	rmdir(cmd);
+	store_files_remove(sub);   /* DIR/nested/state */
 	snprintf(cmd, sizeof(cmd), "%s/nested", dir);
 	rmdir(cmd);
 	rmdir(dir);

@@ -8,6 +8,7 @@
  * way, visibly.
  */
 #include "appliance/state.h"
+#include "store_files.h"
 #include "tap.h"
 
 #include <signal.h>
@@ -17,23 +18,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static off_t file_size(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-static int set_fsize(rlim_t lim)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
-		return -1;
-	rl.rlim_cur = lim;
-	return setrlimit(RLIMIT_FSIZE, &rl);
-}
 
 /* Many syncs per save: each save needs new pages in the WAL. */
 static int save_batch(struct state *st, int64_t round, struct ferr *err)
@@ -138,9 +122,6 @@ int main(void)
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 
-	unlink(db);
-	unlink(wal);
-	unlink(shm);
-	rmdir(dir);
+	store_files_remove(dir);
 	return done_testing();
 }
