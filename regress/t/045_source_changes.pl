@@ -27,7 +27,6 @@ use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
 use Ferry::Test::Utils;
 
-my $ferry = build_dir() . '/ferry';
 my $A = Ferry::Test::Kafka->new(name => 'A');
 my $B = Ferry::Test::Kafka->new(name => 'B');
 $A->start(wait => 0);
@@ -50,13 +49,8 @@ my $f = Ferry::Test::Ferryd->new(
 		  . "ferry.positions.flush.interval.ms = 200\n"
 		  . "emit.checkpoints.enabled = false\n"
 		  . "emit.heartbeats.enabled = false\n"));
-my $sock = $f->socket_path;
 
-sub ferry
-{
-	my (@args) = @_;
-	return run_cmd([ $ferry, '-s', $sock, @args ], timeout => 120);
-}
+sub ferry { return $f->ferry(@_); }
 
 sub ferry_rows
 {

@@ -52,14 +52,7 @@ ok(wait_count($B, 'A.orders', 3000, 120), 'orders mirrored');
 ok(wait_count($A, 'B.users', 500, 120), 'users mirrored back the other way');
 my $sock = $f->socket_path;
 
-sub ferry
-{
-	my (@args) = @_;
-	my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
-	my @pre = $o{as} ? ('setpriv', @{ $o{as} }, '--') : ();
-	return run_cmd([ @pre, $ferry, '-s', $sock, @args ], timeout => 120,
-		defined $o{stdin} ? (stdin => $o{stdin}) : ());
-}
+sub ferry { return $f->ferry(@_); }
 
 sub ferry_json
 {

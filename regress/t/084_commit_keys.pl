@@ -16,7 +16,6 @@ use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
 use Ferry::Test::Utils;
 
-my $ferry = build_dir() . '/ferry';
 my $A = Ferry::Test::Kafka->new(name => 'A');
 my $B = Ferry::Test::Kafka->new(name => 'B');
 $A->start(wait => 0);
@@ -41,15 +40,8 @@ ok($f->wait_for_log(qr/A->B: running/, 120), 'A->B running');
 ok(wait_count($B, 'A.orders', 1000, 120), 'orders mirrored');
 $A->group_commit('billing', 'orders', 0, 400);
 $A->group_commit('billing', 'orders', 1, 100);
-my $sock = $f->socket_path;
 
-sub ferry
-{
-	my (@args) = @_;
-	my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
-	return run_cmd([ $ferry, '-s', $sock, @args ], timeout => 120,
-		defined $o{stdin} ? (stdin => $o{stdin}) : ());
-}
+sub ferry { return $f->ferry(@_); }
 
 # commit(@set lines) -> (exit, stdout, stderr) of one configure session
 sub commit

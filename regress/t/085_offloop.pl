@@ -23,7 +23,6 @@ use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
 use Ferry::Test::Utils;
 
-my $ferry = build_dir() . '/ferry';
 my $A = Ferry::Test::Kafka->new(name => 'A');
 my $B = Ferry::Test::Kafka->new(name => 'B');
 $A->start(wait => 0);
@@ -50,10 +49,7 @@ ok($f->wait_for_log(qr/A->B: running/, 120), 'A->B running');
 ok(wait_count($B, 'A.orders', 200, 120), 'orders mirrored');
 $A->group_commit('billing', 'orders', 0, 42);
 
-sub ferry
-{
-	return run_cmd([ $ferry, '-s', $f->socket_path, @_ ], timeout => 120);
-}
+sub ferry { return $f->ferry(@_); }
 ok(poll_until(sub { (ferry('show', 'groups', 'A'))[1] =~ /^A\s+billing\s/m }, 60, 'show groups'),
 	'show groups A lists billing while A runs');
 

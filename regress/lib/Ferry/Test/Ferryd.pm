@@ -150,14 +150,25 @@ sub wait_control
 	return $self->wait_for_log(qr/control socket \S+ ready/, $timeout // 60, $self->{started_at} // 0);
 }
 
+# ferry({ as => [ setpriv args ], stdin => TEXT }, ARGS...) -> (exit,
+# stdout, stderr) of the `ferry` shell run against this ferryd's control
+# socket with ARGS (the options hash is optional).
+sub ferry
+{
+	my ($self, @args) = @_;
+	my %o = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
+	my @pre = $o{as} ? ('setpriv', @{ $o{as} }, '--') : ();
+	return run_cmd([ @pre, File::Spec->catfile(build_dir(), 'ferry'), '-s', $self->socket_path, @args ],
+		timeout => 120, defined $o{stdin} ? (stdin => $o{stdin}) : ());
+}
+
 # lag(FLOW, TOPIC) -> the summed lag of TOPIC's partitions in FLOW (every
 # topic's when TOPIC is undef), as `ferry show lag FLOW` reports it; 0 when
 # ferryd does not answer.
 sub lag
 {
 	my ($self, $flow, $topic) = @_;
-	my (undef, $out) = run_cmd([ File::Spec->catfile(build_dir(), 'ferry'), '-s', $self->socket_path,
-			'show', 'lag', $flow, '|', 'json' ]);
+	my (undef, $out) = $self->ferry('show', 'lag', $flow, '|', 'json');
 	my $rows = (eval { JSON::PP::decode_json($out) } // {})->{result}{rows} // [];
 	my $lag = 0;
 	$lag += $_->[5] // 0 for grep { !defined $topic || $_->[1] eq $topic } @$rows;
