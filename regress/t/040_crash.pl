@@ -5,7 +5,6 @@
 use strict;
 use warnings FATAL => 'all';
 
-use IPC::Run ();
 use Test::More;
 use Time::HiRes ();
 
@@ -31,16 +30,7 @@ my $f = Ferry::Test::Ferryd->new(
 sub produce_bg
 {
 	my ($start, $count, $rate) = @_;
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start(
-		[ $A->kt_path, '-b', $A->bootstrap, 'produce', 'stream', '--count', $count,
-		  '--start', $start, '--rate', $rate ],
-		'>', \$out, '2>', \$err);
-	# (finish, still writing?)
-	return (sub {
-		$h->finish;
-		return ($h->full_result(0) >> 8, $err);
-	}, sub { return eval { $h->pump_nb; 1 } && $h->pumpable ? 1 : 0; });    # pump_nb dies once it ended
+	return $A->produce_bg('stream', start => $start, count => $count, rate => $rate);
 }
 
 $f->start;

@@ -8,7 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 
 use HTTP::Tiny;
-use IPC::Run ();
 use JSON::PP qw(decode_json);
 use Test::More;
 
@@ -74,13 +73,7 @@ sub metric
 sub produce_bg
 {
 	my ($start, $count, $rate) = @_;
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start(
-		[ $A->kt_path, '-b', $A->bootstrap, 'produce', 'stream', '--count', $count,
-		  '--start', $start, '--rate', $rate ],
-		'>', \$out, '2>', \$err);
-	return (sub { $h->finish; return ($h->full_result(0) >> 8, $err); },
-		sub { return eval { $h->pump_nb; 1 } && $h->pumpable ? 1 : 0; });
+	return $A->produce_bg('stream', start => $start, count => $count, rate => $rate);
 }
 
 $f->start(state_dir => "$mnt/state");

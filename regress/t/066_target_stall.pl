@@ -10,7 +10,6 @@ use strict;
 use warnings FATAL => 'all';
 
 use HTTP::Tiny;
-use IPC::Run ();
 use Test::More;
 use Time::HiRes ();
 
@@ -61,12 +60,9 @@ sub rss_bytes
 sub produce_bg
 {
 	my ($start, $count, $rate) = @_;
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start(
-		[ $A->kt_path, '-b', $A->bootstrap, 'produce', 'load', '--count', $count,
-		  '--start', $start, '--size', $size, '--rate', $rate ],
-		'>', \$out, '2>', \$err);
-	return sub { $h->finish; return ($h->full_result(0) >> 8, $err); };
+	my ($finish) = $A->produce_bg('load', start => $start, count => $count, size => $size,
+		rate => $rate);
+	return $finish;
 }
 
 $f->start;

@@ -54,6 +54,7 @@ use warnings FATAL => 'all';
 
 use Carp;
 use File::Spec;
+use IPC::Run ();
 use MIME::Base64 ();
 use Time::HiRes ();
 
@@ -498,12 +499,10 @@ sub topics
 	return \%t;
 }
 
-# produce($topic, count => N, start => S, size => BYTES, partition => P,
-#         transactional_id => ID, abort_every => K, rate => PER_SEC)
-#         -> [ aborted seqs ]
-sub produce
+# the arguments of `kt produce` for produce() and produce_bg()
+sub _produce_args
 {
-	my ($self, $topic, %o) = @_;
+	my ($topic, %o) = @_;
 	croak "produce: count required" unless defined $o{count};
 	my @args = ('produce', $topic, '--count', $o{count});
 	push @args, '--start', $o{start} if defined $o{start};
@@ -513,8 +512,33 @@ sub produce
 	  if defined $o{transactional_id};
 	push @args, '--abort-every', $o{abort_every} if defined $o{abort_every};
 	push @args, '--rate', $o{rate} if defined $o{rate};
-	my $out = $self->kt(@args);
+	return @args;
+}
+
+# produce($topic, count => N, start => S, size => BYTES, partition => P,
+#         transactional_id => ID, abort_every => K, rate => PER_SEC)
+#         -> [ aborted seqs ]
+sub produce
+{
+	my ($self, $topic, %o) = @_;
+	my $out = $self->kt(_produce_args($topic, %o));
 	return [ $out =~ /^aborted (\d+)$/mg ];
+}
+
+# produce_bg($topic, same options as produce) -> (finish, writing): the
+# same records from a producer in the background (use rate to pace it).
+# finish() waits for it and returns (exit, stderr); writing() says whether
+# it still runs.
+sub produce_bg
+{
+	my ($self, $topic, %o) = @_;
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start([ kt_path(), '-b', $self->bootstrap, _produce_args($topic, %o) ],
+		'>', \$out, '2>', \$err);
+	return (sub {
+		$h->finish;
+		return ($h->full_result(0) >> 8, $err);
+	}, sub { return eval { $h->pump_nb; 1 } && $h->pumpable ? 1 : 0; });    # pump_nb dies once it ended
 }
 
 sub _escape
