@@ -59,6 +59,17 @@ static const char usage_text[] =
 
 /* ---------------------------------------------------------------- output */
 
+/* Interactively, SIGINT only sets this (no SA_RESTART, so a wait sees
+ * EINTR): ^C abandons what the shell is doing, never the shell itself. */
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	got_sigint = 1;
+}
+
+
 static int term_rows(void)
 {
 	struct winsize ws;
@@ -115,15 +126,28 @@ static void emit(struct shell *sh, const char *text)
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 		size_t n = strlen(text), off = 0;
 
-		while (off < n) {
+		got_sigint = 0;
+		while (off < n && !got_sigint) {
 			ssize_t w = write(fds[1], text + off, n - off);
 
+			if (w < 0 && errno == EINTR)
+				continue;
 			if (w <= 0)
 				break;
 			off += (size_t)w;
 		}
 		close(fds[1]);
-		waitpid(pid, NULL, 0);
+		/* ^C reached the pager too (same process group); one that stays
+		 * (less) is ended, so that the prompt comes back at once */
+		while (waitpid(pid, NULL, got_sigint ? WNOHANG : 0) != pid) {
+			if (got_sigint) {
+				kill(pid, SIGTERM);
+				waitpid(pid, NULL, 0);
+				break;
+			}
+			if (errno != EINTR)
+				break;
+		}
 		signal(SIGPIPE, old);
 	}
 }
@@ -280,31 +304,20 @@ static void disconnect(struct shell *sh)
 	sh->mode = MODE_EXEC;
 }
 
-static volatile sig_atomic_t got_sigint;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	got_sigint = 1;
-}
-
-/* A request and its answer. Interactively, ^C while waiting (failover
- * --drain waits long) gives the prompt back: the caller drops the
- * connection, and ferryd cancels what that session was waiting for. */
+/* A request and its answer. Interactively (on_sigint installed), ^C while
+ * waiting (failover --drain waits long) gives the prompt back: the caller
+ * drops the connection, and ferryd cancels what that session was waiting
+ * for; a command it already ran (a commit) stays done. */
 static int call_interruptibly(struct shell *sh, json_t *req, json_t **reply, struct ferr *err)
 {
-	struct sigaction sa = { .sa_handler = on_sigint }, old;
 	int rc;
 
 	got_sigint = 0;
 	if (!sh->interactive)
 		return proto_call(&sh->c, req, reply, 300000, err);
-	sigemptyset(&sa.sa_mask);   /* no SA_RESTART: the wait must see EINTR */
-	sigaction(SIGINT, &sa, &old);
 	sh->c.interrupt = &got_sigint;
 	rc = proto_call(&sh->c, req, reply, 300000, err);
 	sh->c.interrupt = NULL;
-	sigaction(SIGINT, &old, NULL);
 	return rc;
 }
 
@@ -680,6 +693,7 @@ static unsigned char help_fn(EditLine *el, int ch)
 
 static void interactive(struct shell *sh)
 {
+	struct sigaction sa = { .sa_handler = on_sigint };   /* no SA_RESTART */
 	HistEvent hev;
 	const char *home = getenv("HOME");
 	const char *hf = getenv("FERRY_HISTORY");
@@ -705,20 +719,43 @@ static void interactive(struct shell *sh)
 	el_wset(sh->el, EL_ADDFN, L"ferry-help", L"Show what may come next", help_fn);
 	el_set(sh->el, EL_BIND, "?", "ferry-help", NULL);
 	el_set(sh->el, EL_SIGNAL, 1);
+	/* for the whole session: libedit passes ^C on to this handler (its
+	 * read then fails with EINTR), and so do waits and the pager */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 
 	if (ensure_connected(sh) == 0)
 		printf("ferry %s: connected to %s (%s, role %s). Type ? or help.\n", FERRY_VERSION,
 		       sh->appliance, sh->tls ? sh->tls : sh->socket,
 		       json_string_value(json_object_get(sh->c.hello, "role")));
-	for (;;) {
+	for (int eofs = 0;;) {
 		int count;
-		const char *line = el_gets(sh->el, &count);
+		const char *line;
 		char *copy;
 
+		got_sigint = 0;
+		errno = 0;
+		line = el_gets(sh->el, &count);
+		if (!line && (got_sigint || errno == EINTR)) {
+			/* ^C: the line is dropped, a fresh prompt (el_gets starts
+			 * from an empty line) */
+			fputs("^C\n", stdout);
+			fflush(stdout);
+			continue;
+		}
 		if (!line || count <= 0) {
 			putchar('\n');
+			/* ^D leaves configure mode as `exit` does, refused
+			 * alike with uncommitted changes; it leaves the shell only
+			 * from exec mode (or at a true end of input: a tty that
+			 * keeps answering end-of-file) */
+			if (sh->mode == MODE_CONFIG && sh->connected && ++eofs < 50) {
+				run_line(sh, "exit");
+				continue;
+			}
 			break;
 		}
+		eofs = 0;
 		copy = strdup(line);
 		if (!copy)
 			break;
