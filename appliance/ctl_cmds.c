@@ -721,6 +721,24 @@ static void h_compare(struct runtime *rt, struct ctl_session *s, const struct cm
 		snprintf(r->message, sizeof(r->message), "no changes");
 }
 
+/* 1 when CAND sets some key otherwise than RUN (what `show | compare` lists). */
+static int candidate_changed(const struct props *run, const struct props *cand)
+{
+	for (size_t i = 0; i < cand->n; i++) {
+		const struct prop *c = &cand->v[i], *o;
+
+		if (props_get(cand, c->key) != c)
+			continue;
+		o = props_get(run, c->key);
+		if (!o || strcmp(o->value, c->value) != 0)
+			return 1;
+	}
+	for (size_t i = 0; i < run->n; i++)
+		if (!props_get(cand, run->v[i].key))
+			return 1;
+	return 0;
+}
+
 static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		     struct ctl_reply *r)
 {
@@ -736,6 +754,16 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 
 	if (!text) {
 		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	/* an unchanged candidate makes no revision: a success (scripts
+	 * commit unconditionally), audited as this message */
+	if (!candidate_changed(&rt->conf->raw, &s->candidate)) {
+		snprintf(r->message, sizeof(r->message), "commit: no changes; revision %d stays",
+			 rt->revision);
+		s->dirty = 0;
+		s->base_revision = rt->revision;
+		free(text);
 		return;
 	}
 	if (conf_parse("candidate", text, strlen(text), &c, &d)) {

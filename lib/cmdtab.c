@@ -200,9 +200,52 @@ static void parse_all(void)
 	}
 }
 
+/* Whether another command starts with D's first N+1 tokens (same words). */
+static int shared_prefix(const struct cmd_def *d, size_t n)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct cmd_def *e = &table[i];
+		size_t t;
+
+		if (e == d || e->ntok <= n)
+			continue;
+		for (t = 0; t <= n && strcmp(e->tok[t].word, d->tok[t].word) == 0; t++)
+			;
+		if (t > n)
+			return 1;
+	}
+	return 0;
+}
+
+/* After parse_all: each command's own line (see struct cmd_def). A command
+ * all of whose tokens another one shares (exit, resume flow FLOW) is
+ * described by its first token; a pipe ("show | compare") by what follows. */
+static void summarise_all(void)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct cmd_def *d = &table[i];
+		size_t t = 0;
+
+		while (t < d->ntok && shared_prefix(d, t))
+			t++;
+		if (t == d->ntok)
+			t = 0;
+		if (strcmp(d->tok[t].word, "|") == 0 && t + 1 < d->ntok)
+			t++;
+		d->summary = d->tok[t].help;
+		d->summary_len = d->tok[t].help_len;
+	}
+}
+
+static void init_once(void)
+{
+	parse_all();
+	summarise_all();
+}
+
 void cmdtab_init(void)
 {
-	pthread_once(&once, parse_all);
+	pthread_once(&once, init_once);
 }
 
 const struct cmd_def *cmdtab_all(size_t *n)

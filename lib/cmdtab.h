@@ -95,6 +95,11 @@ struct cmd_def {
 	/* filled by cmdtab_init() */
 	struct cmd_tok tok[CMD_MAX_TOKENS];
 	size_t ntok;
+	/* its own one-line description: the help of its first token that no
+	 * other command shares (show lag: "Per-partition replication lag",
+	 * not show's "Show running system information"); summary_len bytes */
+	const char *summary;
+	int summary_len;
 };
 
 /* Parses the grammar strings once; safe to call from any thread. */

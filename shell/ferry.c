@@ -1,8 +1,8 @@
 /*
  * ferry.c — the `ferry` admin shell: interactive on libedit (history, `?`
  * help and tab completion from the shared command table, live names from
- * ferryd, paging), one-shot (`ferry show flows`) and scripts (`ferry <
- * file`). It is a view: ferryd parses, authorises and executes every
+ * ferryd, paging), one-shot (`ferry 'show flows'` or `ferry show flows`)
+ * and scripts (`ferry < file`). It is a view: ferryd parses, authorises and executes every
  * command it receives.
  */
 #include <ctype.h>
@@ -39,10 +39,12 @@ struct shell {
 };
 
 static const char usage_text[] =
-	"usage: ferry [-s SOCKET] [-e] [COMMAND...]\n"
+	"usage: ferry [-s SOCKET] [-e] ['COMMAND LINE' | WORD...]\n"
 	"\n"
-	"The admin shell of a ferry appliance. Without COMMAND it reads commands\n"
-	"interactively (or from standard input when that is not a terminal).\n"
+	"The admin shell of a ferry appliance. With one argument, that is a command\n"
+	"line (ferry 'show lag A->B | json'); with several, they are its words. Without\n"
+	"a command it reads commands interactively (or from standard input when that\n"
+	"is not a terminal).\n"
 	"\n"
 	"  -s, --socket PATH   ferryd's control socket (default $FERRY_SOCKET, else\n"
 	"                      " PROTO_DEFAULT_SOCKET ")\n"
@@ -342,7 +344,7 @@ static void print_help(struct shell *sh, char **words, int n)
 
 		if (!(d->modes & sh->mode) || strncmp(d->syntax, prefix, strlen(prefix)) != 0)
 			continue;
-		bprintf(&b, "  %-26s %.*s\n", d->syntax, d->tok[0].help_len, d->tok[0].help);
+		bprintf(&b, "  %-26s %.*s\n", d->syntax, d->summary_len, d->summary);
 		if (*prefix)
 			bprintf(&b, "      %s (role: %s)\n", d->doc,
 				d->role == ACL_NONE ? "any" : acl_role_name(d->role));
@@ -873,8 +875,12 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (optind < argc) {
-		/* one-shot: the arguments are one command line */
+	if (optind + 1 == argc) {
+		/* one-shot, one argument: a whole command line (as vtysh -c),
+		 * split by the shell's own tokenizer, quotes and `| json` too */
+		run_line(&sh, argv[optind]);
+	} else if (optind < argc) {
+		/* one-shot: the arguments are the words of one command line */
 		size_t len = 1;
 		char *line;
 

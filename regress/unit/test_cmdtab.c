@@ -19,6 +19,16 @@ static enum match_rc m(const char *line, unsigned mode, struct cmd_match *out, c
 	return rc;
 }
 
+/* COMMAND's one-line description as a string (until the next call). */
+static const char *summary(enum cmd_id id)
+{
+	static char buf[256];
+	const struct cmd_def *d = cmdtab_get(id);
+
+	snprintf(buf, sizeof(buf), "%.*s", d->summary_len, d->summary);
+	return buf;
+}
+
 int main(void)
 {
 	struct cmd_match x;
@@ -173,6 +183,43 @@ int main(void)
 				if (d[i].tok[t].help_len == 0 || !d[i].doc[0])
 					bad++;
 		is_int(bad, 0, "every token has help, every command a description");
+	}
+
+	/* each command has a one-line description of its own: `help show`
+	 * lists the show commands each with its own line, never the shared
+	 * "Show running system information" of their first word */
+	{
+		size_t nd;
+		const struct cmd_def *d = cmdtab_all(&nd);
+		int dup = 0, empty = 0, shows = 0;
+
+		for (size_t i = 0; i < nd; i++) {
+			empty += d[i].summary_len == 0;
+			if (strncmp(d[i].syntax, "show ", 5) == 0 && (d[i].modes & MODE_EXEC)) {
+				shows++;
+				ok(strncmp(d[i].summary, "Show running system information",
+					   (size_t)d[i].summary_len) != 0,
+				   "%s: its own line, not show's", d[i].syntax);
+			}
+			for (size_t j = 0; j < i; j++)
+				if ((d[i].modes & d[j].modes) && d[i].summary_len == d[j].summary_len &&
+				    strncmp(d[i].summary, d[j].summary, (size_t)d[i].summary_len) == 0) {
+					diag("%s and %s: both \"%.*s\"", d[i].syntax, d[j].syntax,
+					     d[i].summary_len, d[i].summary);
+					dup++;
+				}
+		}
+		ok(shows >= 10, "the show commands were looked at (%d)", shows);
+		is_int(empty, 0, "no command without a description");
+		is_int(dup, 0, "no two commands of one mode share a description");
+		is(summary(CMD_SHOW_LAG),
+		   "Per-partition replication lag", "show lag: its token's help");
+		is(summary(CMD_PAUSE_FLOW),
+		   "Pause a replication flow", "pause flow: its first word's (not \"flow\"'s)");
+		is(summary(CMD_RESUME_PARTITION),
+		   "Resume one stopped partition", "resume flow ... --topic: where it parts from resume flow");
+		is(summary(CMD_CFG_COMPARE),
+		   "Differences from the running configuration", "show | compare: past the pipe");
 	}
 	return done_testing();
 }
