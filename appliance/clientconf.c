@@ -176,6 +176,15 @@ int clientconf_is_known_key(const char *key, enum client_role role)
 	return k && (k->roles & role);
 }
 
+const char *clientconf_key_at(size_t i, unsigned *roles, int *common)
+{
+	if (i >= sizeof(client_keys) / sizeof(client_keys[0]))
+		return NULL;
+	*roles = client_keys[i].roles;
+	*common = client_keys[i].common;
+	return client_keys[i].java;
+}
+
 int clientconf_is_sensitive(const char *key)
 {
 	const struct client_key *k = find_key(key);

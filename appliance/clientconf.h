@@ -32,6 +32,9 @@ int client_role_parse(const char *prefix, size_t len, enum client_role *out);
 int clientconf_is_common_key(const char *key);
 /* 1 if KEY is known for ROLE (common keys included). */
 int clientconf_is_known_key(const char *key, enum client_role role);
+/* The I-th key of the client table (0, 1, ... until NULL) with the roles
+ * it applies to and whether it is common: what completion offers. */
+const char *clientconf_key_at(size_t i, unsigned *roles, int *common);
 /* 1 if the key holds a secret (passwords, JAAS config). */
 int clientconf_is_sensitive(const char *key);
 

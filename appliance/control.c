@@ -472,7 +472,8 @@ static void handle_msg(struct session *s, json_t *msg)
 			queue(s, error_reply(id, "internal", "out of memory"));
 			return;
 		}
-		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words"), r)
+		names = kind ? ctl_names(c->rt, &s->cs, kind, json_object_get(msg, "words"),
+					 json_string_value(json_object_get(msg, "partial")), r)
 			     : NULL;
 		if (names) {
 			queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok",

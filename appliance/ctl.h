@@ -104,11 +104,12 @@ void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 
 /* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion;
  * WORDS (a JSON array or NULL) is the line typed so far: groups are those of
- * the cluster it names. NULL for an unknown kind, or (groups) when the names
- * come later: then R's wait is set and, once it completes, R->rows holds
- * them (or R an error). */
+ * the cluster it names. PARTIAL (or NULL) is the word being completed: keys
+ * are those valid where it stands (after "A->B.", the per-flow keys...).
+ * NULL for an unknown kind, or (groups) when the names come later: then R's
+ * wait is set and, once it completes, R->rows holds them (or R an error). */
 json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words,
-		  struct ctl_reply *r);
+		  const char *partial, struct ctl_reply *r);
 
 void ctl_session_reset(struct ctl_session *s);
 

@@ -935,8 +935,118 @@ static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGrou
 	json_array_append_new(a, json_string(id));
 }
 
+/* Adds NAME once (completion lists are short: a linear look is enough). */
+static void add_name(json_t *a, const char *prefix, const char *name)
+{
+	char buf[512];
+	size_t i;
+	json_t *v;
+
+	snprintf(buf, sizeof(buf), "%s%s", prefix, name);
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), buf) == 0)
+			return;
+	json_array_append_new(a, json_string(buf));
+}
+
+/* Client settings after PREFIX ("A.", "A->B.consumer." ...), from
+ * clientconf's table: those of role ROLE, or (ROLE 0) the common ones. */
+static void add_client_keys(json_t *a, const char *prefix, unsigned role)
+{
+	unsigned kr;
+	int common;
+	const char *k;
+
+	for (size_t i = 0; (k = clientconf_key_at(i, &kr, &common)) != NULL; i++)
+		if (role ? (kr & role) != 0 : common)
+			add_name(a, prefix, k);
+}
+
+/* The role prefixes after PREFIX ("consumer." ...), or the role's keys
+ * when INNER already names one. Returns 1 when INNER named a role. */
+static int add_role_keys(json_t *a, const char *prefix, const char *inner)
+{
+	static const enum client_role roles[] = { ROLE_CONSUMER, ROLE_PRODUCER, ROLE_ADMIN };
+	const char *dot = strchr(inner, '.');
+	enum client_role role;
+	char p[512];
+
+	if (dot && client_role_parse(inner, (size_t)(dot - inner), &role) == 0) {
+		snprintf(p, sizeof(p), "%s%.*s", prefix, (int)(dot - inner + 1), inner);
+		add_client_keys(a, p, role);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		snprintf(p, sizeof(p), "%s.", client_role_name(roles[i]));
+		add_name(a, prefix, p);
+	}
+	return 0;
+}
+
+/* Every key valid where PARTIAL stands, from the key tables (conf_keys.c,
+ * clientconf.c), plus those P sets: after "A->B." the per-flow keys, after
+ * "A." a cluster's client settings, after "[A.|A->B.]consumer." that
+ * role's, at the start the top-level ones and the cluster and flow
+ * prefixes. The shell keeps those starting with PARTIAL. */
+static void key_names(json_t *a, const struct conf *c, const struct props *p, const char *partial)
+{
+	const char *arrow = strstr(partial, "->"), *dot = strchr(partial, '.');
+	char prefix[300];
+
+	for (size_t i = 0; i < p->n; i++)
+		if (props_get(p, p->v[i].key) == &p->v[i])
+			add_name(a, "", p->v[i].key);
+	if (arrow && dot && dot > arrow) {
+		/* A->B.<flow key> */
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)(dot - partial + 1), partial);
+		if (add_role_keys(a, prefix, dot + 1))
+			return;
+		for (unsigned i = 0; i < conf_keys_count; i++)
+			if ((conf_keys[i].flags & CK_FLOW) &&
+			    !(conf_keys[i].flags & (CK_WORKER | CK_PREFIX | CK_DEPRECATED)))
+				add_name(a, prefix, conf_keys[i].name);
+		return;
+	}
+	if (!arrow && dot) {
+		for (size_t i = 0; i < c->nclusters; i++) {
+			const char *alias = c->clusters[i].alias;
+
+			if (strlen(alias) != (size_t)(dot - partial) ||
+			    strncmp(alias, partial, strlen(alias)) != 0)
+				continue;
+			/* A.<client setting> */
+			snprintf(prefix, sizeof(prefix), "%s.", alias);
+			if (!add_role_keys(a, prefix, dot + 1))
+				add_client_keys(a, prefix, 0);
+			return;
+		}
+		/* consumer.<key> at the top level */
+		if (add_role_keys(a, "", partial))
+			return;
+	}
+	/* the top level: ferry's and MM2's keys, common client settings, and
+	 * where the per-cluster and per-flow ones start */
+	for (unsigned i = 0; i < conf_keys_count; i++)
+		if ((conf_keys[i].flags & CK_GLOBAL) &&
+		    !(conf_keys[i].flags & (CK_WORKER | CK_PREFIX | CK_DEPRECATED)))
+			add_name(a, "", conf_keys[i].name);
+	add_client_keys(a, "", 0);
+	add_role_keys(a, "", "");
+	for (size_t i = 0; i < c->nclusters; i++) {
+		snprintf(prefix, sizeof(prefix), "%s.", c->clusters[i].alias);
+		add_name(a, "", prefix);
+		for (size_t j = 0; j < c->nclusters; j++) {
+			if (i == j)
+				continue;
+			snprintf(prefix, sizeof(prefix), "%s->%s.", c->clusters[i].alias,
+				 c->clusters[j].alias);
+			add_name(a, "", prefix);
+		}
+	}
+}
+
 json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words,
-		  struct ctl_reply *r)
+		  const char *partial, struct ctl_reply *r)
 {
 	json_t *a = json_array();
 
@@ -980,15 +1090,8 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 			ctl_offload(r, &groups_ops, j);
 		return NULL;
 	} else if (strcmp(kind, "key") == 0) {
-		const struct props *p = s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw;
-
-		for (size_t i = 0; i < p->n; i++)
-			if (props_get(p, p->v[i].key) == &p->v[i])
-				json_array_append_new(a, json_string(p->v[i].key));
-		for (unsigned i = 0; i < conf_keys_count; i++)
-			if (!(conf_keys[i].flags & (CK_WORKER | CK_PREFIX | CK_DEPRECATED)) &&
-			    !props_get(p, conf_keys[i].name))
-				json_array_append_new(a, json_string(conf_keys[i].name));
+		key_names(a, rt->conf, s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw,
+			  partial ? partial : "");
 	} else {
 		json_decref(a);
 		return NULL;

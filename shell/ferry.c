@@ -601,8 +601,9 @@ static unsigned char complete_fn(EditLine *el, int ch)
 		}
 		kind = kind_name(nx[i].kind);
 		if (kind && !names && ensure_connected(sh) == 0) {
-			json_t *req = json_pack("{s:s, s:s, s:[]}", "type", "names", "kind", kind,
-						"words"), *reply;
+			/* the word so far too: which keys are valid after "A->B." */
+			json_t *req = json_pack("{s:s, s:s, s:[], s:s}", "type", "names", "kind", kind,
+						"words", "partial", partial), *reply;
 			struct ferr err;
 
 			/* the line so far: which cluster's groups, say */
@@ -632,7 +633,9 @@ static unsigned char complete_fn(EditLine *el, int ch)
 	}
 	if (nc == 1) {
 		el_insertstr(el, cands[0] + pl);
-		el_insertstr(el, " ");
+		/* "A->B." is where keys start, not a word of its own */
+		if (cands[0][strlen(cands[0]) - 1] != '.')
+			el_insertstr(el, " ");
 		rc = CC_REFRESH;
 	} else if (nc > 1) {
 		/* the common prefix first; the list when there is nothing to add */
