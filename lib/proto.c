@@ -6,7 +6,10 @@
 #include "lib/clock.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <libgen.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +211,51 @@ int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr
 
 static int say_hello(struct proto_client *c, const char *client_name, struct ferr *err);
 
+/* "permission denied" on PATH (the socket, or a directory on the way to it
+ * when SOCKET_OK is 0), naming who may connect: the group that owns it
+ * (ferry.control.group) when its mode lets that group in, else its owner. */
+static int access_denied(const char *path, int socket_ok, struct ferr *err)
+{
+	char dir[4096], gbuf[4096], pbuf[4096];
+	const char *what = path;
+	struct group gr, *g = NULL;
+	struct passwd pw, *u = NULL;
+	struct stat st;
+
+	if (!socket_ok) {
+		/* the nearest directory we cannot search or stat */
+		snprintf(dir, sizeof(dir), "%s", path);
+		what = dirname(dir);
+		while (stat(what, &st) != 0 && strcmp(what, "/") != 0 && strcmp(what, ".") != 0)
+			what = dirname(dir);
+	}
+	if (stat(what, &st) != 0)
+		return ferr_set(err, "%s: permission denied", path);
+	getgrgid_r(st.st_gid, &gr, gbuf, sizeof(gbuf), &g);
+	getpwuid_r(st.st_uid, &pw, pbuf, sizeof(pbuf), &u);
+	if (st.st_mode & (S_ISDIR(st.st_mode) ? S_IXGRP : S_IWGRP)) {
+		char gname[64];
+
+		if (g)
+			snprintf(gname, sizeof(gname), "%s", g->gr_name);
+		else
+			snprintf(gname, sizeof(gname), "%u", (unsigned)st.st_gid);
+		return ferr_set(err, "%s: permission denied%s%s (mode %04o); members of group %s "
+				"may connect (ask an admin to add you: usermod -aG %s $USER, then "
+				"log in again)", path, what != path ? " on " : "",
+				what != path ? what : "", (unsigned)(st.st_mode & 07777), gname,
+				gname);
+	}
+	if (u)
+		return ferr_set(err, "%s: permission denied%s%s (mode %04o); only %s may connect "
+				"(ferry.control.group in ferryd's configuration opens it to a group)",
+				path, what != path ? " on " : "", what != path ? what : "",
+				(unsigned)(st.st_mode & 07777), u->pw_name);
+	return ferr_set(err, "%s: permission denied%s%s (mode %04o, owner uid %u)", path,
+			what != path ? " on " : "", what != path ? what : "",
+			(unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+}
+
 int proto_connect(const char *path, const char *client_name, struct proto_client *c,
 		  struct ferr *err)
 {
@@ -222,6 +270,8 @@ int proto_connect(const char *path, const char *client_name, struct proto_client
 		if (errno == ENOENT)
 			return ferr_set(err, "%s: no such socket: is ferryd running? "
 					"(set the path with -s or FERRY_SOCKET)", path);
+		if (errno == EACCES)
+			return access_denied(path, 0, err);
 		return ferr_set(err, "%s: %s", path, strerror(errno));
 	}
 	if (!S_ISSOCK(st.st_mode))
@@ -236,10 +286,10 @@ int proto_connect(const char *path, const char *client_name, struct proto_client
 		close(c->fd);
 		c->fd = -1;
 		if (e == ECONNREFUSED)
-			return ferr_set(err, "%s: nobody listens: ferryd is not running", path);
+			return ferr_set(err, "%s: nobody listens: ferryd is not running (or listens "
+					"elsewhere: set the path with -s or FERRY_SOCKET)", path);
 		if (e == EACCES)
-			return ferr_set(err, "%s: permission denied (members of ferry's admin group "
-					"may connect)", path);
+			return access_denied(path, 1, err);
 		return ferr_set(err, "%s: cannot connect: %s", path, strerror(e));
 	}
 	return say_hello(c, client_name, err);
