@@ -1,6 +1,7 @@
 # 080_control: ferryd's control socket and the `ferry` shell in one-shot
 # and script mode, against a real ferryd mirroring between real clusters:
-# show commands, `| json`, roles (auditor, no role) with denials audited,
+# show commands, `| json`, one-shot with one quoted argument, roles
+# (auditor, no role, outside the socket's group) with denials audited,
 # pause/resume, configure/commit/rollback taking effect on the data path
 # without restarting unaffected flows, revisions, bad clients (non-socket
 # path, dead ferryd, malformed and oversized frames), and /metrics parsed
@@ -119,6 +120,22 @@ like($err, qr/COUNT: expected a positive number, got "many"/, 'bad number named'
 ($rc, $out) = ferry('show', '?');
 like($out, qr/flows\s+Replication flows and their state/, 'show ? lists what may follow');
 
+# --- one-shot: one argument is a whole command line (as vtysh -c) ---
+($rc, $out, $err) = ferry('show flows');
+is($rc, 0, "ferry 'show flows': one quoted argument") or diag($err);
+like($out, qr/^A->B\s+running\s/m, 'runs show flows');
+($rc, $out, $err) = ferry('show lag A->B | json');
+is($rc, 0, "ferry 'show lag A->B | json'") or diag($err);
+my $lj = eval { decode_json($out) };
+ok($lj && @{ $lj->{result}{rows} } && !grep({ $_->[0] ne 'A->B' } @{ $lj->{result}{rows} }),
+	'the pipe and the flow argument are read from the one argument');
+($rc, $out, $err) = ferry('show flws');
+is($rc, 1, 'a bad one-argument command: exit 1');
+like($err, qr/unknown command at "flws"/, 'named as for words');
+($rc, $out, $err) = ferry('help show');
+like($out, qr/^  show lag \[FLOW\]\s+Per-partition replication lag$/m, "ferry 'help show': each its own line");
+unlike($out, qr/^  show \w+.*Show running system information/m, 'not the shared line of show');
+
 # --- roles ---
 ($rc, $out, $err) = ferry({ as => [ '--reuid=65534', '--regid=65534', '--clear-groups' ] },
 	'show', 'flows');
@@ -132,6 +149,12 @@ like($err, qr/permission denied: `pause flow FLOW` needs the operator role; nobo
 	'show', 'flows');
 is($rc, 1, 'a peer without a role may not even look');
 like($err, qr/permission denied: .* uid 12345 has no role/, 'and is told so');
+# outside ferry.control.group the socket itself refuses: the shell says who may
+($rc, $out, $err) = ferry({ as => [ '--reuid=12345', '--regid=12345', '--clear-groups' ] },
+	'show', 'flows');
+is($rc, 1, 'a user outside ferry.control.group cannot connect');
+like($err, qr/\Q$sock\E: permission denied \(mode 0660\); members of group nogroup may connect \(ask an admin to add you: usermod -aG nogroup \$USER/,
+	'the error names the socket, its mode and the group that may connect');
 $j = ferry_json('show', 'audit', 50);
 my @denied = grep { $_->[6] eq 'denied' } @{ $j->{result}{rows} };
 ok((grep { $_->[2] eq 'nobody (uid 65534)' && $_->[5] eq 'pause flow A->B' } @denied),
@@ -180,6 +203,17 @@ is((ferry('show', 'version'))[0], 0, 'ferryd still answers');
 ($rc, $out) = ferry('show', 'revisions');
 like($out, qr/^2\s+\*\s+\S+\s+root \(uid 0\)\s+add payments$/m, 'revision 2 runs, with who and comment');
 unlike($out, qr/^3/m, 'the refused commit made no revision');
+($rc, $out, $err) = ferry({ stdin => "configure\ncommit nothing\nset A->B.topics orders, payments\ncommit same\nexit\n" }, '-e');
+is($rc, 0, 'a commit without changes succeeds') or diag($err);
+like($out, qr/commit nothing\ncommit: no changes; revision 2 stays\n/, 'and says no changes');
+like($out, qr/commit same\ncommit: no changes; revision 2 stays\n/, 'also when set gives a key its running value');
+unlike($err, qr/uncommitted/, 'and leaves nothing to commit');
+($rc, $out) = ferry('show', 'revisions');
+unlike($out, qr/^3/m, 'no new revision');
+my @noop = grep { $_->[5] =~ /^commit (nothing|same)$/ } @{ ferry_json('show', 'audit', 20)->{result}{rows} };
+is(scalar @noop, 2, 'both no-op commits are audited');
+ok(!grep({ $_->[7] !~ /^commit: no changes; revision 2 stays$/ } @noop),
+	'as no changes, none claiming an applied revision');
 ($rc, $out, $err) = ferry({ stdin => "configure\nrollback 1\nshow | compare\ncommit back to the file\nexit\n" }, '-e');
 like($out, qr/^- A->B\.topics = orders, payments\n\+ A->B\.topics = orders$/m, 'rollback 1 loads revision 1');
 like($out, qr/revision 3 applied/, 'and commit applies it as revision 3');

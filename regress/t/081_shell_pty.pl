@@ -3,7 +3,9 @@
 # live flow and consumer-group names, `?` help, the prompt following the mode, history kept
 # across runs, and configure -> set -> show | compare -> commit -> rollback
 # with a real ferryd mirroring between real Kafka clusters, the committed
-# change taking effect on the data path.
+# change taking effect on the data path; ^C at the prompt and in the
+# pager dropping what it interrupts, not the shell; ^D as `exit` in
+# configure mode; Tab after `set A->B.` offering every per-flow key.
 use strict;
 use warnings FATAL => 'all';
 
@@ -45,13 +47,14 @@ my $h;
 
 sub start_shell
 {
+	my ($pager) = @_;
 	($in, $out) = ('', '');
 	$h = IPC::Run::start([ $ferry, '-s', $f->socket_path ], '<pty<', \$in, '>pty>', \$out,
 		init => sub {
 			$ENV{TERM} = 'xterm';
 			$ENV{HOME} = $home;
 			$ENV{FERRY_HISTORY} = "$home/history";
-			$ENV{PAGER} = 'sed s/^/PAGED:/';
+			$ENV{PAGER} = $pager // 'sed s/^/PAGED:/';
 			$ENV{LINES} = 12;    # the pty does not tell its size
 		});
 }
@@ -197,6 +200,76 @@ expect(qr/appliance\s+edge7/, 'and it runs');
 type("\x04");    # ^D: end of input leaves
 $h->finish;
 is($h->full_result(0) >> 8, 0, 'end of input leaves the shell');
+
+# ^C and ^D as on a router: ^C drops the line or what runs, never the shell
+# (a pager that stays until killed, as less does, and ignores ^C)
+my $pager = "$home/pager.sh";
+open(my $pfh, '>', $pager) or die "$pager: $!";
+print $pfh "#!/bin/sh\ntrap '' INT\nsed s/^/PAGED:/\necho PAGER-WAITS\nwhile :; do sleep 1; done\n";
+close $pfh;
+chmod 0755, $pager;
+start_shell($pager);
+$mark = 0;
+expect(qr/edge7> $/, 'a third shell');
+type("pause flow A->B");
+expect(qr/pause flow A->B$/, 'a line typed, not entered');
+type("\x03");
+expect(qr/\^C\nedge7> $/, '^C at the prompt: a fresh prompt');
+ok($h->pumpable, 'and the shell is still there');
+type("show flows\n");
+expect(qr/show flows\n.*A->B\s+running.*edge7> $/s, 'the next command runs; the dropped line did not');
+type("show metrics\n");
+expect(qr/PAGED:metric.*PAGER-WAITS/s, 'long output in the pager');
+type("\x03");
+expect(qr/edge7> $/, '^C in the pager: back at the prompt');
+type("show version\n");
+expect(qr/config revision\s+3.*edge7> $/s, 'and the shell goes on');
+
+# Tab after a key prefix offers every key valid there, set or not
+type("configure\n");
+expect(qr/edge7\(config\)# $/, 'configure');
+type("set A->B.\t");
+expect(qr/A->B\.topics\.exclude\s.*A->B\.tasks\.max\s.*A->B\.sync\.group\.offsets\.enabled\s/s,
+	'Tab after "set A->B." lists the per-flow keys, those not set too');
+type("sync.gr\t");
+expect(qr/sync\.group\.offsets\.$/, 'and completes their common prefix');
+type("\x15");
+type("set A.consumer.isol\t");
+expect(qr/set A\.consumer\.isolation\.level $/, 'a cluster\'s consumer setting');
+type("\x15");
+type("set B.sasl.mech\t");
+expect(qr/set B\.sasl\.mechanism $/, 'a cluster\'s common client setting');
+type("\x15");
+type("set A-\t");
+expect(qr/set A->B\.$/, 'a flow prefix, without a blank after it');
+type("\x15");
+
+# ^D in configure mode is `exit`: refused with uncommitted changes
+type("set A->B.tasks.max 2\n");
+expect(qr/edge7\(config\)# $/, 'a change');
+type("\x04");
+expect(qr/the candidate has uncommitted changes: `commit` them, or `exit discard` to drop them\nedge7\(config\)# $/,
+	'^D with uncommitted changes: refused as exit is');
+ok($h->pumpable, 'the shell stays');
+type("exit discard\n");
+expect(qr/edge7> $/, 'exit discard');
+type("configure\n");
+expect(qr/edge7\(config\)# $/, 'configure again');
+type("\x04");
+expect(qr/edge7> $/, '^D without changes leaves configuration mode');
+type("\x04");
+$h->finish;
+is($h->full_result(0), 0, '^D at the top level leaves the shell, exit 0');
+
+# without a terminal ^C keeps its meaning: a script is stopped
+my $sin = '';
+my $sh = IPC::Run::start([ $ferry, '-s', $f->socket_path ], '<', \$sin, '>', \my $sout, '2>', \my $serr);
+$sin .= "show version\n";
+ok(poll_until(sub { $sh->pump_nb; ($sout // '') =~ /config revision/ }, 30, 'script answered'),
+	'a script runs');
+$sh->signal('INT');
+$sh->finish;
+is($sh->full_result(0) & 127, 2, 'SIGINT ends a script (signal 2)');
 
 is($f->stop, 0, 'ferryd exits 0');
 is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
