@@ -124,7 +124,8 @@ static struct cmd_def table[] = {
 	CMD(CMD_CFG_COMMIT, "commit [TEXT]", "Validate and apply the candidate\nComment for the "
 	  "revision", X, C, 0,
 	  "Validates the candidate like ferryd --check-config, applies it (flows whose settings "
-	  "did not change keep running) and records it as the next revision."),
+	  "did not change keep running) and records it as the next revision. A candidate without "
+	  "changes makes no revision (\"commit: no changes\")."),
 	CMD(CMD_CFG_ROLLBACK, "rollback REVISION", "Load a committed revision into the candidate\n"
 	  "Revision number (see show revisions)", X, C, 0,
 	  "Replaces the candidate with revision REVISION; `commit` applies it."),
