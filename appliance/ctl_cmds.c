@@ -1090,8 +1090,17 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 			ctl_offload(r, &groups_ops, j);
 		return NULL;
 	} else if (strcmp(kind, "key") == 0) {
-		key_names(a, rt->conf, s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw,
-			  partial ? partial : "");
+		const struct props *p = s->mode == MODE_CONFIG ? &s->candidate : &rt->conf->raw;
+		const char *w0 = json_string_value(json_array_get(words, 0));
+
+		/* `delete KEY`: only what is set can go */
+		if (w0 && *w0 && strncmp("delete", w0, strlen(w0)) == 0) {
+			for (size_t i = 0; i < p->n; i++)
+				if (props_get(p, p->v[i].key) == &p->v[i])
+					add_name(a, "", p->v[i].key);
+		} else {
+			key_names(a, rt->conf, p, partial ? partial : "");
+		}
 	} else {
 		json_decref(a);
 		return NULL;

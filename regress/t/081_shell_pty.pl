@@ -243,6 +243,9 @@ type("\x15");
 type("set A-\t");
 expect(qr/set A->B\.$/, 'a flow prefix, without a blank after it');
 type("\x15");
+type("delete A->B.t\t");
+expect(qr/delete A->B\.topics $/, 'delete offers only keys that are set');
+type("\x15");
 
 # ^D in configure mode is `exit`: refused with uncommitted changes
 type("set A->B.tasks.max 2\n");
