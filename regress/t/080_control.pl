@@ -4,7 +4,8 @@
 # (auditor, no role, outside the socket's group) with denials audited,
 # pause/resume, configure/commit/rollback taking effect on the data path
 # without restarting unaffected flows, revisions, bad clients (non-socket
-# path, dead ferryd, malformed and oversized frames), and /metrics parsed
+# path, dead ferryd, a socket or directory the user may not enter, malformed
+# and oversized frames), and /metrics parsed
 # by a real Prometheus parser agreeing with `show lag`.
 use strict;
 use warnings FATAL => 'all';
@@ -258,6 +259,31 @@ is($rc, 1, 'a non-socket path: exit 1');
 like($err, qr/not a socket; refusing to use it/, 'says so');
 ($rc, $out, $err) = run_cmd([ $ferry, '-s', $f->dir . '/nothing.sock', 'show', 'flows' ]);
 like($err, qr/no such socket: is ferryd running\?/, 'a missing socket: is ferryd running?');
+{
+	# a socket left behind by a ferryd that is gone; one only root may use;
+	# one in a directory only a group may enter
+	my $dead = $f->dir . '/dead.sock';
+	IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $dead, Listen => 1) or die "$dead: $!";
+	($rc, $out, $err) = run_cmd([ $ferry, '-s', $dead, 'show flows' ]);
+	like($err, qr/\Q$dead\E: nobody listens: ferryd is not running .*-s or FERRY_SOCKET/,
+		'a socket nobody listens on: ferryd is not running, and -s');
+	my $dir = $f->dir . '/private';
+	mkdir $dir or die "$dir: $!";
+	my $ls = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => "$dir/c.sock", Listen => 1)
+	  or die "$dir/c.sock: $!";
+	chmod 0600, "$dir/c.sock";
+	my @stranger = ('setpriv', '--reuid=12345', '--regid=12345', '--clear-groups', '--');
+	($rc, $out, $err) = run_cmd([ @stranger, $ferry, '-s', "$dir/c.sock", 'show flows' ]);
+	like($err, qr/c\.sock: permission denied \(mode 0600\); only root may connect \(ferry\.control\.group/,
+		'a socket only its owner may use says so');
+	chmod 0660, "$dir/c.sock";
+	chown 0, 65534, $dir;
+	chmod 0750, $dir;
+	($rc, $out, $err) = run_cmd([ @stranger, $ferry, '-s', "$dir/c.sock", 'show flows' ]);
+	like($err, qr/c\.sock: permission denied on \Q$dir\E \(mode 0750\); members of group nogroup may connect/,
+		'a directory that keeps the user out names its group');
+	close $ls;
+}
 
 sub raw
 {
