@@ -2,8 +2,8 @@
  * ferry.c — the `ferry` admin shell: interactive on libedit (history, `?`
  * help and tab completion from the shared command table, live names from
  * ferryd, paging), one-shot (`ferry 'show flows'` or `ferry show flows`)
- * and scripts (`ferry < file`). It is a view: ferryd parses, authorises and executes every
- * command it receives.
+ * and scripts (`ferry < file`). It is a view: ferryd parses, authorises
+ * and executes every command it receives.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -70,7 +70,6 @@ static void on_sigint(int sig)
 	(void)sig;
 	got_sigint = 1;
 }
-
 
 static int term_rows(void)
 {
