@@ -306,9 +306,12 @@ static void disconnect(struct shell *sh)
 }
 
 /* A request and its answer. Interactively (on_sigint installed), ^C while
- * waiting (failover --drain waits long) gives the prompt back: the caller
- * drops the connection, and ferryd cancels what that session was waiting
- * for; a command it already ran (a commit) stays done. */
+ * waiting (failover --drain waits long) gives the prompt back. In exec
+ * mode the caller then drops the connection, and ferryd cancels what that
+ * session was waiting for; in configure mode that would throw away the
+ * operator's candidate, so the session stays and the late answer is
+ * skipped by proto_call, which matches answers to requests by id. A
+ * command ferryd already ran (a commit) stays done either way. */
 static int call_interruptibly(struct shell *sh, json_t *req, json_t **reply, struct ferr *err)
 {
 	int rc;
@@ -491,14 +494,19 @@ static int run_line(struct shell *sh, const char *line)
 			json_array_append_new(argv, json_string(words[i]));
 		req = json_pack("{s:s, s:o}", "type", "request", "argv", argv);
 		if (call_interruptibly(sh, req, &reply, &ferr)) {
-			if (got_sigint)
-				fprintf(stderr, "%% interrupted: the session to ferryd was closed (a "
-					"failover still draining is cancelled; a configure session "
-					"ends)\n");
-			else
-				fprintf(stderr, "%% %s\n", ferr.msg);
 			sh->errors++;
-			disconnect(sh);
+			if (got_sigint && sh->mode == MODE_CONFIG) {
+				fprintf(stderr, "%% interrupted: ferryd still completes the command; "
+					"its answer is dropped (the configure session and its "
+					"candidate stay)\n");
+			} else {
+				if (got_sigint)
+					fprintf(stderr, "%% interrupted: the session to ferryd was "
+						"closed (a failover still draining is cancelled)\n");
+				else
+					fprintf(stderr, "%% %s\n", ferr.msg);
+				disconnect(sh);
+			}
 		} else if (!json_is_true(json_object_get(reply, "ok"))) {
 			json_t *e = json_object_get(reply, "error");
 

@@ -250,6 +250,18 @@ type("\x15");
 # ^D in configure mode is `exit`: refused with uncommitted changes
 type("set A->B.tasks.max 2\n");
 expect(qr/edge7\(config\)# $/, 'a change');
+# ^C while a command waits in configure mode keeps the session and its
+# candidate (ferryd stopped: the answer cannot come before the ^C)
+$f->signal('STOP');
+type("show | compare\n");
+sleep 1;
+type("\x03");
+expect(qr/% interrupted: ferryd still completes the command; its answer is dropped \(the configure session and its candidate stay\)\nedge7\(config\)# $/,
+	'^C while waiting in configure mode: the prompt back, still in configure mode');
+$f->signal('CONT');
+type("show | compare\n");
+expect(qr/\+\s*A->B\.tasks\.max\s*=?\s*2.*edge7\(config\)# $/s,
+	'the candidate is still there, and the next answer is its own, not the dropped one');
 type("\x04");
 expect(qr/the candidate has uncommitted changes: `commit` them, or `exit discard` to drop them\nedge7\(config\)# $/,
 	'^D with uncommitted changes: refused as exit is');
