@@ -32,6 +32,11 @@ int client_role_parse(const char *prefix, size_t len, enum client_role *out);
 int clientconf_is_common_key(const char *key);
 /* 1 if KEY is known for ROLE (common keys included). */
 int clientconf_is_known_key(const char *key, enum client_role role);
+/* Offers every client key to S for "did you mean": the common ones bare
+ * when COMMON, and each key as "<role>.<key>" for every role that knows
+ * it (so "consumer.fetch.max.bytez" meets only the consumer's keys). */
+struct suggest;
+void clientconf_offer_keys(struct suggest *s, int common);
 /* 1 if the key holds a secret (passwords, JAAS config). */
 int clientconf_is_sensitive(const char *key);
 
