@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "lib/roles.h"
 #include "lib/suggest.h"
@@ -864,6 +867,26 @@ static int build(struct loader *L)
 		} else {
 			acl_rules_free(rules);
 		}
+		const struct prop *cs = props_get(&c->raw, "ferry.control.socket");
+		const struct prop *cg = props_get(&c->raw, "ferry.control.group");
+		int sock_off = cs && strcmp(cs->value, "off") == 0;
+
+		if (cs && !sock_off &&
+		    (!cs->value[0] || strlen(cs->value) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+			err_at(L, cs, "expected the path of a UNIX socket (at most %zu bytes) or off, "
+			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
+		if (cg && cg->value[0] && !sock_off) {
+			struct group gr, *res = NULL;
+			char buf[8192];
+			int rc = getgrnam_r(cg->value, &gr, buf, sizeof(buf), &res);
+
+			if (rc != 0 || !res)
+				err_at(L, cg, "no such group \"%s\"%s%s", cg->value, rc ? ": " : "",
+				       rc ? strerror(rc) : "");
+		}
+		if (sock_off && tl && tl->value[0])
+			err_at(L, tl, "the TLS listener needs the control socket, and "
+			       "ferry.control.socket is off");
 		if (ml && strcmp(ml->value, "off") != 0 &&
 		    conf_parse_hostport(ml->value, host, sizeof(host), &port))
 			err_at(L, ml, "expected host:port or off, got \"%s\"", ml->value);
