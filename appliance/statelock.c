@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "state.h"
 
 struct statelock {
@@ -74,13 +75,14 @@ int statelock_take(const char *dir, struct statelock **out, int *busy, struct fe
 		close(fd);
 		return ferr_set(err, "%s: cannot lock: %s", path, strerror(e));
 	}
+	/* the pid is for the next one's message, the lock is what protects:
+	 * on a full file system ferryd starts with the file left empty (the
+	 * truncation first, so no earlier holder's pid is left to mislead) */
 	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-		int e = errno;
-
-		close(fd);
-		return ferr_set(err, "%s: cannot write: %s", path, strerror(e));
-	}
+	errno = 0;
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		log_warn("%s: cannot write ferryd's pid into it: %s; locked all the same", path,
+			 errno ? strerror(errno) : "short write");
 	l = malloc(sizeof(*l));
 	if (!l) {
 		close(fd);
