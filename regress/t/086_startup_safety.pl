@@ -86,12 +86,14 @@ my @bad = (
 	  qr{control socket: /sys/ferry-086\.sock: cannot bind: } ],
 );
 my $n = 0;
+my @others;    # every other ferryd, for the sanitizer check at the end
 for my $c (@bad)
 {
 	my ($name, $path, $re) = @$c;
 	my $h = Ferry::Test::Ferryd->new(name => 'bad' . ++$n,
 		config => $config . "ferry.control.socket = $path\n");
 	$h->start;
+	push @others, $h;
 	is($h->wait_exit(timeout => 60), 69, "$name: exit 69 (EX_UNAVAILABLE)");
 	like($h->log, qr/$re.*; nothing started \(ferry\.control\.socket = off runs without one\)/,
 		"$name: says why and that nothing started");
@@ -107,6 +109,7 @@ ok(-f $plain && !-S $plain, 'the non-socket file is left as it was');
 		  . "ferry.control.tls.cert = $dir/no-cert.pem\nferry.control.tls.key = $dir/no-key.pem\n"
 		  . "ferry.control.tls.ca = $dir/no-ca.pem\n");
 	$h->start;
+	push @others, $h;
 	is($h->wait_exit(timeout => 60), 69, 'an unusable TLS listener: exit 69');
 	like($h->log, qr/control socket: ferry\.control\.tls\.cert.*no-cert\.pem.*; nothing started/,
 		'names the key and the file');
@@ -126,6 +129,7 @@ for my $c ([ 'a path too long', 'ferry.control.socket = /tmp/' . ('x' x 120) . '
 	is($rc, 78, "$name: --check-config exits 78");
 	like($err, qr/\Q${\$h->config_file}\E:\d+: $re/, "$name: --check-config names file:line and key");
 	$h->start;
+	push @others, $h;
 	is($h->wait_exit(timeout => 60), 78, "$name: ferryd exits 78");
 	like($h->log, qr/$re.*\n.*nothing started/s, "$name: and says so");
 	ok(!-e $h->state_dir . '/ferry.db', "$name: no state store created");
@@ -138,6 +142,7 @@ for my $c ([ 'a path too long', 'ferry.control.socket = /tmp/' . ('x' x 120) . '
 		config => mm2_config(clusters => { A => $A, B => $B }, flows => ['A->B'],
 			extra => "A->B.topics = none-086\nferry.control.socket = off\n"));
 	$h->start;
+	push @others, $h;
 	ok($h->wait_for_log(qr/control socket off \(ferry\.control\.socket = off\): no shell, no commands/, 60),
 		'ferry.control.socket = off: said at start');
 	ok($h->wait_for_log(qr/A->B: running/, 120), 'and the flows run');
@@ -152,7 +157,7 @@ for my $c ([ 'a path too long', 'ferry.control.socket = /tmp/' . ('x' x 120) . '
 }
 
 is($f->stop, 0, 'the first ferryd stops cleanly');
-is_deeply([ map { $_->sanitizer_reports } $f, $g ], [], 'no sanitizer reports');
+is_deeply([ map { $_->sanitizer_reports } $f, $g, @others ], [], 'no sanitizer reports');
 done_testing();
 
 # rows of a `show` command's table (header excluded)
