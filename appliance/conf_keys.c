@@ -210,6 +210,14 @@ const struct conf_key conf_keys[] = {
 	  "(not yet implemented)", NOF },
 	{ "exactly.once.support", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
 	  "disabled", "(not yet implemented)", NOF },
+	{ "use.incremental.alter.configs", CK_STRING, "requested", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, "never",
+	  "(not yet implemented: ferry alters no topic configs on the target)", NOF },
+	{ "add.source.alias.to.metrics", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "(not yet implemented: ferry's metrics name the flow)", NOF },
+	{ "forwarding.admin.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
+	  "org.apache.kafka.clients.admin.ForwardingAdmin",
+	  "(not yet implemented: Java classes cannot run in ferry)", NOF },
 
 	/* --- Connect worker and MM2 internals: no meaning for ferry --- */
 	{ "offset.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
