@@ -337,10 +337,11 @@ static void classify(struct loader *L)
 		} else if (dot && (clientconf_is_common_key(dot + 1) ||
 				   (split_role(dot + 1, &role, &inner) == 0 &&
 				    clientconf_is_known_key(inner, role)))) {
-			/* a client setting of a cluster `clusters` does not list: not
-			 * a misspelt top-level key, whatever it is near */
-			warn_at(L, p, "\"%.*s\" is not one of `clusters`; ignored",
-				(int)(dot - key), key);
+			/* a client setting of a cluster `clusters` does not list (or
+			 * of MM2's connector-level source./target. prefixes): not a
+			 * misspelt top-level key, whatever it is near */
+			warn_at(L, p, "unknown setting, ignored (if %.*s is a cluster, `clusters` "
+				"does not list it)", (int)(dot - key), key);
 		} else {
 			unknown_key(L, p, SCOPE_TOP, "", key, "setting");
 		}
