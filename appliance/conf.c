@@ -878,9 +878,19 @@ static int build(struct loader *L)
 			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
 		if (cg && cg->value[0] && !sock_off) {
 			struct group gr, *res = NULL;
-			char buf[8192];
-			int rc = getgrnam_r(cg->value, &gr, buf, sizeof(buf), &res);
+			char *buf = NULL;
+			int rc = ERANGE;
 
+			/* a group with many members needs more than a page */
+			for (size_t sz = 16384; rc == ERANGE && sz <= (1u << 22); sz *= 2) {
+				char *nb = realloc(buf, sz);
+
+				if (!nb)
+					break;
+				buf = nb;
+				rc = getgrnam_r(cg->value, &gr, buf, sz, &res);
+			}
+			free(buf);
 			if (rc != 0 || !res)
 				err_at(L, cg, "no such group \"%s\"%s%s", cg->value, rc ? ": " : "",
 				       rc ? strerror(rc) : "");
