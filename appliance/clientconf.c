@@ -18,6 +18,8 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "lib/suggest.h"
+
 #define C ROLE_CONSUMER
 #define P ROLE_PRODUCER
 #define A ROLE_ADMIN
@@ -183,6 +185,26 @@ const char *clientconf_key_at(size_t i, unsigned *roles, int *common)
 	*roles = client_keys[i].roles;
 	*common = client_keys[i].common;
 	return client_keys[i].java;
+}
+
+void clientconf_offer_keys(struct suggest *s, int common)
+{
+	static const enum client_role roles[] = { ROLE_CONSUMER, ROLE_PRODUCER, ROLE_ADMIN };
+
+	for (size_t i = 0; i < sizeof(client_keys) / sizeof(client_keys[0]); i++) {
+		const struct client_key *k = &client_keys[i];
+
+		if (common && k->common)
+			suggest_offer(s, "", k->java);
+		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+			char pre[16];
+
+			if (!(k->roles & roles[r]))
+				continue;
+			snprintf(pre, sizeof(pre), "%s.", client_role_name(roles[r]));
+			suggest_offer(s, pre, k->java);
+		}
+	}
 }
 
 int clientconf_is_sensitive(const char *key)

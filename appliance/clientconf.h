@@ -35,6 +35,11 @@ int clientconf_is_known_key(const char *key, enum client_role role);
 /* The I-th key of the client table (0, 1, ... until NULL) with the roles
  * it applies to and whether it is common: what completion offers. */
 const char *clientconf_key_at(size_t i, unsigned *roles, int *common);
+/* Offers every client key to S for "did you mean": the common ones bare
+ * when COMMON, and each key as "<role>.<key>" for every role that knows
+ * it (so "consumer.fetch.max.bytez" meets only the consumer's keys). */
+struct suggest;
+void clientconf_offer_keys(struct suggest *s, int common);
 /* 1 if the key holds a secret (passwords, JAAS config). */
 int clientconf_is_sensitive(const char *key);
 

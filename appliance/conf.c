@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "lib/roles.h"
+#include "lib/suggest.h"
 #include "clientconf.h"
 #include "conf_keys.h"
 
@@ -162,11 +166,58 @@ static int split_role(const char *key, enum client_role *role, const char **inne
 	return 0;
 }
 
-static void check_client_key(struct loader *L, const struct prop *p, const char *inner,
-			     enum client_role role)
+/* Where a key was written, for the keys that may be offered instead. */
+enum key_scope {
+	SCOPE_TOP,      /* KEY */
+	SCOPE_CLUSTER,  /* A.KEY: client settings only */
+	SCOPE_FLOW,     /* A->B.KEY */
+};
+
+/*
+ * A key none of the tables knows, written as PREFIX WORD (PREFIX "", "A."
+ * or "A->B."). Near a key valid at that scope (ferry's and MM2's keys,
+ * Connect worker keys, the Java client keys) it is a misspelling and an
+ * error: as a warning, `A->B.topcis` left the flow mirroring every topic.
+ * Far from all of them it may belong to something ferry does not know (a
+ * newer Kafka client): a warning, as MM2 would ignore it too. WHAT names
+ * the kind of setting in the message.
+ */
+static void unknown_key(struct loader *L, const struct prop *p, enum key_scope sc,
+			const char *prefix, const char *word, const char *what)
 {
-	if (!clientconf_is_known_key(inner, role))
-		warn_at(L, p, "unknown %s setting \"%s\", ignored", client_role_name(role), inner);
+	struct suggest s;
+	const char *best;
+
+	suggest_init(&s, word);
+	for (unsigned i = 0; sc != SCOPE_CLUSTER && i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		size_t n = strlen(k->name);
+
+		if (!(k->flags & (sc == SCOPE_TOP ? CK_GLOBAL : CK_FLOW)))
+			continue;
+		if ((k->flags & CK_PREFIX) && n && k->name[n - 1] == '.')
+			continue;   /* a family ("rest."), not a key */
+		suggest_offer(&s, "", k->name);
+	}
+	/* a flow takes no unprefixed client settings (they are per cluster) */
+	clientconf_offer_keys(&s, sc != SCOPE_FLOW);
+	best = suggest_best(&s);
+	if (best)
+		err_at(L, p, "unknown %s; did you mean %s%s?", what, prefix, best);
+	else
+		warn_at(L, p, "unknown %s, ignored", what);
+}
+
+/* ROLE.INNER, written after PREFIX at scope SC. */
+static void check_client_key(struct loader *L, const struct prop *p, enum key_scope sc,
+			     const char *prefix, const char *inner, enum client_role role)
+{
+	char what[300];
+
+	if (clientconf_is_known_key(inner, role))
+		return;
+	snprintf(what, sizeof(what), "%s setting \"%s\"", client_role_name(role), inner);
+	unknown_key(L, p, sc, prefix, p->key + strlen(prefix), what);
 }
 
 /* Classifies and checks every line; returns nothing, errors go to L->d. */
@@ -179,7 +230,8 @@ static void classify(struct loader *L)
 		const char *key = p->key, *arrow = strstr(key, "->");
 		const struct prop *last = props_get(raw, key);
 		enum client_role role;
-		const char *inner;
+		const char *inner, *cinner;
+		char prefix[300];
 
 		if (last != p) {
 			char buf[32];
@@ -228,13 +280,18 @@ static void classify(struct loader *L)
 			} else if (k) {
 				warn_at(L, p, "\"%s\" cannot be set per flow; set it at the top level",
 					inner);
-			} else if (split_role(inner, &role, &inner) == 0) {
-				check_client_key(L, p, inner, role);
+			} else if (split_role(inner, &role, &cinner) == 0) {
+				snprintf(prefix, sizeof(prefix), "%.*s", (int)(inner - key), key);
+				check_client_key(L, p, SCOPE_FLOW, prefix, cinner, role);
 			} else if (clientconf_is_common_key(inner)) {
 				warn_at(L, p, "client settings are per cluster; use <alias>.%s or %s",
 					inner, "<flow>.consumer|producer|admin.<key>");
 			} else {
-				warn_at(L, p, "unknown flow setting \"%s\", ignored", inner);
+				char what[300];
+
+				snprintf(prefix, sizeof(prefix), "%.*s", (int)(inner - key), key);
+				snprintf(what, sizeof(what), "flow setting \"%s\"", inner);
+				unknown_key(L, p, SCOPE_FLOW, prefix, inner, what);
 			}
 			continue;
 		}
@@ -244,20 +301,25 @@ static void classify(struct loader *L)
 
 		if (ci >= 0) {
 			inner = dot + 1;
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)(inner - key), key);
 			if (clientconf_is_common_key(inner))
 				continue;
-			if (split_role(inner, &role, &inner) == 0) {
-				check_client_key(L, p, inner, role);
+			if (split_role(inner, &role, &cinner) == 0) {
+				check_client_key(L, p, SCOPE_CLUSTER, prefix, cinner, role);
 				continue;
 			}
 			const struct conf_key *k = conf_key_find(inner);
 
-			if (k && !(k->flags & CK_WORKER))
+			if (k && !(k->flags & CK_WORKER)) {
 				warn_at(L, p, "\"%s\" is not read per cluster (MM2 ignores it too); "
 					"set it at the top level or per flow as SOURCE->TARGET.%s",
 					inner, inner);
-			else if (!k)
-				warn_at(L, p, "unknown cluster setting \"%s\", ignored", inner);
+			} else if (!k) {
+				char what[300];
+
+				snprintf(what, sizeof(what), "cluster setting \"%s\"", inner);
+				unknown_key(L, p, SCOPE_CLUSTER, prefix, inner, what);
+			}
 			continue;
 		}
 
@@ -271,9 +333,17 @@ static void classify(struct loader *L)
 		} else if (clientconf_is_common_key(key)) {
 			continue;
 		} else if (split_role(key, &role, &inner) == 0) {
-			check_client_key(L, p, inner, role);
+			check_client_key(L, p, SCOPE_TOP, "", inner, role);
+		} else if (dot && (clientconf_is_common_key(dot + 1) ||
+				   (split_role(dot + 1, &role, &inner) == 0 &&
+				    clientconf_is_known_key(inner, role)))) {
+			/* a client setting of a cluster `clusters` does not list (or
+			 * of MM2's connector-level source./target. prefixes): not a
+			 * misspelt top-level key, whatever it is near */
+			warn_at(L, p, "unknown setting, ignored (if %.*s is a cluster, `clusters` "
+				"does not list it)", (int)(dot - key), key);
 		} else {
-			warn_at(L, p, "unknown setting, ignored");
+			unknown_key(L, p, SCOPE_TOP, "", key, "setting");
 		}
 	}
 }
@@ -798,6 +868,36 @@ static int build(struct loader *L)
 		} else {
 			acl_rules_free(rules);
 		}
+		const struct prop *cs = props_get(&c->raw, "ferry.control.socket");
+		const struct prop *cg = props_get(&c->raw, "ferry.control.group");
+		int sock_off = cs && strcmp(cs->value, "off") == 0;
+
+		if (cs && !sock_off &&
+		    (!cs->value[0] || strlen(cs->value) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+			err_at(L, cs, "expected the path of a UNIX socket (at most %zu bytes) or off, "
+			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
+		if (cg && cg->value[0] && !sock_off) {
+			struct group gr, *res = NULL;
+			char *buf = NULL;
+			int rc = ERANGE;
+
+			/* a group with many members needs more than a page */
+			for (size_t sz = 16384; rc == ERANGE && sz <= (1u << 22); sz *= 2) {
+				char *nb = realloc(buf, sz);
+
+				if (!nb)
+					break;
+				buf = nb;
+				rc = getgrnam_r(cg->value, &gr, buf, sz, &res);
+			}
+			free(buf);
+			if (rc != 0 || !res)
+				err_at(L, cg, "no such group \"%s\"%s%s", cg->value, rc ? ": " : "",
+				       rc ? strerror(rc) : "");
+		}
+		if (sock_off && tl && tl->value[0])
+			err_at(L, tl, "the TLS listener needs the control socket, and "
+			       "ferry.control.socket is off");
 		if (ml && strcmp(ml->value, "off") != 0 &&
 		    conf_parse_hostport(ml->value, host, sizeof(host), &port))
 			err_at(L, ml, "expected host:port or off, got \"%s\"", ml->value);

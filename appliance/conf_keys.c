@@ -79,9 +79,11 @@ const struct conf_key conf_keys[] = {
 	  "Name of this appliance in the shell prompt and `show version`; empty: the host name.",
 	  NOF },
 	{ "ferry.control.socket", CK_STRING, "/run/ferry/control.sock", NB, CK_GLOBAL | CK_RESTART,
-	  NULL, NULL, "UNIX socket of the control protocol (shell, automation, SQL).", NOF },
+	  NULL, NULL, "UNIX socket of the control protocol (shell, automation, SQL); \"off\": none, "
+	  "and no TLS listener either. One that cannot be set up stops ferryd at start.", NOF },
 	{ "ferry.control.group", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
-	  "Group owning the control socket (mode 0660); empty: ferryd's own group.", NOF },
+	  "Group owning the control socket (mode 0660); empty: ferryd's own group. A name that is "
+	  "no group is a configuration error.", NOF },
 	{ "ferry.control.role.admin", CK_STRING, "uid:0", NB, CK_GLOBAL, NULL, NULL,
 	  "Principals with the admin role (everything, configure included): comma-separated "
 	  "uid:N, user:NAME, gid:N, group:NAME, or cert:SUBJECT (ended by ';').", NOF },
@@ -208,6 +210,14 @@ const struct conf_key conf_keys[] = {
 	  "(not yet implemented)", NOF },
 	{ "exactly.once.support", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
 	  "disabled", "(not yet implemented)", NOF },
+	{ "use.incremental.alter.configs", CK_STRING, "requested", NB,
+	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, "never",
+	  "(not yet implemented: ferry alters no topic configs on the target)", NOF },
+	{ "add.source.alias.to.metrics", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
+	  NULL, "false", "(not yet implemented: ferry's metrics name the flow)", NOF },
+	{ "forwarding.admin.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
+	  "org.apache.kafka.clients.admin.ForwardingAdmin",
+	  "(not yet implemented: Java classes cannot run in ferry)", NOF },
 
 	/* --- Connect worker and MM2 internals: no meaning for ferry --- */
 	{ "offset.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,

@@ -915,6 +915,9 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 		goto fail;
 	}
 	umask(old);
+	/* ours from here: the failure path removes it */
+	if (lstat(path, &st) == 0)
+		c->ino = st.st_ino;
 	if (group && *group) {
 		struct group gr, *res = NULL;
 		char buf[8192];
@@ -933,24 +936,15 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 		ferr_set(err, "%s: cannot listen: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (lstat(path, &st) == 0)
-		c->ino = st.st_ino;
-	log_info("control socket %s ready", path);
 	{
 		const char *tl = conf_global(rt->conf, "ferry.control.tls.listen");
 
-		if (tl && *tl && tls_start(c, tl, err)) {
-			/* the UNIX socket works: keep it, say what is wrong with TLS */
-			log_error("control: %s; no TLS listener", err->msg);
-			sd_event_source_unref(c->tsrc);
-			c->tsrc = NULL;
-			if (c->tfd >= 0)
-				close(c->tfd);
-			c->tfd = -1;
-			SSL_CTX_free(c->tls);
-			c->tls = NULL;
-		}
+		/* a listener that was asked for and is missing is as fatal as a
+		 * missing socket: the clients configured to use it could not */
+		if (tl && *tl && tls_start(c, tl, err))
+			goto fail;
 	}
+	log_info("control socket %s ready", path);
 	/* without it, answers that come off the loop wait for the 200 ms poll */
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->efd >= 0 && sd_event_add_io(ev, &c->esrc, c->efd, EPOLLIN, on_wake, c) >= 0)
@@ -958,6 +952,12 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	*out = c;
 	return 0;
 fail:
+	sd_event_source_unref(c->reaper);
+	sd_event_source_unref(c->tsrc);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	SSL_CTX_free(c->tls);
+	sd_event_source_unref(c->lsrc);
 	if (c->lfd >= 0) {
 		close(c->lfd);
 		if (c->ino && lstat(c->path, &st) == 0 && st.st_ino == c->ino)

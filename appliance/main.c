@@ -25,6 +25,7 @@
 #include "flow.h"
 #include "log.h"
 #include "state.h"
+#include "statelock.h"
 #include "lib/version.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/ferry"
@@ -46,9 +47,12 @@ static const char usage_text[] =
 	"  -h, --help             print this help, exit\n"
 	"\n"
 	"Exit status: 0 after a clean stop, 1 when every flow failed or the state\n"
-	"store cannot be used, 2 for a bad command line, 78 for a bad CONFIG.\n";
+	"store cannot be used, 2 for a bad command line, 69 when the control socket\n"
+	"cannot be set up, 75 when another ferryd uses the state directory, 78 for a\n"
+	"bad CONFIG.\n";
 
 struct daemon {
+	struct statelock *lock;
 	struct runtime rt;
 	struct control *ctl;
 	struct metrics_http *http;
@@ -186,16 +190,26 @@ static int run(struct daemon *d, const char *config_file, const char *state_dir,
 	struct ferr err;
 	sigset_t ss;
 	uint64_t now;
-	int rc;
+	int rc, busy;
+	const char *sock;
 
+	/* before anything in the directory is opened or changed: a second
+	 * ferryd there would write every record twice */
+	if (statelock_take(state_dir, &d->lock, &busy, &err)) {
+		log_error("%s; nothing started", err.msg);
+		conf_unref(conf);
+		return busy ? EX_TEMPFAIL : 1;
+	}
 	if (runtime_init(&d->rt, config_file, state_dir, conf, &err)) {
 		log_error("%s", err.msg);
 		runtime_stop(&d->rt);
+		statelock_release(d->lock);
 		return 1;
 	}
 	if (audit_open(state_dir, &err)) {
 		log_error("%s", err.msg);
 		runtime_stop(&d->rt);
+		statelock_release(d->lock);
 		return 1;
 	}
 	/* signals are handled by sd-event: block them before any thread exists */
@@ -216,10 +230,18 @@ static int run(struct daemon *d, const char *config_file, const char *state_dir,
 	sd_event_add_signal(ev, NULL, SIGINT, on_signal, d);
 	sd_event_add_signal(ev, NULL, SIGHUP, on_signal, d);
 
-	/* the data path does not depend on the control plane: a control socket
-	 * or metrics endpoint that cannot be set up is an error, not a stop */
-	if (control_start(ev, &d->rt, &d->ctl, &err))
-		log_error("control socket: %s; running without it", err.msg);
+	/* a ferryd nobody can pause, resume or stop through its socket is not
+	 * what was configured: unless the socket is off, no socket, no start
+	 * (the metrics endpoint only watches: without it ferryd runs on) */
+	sock = conf_global(d->rt.conf, "ferry.control.socket");
+	if (sock && strcmp(sock, "off") == 0) {
+		log_info("control socket off (ferry.control.socket = off): no shell, no commands");
+	} else if (control_start(ev, &d->rt, &d->ctl, &err)) {
+		log_error("control socket: %s; nothing started (ferry.control.socket = off runs "
+			  "without one)", err.msg);
+		d->exit_code = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (metrics_http_start(ev, &d->rt, conf_global(d->rt.conf, "ferry.metrics.listen"),
 			       &d->http, &err))
 		log_error("%s; running without it", err.msg);
@@ -248,6 +270,7 @@ out:
 	sd_event_unref(ev);
 	if (d->exit_code == 0)
 		log_info("ferryd stopped cleanly");
+	statelock_release(d->lock);   /* last: the store and audit trail are closed */
 	return d->exit_code;
 }
 

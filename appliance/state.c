@@ -197,7 +197,7 @@ static int exec(struct state *st, const char *sql, struct ferr *err)
 	return 0;
 }
 
-static int mkdir_p(const char *dir, struct ferr *err)
+int state_dir_create(const char *dir, struct ferr *err)
 {
 	char buf[4096];
 	size_t n = strlen(dir);
@@ -311,7 +311,7 @@ int state_open(const char *dir, struct state **out, struct ferr *err)
 {
 	struct state *st;
 
-	if (mkdir_p(dir, err) || open_conn(dir, &st, err))
+	if (state_dir_create(dir, err) || open_conn(dir, &st, err))
 		return -1;
 	if (migrate(st, err) || prepare_all(st, err)) {
 		state_close(st);

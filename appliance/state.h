@@ -14,6 +14,9 @@
 
 struct state;
 
+/* Creates DIR and its parents (mode 0750) if missing; the error names the
+ * directory ("cannot create state directory DIR: ..."). */
+int state_dir_create(const char *dir, struct ferr *err);
 /* Opens (creating DIR and the database if missing) and migrates.
  * Refuses a database newer than this ferryd. */
 int state_open(const char *dir, struct state **out, struct ferr *err);

@@ -47,6 +47,21 @@ my @cases = (
 	[ 'auto.offset.reset neither earliest nor latest',
 	  $base . "A->B.enabled = true\nA->B.consumer.auto.offset.reset = smallest\n",
 	  qr/:5: auto\.offset\.reset: expected earliest or latest .*got "smallest"/ ],
+	[ 'a misspelt flow key (left alone it would mirror every topic)',
+	  $base . "A->B.enabled = true\nA->B.topcis = orders\n",
+	  qr/:5: A->B\.topcis: unknown flow setting "topcis"; did you mean A->B\.topics\?/ ],
+	[ 'a misspelt top-level key',
+	  $base . "A->B.enabled = true\ntasks.mx = 2\n",
+	  qr/:5: tasks\.mx: unknown setting; did you mean tasks\.max\?/ ],
+	[ 'a misspelt cluster key',
+	  $base . "A->B.enabled = true\nA.bootstrap.servres = 127.0.0.1:3\n",
+	  qr/:5: A\.bootstrap\.servres: unknown cluster setting "bootstrap\.servres"; did you mean A\.bootstrap\.servers\?/ ],
+	[ 'a misspelt client key, compared with the keys of its role',
+	  $base . "A->B.enabled = true\nA.consumer.fetch.max.bytez = 1048576\n",
+	  qr/:5: A\.consumer\.fetch\.max\.bytez: unknown consumer setting "fetch\.max\.bytez"; did you mean A\.consumer\.fetch\.max\.bytes\?/ ],
+	[ 'a misspelt client key of a flow',
+	  $base . "A->B.enabled = true\nA->B.producer.lingr.ms = 5\n",
+	  qr/:5: A->B\.producer\.lingr\.ms: unknown producer setting "lingr\.ms"; did you mean A->B\.producer\.linger\.ms\?/ ],
 	[ 'no clusters',
 	  "A.bootstrap.servers = x:1\n",
 	  qr/: clusters: missing; expected a list of cluster aliases/ ],
@@ -83,6 +98,7 @@ like($err, qr{cannot read: Is a directory}, 'a directory: says so');
 is($rc, 0, 'unsupported and unknown keys are warnings');
 like($err, qr/:5: sync\.topic\.acls\.enabled: not supported by ferry yet/, "not-yet key named");
 like($err, qr/:6: no\.such\.key: unknown setting, ignored/, 'unknown key named');
+unlike($err, qr/did you mean/, 'a key far from every known key gets no suggestion');
 like($out, qr/flow A->B/, 'topology still printed');
 
 # command line errors

@@ -245,9 +245,9 @@ like($gout, qr/^1\s+\*/m, 'show revisions there: 1, running');
 is($g->stop, 0, 'exported ferryd stops cleanly');
 my $h = Ferry::Test::Ferryd->new(name => 'thief', config => $export =~ s/^ferry\.metrics\.listen = .*\n//mr);
 $h->start;
-ok($h->wait_for_log(qr/control socket: \Q$sock\E: another ferryd listens there/, 60),
-	'a second ferryd does not steal a live control socket');
-is($h->stop, 0, 'and stops cleanly');
+is($h->wait_exit(timeout => 60), 69, 'a second ferryd on a live control socket does not start (exit 69)');
+like($h->log, qr/control socket: \Q$sock\E: another ferryd listens there.*; nothing started/,
+	'and does not steal it: it says whose it is');
 ok(-S $sock, 'the first one keeps its socket');
 
 # --- bad clients: clear errors, ferryd keeps running ---

@@ -110,6 +110,25 @@ unlike(substr(slurp($f->log_file), $pos), qr/revision \d+ applied|A->B: running/
 	'nothing applied: tasks.max did not restart the flow');
 like((ferry('show', 'flows'))[1], qr/^A->B\s+running\s/m, 'A->B runs on');
 
+# --- misspelt keys: refused naming the key meant, nothing applied ---
+# (left as a warning, A->B.topcis would have been ignored and the flow
+# would have gone on mirroring orders and tx, whatever was meant)
+$revs = revisions();
+($cfg_before) = (ferry('show', 'config'))[1];
+$pos = $f->log_position;
+($rc, $out, $err) = commit('A->B.tasks.max 2', 'A->B.topcis orders', 'B.producer.lingr.ms 5');
+isnt($rc, 0, 'a candidate with misspelt keys is refused');
+like($err, qr/commit refused: the candidate has 2 errors; nothing changed/, 'as a whole');
+like($err, qr/candidate:\d+: A->B\.topcis: unknown flow setting "topcis"; did you mean A->B\.topics\?/,
+	'a misspelt flow key: line, key and the key meant');
+like($err, qr/candidate:\d+: B\.producer\.lingr\.ms: unknown producer setting "lingr\.ms"; did you mean B\.producer\.linger\.ms\?/,
+	'a misspelt client key: line, key and the key meant');
+is(revisions(), $revs, 'no revision recorded');
+is((ferry('show', 'config'))[1], $cfg_before, 'the running configuration is unchanged');
+unlike(substr(slurp($f->log_file), $pos), qr/revision \d+ applied|A->B: running/,
+	'nothing applied: the flow did not restart');
+like((ferry('show', 'flows'))[1], qr/^A->B\s+running\s/m, 'A->B runs on');
+
 # --- aborted records: committed ones only, until the ferry key says so ---
 # (transactions of 100 records, every second one aborted; plain records
 # after them, so that the flow's position is past the batch when it restarts)

@@ -446,6 +446,58 @@ int main(void)
 	conf_free(c);
 	diags_free(&d);
 
+	/* --- misspelt keys: errors with the key meant, at every scope --- */
+	{
+		static const struct { const char *line, *msg; } typos[] = {
+			{ "A->B.topcis = orders", "mm2.properties:5: A->B.topcis: unknown flow "
+			  "setting \"topcis\"; did you mean A->B.topics?" },
+			{ "tasks.mx = 2", "mm2.properties:5: tasks.mx: unknown setting; did you mean "
+			  "tasks.max?" },
+			{ "A.bootstrap.servres = a:2", "mm2.properties:5: A.bootstrap.servres: unknown "
+			  "cluster setting \"bootstrap.servres\"; did you mean A.bootstrap.servers?" },
+			{ "A.consumer.fetch.max.bytez = 1", "mm2.properties:5: A.consumer.fetch.max.bytez: "
+			  "unknown consumer setting \"fetch.max.bytez\"; did you mean "
+			  "A.consumer.fetch.max.bytes?" },
+			{ "A->B.producer.lingr.ms = 1", "did you mean A->B.producer.linger.ms?" },
+			{ "consumer.isolation.levl = read_committed", "did you mean "
+			  "consumer.isolation.level?" },
+			{ "sasl.mechanisms = PLAIN", "sasl.mechanisms: unknown setting; did you mean "
+			  "sasl.mechanism?" },
+			{ "A->B.emit.checkpoint.enabled = true", "did you mean "
+			  "A->B.emit.checkpoints.enabled?" },
+			{ "ferry.control.sockt = /x", "did you mean ferry.control.socket?" },
+			{ "A->B.enabeld = true", "did you mean A->B.enabled?" },
+		};
+		for (size_t i = 0; i < sizeof(typos) / sizeof(typos[0]); i++) {
+			char text[512];
+
+			snprintf(text, sizeof(text), "clusters = A, B\nA.bootstrap.servers = a:1\n"
+				 "B.bootstrap.servers = b:1\nA->B.enabled = true\n%s\n", typos[i].line);
+			c = load(text, &d);
+			ok(c == NULL, "misspelt %s refuses the file", typos[i].line);
+			is_int(d.nerrors, 1, "%s: one error", typos[i].line);
+			like(find(&d, "did you mean"), typos[i].msg, "%s: names line, key and the key meant",
+			     typos[i].line);
+			conf_free(c);
+			diags_free(&d);
+		}
+	}
+	/* far from every key: something ferry does not know, a warning */
+	c = load("clusters = A, B\nA.bootstrap.servers = a:1\nB.bootstrap.servers = b:1\n"
+		 "A->B.enabled = true\nno.such.key = 1\nA->B.producer.totally.unknown = 1\n"
+		 "C.bootstrap.servers = c:1\n", &d);
+	ok(c != NULL, "keys far from every known key do not refuse the file");
+	like(find(&d, "no.such.key"), "mm2.properties:5: no.such.key: unknown setting, ignored",
+	     "a far key is a warning");
+	like(find(&d, "totally.unknown"), "unknown producer setting \"totally.unknown\", ignored",
+	     "a far client key too");
+	like(find(&d, "C.bootstrap"), "C.bootstrap.servers: unknown setting, ignored (if C is a "
+	     "cluster, `clusters` does not list it)",
+	     "a client setting of an unlisted cluster is not taken for a misspelt key");
+	ok(find(&d, "did you mean") == NULL, "and none of them gets a suggestion");
+	conf_free(c);
+	diags_free(&d);
+
 	/* --- bad input: clear errors naming file:line and key --- */
 	c = load("clusters = A, B\n"
 		 "A.bootstrap.servers = a:1\n"
