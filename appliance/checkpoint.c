@@ -417,7 +417,8 @@ void *checkpoint_main(void *arg)
 	snprintf(what, sizeof(what), "%s checkpoint producer to %s", cf->name, cf->target);
 	const struct kv pdef[] = { { "linger.ms", "20" }, { "log.connection.close", "false" },
 				   { "message.timeout.ms", "30000" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef, 				   .opaque = &c, .dr_msg_cb = on_ckpt_delivery };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef, .opaque = &c,
+				   .dr_msg_cb = on_ckpt_delivery, .cluster = cf->target };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
 		goto out;
 

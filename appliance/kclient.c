@@ -26,6 +26,7 @@ struct kclient_ctx {
 	 * watcher last heard the cluster answer (generation gen) */
 	struct reach *reach;
 	int reach_stats, reach_manual;
+	char cluster[256];          /* kclient_opts.cluster */
 	unsigned gen;
 	int all_down, conn_failed;
 	char conn_error[400];       /* the last failed connection attempt */
@@ -221,8 +222,10 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		reach_error(ctx, err, reason);
 		return;
 	}
-	if (reach_error(ctx, err, reason) && ctx->reach)
-		/* the watcher logs the cluster going away and coming back,
+	if (reach_error(ctx, err, reason) &&
+	    (ctx->reach || (ctx->cluster[0] && reach_cluster(ctx->cluster, NULL, 0, NULL, NULL) ==
+						       REACH_UNREACHABLE)))
+		/* the watchers log the cluster going away and coming back,
 		 * once each, instead of every retry of every client */
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else if (first_in_a_while(ctx, reason))
@@ -283,6 +286,8 @@ int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_
 	ctx->reach = o->reach;
 	ctx->reach_stats = o->reach && o->reach_stats;
 	ctx->reach_manual = o->reach_manual;
+	snprintf(ctx->cluster, sizeof(ctx->cluster), "%s",
+		 o->reach ? reach_cluster_of(o->reach) : o->cluster ? o->cluster : "");
 	ctx->gen = reach_generation(o->reach);
 	if (ctx->reach_stats) {
 		const struct kv stats[] = { { "statistics.interval.ms", "5000" }, { NULL, NULL } };

@@ -41,6 +41,10 @@ struct kclient_opts {
 	 * errors only give the reason. */
 	struct reach *reach;
 	int reach_stats, reach_manual;
+	/* without a watcher: the cluster the client talks to, so that its
+	 * connection errors are not logged again while the cluster is known
+	 * to be unreachable (reach_cluster) */
+	const char *cluster;
 };
 
 int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_role role,

@@ -1704,7 +1704,9 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 					   { NULL, NULL } };
 
 		snprintf(what, sizeof(what), "%s offset-syncs producer", t->what);
-		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced };
+		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced,
+					   .cluster = f->cf->offset_syncs_on_target ? f->cf->target
+										    : f->cf->source };
 		if (kclient_new(RD_KAFKA_PRODUCER, where, ROLE_PRODUCER, &o, &t->syncp, err))
 			goto fail;
 	}
