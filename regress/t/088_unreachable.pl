@@ -105,6 +105,9 @@ is($reach, 'unreachable', 'show clusters: C unreachable');
 like($since, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, "since when: $since");
 like($why, qr/Connection refused/i, "with the last error: $why");
 is(metric('ferry_cluster_reachable', 'C'), 0, 'ferry_cluster_reachable{cluster="C"} is 0');
+like(HTTP::Tiny->new(timeout => 10)->get($f->metrics_url)->{content} // '',
+	qr/^ferry_flow_state\{flow="C->B",source="C",target="B",state="degraded"\} 1$/m,
+	'ferry_flow_state says C->B is degraded');
 is((cluster('A'))[0], 'reachable', 'show clusters: A reachable');
 is(metric('ferry_cluster_reachable', 'A'), 1, 'ferry_cluster_reachable{cluster="A"} is 1');
 ($state, $reason) = flow('A->B');
