@@ -177,7 +177,7 @@ static void probe_unreachable(struct discovery *d)
 		if (!reach_is_down(side[i], NULL, 0))
 			continue;
 		rd_kafka_poll(rk[i], 0);   /* the connection errors since the last call */
-		e = rd_kafka_metadata(rk[i], 0, NULL, &md, 5000);
+		e = rd_kafka_metadata(rk[i], 0, NULL, &md, 2 * STEP_MS);
 		report_reach(rk[i], e);
 		if (md)
 			rd_kafka_metadata_destroy(md);
