@@ -438,8 +438,10 @@ void *checkpoint_main(void *arg)
 			if (kadmin_ensure_topic(c.prod, cf->checkpoints_topic, 1, cf->checkpoints_rf, cfg,
 						ADMIN_MS, &err) >= 0)
 				c.topic_ready = 1;
-			else
-				log_warn("%s: %s; retrying", cf->name, err.msg);
+			else   /* an unreachable target is logged once (reach.c) */
+				log_msg(reach_is_down(f->reach_tgt, NULL, 0) ? LOG_LVL_DEBUG
+									 : LOG_LVL_WARNING,
+					"%s: %s; retrying", cf->name, err.msg);
 		}
 		do_sync = cf->sync_group_offsets && clock_mono_ms() >= c.next_sync_ms;
 		if (do_sync)
