@@ -62,7 +62,7 @@ void *canary_main(void *arg)
 	snprintf(what, sizeof(what), "%s canary producer on %s", cf->name, cf->source);
 	const struct kv pdef[] = { { "linger.ms", "0" }, { "log.connection.close", "false" },
 				   { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef, .cluster = cf->source };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_PRODUCER, &o, &prod, &err)) {
 		log_error("%s: %s", what, err.msg);
 		return NULL;
@@ -72,7 +72,8 @@ void *canary_main(void *arg)
 	const struct kv cdef[] = { { "log.connection.close", "false" }, { NULL, NULL } };
 	const struct kv cforced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
 				      { "enable.partition.eof", "false" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = cdef, .forced = cforced };
+	o = (struct kclient_opts){ .what = what, .defaults = cdef, .forced = cforced,
+				   .cluster = cf->target };
 	if (kclient_new(RD_KAFKA_CONSUMER, &cf->target_admin, ROLE_CONSUMER, &o, &cons, &err)) {
 		log_error("%s: %s", what, err.msg);
 		kclient_destroy(prod);

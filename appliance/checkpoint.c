@@ -417,7 +417,8 @@ void *checkpoint_main(void *arg)
 	snprintf(what, sizeof(what), "%s checkpoint producer to %s", cf->name, cf->target);
 	const struct kv pdef[] = { { "linger.ms", "20" }, { "log.connection.close", "false" },
 				   { "message.timeout.ms", "30000" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef, 				   .opaque = &c, .dr_msg_cb = on_ckpt_delivery };
+	o = (struct kclient_opts){ .what = what, .defaults = pdef, .opaque = &c,
+				   .dr_msg_cb = on_ckpt_delivery, .cluster = cf->target };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
 		goto out;
 
@@ -437,8 +438,10 @@ void *checkpoint_main(void *arg)
 			if (kadmin_ensure_topic(c.prod, cf->checkpoints_topic, 1, cf->checkpoints_rf, cfg,
 						ADMIN_MS, &err) >= 0)
 				c.topic_ready = 1;
-			else
-				log_warn("%s: %s; retrying", cf->name, err.msg);
+			else   /* an unreachable target is logged once (reach.c) */
+				log_msg(reach_is_down(f->reach_tgt, NULL, 0) ? LOG_LVL_DEBUG
+									 : LOG_LVL_WARNING,
+					"%s: %s; retrying", cf->name, err.msg);
 		}
 		do_sync = cf->sync_group_offsets && clock_mono_ms() >= c.next_sync_ms;
 		if (do_sync)

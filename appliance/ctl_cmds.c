@@ -19,6 +19,7 @@
 #include "kclient.h"
 #include "log.h"
 #include "metrics.h"
+#include "reach.h"
 #include "state.h"
 #include "lib/version.h"
 
@@ -107,7 +108,8 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 
 	(void)s;
 	(void)m;
-	table(r, "cluster", "bootstrap.servers", "flows from", "flows to", NULL);
+	table(r, "cluster", "bootstrap.servers", "flows from", "flows to", "reachability",
+	      "unreachable since", "last error", NULL);
 	for (size_t i = 0; i < c->nclusters; i++) {
 		const char *alias = c->clusters[i].alias;
 		char key[300], from[1024] = "", to[1024] = "";
@@ -127,8 +129,17 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 				strncat(dst, ", ", sizeof(from) - strlen(dst) - 1);
 			strncat(dst, c->flows[f].name, sizeof(from) - strlen(dst) - 1);
 		}
-		json_array_append_new(r->rows, json_pack("[s,s,s,s]", alias, bs ? bs->value : "",
-							 from, to));
+		/* what the running flows' clients say (reach.h): no probe of
+		 * its own, so a cluster no running flow uses is unknown */
+		char why[400], since[32] = "";
+		int64_t since_ms;
+		enum reach_state st = reach_cluster(alias, why, sizeof(why), &since_ms, NULL);
+
+		if (st == REACH_UNREACHABLE)
+			fmt_time(since_ms, since, sizeof(since));
+		json_array_append_new(r->rows, json_pack("[s,s,s,s,s,s,s]", alias,
+							 bs ? bs->value : "", from, to,
+							 reach_state_name(st), since, why));
 	}
 }
 

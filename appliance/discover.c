@@ -6,6 +6,7 @@
  * to a partition that does not exist.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #define MD_TIMEOUT_MS    10000
 #define ADMIN_TIMEOUT_MS 30000
 #define STEP_MS          1000   /* blocking calls are cut in steps to notice a stop */
+#define PROBE_MS         5000   /* how often an unreachable cluster is asked again */
 
 struct known_topic {
 	char *name;
@@ -115,6 +117,9 @@ static void admin_end(rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opt, rd_kafk
 	rd_kafka_queue_destroy(q);
 }
 
+static void report_reach(rd_kafka_t *rk, rd_kafka_resp_err_t e);
+static int unreachable_error(rd_kafka_resp_err_t e);
+
 /* Metadata of every topic, asked in short steps so a stop is noticed. */
 static rd_kafka_resp_err_t metadata(struct discovery *d, rd_kafka_t *rk,
 				    const struct rd_kafka_metadata **md)
@@ -127,7 +132,56 @@ static rd_kafka_resp_err_t metadata(struct discovery *d, rd_kafka_t *rk,
 		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)
 			break;
 	}
+	if (!atomic_load(&d->f->stop))
+		report_reach(rk, e);
 	return e;
+}
+
+/* Errors of a metadata request that mean the cluster did not answer (as
+ * opposed to answering no, e.g. not authorized). */
+static int unreachable_error(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+	       e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__RESOLVE ||
+	       e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR__SSL;
+}
+
+static void report_reach(rd_kafka_t *rk, rd_kafka_resp_err_t e)
+{
+	char why[300];
+
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kclient_reach_report(rk, 1, NULL);
+	} else if (unreachable_error(e)) {
+		snprintf(why, sizeof(why), "no answer to a metadata request: %s", rd_kafka_err2str(e));
+		kclient_reach_report(rk, 0, why);
+	}
+}
+
+/*
+ * While the data path says a cluster of the flow is unreachable, ask it
+ * for its brokers (no topics: a small request) every few seconds, so that
+ * its return is noticed by the flow's consumer too, which cannot tell
+ * (its statistics would pile up while it is not polled).
+ */
+static void probe_unreachable(struct discovery *d)
+{
+	struct flow *f = d->f;
+	rd_kafka_t *rk[2] = { d->src, d->tgt };
+	struct reach *side[2] = { f->reach_src, f->reach_tgt };
+
+	for (int i = 0; i < 2 && !atomic_load(&f->stop); i++) {
+		const struct rd_kafka_metadata *md = NULL;
+		rd_kafka_resp_err_t e;
+
+		if (!reach_is_down(side[i], NULL, 0))
+			continue;
+		rd_kafka_poll(rk[i], 0);   /* the connection errors since the last call */
+		e = rd_kafka_metadata(rk[i], 0, NULL, &md, 2 * STEP_MS);
+		report_reach(rk[i], e);
+		if (md)
+			rd_kafka_metadata_destroy(md);
+	}
 }
 
 static void create_topics(struct discovery *d, struct cand *c, size_t n)
@@ -304,16 +358,19 @@ static int discover_once(struct discovery *d)
 	rd_kafka_poll(d->tgt, 0);
 	e = metadata(d, d->src, &smd);
 	if (e) {
+		/* an unreachable cluster is logged once by its watcher (reach.c) */
 		if (d->last_ok)
-			log_warn("%s: cannot list topics of %s: %s; retrying", cf->name, cf->source,
-				 rd_kafka_err2str(e));
+			log_msg(unreachable_error(e) ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
+				"%s: cannot list topics of %s: %s; retrying", cf->name, cf->source,
+				rd_kafka_err2str(e));
 		return 0;
 	}
 	e = metadata(d, d->tgt, &tmd);
 	if (e) {
 		if (d->last_ok)
-			log_warn("%s: cannot list topics of %s: %s; retrying", cf->name, cf->target,
-				 rd_kafka_err2str(e));
+			log_msg(unreachable_error(e) ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
+				"%s: cannot list topics of %s: %s; retrying", cf->name, cf->target,
+				rd_kafka_err2str(e));
 		rd_kafka_metadata_destroy(smd);
 		return 0;
 	}
@@ -410,13 +467,15 @@ void *discover_main(void *arg)
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
-	o = (struct kclient_opts){ .what = what, .defaults = defaults };
+	o = (struct kclient_opts){ .what = what, .defaults = defaults, .reach = f->reach_src,
+				   .reach_manual = 1 };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_ADMIN, &o, &d.src, &err)) {
 		flow_fail(f, "%s", err.msg);
 		return NULL;
 	}
 	snprintf(what, sizeof(what), "%s admin client of %s", cf->name, cf->target);
 	o.what = what;
+	o.reach = f->reach_tgt;
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->target_admin, ROLE_ADMIN, &o, &d.tgt, &err)) {
 		flow_fail(f, "%s", err.msg);
 		kclient_destroy(d.src);
@@ -445,7 +504,7 @@ void *discover_main(void *arg)
 			first = 0;
 		}
 		if (ok && !d.last_ok)
-			log_info("%s: both clusters reachable again", cf->name);
+			log_debug("%s: both clusters answer again", cf->name);
 		d.last_ok = ok;
 		if (!ok) {
 			wait_ms(f, backoff);
@@ -456,11 +515,13 @@ void *discover_main(void *arg)
 		/* tests wait for rounds to prove what was not mirrored */
 		log_debug("%s: discovery round %llu done (%" PRIuFAST64 " topics to mirror)", cf->name,
 			  ++rounds, atomic_load(&f->topics_mirrored));
-		if (cf->refresh_enabled)
-			wait_ms(f, cf->refresh_interval_s * 1000);
-		else
-			while (!atomic_load(&f->stop))
-				wait_ms(f, 3600 * 1000);
+		/* until the next round, in steps that probe a cluster the data
+		 * path finds unreachable */
+		for (int64_t left = cf->refresh_enabled ? cf->refresh_interval_s * 1000 : INT64_MAX;
+		     left > 0 && !atomic_load(&f->stop); left -= PROBE_MS) {
+			wait_ms(f, left < PROBE_MS ? left : PROBE_MS);
+			probe_unreachable(&d);
+		}
 	}
 	for (size_t i = 0; i < d.nknown; i++)
 		free(d.known[i].name);

@@ -93,6 +93,20 @@ const char *flow_stalled(struct flow *f)
 	return f->stall_view;
 }
 
+int flow_unreachable(struct flow *f, char *buf, size_t sz)
+{
+	struct reach *side[2] = { f->reach_src, f->reach_tgt };
+	char why[400];
+
+	for (int i = 0; i < 2; i++) {
+		if (reach_is_down(side[i], why, sizeof(why))) {
+			snprintf(buf, sz, "%s unreachable: %s", reach_cluster_of(side[i]), why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* FNV-1a over topic and partition: a partition's task never changes as
  * topics and partitions are added. */
 static int task_of(const struct flow *f, const char *topic, int32_t partition)
@@ -171,7 +185,9 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 	pthread_cond_init(&f->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	f->tasks = calloc((size_t)cf->tasks_max, sizeof(*f->tasks));
-	if (!f->state_dir || !f->tasks) {
+	f->reach_src = reach_new(cf->source, cf->name);
+	f->reach_tgt = reach_new(cf->target, cf->name);
+	if (!f->state_dir || !f->tasks || !f->reach_src || !f->reach_tgt) {
 		ferr_set(err, "out of memory");
 		goto fail;
 	}
@@ -228,6 +244,9 @@ void flow_join(struct flow *f)
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	free(f->tasks);
+	/* after every client that reports to them is gone */
+	reach_free(f->reach_src);
+	reach_free(f->reach_tgt);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
 	free(f->state_dir);

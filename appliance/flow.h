@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "lib/err.h"
+#include "reach.h"
 
 enum flow_status { FLOW_STARTING, FLOW_RUNNING, FLOW_FAILED, FLOW_STOPPED };
 
@@ -88,6 +89,11 @@ struct flow {
 	 * not yet acknowledged), summed over the tasks, and its peak */
 	atomic_int_fast64_t inflight_bytes;
 	atomic_int_fast64_t inflight_bytes_peak;
+
+	/* what the flow's clients say of its two clusters (reach.h): the
+	 * mirror consumer and producer report errors, the producer its
+	 * statistics, discovery its metadata calls */
+	struct reach *reach_src, *reach_tgt;
 };
 
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
@@ -107,6 +113,10 @@ void flow_unstall(struct flow *f, const char *what);
 /* Main thread only: the stall reason while stalled (else NULL). */
 const char *flow_stalled(struct flow *f);
 const char *flow_status_name(enum flow_status s);
+
+/* 1 when a cluster of F does not answer its clients: "A unreachable:
+ * <librdkafka's last connection error>" into BUF (the source first). */
+int flow_unreachable(struct flow *f, char *buf, size_t sz);
 
 /* How many partitions are stopped (as the tasks last published); the
  * first one's reason into BUF. */

@@ -15,6 +15,7 @@
 #include "kadmin.h"
 #include "kclient.h"
 #include "log.h"
+#include "reach.h"
 #include "mm2fmt.h"
 
 struct hb_target {
@@ -66,8 +67,12 @@ static void *hb_main(void *arg)
 					t->topic_ready = 1;
 				else {
 					missing = 1;
-					log_warn("heartbeats: %s on %s: %s; retrying", t->topic, t->alias,
-						 err.msg);
+					/* an unreachable cluster is logged once (reach.c), not
+					 * at every try */
+					log_msg(reach_cluster(t->alias, NULL, 0, NULL, NULL) ==
+							REACH_UNREACHABLE ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
+						"heartbeats: %s on %s: %s; retrying", t->topic, t->alias,
+						err.msg);
 				}
 			}
 			next_topic_try = missing ? now + 10000 : INT64_MAX;
@@ -149,7 +154,7 @@ int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 			goto fail;
 		}
 		snprintf(what, sizeof(what), "heartbeats producer to %s", hb->target);
-		o = (struct kclient_opts){ .what = what, .defaults = def };
+		o = (struct kclient_opts){ .what = what, .defaults = def, .cluster = hb->target };
 		if (kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_PRODUCER, &o, &t->rk, err)) {
 			props_free(&settings);
 			goto fail;

@@ -10,6 +10,7 @@
 
 #include "clientconf.h"
 #include "lib/err.h"
+#include "reach.h"
 
 struct kv {
 	const char *key, *value;
@@ -30,6 +31,20 @@ struct kclient_opts {
 	kclient_event_fn *on_event;  /* NULL: none */
 	void *opaque;
 	void (*dr_msg_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
+	/* the watcher this client reports its cluster's reachability to
+	 * (borrowed: outlives the handle); NULL none. By default librdkafka's
+	 * errors say when it is down (a connection attempt failed and every
+	 * broker is down); reach_stats adds librdkafka statistics every 5 s,
+	 * whose broker states say when it is up again: only for a handle
+	 * polled all the time, or the statistics pile up in its queue.
+	 * reach_manual: the caller reports (kclient_reach_report) and the
+	 * errors only give the reason. */
+	struct reach *reach;
+	int reach_stats, reach_manual;
+	/* without a watcher: the cluster the client talks to, so that its
+	 * connection errors are not logged again while the cluster is known
+	 * to be unreachable (reach_cluster) */
+	const char *cluster;
 };
 
 int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_role role,
@@ -45,6 +60,10 @@ int kclient_admin_consumer(const struct props *settings, const char *what, const
 
 /* Destroys RK and what kclient_new() attached to it. */
 void kclient_destroy(rd_kafka_t *rk);
+
+/* The cluster answered (OK) or not: reported to the handle's watcher,
+ * with librdkafka's last connection error as the reason (else WHY). */
+void kclient_reach_report(rd_kafka_t *rk, int ok, const char *why);
 
 /* The opaque given in kclient_opts. */
 void *kclient_opaque(rd_kafka_t *rk);

@@ -265,6 +265,7 @@ out:
 	metrics_http_stop(d->http);
 	runtime_stop(&d->rt);
 	metrics_shutdown();
+	reach_shutdown();
 	audit_close();
 	sd_event_source_unref(tick);
 	sd_event_unref(ev);

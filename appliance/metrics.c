@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "reach.h"
 
 const struct metric_def metric_defs[] = {
 	{ "flow-state", "ferry_flow_state", "gauge",
@@ -66,6 +67,11 @@ const struct metric_def metric_defs[] = {
 	  "Key + value bytes of records handed to the target producer, not yet acknowledged" },
 	{ "inflight-bytes-max", "ferry_inflight_bytes_max", "gauge",
 	  "Highest ferry_inflight_bytes of the flow since it started" },
+	{ "cluster-reachable", "ferry_cluster_reachable", "gauge",
+	  "1 when the running flows' clients reach the cluster, 0 when it does not answer them; "
+	  "absent while no running flow uses it" },
+	{ "cluster-unreachable-seconds", "ferry_cluster_unreachable_seconds_total", "counter",
+	  "Seconds the cluster was unreachable since ferryd started" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -74,7 +80,8 @@ enum {
 	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
 	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG,
 	M_STOPPED, M_NEVER,
-	M_STORE_ERRORS, M_INFLIGHT, M_INFLIGHT_MAX
+	M_STORE_ERRORS, M_INFLIGHT, M_INFLIGHT_MAX,
+	M_CLUSTER_REACHABLE, M_CLUSTER_UNREACHABLE_SECS
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -166,10 +173,30 @@ static void esc(char *out, size_t sz, const char *v)
 	out[o] = '\0';
 }
 
+/* Per cluster of the running configuration, from the flows' watchers. */
+static void collect_clusters(struct runtime *rt, metric_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < rt->conf->nclusters; i++) {
+		char alias[600], labels[700];
+		int64_t unreachable_ms;
+		enum reach_state st = reach_cluster(rt->conf->clusters[i].alias, NULL, 0, NULL,
+						    &unreachable_ms);
+
+		esc(alias, sizeof(alias), rt->conf->clusters[i].alias);
+		snprintf(labels, sizeof(labels), "cluster=\"%s\"", alias);
+		if (st != REACH_UNKNOWN)
+			fn(ctx, &metric_defs[M_CLUSTER_REACHABLE], labels, st == REACH_REACHABLE);
+		fn(ctx, &metric_defs[M_CLUSTER_UNREACHABLE_SECS], labels,
+		   (double)(unreachable_ms / 1000));
+	}
+}
+
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
 	static const char *const states[] = { "starting", "running", "degraded", "stalled", "paused",
 					      "failed", "stopped" };
+
+	collect_clusters(rt, fn, ctx);
 
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];

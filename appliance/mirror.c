@@ -1659,7 +1659,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
 				   .on_error = on_client_error, .on_event = on_consumer_event,
-				   .opaque = t };
+				   .opaque = t, .reach = f->reach_src };
 	if (kclient_new(RD_KAFKA_CONSUMER, &f->cf->consumer, ROLE_CONSUMER, &o, &t->consumer, err))
 		goto fail;
 	rd_kafka_poll_set_consumer(t->consumer);
@@ -1693,7 +1693,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	};
 	o = (struct kclient_opts){ .what = what, .defaults = pdefaults, .forced = pforced,
 				   .on_error = on_client_error, .opaque = t,
-				   .dr_msg_cb = on_delivery };
+				   .dr_msg_cb = on_delivery, .reach = f->reach_tgt, .reach_stats = 1 };
 	if (kclient_new(RD_KAFKA_PRODUCER, &f->cf->producer, ROLE_PRODUCER, &o, &t->producer, err))
 		goto fail;
 	inflight_limits(t);
@@ -1704,7 +1704,9 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 					   { NULL, NULL } };
 
 		snprintf(what, sizeof(what), "%s offset-syncs producer", t->what);
-		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced };
+		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced,
+					   .cluster = f->cf->offset_syncs_on_target ? f->cf->target
+										    : f->cf->source };
 		if (kclient_new(RD_KAFKA_PRODUCER, where, ROLE_PRODUCER, &o, &t->syncp, err))
 			goto fail;
 	}

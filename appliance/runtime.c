@@ -311,6 +311,17 @@ const char *runtime_flow_state(const struct rt_flow *f, const char **reason)
 			*reason = f->flow->stall_view;
 		return "stalled";
 	}
+	if (flow_get_status(f->flow) == FLOW_STARTING || flow_get_status(f->flow) == FLOW_RUNNING) {
+		/* a cluster that does not answer: degraded whether the flow got
+		 * going or not, so that one state (and one alert) says it */
+		static _Thread_local char unreachable[600];
+
+		if (flow_unreachable(f->flow, unreachable, sizeof(unreachable))) {
+			if (reason)
+				*reason = unreachable;
+			return "degraded";
+		}
+	}
 	if (flow_get_status(f->flow) == FLOW_RUNNING) {
 		/* the caller uses the reason at once; one buffer per thread */
 		static _Thread_local char stopped[600];

@@ -68,7 +68,8 @@ int runtime_resume(struct runtime *rt, const char *name, const char *who, struct
 int runtime_failback(struct runtime *rt, const char *flow, const char *who, struct ferr *err);
 struct rt_flow *runtime_flow(struct runtime *rt, const char *name);
 /* "starting", "running", "degraded", "stalled", "paused", "failed", "stopped";
- * REASON (when not NULL) says why for failed, stalled and degraded */
+ * REASON (when not NULL) says why for failed, stalled and degraded (a
+ * cluster of the flow unreachable, stopped partitions, the canary) */
 const char *runtime_flow_state(const struct rt_flow *f, const char **reason);
 /* Stops every flow and releases everything. */
 void runtime_stop(struct runtime *rt);

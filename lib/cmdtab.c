@@ -33,14 +33,19 @@ static struct cmd_def table[] = {
 	  "control protocol version."),
 	CMD(CMD_SHOW_CLUSTERS, "show clusters", "Show running system information\nKafka clusters of "
 	  "the topology", A, E, 0,
-	  "Lists the clusters of the running configuration with their bootstrap servers and the "
-	  "flows that read from or write to them."),
+	  "Lists the clusters of the running configuration with their bootstrap servers, the "
+	  "flows that read from or write to them and whether ferryd reaches them: reachable, "
+	  "unreachable (since when, and librdkafka's last connection error), or unknown when no "
+	  "running flow uses the cluster (ferryd judges from the clients of its flows and "
+	  "probes nothing else)."),
 	CMD(CMD_SHOW_FLOWS, "show flows", "Show running system information\nReplication flows and "
 	  "their state", A, E, 0,
 	  "Lists the flows with their state (starting, running, degraded, stalled, paused, "
 	  "failed, stopped), "
 	  "topics, partitions, records mirrored and the reason if any (why a flow failed, "
-	  "is stalled or degraded)."),
+	  "is stalled or degraded). A flow whose source or target does not answer is degraded, "
+	  "started or not, with the reason \"A unreachable: \" and librdkafka's last connection "
+	  "error; it runs again by itself once the cluster answers."),
 	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]", "Show running system information\nMirrored "
 	  "topics\nOnly this flow", A, E, 0,
 	  "Lists the mirrored topics per flow: source topic, remote topic, partitions."),

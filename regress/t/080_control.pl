@@ -72,7 +72,7 @@ like($out, qr/config revision\s+1/, 'the file runs as revision 1');
 like($out, qr/^A->B\s+running\s/m, 'show flows: A->B running');
 like($out, qr/^B->A\s+running\s/m, 'show flows: B->A running');
 ($rc, $out) = ferry('sh', 'cl');
-like($out, qr/^A\s+127\.0\.0\.1:\d+\s+A->B\s+B->A$/m, 'keyword prefixes work (sh cl)');
+like($out, qr/^A\s+127\.0\.0\.1:\d+\s+A->B\s+B->A\s+reachable\s*$/m, 'keyword prefixes work (sh cl)');
 # (heartbeats topics are mirrored too, as MM2 does, whatever the filters)
 my $j;
 ok(poll_until(sub { $j = ferry_json('show', 'topics'); @{ $j->{result}{rows} } == 4 }, 120, 'show topics'),
