@@ -215,7 +215,20 @@ fail:
 	return -1;
 }
 
+void flow_counters_add(struct flow *f, struct flow_counters *total)
+{
+	total->records += atomic_load(&f->records);
+	total->bytes += atomic_load(&f->bytes);
+	total->checkpoints += atomic_load(&f->checkpoints_written);
+	total->store_errors += atomic_load(&f->store_errors);
+}
+
 void flow_join(struct flow *f)
+{
+	flow_join_counted(f, NULL);
+}
+
+void flow_join_counted(struct flow *f, struct flow_counters *total)
 {
 	if (!f)
 		return;
@@ -227,6 +240,8 @@ void flow_join(struct flow *f)
 		pthread_join(f->checkpoint_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
+	if (total)
+		flow_counters_add(f, total);
 	free(f->tasks);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);

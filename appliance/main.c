@@ -155,8 +155,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		failed += strcmp(st, "failed") == 0;
 		running += strcmp(st, "running") == 0;
 		stalled += strcmp(st, "stalled") == 0;
-		if (rt->flows[i].flow)
-			recs += atomic_load(&rt->flows[i].flow->records);
+		struct flow_counters c;
+
+		runtime_flow_counters(&rt->flows[i], &c);
+		recs += c.records;
 	}
 	metrics_tick(rt);
 	audit_retry();
