@@ -39,7 +39,8 @@ static struct cmd_def table[] = {
 	  "their state", A, E, 0,
 	  "Lists the flows with their state (starting, running, degraded, stalled, paused, "
 	  "failed, stopped), "
-	  "topics, partitions, records mirrored and the reason if any (why a flow failed, "
+	  "topics, partitions (a paused flow's as saved), records and bytes mirrored since "
+	  "ferryd started (across pauses and restarts) and the reason if any (why a flow failed, "
 	  "is stalled or degraded)."),
 	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]", "Show running system information\nMirrored "
 	  "topics\nOnly this flow", A, E, 0,
@@ -49,7 +50,11 @@ static struct cmd_def table[] = {
 	  "Per source partition: the source end offset, the mirrored position (everything "
 	  "before it is acknowledged by the target), the lag between them, the offsets the "
 	  "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
-	  "or why the partition stopped (see resume flow ... --partition)."),
+	  "or why the partition stopped (see resume flow ... --partition). A paused flow's "
+	  "partitions stay listed with state paused: their saved position against the source's "
+	  "end offset, which ferryd asks the source for when the command runs (it waits up to "
+	  "5 s, off its main loop) and every 5 s, so the lag grows as the source does; when the "
+	  "source does not answer, end offset and lag are empty and the state says why."),
 	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
 	  "positions\nOnly this flow", A, E, 0,
 	  "The positions saved in the state store: where each partition resumes after a restart."),
