@@ -141,7 +141,7 @@ static void query(struct lagwatch *w, struct lw_flow *e)
 		if (state_gaps_total(w->st, e->name, l.v[i].topic, l.v[i].partition,
 				     &l.v[i].never_mirrored, &err))
 			l.v[i].never_mirrored = 0;   /* a count for display only */
-	if (!e->rk && make_handle(e, &err))
+	if (l.n && !e->rk && make_handle(e, &err))
 		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err.msg);
 	if (e->rk && l.n) {
 		rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new((int)l.n);

@@ -51,10 +51,9 @@ static struct cmd_def table[] = {
 	  "before it is acknowledged by the target), the lag between them, the offsets the "
 	  "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
 	  "or why the partition stopped (see resume flow ... --partition). A paused flow's "
-	  "partitions stay listed with state paused: their saved position against the source's "
-	  "end offset, which ferryd asks the source for when the command runs (it waits up to "
-	  "5 s, off its main loop) and every 5 s, so the lag grows as the source does; when the "
-	  "source does not answer, end offset and lag are empty and the state says why."),
+	  "partitions stay listed (state paused): the saved position against the source's end "
+	  "offset, asked for when the command runs (up to 5 s) and every 5 s; empty, and the "
+	  "state says why, when the source does not answer."),
 	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
 	  "positions\nOnly this flow", A, E, 0,
 	  "The positions saved in the state store: where each partition resumes after a restart."),
