@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "lib/clock.h"
 #include "lib/proto.h"
 #include "clientconf.h"
 #include "conf_keys.h"
@@ -153,16 +154,32 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 		struct rt_flow *f = &rt->flows[i];
 		const char *reason;
 		const char *state = runtime_flow_state(f, &reason);
-		json_int_t topics = 0, parts = 0, recs = 0, bytes = 0;
+		json_int_t topics = 0, parts = 0;
+		struct flow_counters c;
 
+		/* records and bytes since ferryd started, as the metrics count them */
+		runtime_flow_counters(f, &c);
 		if (f->flow) {
 			topics = (json_int_t)atomic_load(&f->flow->topics_mirrored);
 			parts = (json_int_t)atomic_load(&f->flow->partitions_mirrored);
-			recs = (json_int_t)atomic_load(&f->flow->records);
-			bytes = (json_int_t)atomic_load(&f->flow->bytes);
+		} else if (f->paused) {
+			/* what it mirrored when paused, as saved */
+			struct part_stat *v = NULL;
+			size_t n = runtime_flow_partitions(rt, f, &v);
+
+			parts = (json_int_t)n;
+			for (size_t j = 0; j < n; j++) {
+				int seen = 0;
+
+				for (size_t k = 0; k < j && !seen; k++)
+					seen = strcmp(v[k].topic, v[j].topic) == 0;
+				topics += !seen;
+			}
+			free(v);
 		}
 		json_array_append_new(r->rows, json_pack("[s,s,I,I,I,I,s]", f->name, state, topics,
-							 parts, recs, bytes, reason));
+							 parts, (json_int_t)c.records,
+							 (json_int_t)c.bytes, reason));
 	}
 }
 
@@ -174,16 +191,18 @@ static int cmp_part(const void *a, const void *b)
 	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* The partitions of F in topic, partition order; none when F is not ONLY
- * (NULL: any) or does not run. Caller frees *v. */
-static size_t sorted_partitions(const struct rt_flow *f, const char *only, struct part_stat **v)
+/* The partitions of F in topic, partition order (a paused flow's as
+ * runtime_flow_partitions says); none when F is not ONLY (NULL: any).
+ * Caller frees *v. */
+static size_t sorted_partitions(struct runtime *rt, const struct rt_flow *f, const char *only,
+				struct part_stat **v)
 {
 	size_t n;
 
 	*v = NULL;
-	if ((only && strcmp(only, f->name) != 0) || !f->flow)
+	if (only && strcmp(only, f->name) != 0)
 		return 0;
-	n = flow_partitions(f->flow, v);
+	n = runtime_flow_partitions(rt, f, v);
 	if (n)
 		qsort(*v, n, sizeof(**v), cmp_part);
 	return n;
@@ -201,7 +220,7 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
-		size_t n = sorted_partitions(f, only, &v);
+		size_t n = sorted_partitions(rt, f, only, &v);
 
 		for (size_t j = 0; j < n;) {
 			size_t k = j;
@@ -216,25 +235,25 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 	}
 }
 
-static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
-		       struct ctl_reply *r)
+static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 {
-	const char *only = flow_filter(m, rt, r);
-
-	(void)s;
-	if (r->err_code)
-		return;
 	table(r, "flow", "topic", "partition", "end offset", "position", "lag", "never mirrored",
 	      "state", NULL);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
-		size_t n = sorted_partitions(f, only, &v);
+		size_t n = sorted_partitions(rt, f, only, &v);
 
 		for (size_t j = 0; j < n; j++) {
 			json_t *lag = metrics_lag(&v[j]) < 0 ? json_null()
 							     : json_integer(metrics_lag(&v[j]));
+			char state[sizeof(v[j].reason) + 16];
 
+			if (f->paused)
+				snprintf(state, sizeof(state), "paused%s%s", v[j].reason[0] ? ": " : "",
+					 v[j].reason);
+			else
+				snprintf(state, sizeof(state), "%s", v[j].stopped ? v[j].reason : "mirroring");
 			json_array_append_new(r->rows,
 					      json_pack("[s,s,i,o,o,o,I,s]", f->name, v[j].topic,
 							(int)v[j].partition,
@@ -242,11 +261,60 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 									     : json_null(),
 							v[j].position >= 0 ? json_integer(v[j].position)
 									   : json_null(),
-							lag, (json_int_t)v[j].never_mirrored,
-							v[j].stopped ? v[j].reason : "mirroring"));
+							lag, (json_int_t)v[j].never_mirrored, state));
 		}
 		free(v);
 	}
+}
+
+/* show lag with a paused flow in view waits for fresh end offsets (off
+ * the loop, see lagwatch.h), at most LAG_WAIT_MS: then it shows the last
+ * ones it has. */
+#define LAG_WAIT_MS 5000
+struct lag_wait {
+	char only[256];              /* "": every flow */
+	uint64_t ticket;
+	int64_t deadline;
+};
+
+static int lag_poll(struct runtime *rt, void *state, struct ctl_reply *r)
+{
+	struct lag_wait *w = state;
+
+	if (!runtime_lag_fresh(rt, w->ticket) && clock_mono_ms() < w->deadline)
+		return 1;
+	lag_rows(rt, w->only[0] ? w->only : NULL, r);
+	free(w);
+	return 0;
+}
+
+static void lag_cancel(void *state)
+{
+	free(state);
+}
+
+static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r)
+{
+	const char *only = flow_filter(m, rt, r);
+	struct lag_wait *w;
+	int paused = 0;
+
+	(void)s;
+	if (r->err_code)
+		return;
+	for (size_t i = 0; i < rt->nflows; i++)
+		paused |= rt->flows[i].paused && (!only || strcmp(only, rt->flows[i].name) == 0);
+	w = paused ? calloc(1, sizeof(*w)) : NULL;
+	if (!w) {
+		lag_rows(rt, only, r);
+		return;
+	}
+	snprintf(w->only, sizeof(w->only), "%s", only ? only : "");
+	w->ticket = runtime_lag_refresh(rt);
+	w->deadline = clock_mono_ms() + LAG_WAIT_MS;
+	/* w passes to the wait: lag_poll or lag_cancel frees it */
+	r->wait = (struct ctl_wait){ .poll = lag_poll, .cancel = lag_cancel, .state = w };
 }
 
 struct offsets_ctx {

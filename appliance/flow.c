@@ -231,7 +231,20 @@ fail:
 	return -1;
 }
 
+void flow_counters_add(struct flow *f, struct flow_counters *total)
+{
+	total->records += atomic_load(&f->records);
+	total->bytes += atomic_load(&f->bytes);
+	total->checkpoints += atomic_load(&f->checkpoints_written);
+	total->store_errors += atomic_load(&f->store_errors);
+}
+
 void flow_join(struct flow *f)
+{
+	flow_join_counted(f, NULL);
+}
+
+void flow_join_counted(struct flow *f, struct flow_counters *total)
 {
 	if (!f)
 		return;
@@ -243,6 +256,8 @@ void flow_join(struct flow *f)
 		pthread_join(f->checkpoint_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
+	if (total)
+		flow_counters_add(f, total);
 	free(f->tasks);
 	/* after every client that reports to them is gone */
 	reach_free(f->reach_src);

@@ -96,12 +96,24 @@ struct flow {
 	struct reach *reach_src, *reach_tgt;
 };
 
+/* The flow's counters (metrics.c's counters and show flows): what one run
+ * of a flow counted; the runtime adds up the runs of a flow, so that a
+ * restart (pause/resume, commit) never takes them back. */
+struct flow_counters {
+	uint64_t records, bytes, checkpoints, store_errors;
+};
+/* Adds F's counters as they are now to *TOTAL. */
+void flow_counters_add(struct flow *f, struct flow_counters *total);
+
 int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *state_dir,
 	       struct flow **out, struct ferr *err);
 /* Asks every thread of the flow to finish; returns at once. */
 void flow_request_stop(struct flow *f);
 /* Waits for the threads (after flow_request_stop or a failure), frees. */
 void flow_join(struct flow *f);
+/* The same, adding the flow's final counters (nothing counts once its
+ * threads are gone) to *TOTAL first. */
+void flow_join_counted(struct flow *f, struct flow_counters *total);
 /* Marks the flow failed with REASON (first reason wins) and stops it. */
 void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum flow_status flow_get_status(struct flow *f);

@@ -152,15 +152,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
 	for (size_t i = 0; i < rt->nflows; i++) {
 		const char *st = runtime_flow_state(&rt->flows[i], NULL);
+		struct flow_counters c;
 
+		/* since ferryd started, paused flows' too (as /metrics counts) */
+		runtime_flow_counters(&rt->flows[i], &c);
+		recs += c.records;
 		if (strcmp(st, "paused") == 0)
 			continue;
 		active++;
 		failed += strcmp(st, "failed") == 0;
 		running += strcmp(st, "running") == 0;
 		stalled += strcmp(st, "stalled") == 0;
-		if (rt->flows[i].flow)
-			recs += atomic_load(&rt->flows[i].flow->records);
 	}
 	metrics_tick(rt);
 	audit_retry();

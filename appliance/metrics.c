@@ -50,11 +50,13 @@ const struct metric_def metric_defs[] = {
 	{ "canary-latency-ms", "ferry_canary_latency_ms", "gauge",
 	  "End-to-end latency in ms of the flow's last canary record (ferry.canary.enabled)" },
 	{ "partition-end-offset", "ferry_partition_end_offset", "gauge",
-	  "Source high watermark of a mirrored partition, as last fetched" },
+	  "Source high watermark of a mirrored partition, as last fetched (queried every 5 s "
+	  "while the flow is paused)" },
 	{ "partition-position", "ferry_partition_position", "gauge",
 	  "First source offset not yet acknowledged by the target" },
 	{ "partition-lag", "ferry_partition_lag", "gauge",
-	  "Records of the partition not yet mirrored: end offset minus position" },
+	  "Records of the partition not yet mirrored: end offset minus position (also while "
+	  "the flow is paused)" },
 	{ "partition-stopped", "ferry_partition_stopped", "gauge",
 	  "1 when the partition stopped (source log changed under ferry, unreadable record) "
 	  "until an operator resumes it" },
@@ -62,7 +64,8 @@ const struct metric_def metric_defs[] = {
 	  "counter", "Source offsets deleted at the source (retention, DeleteRecords) before "
 	  "ferry mirrored them, as recorded in the state store" },
 	{ "state-store-errors", "ferry_state_store_errors_total", "counter",
-	  "Failed attempts to save the flow's positions and offset syncs (the flow stalls)" },
+	  "Failed attempts to save the flow's positions and offset syncs (the flow stalls) "
+	  "since ferryd started" },
 	{ "inflight-bytes", "ferry_inflight_bytes", "gauge",
 	  "Key + value bytes of records handed to the target producer, not yet acknowledged" },
 	{ "inflight-bytes-max", "ferry_inflight_bytes_max", "gauge",
@@ -129,7 +132,10 @@ void metrics_tick(struct runtime *rt)
 		if (!r)
 			continue;
 		r->ms[r->next] = now;
-		r->bytes[r->next] = f->flow ? atomic_load(&f->flow->bytes) : 0;
+		struct flow_counters c;
+
+		runtime_flow_counters(f, &c);
+		r->bytes[r->next] = c.bytes;
 		r->next = (r->next + 1) % RATE_SLOTS;
 		if (r->filled < RATE_SLOTS)
 			r->filled++;
@@ -191,6 +197,35 @@ static void collect_clusters(struct runtime *rt, metric_fn fn, void *ctx)
 	}
 }
 
+/* The per-partition series of F (a paused flow's too: its lag matters
+ * most then). Whether a paused flow's partition stopped is known only
+ * once it runs again: no ferry_partition_stopped for it. */
+static void partition_samples(struct runtime *rt, const struct rt_flow *f, const char *base,
+			      metric_fn fn, void *ctx)
+{
+	struct part_stat *v = NULL;
+	size_t n = runtime_flow_partitions(rt, f, &v);
+	char labels[2400];
+
+	for (size_t j = 0; j < n; j++) {
+		char topic[600];
+
+		esc(topic, sizeof(topic), v[j].topic);
+		snprintf(labels, sizeof(labels), "%s,topic=\"%s\",partition=\"%d\"", base, topic,
+			 (int)v[j].partition);
+		if (v[j].end_offset >= 0)
+			fn(ctx, &metric_defs[M_END], labels, (double)v[j].end_offset);
+		if (v[j].position >= 0)
+			fn(ctx, &metric_defs[M_POS], labels, (double)v[j].position);
+		if (metrics_lag(&v[j]) >= 0)
+			fn(ctx, &metric_defs[M_LAG], labels, (double)metrics_lag(&v[j]));
+		if (f->flow)
+			fn(ctx, &metric_defs[M_STOPPED], labels, v[j].stopped ? 1 : 0);
+		fn(ctx, &metric_defs[M_NEVER], labels, (double)v[j].never_mirrored);
+	}
+	free(v);
+}
+
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
 	static const char *const states[] = { "starting", "running", "degraded", "stalled", "paused",
@@ -210,14 +245,21 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			snprintf(labels, sizeof(labels), "%s,state=\"%s\"", base, states[s]);
 			fn(ctx, &metric_defs[M_STATE], labels, strcmp(state, states[s]) == 0);
 		}
-		fn(ctx, &metric_defs[M_RECORDS], base,
-		   f->flow ? (double)atomic_load(&f->flow->records) : 0);
-		fn(ctx, &metric_defs[M_BYTES], base, f->flow ? (double)atomic_load(&f->flow->bytes) : 0);
+		/* counters: every run of the flow since ferryd started, so that
+		 * a pause or a restarting commit never takes them back */
+		struct flow_counters c;
+
+		runtime_flow_counters(f, &c);
+		fn(ctx, &metric_defs[M_RECORDS], base, (double)c.records);
+		fn(ctx, &metric_defs[M_BYTES], base, (double)c.bytes);
 		fn(ctx, &metric_defs[M_BYTE_RATE], base, f->flow ? byte_rate(f->name) : 0);
-		if (!f->flow)
+		fn(ctx, &metric_defs[M_STORE_ERRORS], base, (double)c.store_errors);
+		if (f->cf->emit_checkpoints)
+			fn(ctx, &metric_defs[M_CKPT_COUNT], base, (double)c.checkpoints);
+		if (!f->flow) {
+			partition_samples(rt, f, base, fn, ctx);
 			continue;
-		fn(ctx, &metric_defs[M_STORE_ERRORS], base,
-		   (double)atomic_load(&f->flow->store_errors));
+		}
 		fn(ctx, &metric_defs[M_INFLIGHT], base, (double)atomic_load(&f->flow->inflight_bytes));
 		fn(ctx, &metric_defs[M_INFLIGHT_MAX], base,
 		   (double)atomic_load(&f->flow->inflight_bytes_peak));
@@ -238,36 +280,14 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			fn(ctx, &metric_defs[M_AGE_AVG], base, (double)age.sum / (double)age.count);
 		}
 
-		if (f->cf->emit_checkpoints) {
-			if (atomic_load(&f->flow->checkpoints_written))
-				fn(ctx, &metric_defs[M_CKPT_LAT], base,
-				   (double)atomic_load(&f->flow->checkpoint_latency_ms));
-			fn(ctx, &metric_defs[M_CKPT_COUNT], base,
-			   (double)atomic_load(&f->flow->checkpoints_written));
-		}
+		if (f->cf->emit_checkpoints && atomic_load(&f->flow->checkpoints_written))
+			fn(ctx, &metric_defs[M_CKPT_LAT], base,
+			   (double)atomic_load(&f->flow->checkpoint_latency_ms));
 		if (f->cf->canary_enabled && atomic_load(&f->flow->canary_seen_ms))
 			fn(ctx, &metric_defs[M_CANARY], base,
 			   (double)atomic_load(&f->flow->canary_latency_ms));
 
-		struct part_stat *v = NULL;
-		size_t n = flow_partitions(f->flow, &v);
-
-		for (size_t j = 0; j < n; j++) {
-			char topic[600];
-
-			esc(topic, sizeof(topic), v[j].topic);
-			snprintf(labels, sizeof(labels), "%s,topic=\"%s\",partition=\"%d\"", base, topic,
-				 (int)v[j].partition);
-			if (v[j].end_offset >= 0)
-				fn(ctx, &metric_defs[M_END], labels, (double)v[j].end_offset);
-			if (v[j].position >= 0)
-				fn(ctx, &metric_defs[M_POS], labels, (double)v[j].position);
-			if (metrics_lag(&v[j]) >= 0)
-				fn(ctx, &metric_defs[M_LAG], labels, (double)metrics_lag(&v[j]));
-			fn(ctx, &metric_defs[M_STOPPED], labels, v[j].stopped ? 1 : 0);
-			fn(ctx, &metric_defs[M_NEVER], labels, (double)v[j].never_mirrored);
-		}
-		free(v);
+		partition_samples(rt, f, base, fn, ctx);
 	}
 }
 

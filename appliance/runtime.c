@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "heartbeat.h"
+#include "lagwatch.h"
 #include "log.h"
 
 static void sha256_hex(const char *text, size_t len, char out[65])
@@ -111,6 +112,28 @@ fail:
 	return -1;
 }
 
+/* A flow leaves the runtime (removed, or replaced by a restart): its
+ * counters wait for a flow of its name (push_flow). */
+static void retire(struct runtime *rt, const struct rt_flow *f)
+{
+	struct rt_retired *nv;
+
+	for (size_t i = 0; i < rt->nretired; i++) {
+		if (strcmp(rt->retired[i].name, f->name) == 0) {
+			rt->retired[i].c = f->base;
+			return;
+		}
+	}
+	nv = realloc(rt->retired, (rt->nretired + 1) * sizeof(*nv));
+	if (!nv) {
+		log_error("out of memory: the counters of flow %s start again from 0", f->name);
+		return;
+	}
+	rt->retired = nv;
+	snprintf(nv[rt->nretired].name, sizeof(nv[0].name), "%s", f->name);
+	nv[rt->nretired++].c = f->base;
+}
+
 /* Appends a flow named after CF, holding a reference to C; NULL when out
  * of memory. */
 static struct rt_flow *push_flow(struct runtime *rt, struct conf *c, const struct conf_flow *cf)
@@ -126,6 +149,14 @@ static struct rt_flow *push_flow(struct runtime *rt, struct conf *c, const struc
 	snprintf(f->name, sizeof(f->name), "%s", cf->name);
 	f->conf = conf_ref(c);
 	f->cf = cf;
+	/* a flow that ran before under this name goes on counting from there */
+	for (size_t i = 0; i < rt->nretired; i++) {
+		if (strcmp(rt->retired[i].name, f->name) == 0) {
+			f->base = rt->retired[i].c;
+			rt->retired[i] = rt->retired[--rt->nretired];
+			break;
+		}
+	}
 	return f;
 }
 
@@ -175,8 +206,26 @@ static void stop_flow(struct rt_flow *f)
 	if (!f->flow)
 		return;
 	flow_request_stop(f->flow);
-	flow_join(f->flow);
+	flow_join_counted(f->flow, &f->base);
 	f->flow = NULL;
+}
+
+/* Tells the lag watch which flows are paused now (after every change). */
+static void watch_paused(struct runtime *rt)
+{
+	struct lagwatch_flow *v = rt->nflows ? calloc(rt->nflows, sizeof(*v)) : NULL;
+	size_t n = 0;
+
+	if (!rt->lw || (rt->nflows && !v)) {
+		free(v);
+		return;
+	}
+	for (size_t i = 0; i < rt->nflows; i++)
+		if (rt->flows[i].paused)
+			v[n++] = (struct lagwatch_flow){ rt->flows[i].name, &rt->flows[i].cf->consumer,
+							 rt->flows[i].cf->mirror_read_uncommitted };
+	lagwatch_sync(rt->lw, v, n);
+	free(v);
 }
 
 static void start_heartbeats(struct runtime *rt)
@@ -211,6 +260,8 @@ void runtime_start(struct runtime *rt)
 	struct ferr err;
 
 	start_heartbeats(rt);
+	if (lagwatch_start(rt->state_dir, &rt->lw, &err))
+		log_error("%s; paused flows show no lag", err.msg);
 	for (size_t i = 0; i < rt->conf->nflows; i++)
 		if (add_flow(rt, rt->conf, &rt->conf->flows[i]))
 			log_error("out of memory");
@@ -218,6 +269,7 @@ void runtime_start(struct runtime *rt)
 		log_error("%s", err.msg);
 	for (size_t i = 0; i < rt->nflows; i++)
 		start_flow(rt, &rt->flows[i]);
+	watch_paused(rt);
 }
 
 struct seed_ctx {
@@ -279,6 +331,7 @@ int runtime_failback(struct runtime *rt, const char *flow, const char *who, stru
 		return -1;
 	}
 	start_flow(rt, &rt->flows[rt->nflows - 1]);
+	watch_paused(rt);
 	log_info("failback of %s started by %s as flow %s", flow, who, rt->flows[rt->nflows - 1].name);
 	audit_system("ok", "failback of %s started by %s", flow, who);
 	return 0;
@@ -406,6 +459,7 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 				}
 			}
 			stop_flow(o);
+			retire(rt, o);   /* the new run counts on from here */
 			conf_unref(o->conf);
 			o->conf = NULL;
 			if (add_flow(rt, newc, ncf) == 0) {
@@ -423,6 +477,7 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 		if (!old[j].conf)
 			continue;
 		stop_flow(&old[j]);
+		retire(rt, &old[j]);
 		conf_unref(old[j].conf);
 		append(stopped, sizeof(stopped), old[j].name);
 	}
@@ -433,6 +488,7 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 	rt->conf = newc;
 	rt->revision = revision;
 	start_heartbeats(rt);
+	watch_paused(rt);
 	snprintf(summary, summarysz, "revision %d applied; started:%s; restarted:%s; stopped:%s; "
 		 "unchanged:%s", revision, *started ? started : " none",
 		 *restarted ? restarted : " none", *stopped ? stopped : " none",
@@ -452,6 +508,7 @@ int runtime_pause(struct runtime *rt, const char *name, const char *who, struct 
 		return -1;
 	stop_flow(f);
 	f->paused = 1;
+	watch_paused(rt);
 	log_info("flow %s paused by %s", name, who);
 	return 0;
 }
@@ -469,6 +526,7 @@ int runtime_resume(struct runtime *rt, const char *name, const char *who, struct
 	/* resuming a failed flow restarts it from its saved positions */
 	stop_flow(f);
 	f->paused = 0;
+	watch_paused(rt);
 	start_flow(rt, f);
 	log_info("flow %s resumed by %s", name, who);
 	if (f->start_error[0])
@@ -476,8 +534,54 @@ int runtime_resume(struct runtime *rt, const char *name, const char *who, struct
 	return 0;
 }
 
+void runtime_flow_counters(const struct rt_flow *f, struct flow_counters *out)
+{
+	*out = f->base;
+	if (f->flow)
+		flow_counters_add(f->flow, out);
+}
+
+size_t runtime_flow_partitions(struct runtime *rt, const struct rt_flow *f, struct part_stat **out)
+{
+	size_t n, k = 0;
+
+	*out = NULL;
+	if (f->flow)
+		return flow_partitions(f->flow, out);
+	if (!f->paused)
+		return 0;
+	n = lagwatch_partitions(rt->lw, f->name, out);
+	/* the saved positions of topics the flow (as configured now) still
+	 * mirrors: a commit while paused may have changed its filters */
+	for (size_t i = 0; i < n; i++) {
+		struct part_stat *p = &(*out)[i];
+
+		if (!flow_should_replicate(f->cf, p->topic) ||
+		    flow_remote_name(f->cf, p->topic, p->remote, sizeof(p->remote)))
+			continue;
+		(*out)[k++] = *p;
+	}
+	if (!k) {
+		free(*out);
+		*out = NULL;
+	}
+	return k;
+}
+
+uint64_t runtime_lag_refresh(struct runtime *rt)
+{
+	return lagwatch_refresh(rt->lw);
+}
+
+int runtime_lag_fresh(struct runtime *rt, uint64_t ticket)
+{
+	return lagwatch_done(rt->lw, ticket);
+}
+
 void runtime_stop(struct runtime *rt)
 {
+	lagwatch_stop(rt->lw);
+	rt->lw = NULL;
 	heartbeats_stop(rt->hb);
 	rt->hb = NULL;
 	for (size_t i = 0; i < rt->nflows; i++)
@@ -491,6 +595,9 @@ void runtime_stop(struct runtime *rt)
 	free(rt->flows);
 	rt->flows = NULL;
 	rt->nflows = 0;
+	free(rt->retired);
+	rt->retired = NULL;
+	rt->nretired = 0;
 	conf_unref(rt->conf);
 	rt->conf = NULL;
 	state_close(rt->st);

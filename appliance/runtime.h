@@ -23,9 +23,20 @@ struct rt_flow {
 	struct flow *flow;               /* NULL while paused or when it could not start */
 	int paused;
 	char start_error[512];
+	/* what the flow's earlier runs in this ferryd counted (a pause, resume
+	 * or restarting commit ends a run): counters add it, so they never go
+	 * backwards while ferryd runs */
+	struct flow_counters base;
+};
+
+/* The counters of a flow no longer configured, kept for its return. */
+struct rt_retired {
+	char name[256];
+	struct flow_counters c;
 };
 
 struct heartbeats;
+struct lagwatch;
 
 struct runtime {
 	struct conf *conf;               /* running configuration (a reference) */
@@ -37,6 +48,9 @@ struct runtime {
 	size_t nflows;
 	int64_t started_ms;
 	char appliance[256];
+	struct lagwatch *lw;             /* paused flows' end offsets (NULL: none) */
+	struct rt_retired *retired;
+	size_t nretired;
 };
 
 /*
@@ -71,6 +85,17 @@ struct rt_flow *runtime_flow(struct runtime *rt, const char *name);
  * REASON (when not NULL) says why for failed, stalled and degraded (a
  * cluster of the flow unreachable, stopped partitions, the canary) */
 const char *runtime_flow_state(const struct rt_flow *f, const char **reason);
+/* F's counters since ferryd started: its earlier runs and the current one. */
+void runtime_flow_counters(const struct rt_flow *f, struct flow_counters *out);
+/* F's partitions (caller frees *out): a running flow's as its tasks last
+ * published them; a paused flow's saved positions against the source's
+ * end offsets as last queried (see lagwatch.h), those of topics the flow
+ * still selects, their REASON set when the end offset is unknown. */
+size_t runtime_flow_partitions(struct runtime *rt, const struct rt_flow *f, struct part_stat **out);
+/* Asks for the paused flows' end offsets now; runtime_lag_fresh() says
+ * when they have come (or 1 when there is nothing to wait for). */
+uint64_t runtime_lag_refresh(struct runtime *rt);
+int runtime_lag_fresh(struct runtime *rt, uint64_t ticket);
 /* Stops every flow and releases everything. */
 void runtime_stop(struct runtime *rt);
 

@@ -42,7 +42,8 @@ static struct cmd_def table[] = {
 	  "their state", A, E, 0,
 	  "Lists the flows with their state (starting, running, degraded, stalled, paused, "
 	  "failed, stopped), "
-	  "topics, partitions, records mirrored and the reason if any (why a flow failed, "
+	  "topics, partitions (a paused flow's as saved), records and bytes mirrored since "
+	  "ferryd started (across pauses and restarts) and the reason if any (why a flow failed, "
 	  "is stalled or degraded). A flow whose source or target does not answer is degraded, "
 	  "started or not, with the reason \"A unreachable: \" and librdkafka's last connection "
 	  "error; it runs again by itself once the cluster answers."),
@@ -54,7 +55,10 @@ static struct cmd_def table[] = {
 	  "Per source partition: the source end offset, the mirrored position (everything "
 	  "before it is acknowledged by the target), the lag between them, the offsets the "
 	  "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
-	  "or why the partition stopped (see resume flow ... --partition)."),
+	  "or why the partition stopped (see resume flow ... --partition). A paused flow's "
+	  "partitions stay listed (state paused): the saved position against the source's end "
+	  "offset, asked for when the command runs (up to 5 s) and every 5 s; empty, and the "
+	  "state says why, when the source does not answer."),
 	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
 	  "positions\nOnly this flow", A, E, 0,
 	  "The positions saved in the state store: where each partition resumes after a restart."),

@@ -117,7 +117,8 @@ start() {
 	local before
 	before=$("$kt" -b "127.0.0.1:$port_a" count orders)
 	say "producing 10000 sequence-numbered records into orders on A"
-	"$kt" -b "127.0.0.1:$port_a" produce orders --count 10000 --start "$before"
+	# stamped now: replication-latency-ms and record-age-ms then read true
+	"$kt" -b "127.0.0.1:$port_a" produce orders --count 10000 --start "$before" --now
 	local want=$((before + 10000)) got=0
 	for _ in $(seq 1 120); do
 		got=$("$kt" -b "127.0.0.1:$port_b" count A.orders 2>/dev/null || echo 0)
@@ -137,7 +138,7 @@ start() {
 	  ferryd     $dir/ferryd.log, state in $dir/state, config $dir/mm2.properties
 	  shell      $build/ferry -s $dir/control.sock        (then: show flows, show lag, ?)
 	  metrics    http://127.0.0.1:${FERRY_DEMO_METRICS_PORT:-19464}/metrics
-	  try        $kt -b 127.0.0.1:$port_a produce orders --count 1000 --start $want
+	  try        $kt -b 127.0.0.1:$port_a produce orders --count 1000 --start $want --now
 	             $build/ferry -s $dir/control.sock show lag
 	stop it with: make demo-stop
 	EOT

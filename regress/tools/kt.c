@@ -26,7 +26,8 @@
  *   timestamp  CreateTime BASE + seq, where BASE is chosen once per run so
  *              that every timestamp lies about a day in the past: old
  *              enough to be stable, young enough for the brokers' 7-day
- *              retention never to delete it
+ *              retention never to delete it; with --now, the time it is
+ *              produced (the demo: its latency metrics then read true)
  *
  * Output of `dump`, one line per record in partition, offset order:
  *   P \t OFFSET \t TIMESTAMP \t KEY \t VALUE \t HEADERS
@@ -73,6 +74,7 @@ static const char USAGE[] =
     "  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
     "          [--transactional-id ID [--abort-every K]] [--rate RECORDS_PER_SEC]\n"
     "          [--key-mod M]                 (keys k-<seq % M>: they repeat, for compaction)\n"
+    "          [--now]                       (timestamps now, not a day in the past)\n"
     "                                        seq-numbered records; prints 'aborted SEQ'\n"
     "  put TOPIC [--partition P] [--key K] [--value V] [--header NAME=V]...\n"
     "          [--timestamp MS]              one record; fields as dump prints them\n"
@@ -899,6 +901,7 @@ static size_t make_value(char *buf, size_t size, long long seq)
 }
 
 static long long G_key_mod;   /* produce --key-mod: keys repeat, for compaction */
+static int G_now;             /* produce --now: timestamps now */
 
 static int produce_one(rd_kafka_t *rk, const char *topic, int32_t partition, long long seq,
 		       char *vbuf, size_t size, int64_t ts_base)
@@ -923,7 +926,8 @@ static int produce_one(rd_kafka_t *rk, const char *topic, int32_t partition, lon
 					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					RD_KAFKA_V_KEY(key, (size_t)klen),
 					RD_KAFKA_V_VALUE(vbuf, vlen),
-					RD_KAFKA_V_TIMESTAMP(ts_base + seq),
+					/* 0: librdkafka stamps the record now */
+					RD_KAFKA_V_TIMESTAMP(G_now ? 0 : ts_base + seq),
 					RD_KAFKA_V_HEADERS(hdrs),
 					RD_KAFKA_V_OPAQUE((void *)(intptr_t)seq), RD_KAFKA_V_END);
 		if (!err)
@@ -991,6 +995,8 @@ static int cmd_produce(int argc, char **argv)
 			abort_every = parse_num("--abort-every", optval(argc, argv, &i), 0, INT32_MAX);
 		else if (strcmp(argv[i], "--rate") == 0)
 			rate = parse_num("--rate", optval(argc, argv, &i), 1, 100000000);
+		else if (strcmp(argv[i], "--now") == 0)
+			G_now = 1;
 		else if (strcmp(argv[i], "--key-mod") == 0)
 			G_key_mod = parse_num("--key-mod", optval(argc, argv, &i), 1, LLONG_MAX / 4);
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
