@@ -190,6 +190,14 @@ int reach_is_down(struct reach *r, char *buf, size_t sz)
 	down = r->state == REACH_UNREACHABLE;
 	if (down && buf)
 		snprintf(buf, sz, "%s", r->why);
+	/* a watcher that has heard nothing yet (a flow just resumed or
+	 * restarted by a commit) takes what the other watchers know, so the
+	 * flow does not read "starting" while its cluster is known down */
+	if (!down && r->state == REACH_UNKNOWN && r->c->state == REACH_UNREACHABLE) {
+		down = 1;
+		if (buf)
+			snprintf(buf, sz, "%s", r->c->why);
+	}
 	pthread_mutex_unlock(&mu);
 	return down;
 }

@@ -31,7 +31,9 @@ void reach_down(struct reach *r, const char *why);
 void reach_up(struct reach *r);
 /* Bumped by every reach_up(): lets a client forget errors it saw before. */
 unsigned reach_generation(const struct reach *r);
-/* 1 while the watcher says unreachable; its reason into BUF. Any thread. */
+/* 1 while the watcher says unreachable, or has heard nothing yet while
+ * its cluster is unreachable by other watchers; the reason into BUF. Any
+ * thread. */
 int reach_is_down(struct reach *r, char *buf, size_t sz);
 const char *reach_cluster_of(const struct reach *r);
 

@@ -15,7 +15,8 @@ use Ferry::Test::Utils;
 my $dir = repo_root() . '/regress/shell';
 my $ferry = build_dir() . '/ferry';
 
-# clusters nobody listens on: the flows stay "starting", deterministically
+# clusters nobody listens on: once ferryd has seen them refuse, the flows
+# are "degraded" naming the cluster, deterministically (waited for below)
 my $f = Ferry::Test::Ferryd->new(
 	name => 'scripts',
 	config => "# a two-way topology\n"
@@ -30,11 +31,19 @@ my $f = Ferry::Test::Ferryd->new(
 	  . "ferry.metrics.listen = off\n");
 $f->start;
 ok($f->wait_for_log(qr/control socket .* ready/, 60), 'ferryd up');
+ok(poll_until(sub {
+	my ($rc, $out) = $f->ferry('show flows');
+	# each flow names its source once its own clients have seen it refuse
+	return $out =~ /^A->B\s+degraded\s.*\sA unreachable: /m
+	  && $out =~ /^B->A\s+degraded\s.*\sB unreachable: /m;
+}, 60, 'both flows degraded'), 'both clusters seen unreachable');
 
 sub mask
 {
 	my ($t) = @_;
 	$t =~ s/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/<time>/g;
+	# librdkafka appends how often an error repeated
+	$t =~ s/ \(after \d+ms in state \w+[^)]*\)//g;
 	my $d = $f->dir;
 	$t =~ s/\Q$d\E/<dir>/g;
 	return $t;

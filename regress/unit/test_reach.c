@@ -34,6 +34,17 @@ int main(void)
 	ok(reach_is_down(a2, why, sizeof(why)) && !reach_is_down(a1, NULL, 0),
 	   "each watcher keeps its own view");
 	is(reach_cluster_of(a2), "A", "a watcher knows its cluster");
+	{
+		/* a flow just resumed: its watcher has heard nothing yet */
+		struct reach *fresh = reach_new("A", "A->D");
+
+		why[0] = '\0';
+		ok(reach_is_down(fresh, why, sizeof(why)), "a new watcher of a cluster known down says down");
+		is(why, "Connect to ipv4#127.0.0.1:1 failed: Connection refused", "with the cluster's reason");
+		reach_up(fresh);
+		ok(!reach_is_down(fresh, NULL, 0), "until it hears from the cluster itself");
+		reach_free(fresh);
+	}
 
 	reach_up(a2);
 	ok(reach_generation(a2) != g, "hearing it again starts a new generation");
