@@ -224,11 +224,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		reach_error(ctx, err, reason);
 		return;
 	}
-	if (reach_error(ctx, err, reason) &&
-	    (ctx->reach || (ctx->cluster[0] && reach_cluster(ctx->cluster, NULL, 0, NULL, NULL) ==
-						       REACH_UNREACHABLE)))
+	if (reach_error(ctx, err, reason) && ctx->cluster[0] &&
+	    reach_cluster(ctx->cluster, NULL, 0, NULL, NULL) == REACH_UNREACHABLE)
 		/* the watchers log the cluster going away and coming back,
-		 * once each, instead of every retry of every client */
+		 * once each, instead of every retry of every client; while the
+		 * cluster answers, a broker of it that does not is worth the
+		 * warning (a watcher alone would never say it) */
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else if (first_in_a_while(ctx, reason))
 		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
