@@ -878,7 +878,7 @@ static int build(struct loader *L)
 			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
 		if (cg && cg->value[0] && !sock_off) {
 			gid_t gid;
-			int rc = conf_group_gid(cg->value, &gid);
+			int rc = acl_group_gid(cg->value, &gid);
 
 			if (rc)
 				err_at(L, cg, "no such group \"%s\"%s%s", cg->value,
@@ -1046,31 +1046,6 @@ const char *conf_global(const struct conf *c, const char *key)
 		return p->value;
 	k = conf_key_find(key);
 	return k ? k->def : NULL;
-}
-
-int conf_group_gid(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	char *buf = NULL;
-	int rc = ERANGE;
-
-	/* a group with many members needs more than a page */
-	for (size_t sz = 16384; rc == ERANGE && sz <= (1u << 22); sz *= 2) {
-		char *nb = realloc(buf, sz);
-
-		if (!nb) {
-			rc = ENOMEM;
-			break;
-		}
-		buf = nb;
-		rc = getgrnam_r(name, &gr, buf, sz, &res);
-	}
-	if (rc == 0 && !res)
-		rc = ENOENT;
-	if (rc == 0)
-		*gid = gr.gr_gid;
-	free(buf);
-	return rc;
 }
 
 int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port)

@@ -14,7 +14,6 @@
 #define FERRY_CONF_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "clientconf.h"
 #include "diag.h"
@@ -145,11 +144,6 @@ void conf_flow_destroy(struct conf_flow *f);
  * (caller props_free()s OUT). */
 int conf_cluster_settings(const struct conf *c, const char *alias, enum client_role role,
 			  struct props *out);
-
-/* The gid of group NAME into *GID: 0, or an errno value (ENOENT when there
- * is no such group). Grows its buffer as a group with many members needs:
- * the config check and the control socket must agree on what a group is. */
-int conf_group_gid(const char *name, gid_t *gid);
 
 /* Splits "host:port" (IPv6 as [addr]:port); 0 or -1. */
 int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port);

@@ -920,7 +920,7 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 		c->ino = st.st_ino;
 	if (group && *group) {
 		gid_t gid;
-		int rc = conf_group_gid(group, &gid);
+		int rc = acl_group_gid(group, &gid);
 
 		if (rc) {
 			ferr_set(err, "ferry.control.group: no such group \"%s\"%s%s", group,
