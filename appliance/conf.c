@@ -877,23 +877,12 @@ static int build(struct loader *L)
 			err_at(L, cs, "expected the path of a UNIX socket (at most %zu bytes) or off, "
 			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
 		if (cg && cg->value[0] && !sock_off) {
-			struct group gr, *res = NULL;
-			char *buf = NULL;
-			int rc = ERANGE;
+			gid_t gid;
+			int rc = acl_group_gid(cg->value, &gid);
 
-			/* a group with many members needs more than a page */
-			for (size_t sz = 16384; rc == ERANGE && sz <= (1u << 22); sz *= 2) {
-				char *nb = realloc(buf, sz);
-
-				if (!nb)
-					break;
-				buf = nb;
-				rc = getgrnam_r(cg->value, &gr, buf, sz, &res);
-			}
-			free(buf);
-			if (rc != 0 || !res)
-				err_at(L, cg, "no such group \"%s\"%s%s", cg->value, rc ? ": " : "",
-				       rc ? strerror(rc) : "");
+			if (rc)
+				err_at(L, cg, "no such group \"%s\"%s%s", cg->value,
+				       rc != ENOENT ? ": " : "", rc != ENOENT ? strerror(rc) : "");
 		}
 		if (sock_off && tl && tl->value[0])
 			err_at(L, tl, "the TLS listener needs the control socket, and "

@@ -919,14 +919,15 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	if (lstat(path, &st) == 0)
 		c->ino = st.st_ino;
 	if (group && *group) {
-		struct group gr, *res = NULL;
-		char buf[8192];
+		gid_t gid;
+		int rc = acl_group_gid(group, &gid);
 
-		if (getgrnam_r(group, &gr, buf, sizeof(buf), &res) != 0 || !res) {
-			ferr_set(err, "ferry.control.group: no such group \"%s\"", group);
+		if (rc) {
+			ferr_set(err, "ferry.control.group: no such group \"%s\"%s%s", group,
+				 rc != ENOENT ? ": " : "", rc != ENOENT ? strerror(rc) : "");
 			goto fail;
 		}
-		if (chown(path, (uid_t)-1, gr.gr_gid) != 0) {
+		if (chown(path, (uid_t)-1, gid) != 0) {
 			ferr_set(err, "%s: cannot give it to group %s: %s", path, group, strerror(errno));
 			goto fail;
 		}

@@ -107,7 +107,7 @@ static int reach_error(struct kclient_ctx *ctx, int err, const char *reason)
 /* 1 when librdkafka's statistics JSON shows a broker connection up: only
  * the "brokers" object is looked at (it comes before the partitions, which
  * can make the document large). */
-static int stats_broker_up(const char *json, size_t len)
+int kclient_stats_broker_up(const char *json, size_t len)
 {
 	const char *p = memmem(json, len, "\"brokers\":", 10);
 	const char *end = json + len;
@@ -124,8 +124,10 @@ static int stats_broker_up(const char *json, size_t len)
 			continue;
 		}
 		if (*p == '"') {
-			static const char up[] = "\"state\":\"UP";
-			if (depth > 0 && (size_t)(end - p) > sizeof(up) &&
+			/* the closing quote too: "UPDATE" (the broker's address
+			 * changes, its connection goes) is not up */
+			static const char up[] = "\"state\":\"UP\"";
+			if (depth > 0 && (size_t)(end - p) >= sizeof(up) - 1 &&
 			    memcmp(p, up, sizeof(up) - 1) == 0)
 				return 1;
 			instr = 1;
@@ -143,7 +145,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	struct kclient_ctx *ctx = opaque;
 
 	(void)rk;
-	if (ctx && ctx->reach && stats_broker_up(json, len))
+	if (ctx && ctx->reach && kclient_stats_broker_up(json, len))
 		reach_up(ctx->reach);
 	return 0;   /* librdkafka frees json */
 }
@@ -222,11 +224,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		reach_error(ctx, err, reason);
 		return;
 	}
-	if (reach_error(ctx, err, reason) &&
-	    (ctx->reach || (ctx->cluster[0] && reach_cluster(ctx->cluster, NULL, 0, NULL, NULL) ==
-						       REACH_UNREACHABLE)))
+	if (reach_error(ctx, err, reason) && ctx->cluster[0] &&
+	    reach_cluster(ctx->cluster, NULL, 0, NULL, NULL) == REACH_UNREACHABLE)
 		/* the watchers log the cluster going away and coming back,
-		 * once each, instead of every retry of every client */
+		 * once each, instead of every retry of every client; while the
+		 * cluster answers, a broker of it that does not is worth the
+		 * warning (a watcher alone would never say it) */
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else if (first_in_a_while(ctx, reason))
 		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);

@@ -65,6 +65,10 @@ void kclient_destroy(rd_kafka_t *rk);
  * with librdkafka's last connection error as the reason (else WHY). */
 void kclient_reach_report(rd_kafka_t *rk, int ok, const char *why);
 
+/* 1 when librdkafka's statistics JSON (LEN bytes) shows a broker in state
+ * UP: what tells a watched client that its cluster answers again. */
+int kclient_stats_broker_up(const char *json, size_t len);
+
 /* The opaque given in kclient_opts. */
 void *kclient_opaque(rd_kafka_t *rk);
 

@@ -172,6 +172,10 @@ int proto_recv(struct proto_client *c, json_t **msg, int timeout_ms, struct ferr
 			return ferr_set(err, "bad answer from ferryd: %s", why);
 		if (left <= 0)
 			return ferr_set(err, "no answer from ferryd within %d ms", timeout_ms);
+		/* before the wait too: a signal that came while the request was
+		 * sent spent its EINTR there, and poll would not see it */
+		if (c->interrupt && *c->interrupt)
+			return ferr_set(err, "interrupted");
 		if (!(c->ssl && SSL_pending(c->ssl) > 0)) {
 			r = poll(&pfd, 1, (int)left);
 			if (r < 0 && errno == EINTR && c->interrupt && *c->interrupt)

@@ -92,6 +92,31 @@ static int parse_ulong(const char *s, unsigned long *out)
 	return errno || *end ? -1 : 0;
 }
 
+int acl_group_gid(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char *buf = NULL;
+	int rc = ERANGE;
+
+	/* a group with many members needs more than a page */
+	for (size_t sz = 16384; rc == ERANGE && sz <= (1u << 22); sz *= 2) {
+		char *nb = realloc(buf, sz);
+
+		if (!nb) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nb;
+		rc = getgrnam_r(name, &gr, buf, sz, &res);
+	}
+	if (rc == 0 && !res)
+		rc = ENOENT;
+	if (rc == 0)
+		*gid = gr.gr_gid;
+	free(buf);
+	return rc;
+}
+
 static int add(struct acl_rules *r, const char *item, enum acl_role role, struct ferr *err)
 {
 	struct principal p = { .role = role };
@@ -120,13 +145,15 @@ static int add(struct acl_rules *r, const char *item, enum acl_role role, struct
 		p.kind = P_UID;
 		p.id = pw.pw_uid;
 	} else if (kl == 5 && strncmp(item, "group", 5) == 0) {
-		struct group gr, *res = NULL;
-		char buf[8192];
+		gid_t gid;
+		int rc = acl_group_gid(v, &gid);
 
-		if (getgrnam_r(v, &gr, buf, sizeof(buf), &res) != 0 || !res)
-			return ferr_set(err, "%s principal \"%s\": no such group", acl_role_name(role), item);
+		if (rc)
+			return ferr_set(err, "%s principal \"%s\": no such group%s%s",
+					acl_role_name(role), item, rc != ENOENT ? ": " : "",
+					rc != ENOENT ? strerror(rc) : "");
 		p.kind = P_GID;
-		p.id = gr.gr_gid;
+		p.id = gid;
 	} else if (kl == 4 && strncmp(item, "cert", 4) == 0) {
 		p.kind = P_CERT;
 		p.subject = strdup(v);

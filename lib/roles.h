@@ -38,6 +38,12 @@ void acl_peer_name(const struct acl_peer *p, char *out, size_t outsz);
 
 struct acl_rules;
 
+/* The gid of group NAME into *GID: 0, or an errno value (ENOENT when there
+ * is no such group). Grows its buffer as a group with many members needs,
+ * so that the config check, the role rules and the control socket agree
+ * on what a group is. */
+int acl_group_gid(const char *name, gid_t *gid);
+
 /*
  * Builds the rules from the three principal lists (comma-separated
  * "uid:N", "user:NAME", "gid:N", "group:NAME", "cert:SUBJECT"). A name that

@@ -588,6 +588,7 @@ static unsigned char complete_fn(EditLine *el, int ch)
 	size_t nc = 0, pl;
 	json_t *names = NULL;
 	unsigned char rc = CC_REDISPLAY;
+	int interrupted = 0;
 
 	(void)ch;
 	el_get(el, EL_CLIENTDATA, &sh);
@@ -618,13 +619,22 @@ static unsigned char complete_fn(EditLine *el, int ch)
 				json_array_append_new(json_object_get(req, "words"),
 						      json_string(words[w]));
 
+			/* ^C ends the wait as it does a command's; the session
+			 * stays, its late answer is skipped by id */
+			got_sigint = 0;
+			sh->c.interrupt = sh->interactive ? &got_sigint : NULL;
 			if (proto_call(&sh->c, req, &reply, 15000, &err) == 0) {
 				names = json_incref(json_object_get(reply, "names"));
 				json_decref(reply);
+			} else if (got_sigint) {
+				interrupted = 1;
 			} else {
 				disconnect(sh);
 			}
+			sh->c.interrupt = NULL;
 			json_decref(req);
+			if (interrupted)
+				break;
 		}
 		if (names) {
 			size_t j;
@@ -638,7 +648,11 @@ static unsigned char complete_fn(EditLine *el, int ch)
 			}
 		}
 	}
-	if (nc == 1) {
+	if (interrupted) {
+		/* el_gets returns no line: interactive() says ^C and gives a
+		 * fresh prompt, as for ^C while typing */
+		rc = CC_EOF;
+	} else if (nc == 1) {
 		el_insertstr(el, cands[0] + pl);
 		/* "A->B." is where keys start, not a word of its own */
 		if (cands[0][strlen(cands[0]) - 1] != '.')

@@ -247,6 +247,19 @@ type("delete A->B.t\t");
 expect(qr/delete A->B\.topics $/, 'delete offers only keys that are set');
 type("\x15");
 
+# ^C while Tab waits for ferryd's names (ferryd stopped: they cannot come
+# before the ^C): the line is dropped and a fresh prompt comes at once,
+# not after the completion's wait
+$f->signal('STOP');
+type("set A->B.t\t");
+sleep 1;
+type("\x03");
+expect(qr/\^C\nedge7\(config\)# $/, '^C while Tab waits for names: a fresh prompt at once', 5);
+$f->signal('CONT');
+type("show | compare\n");
+expect(qr/^show \| compare\nno changes\nedge7\(config\)# $/m,
+	'the next command gets its own answer, not the dropped names');
+
 # ^D in configure mode is `exit`: refused with uncommitted changes
 type("set A->B.tasks.max 2\n");
 expect(qr/edge7\(config\)# $/, 'a change');

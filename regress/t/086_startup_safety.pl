@@ -135,6 +135,34 @@ for my $c ([ 'a path too long', 'ferry.control.socket = /tmp/' . ('x' x 120) . '
 	ok(!-e $h->state_dir . '/ferry.db', "$name: no state store created");
 }
 
+# a group with many members (an LDAP group of a whole department) is a
+# group: more than getgrnam_r's usual buffer must not read as "no such
+# group", now that a socket that cannot be set up stops ferryd. Seen
+# through a private mount namespace, so nothing changes for the host.
+SKIP: {
+	skip 'needs root and unshare -m', 5
+	  unless $> == 0 && system('unshare -m true 2>/dev/null') == 0;
+	my $gid = 40860;
+	$gid++ while getgrgid($gid);
+	my $gf = "$dir/group";
+	open(my $g_in, '<', '/etc/group') or die $!;
+	open(my $g_out, '>', $gf) or die $!;
+	print $g_out $_ while <$g_in>;
+	print $g_out "big-086:x:$gid:" . join(',', map { sprintf('member-of-a-large-group-%05d', $_) } 1 .. 2000) . "\n";
+	close $g_out or die $!;
+	my $h = Ferry::Test::Ferryd->new(name => 'biggroup',
+		config => $config . "ferry.control.group = big-086\n"
+		  . "ferry.control.role.operator = group:big-086\n");
+	$h->start(wrap => [ 'unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/group && exec "$@"', $gf ]);
+	push @others, $h;
+	ok($h->wait_control(60), 'a group with 2000 members: the control socket is set up')
+	  or diag($h->log);
+	ok(-S $h->socket_path, 'the socket is there');
+	is((stat($h->socket_path))[5], $gid, 'and belongs to that group');
+	unlike($h->log, qr/no such group/, 'the group is one, for the operator role too');
+	is($h->stop, 0, 'it stops cleanly');
+}
+
 # --- ferry.control.socket = off: runs without one ---
 {
 	# (a topic nobody writes: the running ferryd mirrors orders)

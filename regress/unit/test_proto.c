@@ -1,12 +1,17 @@
 /*
  * test_proto.c — control protocol framing, and rendering of properties
- * back to text that parses to the same entries.
+ * back to text that parses to the same entries, and a wait for an answer
+ * that a signal interrupts.
  */
 #include "appliance/props.h"
+#include "lib/clock.h"
 #include "lib/proto.h"
 #include "tap.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int main(void)
 {
@@ -79,5 +84,31 @@ int main(void)
 	ok(props_put(&p, "new", "v") == 0 && props_put(&p, "new", "w") == 0 && p.n == 3,
 	   "put appends once, then replaces");
 	props_free(&p);
+
+	/* a ^C that came before the wait began (while the request was being
+	 * sent) ends the wait at once: the signal's EINTR was spent on the
+	 * send, and poll would wait out the whole timeout for a flag
+	 * already set */
+	{
+		struct proto_client pc = { .fd = -1 };
+		volatile sig_atomic_t flag = 1;
+		int sv[2];
+		json_t *msg = NULL;
+		long long t0;
+
+		ok(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "a connection nobody answers on");
+		pc.fd = sv[0];
+		pc.interrupt = &flag;
+		t0 = clock_mono_ms();
+		ok(proto_recv(&pc, &msg, 3000, &fe) == -1, "the wait ends");
+		is(fe.msg, "interrupted", "as interrupted");
+		ok(clock_mono_ms() - t0 < 1000, "at once, not after the timeout");
+		flag = 0;
+		ok(proto_recv(&pc, &msg, 200, &fe) == -1 && strstr(fe.msg, "no answer"),
+		   "without the flag it waits for the answer");
+		close(sv[0]);
+		close(sv[1]);
+		frame_buf_free(&pc.in);
+	}
 	return done_testing();
 }

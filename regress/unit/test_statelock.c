@@ -52,5 +52,5 @@ int main(void)
 	snprintf(sub, sizeof(sub), "%s/state", dir);
 	rmdir(sub);
 	rmdir(dir);
-	done_testing();
+	return done_testing();
 }

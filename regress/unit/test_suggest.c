@@ -67,5 +67,5 @@ int main(void)
 	suggest_offer(&s, longname, "");
 	ok(suggest_best(&s) == NULL, "an overlong candidate is skipped");
 
-	done_testing();
+	return done_testing();
 }

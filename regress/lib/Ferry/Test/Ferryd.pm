@@ -111,8 +111,8 @@ sub metrics_url { return $_[0]{metrics_url}; }
 sub config { return slurp($_[0]{config_file}); }
 
 # start(args => [ extra arguments ], state_dir => DIR, log_level => LEVEL,
-#       env => { NAME => VALUE })
-# Runs `ferryd --state-dir DIR --log-level LEVEL ARGS... mm2.properties`
+#       env => { NAME => VALUE }, wrap => [ command that execs its arguments ])
+# Runs `[WRAP...] ferryd --state-dir DIR --log-level LEVEL ARGS... mm2.properties`
 # and returns at once (see wait_for_log).  The state directory is created
 # if missing.  Returns $self.
 sub start
@@ -124,6 +124,7 @@ sub start
 	$self->{state_dir} = $opts{state_dir} if defined $opts{state_dir};
 	File::Path::make_path($self->{state_dir}) unless -d $self->{state_dir};
 	my @cmd = (
+		@{ $opts{wrap} // [] },
 		$bin,
 		'--state-dir', $self->{state_dir},
 		'--log-level', $opts{log_level} // 'debug',
