@@ -46,7 +46,7 @@ static const struct client_key client_keys[] = {
 	/* --- common: connection and security --- */
 	{ "bootstrap.servers", ALL, 1, XL_DIRECT, "bootstrap.servers", 0, NULL },
 	{ "client.id", ALL, 1, XL_DIRECT, "client.id", 0, NULL },
-	{ "client.dns.lookup", ALL, 1, XL_DIRECT, "client.dns.lookup", 0, NULL },
+	{ "client.dns.lookup", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
 	{ "security.protocol", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
 	{ "sasl.mechanism", ALL, 1, XL_DIRECT, "sasl.mechanisms", 0, NULL },
 	{ "sasl.jaas.config", ALL, 1, XL_SPECIAL, NULL, 1, NULL },
@@ -682,6 +682,18 @@ static void xl_special(struct build *b, const struct prop *p)
 			rd_set(b, p, "security.protocol", ok[i]);
 	} else if (strcmp(k, "sasl.jaas.config") == 0) {
 		xl_jaas(b, p);
+	} else if (strcmp(k, "client.dns.lookup") == 0) {
+		/* librdkafka 2.0.2 has no such property (2.2 added it): it always
+		 * tries every address a broker's name resolves to, which is the
+		 * Java clients' default, use_all_dns_ips ("default" is its pre-3.0
+		 * spelling); the Kerberos-minded canonical lookup it cannot do */
+		if (strcmp(v, "resolve_canonical_bootstrap_servers_only") == 0)
+			diags_add(b->d, 0, b->s->file, p->line, p->key,
+				  "not supported, ignored: librdkafka 2.0.2 connects to the "
+				  "bootstrap names as written (use_all_dns_ips)");
+		else if (strcmp(v, "use_all_dns_ips") != 0 && strcmp(v, "default") != 0)
+			bad(b, p, "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, "
+			    "got \"%s\"", v);
 	} else if (strcmp(k, "request.timeout.ms") == 0) {
 		rd_set(b, p, b->role == ROLE_PRODUCER ? "request.timeout.ms" : "socket.timeout.ms", v);
 	} else if (strcmp(k, "acks") == 0) {

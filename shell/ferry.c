@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <histedit.h>
+#include <poll.h>
 #include <wchar.h>
 #include <signal.h>
 #include <stdio.h>
@@ -655,7 +656,7 @@ static unsigned char complete_fn(EditLine *el, int ch)
 	} else if (nc == 1) {
 		el_insertstr(el, cands[0] + pl);
 		/* "A->B." is where keys start, not a word of its own */
-		if (cands[0][strlen(cands[0]) - 1] != '.')
+		if (!*cands[0] || cands[0][strlen(cands[0]) - 1] != '.')
 			el_insertstr(el, " ");
 		rc = CC_REFRESH;
 	} else if (nc > 1) {
@@ -717,6 +718,15 @@ static unsigned char help_fn(EditLine *el, int ch)
 	return CC_REDISPLAY;
 }
 
+/* 1 when the terminal went away (a closed ssh session or pty): an end of
+ * input no ^D can follow, so configure mode's refusal would only repeat. */
+static int input_hung_up(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void interactive(struct shell *sh)
 {
 	struct sigaction sa = { .sa_handler = on_sigint };   /* no SA_RESTART */
@@ -775,7 +785,8 @@ static void interactive(struct shell *sh)
 			 * alike with uncommitted changes; it leaves the shell only
 			 * from exec mode (or at a true end of input: a tty that
 			 * keeps answering end-of-file) */
-			if (sh->mode == MODE_CONFIG && sh->connected && ++eofs < 50) {
+			if (sh->mode == MODE_CONFIG && sh->connected && ++eofs < 50 &&
+			    !input_hung_up()) {
 				run_line(sh, "exit");
 				continue;
 			}

@@ -557,6 +557,22 @@ int main(void)
 	conf_free(c);
 	diags_free(&d);
 
+	/* client.dns.lookup: what librdkafka 2.0.2 does anyway, or a warning */
+	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
+		 "A->B.enabled = true\nclient.dns.lookup = use_all_dns_ips\n"
+		 "B.client.dns.lookup = resolve_canonical_bootstrap_servers_only\n", &d);
+	ok(c != NULL, "client.dns.lookup as MM2 files set it starts");
+	ok(find(&d, ":5: client.dns.lookup") == NULL, "use_all_dns_ips is what librdkafka does: no word");
+	like(find(&d, ":6: client.dns.lookup"), "not supported, ignored",
+	     "the canonical lookup librdkafka cannot do is warned");
+	conf_free(c);
+	diags_free(&d);
+	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
+		 "A->B.enabled = true\nclient.dns.lookup = all_of_them\n", &d);
+	ok(c == NULL, "an unknown client.dns.lookup refuses the file");
+	like(find(&d, ":5: client.dns.lookup"), "expected use_all_dns_ips or", "names what is expected");
+	diags_free(&d);
+
 	/* --- security settings translated to librdkafka --- */
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
 		 "A->B.enabled = true\n"
