@@ -818,6 +818,29 @@ static int candidate_changed(const struct props *run, const struct props *cand)
 	return 0;
 }
 
+/* 1 when S's candidate sets nothing otherwise than the revision it was
+ * made from, which another session's commit has replaced meanwhile:
+ * committing it would only undo that commit. 0 when it changes something
+ * or the base revision cannot be read (then the commit goes on, with its
+ * note that a revision was committed meanwhile). */
+static int candidate_is_stale_copy(struct runtime *rt, const struct ctl_session *s)
+{
+	struct revision rv;
+	struct props base;
+	struct ferr err;
+	int same = 0;
+
+	if (s->base_revision == rt->revision ||
+	    state_revision_get(rt->st, s->base_revision, &rv, &err) != 1)
+		return 0;
+	if (props_parse("base", rv.text, strlen(rv.text), &base, &err) == 0) {
+		same = !candidate_changed(&base, &s->candidate);
+		props_free(&base);
+	}
+	revision_free(&rv);
+	return same;
+}
+
 static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		     struct ctl_reply *r)
 {
@@ -842,6 +865,15 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 			 rt->revision);
 		s->dirty = 0;
 		s->base_revision = rt->revision;
+		free(text);
+		return;
+	}
+	if (candidate_is_stale_copy(rt, s)) {
+		snprintf(r->message, sizeof(r->message),
+			 "commit: no changes to revision %d, which this candidate was made from; "
+			 "revision %d, committed meanwhile, stays (the candidate now follows it)",
+			 s->base_revision, rt->revision);
+		copy_running(rt, s);
 		free(text);
 		return;
 	}

@@ -134,7 +134,8 @@ static struct cmd_def table[] = {
 	  "revision", X, C, 0,
 	  "Validates the candidate like ferryd --check-config, applies it (flows whose settings "
 	  "did not change keep running) and records it as the next revision. A candidate without "
-	  "changes makes no revision (\"commit: no changes\")."),
+	  "changes makes no revision (\"commit: no changes\"), nor does one that changes nothing "
+	  "of the revision it was made from when another session committed meanwhile."),
 	CMD(CMD_CFG_ROLLBACK, "rollback REVISION", "Load a committed revision into the candidate\n"
 	  "Revision number (see show revisions)", X, C, 0,
 	  "Replaces the candidate with revision REVISION; `commit` applies it."),

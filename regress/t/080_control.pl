@@ -12,6 +12,7 @@ use warnings FATAL => 'all';
 
 use HTTP::Tiny;
 use IO::Socket::UNIX;
+use IPC::Run ();
 use JSON::PP;
 use Socket qw(SOCK_STREAM);
 use Test::More;
@@ -223,10 +224,30 @@ like($err, qr/no revision 99/, 'an unknown revision is named');
 ($rc, $out, $err) = ferry({ stdin => "configure\ndelete no.such.key\nexit\n" }, '-e');
 like($err, qr/no\.such\.key is not set in the candidate/, 'deleting an unset key is named');
 
+# two configure sessions: the first changes nothing while the second
+# commits; the first one's commit must not undo the second's
+{
+	my ($in1, $out1, $err1) = ("configure\nshow | compare\n", '', '');
+	my $h1 = IPC::Run::start([ $ferry, '-e', '-s', $sock ], '<', \$in1, '>', \$out1, '2>', \$err1);
+	ok(poll_until(sub { $h1->pump_nb; "$out1$err1" =~ /no changes/ }, 30, 'session 1 in configure mode'),
+		'session 1 made its candidate from revision 3');
+	($rc, $out, $err) = ferry({ stdin => "configure\nset A->B.emit.checkpoints.interval.seconds 30\n"
+		  . "commit by two\nexit\n" }, '-e');
+	like($out, qr/revision 4 applied/, 'session 2 commits revision 4') or diag($err);
+	$in1 .= "commit stale\nexit\n";
+	$h1->finish;
+	like($out1, qr/commit: no changes to revision 3, which this candidate was made from; revision 4, committed meanwhile, stays/,
+		'session 1 commits nothing: no changes of its own') or diag($err1);
+	($rc, $out) = ferry('show', 'revisions');
+	unlike($out, qr/^5/m, 'no revision 5 undoing revision 4');
+	($rc, $out) = ferry('show', 'config');
+	like($out, qr/^A->B\.emit\.checkpoints\.interval\.seconds = 30$/m, 'revision 4 still runs');
+}
+
 # a restart with the unchanged file runs the latest revision
 is($f->stop, 0, 'clean stop');
 $f->start;
-ok($f->wait_for_log(qr/running configuration revision 3/, 60), 'restart runs revision 3');
+ok($f->wait_for_log(qr/running configuration revision 4/, 60), 'restart runs revision 4');
 ok($f->wait_control, 'and serves its control socket');
 # the exported configuration starts a fresh ferryd as revision 1
 ($rc, $out) = ferry('show', 'config');
