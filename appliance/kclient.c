@@ -227,6 +227,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 						       REACH_UNREACHABLE)))
 		/* the watchers log the cluster going away and coming back,
 		 * once each, instead of every retry of every client */
+		// NOLINTNEXTLINE(bugprone-branch-clone): same line, two reasons (see comment)
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else if (first_in_a_while(ctx, reason))
 		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
