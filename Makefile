@@ -10,7 +10,7 @@
 #   make install    deps-build + build; ferryd, ferry, man pages and the
 #                   systemd unit (PREFIX, DESTDIR)
 #   make docs       regenerate the command list of docs/ferry.1
-#   make lint       clang-tidy (.clang-tidy), cppcheck and gcc -fanalyzer over
+#   make lint       clang-tidy (.clang-tidy) and cppcheck over
 #                   all C code; fails on any finding
 #   make compile_commands.json  the compile database clang-tidy and editors read
 #   make format / format-check  clang-format (.clang-format): rewrite / diff
