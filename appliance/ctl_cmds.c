@@ -547,7 +547,7 @@ static void audit_row(void *ctx, const struct audit_entry *e)
 static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)
 {
-	int n = m->nargs > 0 ? atoi(m->args[0]) : 20; // NOLINT(cert-err34-c): ARG_COUNT, digits only (cmdtab check_arg)
+	int n = m->nargs > 0 ? atoi(m->args[0]) : 20; // NOLINT(cert-err34-c): ARG_COUNT, 1..INT_MAX (cmdtab check_arg)
 	struct ferr err;
 
 	(void)s;
@@ -921,7 +921,7 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 static void h_rollback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		       struct ctl_reply *r)
 {
-	int rev = atoi(m->args[0]); // NOLINT(cert-err34-c): ARG_REVISION, digits only (cmdtab check_arg)
+	int rev = atoi(m->args[0]); // NOLINT(cert-err34-c): ARG_REVISION, 1..INT_MAX (cmdtab check_arg)
 	struct revision rv;
 	struct props p;
 	struct ferr err;

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,9 +381,19 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 				return -1;
 			}
 		}
-		if (atoll(w) <= 0) { // NOLINT(cert-err34-c): digits only (checked above)
+		errno = 0;
+		long long v = strtoll(w, NULL, 10);
+
+		if (v <= 0 && errno == 0) {
 			snprintf(err, errsz, "%s: expected a positive number, got \"%s\"",
 				 arg_kind_name(t->kind), w);
+			return -1;
+		}
+		/* the handlers read it as an int: a larger one was undefined
+		 * behaviour there (atoi), and `show audit` read it as negative */
+		if (errno == ERANGE || v > INT_MAX) {
+			snprintf(err, errsz, "%s: expected a positive number up to %d, got \"%s\"",
+				 arg_kind_name(t->kind), INT_MAX, w);
 			return -1;
 		}
 	} else if (t->kind == ARG_PARTITION) {
