@@ -225,7 +225,6 @@ struct build {
 	const char *what;
 	struct diags *d;
 	rd_kafka_conf_t *conf;
-	unsigned errors_before;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -285,6 +284,7 @@ static int xl_jaas(struct build *b, const struct prop *p)
 		s++;
 	/* control flag */
 	if (strncmp(s, "required", 8) == 0)
+		// NOLINTNEXTLINE(bugprone-branch-clone): one skip per PAM control word
 		s += 8;
 	else if (strncmp(s, "requisite", 9) == 0)
 		s += 9;

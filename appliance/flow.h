@@ -146,14 +146,14 @@ size_t flow_partitions(struct flow *f, struct part_stat **out);
 void flow_latency(struct flow *f, struct lat_window *replication, struct lat_window *age);
 
 /* discover.c */
-void *discover_main(void *flow);
+void *discover_main(void *arg);
 /* The name of TOPIC on the target (MM2's remote name; upstream for a failback). */
 int flow_remote_name(const struct conf_flow *cf, const char *topic, char *out, size_t sz);
 /* MM2's rule: filters, heartbeats, internal topics, cycles (and the canary). */
 int flow_should_replicate(const struct conf_flow *cf, const char *topic);
 /* checkpoint.c: checkpoints and group offset sync */
-void *checkpoint_main(void *flow);
+void *checkpoint_main(void *arg);
 /* canary.c */
-void *canary_main(void *flow);
+void *canary_main(void *arg);
 
 #endif

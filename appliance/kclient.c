@@ -230,6 +230,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		 * once each, instead of every retry of every client; while the
 		 * cluster answers, a broker of it that does not is worth the
 		 * warning (a watcher alone would never say it) */
+		// NOLINTNEXTLINE(bugprone-branch-clone): same line, two reasons (see comment)
 		log_debug("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);
 	else if (first_in_a_while(ctx, reason))
 		log_warn("%s: %s: %s", ctx->what, rd_kafka_err2name(err), reason);

@@ -193,7 +193,7 @@ static void collect_clusters(struct runtime *rt, metric_fn fn, void *ctx)
 		if (st != REACH_UNKNOWN)
 			fn(ctx, &metric_defs[M_CLUSTER_REACHABLE], labels, st == REACH_REACHABLE);
 		fn(ctx, &metric_defs[M_CLUSTER_UNREACHABLE_SECS], labels,
-		   (double)(unreachable_ms / 1000));
+		   (double)(unreachable_ms / 1000)); // NOLINT(bugprone-integer-division): whole seconds
 	}
 }
 
@@ -294,7 +294,6 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 struct prom {
 	char *buf;
 	size_t len, cap;
-	const struct metric_def *last;
 	int oom;
 };
 
@@ -390,7 +389,7 @@ struct metrics_http {
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_size, void **con_cls)
+			      size_t *upload_size, void **con_cls) // NOLINT(readability-non-const-parameter): libmicrohttpd's callback type
 {
 	struct metrics_http *h = cls;
 	struct MHD_Response *resp;

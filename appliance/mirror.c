@@ -442,7 +442,7 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 		if (strcmp(t->topics[i]->name, name) == 0)
 			return t->topics[i];
 	mt = calloc(1, sizeof(*mt));
-	nt = realloc(t->topics, (t->ntopics + 1) * sizeof(*nt));
+	nt = realloc(t->topics, (t->ntopics + 1) * sizeof(*nt)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
 	if (!mt || !nt) {
 		free(mt);
 		if (nt)
@@ -519,7 +519,7 @@ static int take_pending(struct mirror_task *t)
 			break;
 		}
 		if (pa->partition >= mt->nparts) {
-			struct mpart **np = realloc(mt->parts, (size_t)(pa->partition + 1) * sizeof(*np));
+			struct mpart **np = realloc(mt->parts, (size_t)(pa->partition + 1) * sizeof(*np)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
 
 			if (!np) {
 				flow_fail(t->f, "%s: out of memory", t->what);
@@ -636,7 +636,7 @@ static int save_positions(struct mirror_task *t)
 
 				if (nv)
 					v = nv;
-				nw = realloc(who, ncap * sizeof(*nw));
+				nw = realloc(who, ncap * sizeof(*nw)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
 				if (nw)
 					who = nw;
 				if (!nv || !nw)
@@ -1503,6 +1503,7 @@ int mirror_task_resume(struct mirror_task *t, const char *topic, int32_t partiti
 	/* tn passes to the task thread, which frees it in take_resumes() */
 	t->resumes[t->nresumes++] = (struct part_resume){ tn, partition, from };
 	pthread_mutex_unlock(&t->lock);
+	// cppcheck-suppress memleak ; tn is owned by t->resumes now (comment above)
 	return 0;
 }
 

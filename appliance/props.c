@@ -390,7 +390,7 @@ static int put_escaped(struct sbuf *b, const char *s, int is_key)
 		int rc = 0;
 
 		if (c == '\\')
-			rc = sb_put(b, '\\') | sb_put(b, '\\');
+			rc = sb_put(b, '\\') | sb_put(b, '\\'); // NOLINT(misc-redundant-expression): two backslashes on purpose
 		else if (c == '\n')
 			rc = sb_put(b, '\\') | sb_put(b, 'n');
 		else if (c == '\r')

@@ -29,4 +29,13 @@ int ferr_not_found(struct ferr *err, const char *fmt, ...) __attribute__((format
 /* Prefixes the existing message with more context: "<ctx>: <old>", keeping the code. */
 int ferr_wrap(struct ferr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The analyzer sees ferr_set's body only in err.c; tell it here that these
+ * always return -1, or every `return ferr_set(...)` path looks like success
+ * with its out-parameters unset (clang-tidy's false positives). */
+#if defined(__clang_analyzer__) && !defined(FERR_IMPL)
+#define ferr_set(...) ({ ferr_set(__VA_ARGS__); -1; })
+#define ferr_not_found(...) ({ ferr_not_found(__VA_ARGS__); -1; })
+#define ferr_wrap(...) ({ ferr_wrap(__VA_ARGS__); -1; })
+#endif
+
 #endif

@@ -10,6 +10,7 @@
 size_t suggest_distance(const char *a, const char *b)
 {
 	/* three rows of the table: i-2, i-1 and i (transpositions look two back) */
+	// cppcheck-suppress unassignedVariable ; r0 is written through pp
 	size_t r0[SUGGEST_MAX + 1], r1[SUGGEST_MAX + 1], r2[SUGGEST_MAX + 1];
 	size_t *pp = r0, *prev = r1, *cur = r2;
 	size_t la = strlen(a), lb = strlen(b);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ferry's build and tests need on Debian bookworm: the Debian
 # packages below and the Kafka jars (regress/kafka/pom.xml) in a cache
-# outside the work tree. Idempotent: quiet and quick when all is in place.
+# outside the work tree. clang-tidy, cppcheck and clang-format serve
+# `make lint` and `make format-check`. Idempotent: quiet and quick when all is in place.
 # With --build, only what compiling ferryd and ferry needs (`make install`):
 # no JDK, no test tools, no Kafka jars.
 set -euo pipefail
@@ -24,6 +25,7 @@ if ((!build_only)); then
     python3-prometheus-client
     default-jdk-headless maven
     util-linux procps openssl
+    clang-tidy cppcheck clang-format
   )
 fi
 

@@ -62,6 +62,13 @@ int main(void)
 	is_int(m("pause flow nonsense", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "bad FLOW");
 	like(err, "FLOW: expected SOURCE->TARGET", "names the argument");
 	is_int(m("show audit 0", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "COUNT 0");
+	is_int(m("show audit 2147483648", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
+	       "COUNT above INT_MAX");
+	like(err, "COUNT: expected a positive number up to 2147483647", "says the bound");
+	is_int(m("show audit 99999999999999999999", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
+	       "COUNT beyond long long");
+	is_int(m("show audit 2147483647", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK, "COUNT INT_MAX");
+	cmdtab_match_free(&x);
 	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
 	like(err, "type ? or help", "points at help when nothing is close");
 
