@@ -15,12 +15,7 @@ use Ferry::Test::Utils;
 
 my $ferry = build_dir() . '/ferry';
 my $certs = Ferry::Test::Certs::make_certs(tmp_dir('certs'));
-my $A = Ferry::Test::Kafka->new(name => 'A');
-my $B = Ferry::Test::Kafka->new(name => 'B');
-$A->start(wait => 0);
-$B->start(wait => 0);
-$A->wait_ready;
-$B->wait_ready;
+my ($A, $B) = Ferry::Test::Kafka->start_clusters('A', 'B');
 $A->create_topic('orders', 1);
 
 my $tls_port = free_port();

@@ -17,12 +17,7 @@ use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
 use Ferry::Test::Utils;
 
-my $A = Ferry::Test::Kafka->new(name => 'A');
-my $B = Ferry::Test::Kafka->new(name => 'B');
-$A->start(wait => 0);
-$B->start(wait => 0);
-$A->wait_ready;
-$B->wait_ready;
+my ($A, $B) = Ferry::Test::Kafka->start_clusters('A', 'B');
 $A->create_topic('orders', 2);
 $A->produce('orders', count => 1000, start => 0);
 

@@ -20,12 +20,7 @@ use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
 use Ferry::Test::Utils;
 
-my $A = Ferry::Test::Kafka->new(name => 'A');
-my $B = Ferry::Test::Kafka->new(name => 'B');
-$A->start(wait => 0);
-$B->start(wait => 0);
-$A->wait_ready;
-$B->wait_ready;
+my ($A, $B) = Ferry::Test::Kafka->start_clusters('A', 'B');
 # kt produce puts seq on partition seq % 3: 1000 records on each
 $A->create_topic('orders', 3);
 $A->produce('orders', count => 3000);

@@ -8,6 +8,7 @@
 #   $a->produce('t', count => 1000);
 #   my $recs = $a->dump('t');        # via kt, regress/tools/kt.c
 #   $a->stop;                        # or kill9, restart, pause/resume
+#   my ($A, $B) = Ferry::Test::Kafka->start_clusters('A', 'B');   # booted side by side
 #
 # Everything lives in regress/tmp_check/<test>/kafka_<name>/:
 # server.properties, log4j.properties, data/ (log.dirs), broker.log (log4j)
@@ -348,6 +349,18 @@ sub _format
 sub cluster_id { return $_[0]{cluster_id}; }
 
 sub label { return "kafka $_[0]{name}"; }
+
+# Ferry::Test::Kafka->start_clusters(NAME, ...): one single-broker cluster
+# per name, started side by side (the JVMs boot in parallel) and each
+# waited for; returns them in order.
+sub start_clusters
+{
+	my ($class, @names) = @_;
+	my @k = map { $class->new(name => $_) } @names;
+	$_->start(wait => 0) for @k;
+	$_->wait_ready for @k;
+	return @k;
+}
 
 # start(wait => 1, timeout => 120): writes the configuration, formats the
 # storage on the first start, starts the JVM and (unless wait => 0) waits
