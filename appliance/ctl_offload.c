@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "ctl.h"
 #include "kadmin.h"
 #include "log.h"
@@ -210,16 +211,9 @@ void ctl_offload_wake_fd(int fd)
 
 void ctl_offload_shutdown(int timeout_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = clock_deadline(CLOCK_REALTIME, timeout_ms);
 	int left;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&lock);
 	shutting_down = 1;
 	for (struct ctl_offload *o = running; o; o = o->next)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "flow.h"
 #include "audit.h"
 #include "kadmin.h"
@@ -431,15 +432,8 @@ out:
 
 static void wait_ms(struct flow *f, int64_t ms)
 {
-	struct timespec ts;
+	struct timespec ts = clock_deadline(CLOCK_MONOTONIC, ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&f->lock);
 	while (!atomic_load(&f->stop)) {
 		if (pthread_cond_timedwait(&f->cond, &f->lock, &ts) == ETIMEDOUT)

@@ -197,16 +197,8 @@ static void *watch_main(void *arg)
 		uint64_t ticket;
 
 		if (w->asked == w->answered && clock_mono_ms() < next) {
-			struct timespec ts;
-			int64_t wait = next - clock_mono_ms();
+			struct timespec ts = clock_deadline(CLOCK_MONOTONIC, next - clock_mono_ms());
 
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
 			pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 			continue;
 		}

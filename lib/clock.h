@@ -25,4 +25,21 @@ static inline int64_t clock_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The time MS milliseconds from now on clock ID, as pthread_cond_timedwait
+ * takes it (a condition variable waits on CLOCK_REALTIME unless its
+ * attributes name CLOCK_MONOTONIC). */
+static inline struct timespec clock_deadline(clockid_t id, int64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 #endif
