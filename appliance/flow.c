@@ -227,7 +227,7 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 	return 0;
 fail:
 	atomic_store(&f->stop, 1);
-	flow_join(f);
+	flow_join(f, NULL);
 	return -1;
 }
 
@@ -239,12 +239,7 @@ void flow_counters_add(struct flow *f, struct flow_counters *total)
 	total->store_errors += atomic_load(&f->store_errors);
 }
 
-void flow_join(struct flow *f)
-{
-	flow_join_counted(f, NULL);
-}
-
-void flow_join_counted(struct flow *f, struct flow_counters *total)
+void flow_join(struct flow *f, struct flow_counters *total)
 {
 	if (!f)
 		return;

@@ -109,11 +109,10 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 	       struct flow **out, struct ferr *err);
 /* Asks every thread of the flow to finish; returns at once. */
 void flow_request_stop(struct flow *f);
-/* Waits for the threads (after flow_request_stop or a failure), frees. */
-void flow_join(struct flow *f);
-/* The same, adding the flow's final counters (nothing counts once its
- * threads are gone) to *TOTAL first. */
-void flow_join_counted(struct flow *f, struct flow_counters *total);
+/* Waits for the threads (after flow_request_stop or a failure), adds the
+ * flow's final counters (nothing counts once its threads are gone) to
+ * *TOTAL unless it is NULL, frees. */
+void flow_join(struct flow *f, struct flow_counters *total);
 /* Marks the flow failed with REASON (first reason wins) and stops it. */
 void flow_fail(struct flow *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum flow_status flow_get_status(struct flow *f);

@@ -114,15 +114,21 @@ fail:
 
 /* A flow leaves the runtime (removed, or replaced by a restart): its
  * counters wait for a flow of its name (push_flow). */
+static struct rt_retired *retired_find(struct runtime *rt, const char *name)
+{
+	for (size_t i = 0; i < rt->nretired; i++)
+		if (strcmp(rt->retired[i].name, name) == 0)
+			return &rt->retired[i];
+	return NULL;
+}
+
 static void retire(struct runtime *rt, const struct rt_flow *f)
 {
-	struct rt_retired *nv;
+	struct rt_retired *nv = retired_find(rt, f->name);
 
-	for (size_t i = 0; i < rt->nretired; i++) {
-		if (strcmp(rt->retired[i].name, f->name) == 0) {
-			rt->retired[i].c = f->base;
-			return;
-		}
+	if (nv) {
+		nv->c = f->base;
+		return;
 	}
 	nv = realloc(rt->retired, (rt->nretired + 1) * sizeof(*nv));
 	if (!nv) {
@@ -150,12 +156,11 @@ static struct rt_flow *push_flow(struct runtime *rt, struct conf *c, const struc
 	f->conf = conf_ref(c);
 	f->cf = cf;
 	/* a flow that ran before under this name goes on counting from there */
-	for (size_t i = 0; i < rt->nretired; i++) {
-		if (strcmp(rt->retired[i].name, f->name) == 0) {
-			f->base = rt->retired[i].c;
-			rt->retired[i] = rt->retired[--rt->nretired];
-			break;
-		}
+	struct rt_retired *was = retired_find(rt, f->name);
+
+	if (was) {
+		f->base = was->c;
+		*was = rt->retired[--rt->nretired];
 	}
 	return f;
 }
@@ -206,7 +211,7 @@ static void stop_flow(struct rt_flow *f)
 	if (!f->flow)
 		return;
 	flow_request_stop(f->flow);
-	flow_join_counted(f->flow, &f->base);
+	flow_join(f->flow, &f->base);
 	f->flow = NULL;
 }
 
