@@ -144,45 +144,6 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 	}
 }
 
-static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
-			 struct ctl_reply *r)
-{
-	(void)s;
-	(void)m;
-	table(r, "flow", "state", "topics", "partitions", "records", "bytes", "reason", NULL);
-	for (size_t i = 0; i < rt->nflows; i++) {
-		struct rt_flow *f = &rt->flows[i];
-		const char *reason;
-		const char *state = runtime_flow_state(f, &reason);
-		json_int_t topics = 0, parts = 0;
-		struct flow_counters c;
-
-		/* records and bytes since ferryd started, as the metrics count them */
-		runtime_flow_counters(f, &c);
-		if (f->flow) {
-			topics = (json_int_t)atomic_load(&f->flow->topics_mirrored);
-			parts = (json_int_t)atomic_load(&f->flow->partitions_mirrored);
-		} else if (f->paused) {
-			/* what it mirrored when paused, as saved */
-			struct part_stat *v = NULL;
-			size_t n = runtime_flow_partitions(rt, f, &v);
-
-			parts = (json_int_t)n;
-			for (size_t j = 0; j < n; j++) {
-				int seen = 0;
-
-				for (size_t k = 0; k < j && !seen; k++)
-					seen = strcmp(v[k].topic, v[j].topic) == 0;
-				topics += !seen;
-			}
-			free(v);
-		}
-		json_array_append_new(r->rows, json_pack("[s,s,I,I,I,I,s]", f->name, state, topics,
-							 parts, (json_int_t)c.records,
-							 (json_int_t)c.bytes, reason));
-	}
-}
-
 static int cmp_part(const void *a, const void *b)
 {
 	const struct part_stat *x = a, *y = b;
@@ -207,6 +168,42 @@ static size_t sorted_partitions(struct runtime *rt, const struct rt_flow *f, con
 		qsort(*v, n, sizeof(**v), cmp_part);
 	return n;
 }
+
+static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r)
+{
+	(void)s;
+	(void)m;
+	table(r, "flow", "state", "topics", "partitions", "records", "bytes", "reason", NULL);
+	for (size_t i = 0; i < rt->nflows; i++) {
+		struct rt_flow *f = &rt->flows[i];
+		const char *reason;
+		const char *state = runtime_flow_state(f, &reason);
+		json_int_t topics = 0, parts = 0;
+		struct flow_counters c;
+
+		/* records and bytes since ferryd started, as the metrics count them */
+		runtime_flow_counters(f, &c);
+		if (f->flow) {
+			topics = (json_int_t)atomic_load(&f->flow->topics_mirrored);
+			parts = (json_int_t)atomic_load(&f->flow->partitions_mirrored);
+		} else if (f->paused) {
+			/* what it mirrored when paused, as saved: sorted, a
+			 * topic's partitions stand together */
+			struct part_stat *v = NULL;
+			size_t n = sorted_partitions(rt, f, NULL, &v);
+
+			parts = (json_int_t)n;
+			for (size_t j = 0; j < n; j++)
+				topics += j == 0 || strcmp(v[j - 1].topic, v[j].topic) != 0;
+			free(v);
+		}
+		json_array_append_new(r->rows, json_pack("[s,s,I,I,I,I,s]", f->name, state, topics,
+							 parts, (json_int_t)c.records,
+							 (json_int_t)c.bytes, reason));
+	}
+}
+
 
 static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			  struct ctl_reply *r)
@@ -767,15 +764,15 @@ static void add_text(char **buf, size_t *len, size_t *cap, const char *a, const 
 	*len += (size_t)snprintf(*buf + *len, *cap - *len, "%s%s = %s\n", a, b, c);
 }
 
-static void h_compare(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
-		      struct ctl_reply *r)
+/* Walks what CAND sets otherwise than RUN, as `show | compare` lists it:
+ * in candidate order the changed and added keys ("-" old, "+" new), then
+ * the removed ones. FN (may be NULL) gets each line; returns how many keys
+ * differ. */
+static size_t props_diff(const struct props *run, const struct props *cand,
+			 void (*fn)(void *ctx, const char *sign, const struct prop *p), void *ctx)
 {
-	const struct props *run = &rt->conf->raw, *cand = &s->candidate;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t n = 0;
 
-	(void)m;
-	/* in candidate order: changed and added keys; then removed ones */
 	for (size_t i = 0; i < cand->n; i++) {
 		const struct prop *c = &cand->v[i], *o;
 
@@ -784,38 +781,52 @@ static void h_compare(struct runtime *rt, struct ctl_session *s, const struct cm
 		o = props_get(run, c->key);
 		if (o && strcmp(o->value, c->value) == 0)
 			continue;
-		if (o)
-			add_text(&buf, &len, &cap, "- ", o->key, o->value);
-		add_text(&buf, &len, &cap, "+ ", c->key, c->value);
+		n++;
+		if (fn && o)
+			fn(ctx, "- ", o);
+		if (fn)
+			fn(ctx, "+ ", c);
 	}
 	for (size_t i = 0; i < run->n; i++) {
 		const struct prop *o = &run->v[i];
 
 		if (props_get(run, o->key) != o || props_get(cand, o->key))
 			continue;
-		add_text(&buf, &len, &cap, "- ", o->key, o->value);
+		n++;
+		if (fn)
+			fn(ctx, "- ", o);
 	}
-	r->text = buf ? buf : strdup("");
-	if (!buf)
+	return n;
+}
+
+struct diff_text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void diff_line(void *ctx, const char *sign, const struct prop *p)
+{
+	struct diff_text *t = ctx;
+
+	add_text(&t->buf, &t->len, &t->cap, sign, p->key, p->value);
+}
+
+static void h_compare(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		      struct ctl_reply *r)
+{
+	struct diff_text t = { 0 };
+
+	(void)m;
+	props_diff(&rt->conf->raw, &s->candidate, diff_line, &t);
+	r->text = t.buf ? t.buf : strdup("");
+	if (!t.buf)
 		snprintf(r->message, sizeof(r->message), "no changes");
 }
 
 /* 1 when CAND sets some key otherwise than RUN (what `show | compare` lists). */
 static int candidate_changed(const struct props *run, const struct props *cand)
 {
-	for (size_t i = 0; i < cand->n; i++) {
-		const struct prop *c = &cand->v[i], *o;
-
-		if (props_get(cand, c->key) != c)
-			continue;
-		o = props_get(run, c->key);
-		if (!o || strcmp(o->value, c->value) != 0)
-			return 1;
-	}
-	for (size_t i = 0; i < run->n; i++)
-		if (!props_get(cand, run->v[i].key))
-			return 1;
-	return 0;
+	return props_diff(run, cand, NULL, NULL) > 0;
 }
 
 /* 1 when S's candidate sets nothing otherwise than the revision it was
