@@ -68,7 +68,9 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 
 # --- the daemon's library (everything but main), shared with unit tests ---
-APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c))
+# appliance/ is the data flow in folders (docs/architecture.md): conf/,
+# kafka/, data/, dr/, store/, control/, and main, runtime and log on top
+APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c appliance/*/*.c))
 APP_OBJ := $(APP_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 SCHEMA  := $(sort $(wildcard schema/[0-9]*.sql))
 
@@ -169,7 +171,7 @@ docs: $(B)/ferry
 # every C file we own, by folder; pgext/ joins once it exists
 C_SRC  := $(LIB_SRC) $(APP_SRC) appliance/main.c shell/ferry.c \
           $(wildcard acl/*.c) regress/tools/kt.c $(UNIT_SRC)
-C_HDR  := $(wildcard lib/*.h appliance/*.h shell/*.h acl/*.h regress/unit/*.h)
+C_HDR  := $(wildcard lib/*.h appliance/*.h appliance/*/*.h shell/*.h acl/*.h regress/unit/*.h)
 CLANG_TIDY   ?= clang-tidy
 CPPCHECK     ?= cppcheck
 CLANG_FORMAT ?= clang-format

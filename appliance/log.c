@@ -1,7 +1,7 @@
 /*
  * log.c — owns where ferryd's log lines go and which are kept.
  */
-#include "log.h"
+#include "appliance/log.h"
 
 #include <pthread.h>
 #include <stdio.h>

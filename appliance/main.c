@@ -15,17 +15,17 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
-#include "audit.h"
-#include "clientconf.h"
-#include "conf.h"
-#include "control.h"
-#include "metrics.h"
-#include "runtime.h"
-#include "conf_keys.h"
-#include "flow.h"
-#include "log.h"
-#include "state.h"
-#include "statelock.h"
+#include "appliance/store/audit.h"
+#include "appliance/conf/clientconf.h"
+#include "appliance/conf/conf.h"
+#include "appliance/control/control.h"
+#include "appliance/control/metrics.h"
+#include "appliance/runtime.h"
+#include "appliance/conf/conf_keys.h"
+#include "appliance/data/flow.h"
+#include "appliance/log.h"
+#include "appliance/store/state.h"
+#include "appliance/store/statelock.h"
 #include "lib/version.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/ferry"

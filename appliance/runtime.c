@@ -1,7 +1,7 @@
 /*
  * runtime.c — revisions at start, flow lifecycle, applying commits.
  */
-#include "runtime.h"
+#include "appliance/runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +10,10 @@
 
 #include <openssl/evp.h>
 
-#include "audit.h"
-#include "heartbeat.h"
-#include "lagwatch.h"
-#include "log.h"
+#include "appliance/store/audit.h"
+#include "appliance/dr/heartbeat.h"
+#include "appliance/data/lagwatch.h"
+#include "appliance/log.h"
 
 static void sha256_hex(const char *text, size_t len, char out[65])
 {

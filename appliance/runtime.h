@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
+#include "appliance/conf/conf.h"
 #include "lib/err.h"
-#include "flow.h"
-#include "state.h"
+#include "appliance/data/flow.h"
+#include "appliance/store/state.h"
 
 struct rt_flow {
 	char name[256];

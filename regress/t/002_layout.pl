@@ -40,10 +40,18 @@ my @shell = glob("$root/shell/*.[ch]");
 @bad = grep { $_->[1] !~ m{^lib/} } quoted_includes(@shell);
 is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [], 'shell/ includes only lib/ headers');
 
-my @all = map { glob("$root/$_/*.[ch]") } qw(lib appliance shell acl regress/unit regress/tools);
+my @all = map { glob("$root/$_/*.[ch]") } qw(lib appliance appliance/* shell acl regress/unit regress/tools);
 @bad = grep { $_->[1] =~ m{\.\./} } quoted_includes(@all);
 is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [],
 	  'no include climbs out of its folder ("../"): other folders are named from the root');
+
+# appliance/ is the data flow in folders: each one is in the source tree of
+# docs/architecture.md, where a newcomer looks for it
+my $arch = slurp("$root/docs/architecture.md");
+my @stages = map { m{/([a-z]+)/?$} ? $1 : () } grep { -d } glob("$root/appliance/*");
+ok(scalar(@stages) >= 6, 'appliance/ has one folder per stage') or diag("@stages");
+is_deeply([ grep { $arch !~ /^  \Q$_\E\/\s/m } @stages ], [],
+	  'every appliance/ folder is described in docs/architecture.md');
 
 # the shell's binary: nothing of the daemon in it
 my $ferry = File::Spec->catfile($build, 'ferry');

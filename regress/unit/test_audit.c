@@ -4,8 +4,8 @@
  * kept in memory and written, in order and with their own time, once the
  * store takes writes again.
  */
-#include "appliance/audit.h"
-#include "appliance/state.h"
+#include "appliance/store/audit.h"
+#include "appliance/store/state.h"
 #include "store_files.h"
 #include "tap.h"
 

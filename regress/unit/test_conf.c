@@ -2,9 +2,9 @@
  * test_conf.c — MM2 config loading: precedence, validation messages,
  * and translation of client settings to librdkafka.
  */
-#include "appliance/clientconf.h"
-#include "appliance/conf.h"
-#include "appliance/conf_keys.h"
+#include "appliance/conf/clientconf.h"
+#include "appliance/conf/conf.h"
+#include "appliance/conf/conf_keys.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * test_inflight.c — positions advance only over acknowledged records.
  */
-#include "appliance/inflight.h"
+#include "appliance/data/inflight.h"
 #include "tap.h"
 
 int main(void)

@@ -4,10 +4,10 @@
  * connections are still worth a warning. Real librdkafka handles against
  * a port nobody listens on; no broker is needed.
  */
-#include "appliance/kclient.h"
+#include "appliance/kafka/kclient.h"
 #include "appliance/log.h"
-#include "appliance/props.h"
-#include "appliance/reach.h"
+#include "appliance/conf/props.h"
+#include "appliance/kafka/reach.h"
 #include "lib/clock.h"
 #include "tap.h"
 

@@ -1,7 +1,7 @@
 /*
  * test_mm2fmt.c — MM2's record formats, byte for byte.
  */
-#include "appliance/mm2fmt.h"
+#include "appliance/kafka/mm2fmt.h"
 #include "tap.h"
 
 static int same(const struct mm2buf *b, const unsigned char *want, size_t n)

@@ -12,8 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "appliance/ctl.h"
-#include "appliance/kadmin.h"
+#include "appliance/control/ctl.h"
+#include "appliance/kafka/kadmin.h"
 #include "tap.h"
 
 static atomic_int freed;

@@ -1,8 +1,8 @@
 /*
  * test_policy.c — MM2's replication policies and topic filters.
  */
-#include "appliance/policy.h"
-#include "appliance/topicfilter.h"
+#include "appliance/conf/policy.h"
+#include "appliance/conf/topicfilter.h"
 #include "tap.h"
 
 int main(void)

@@ -1,7 +1,7 @@
 /*
  * test_props.c — the Java .properties grammar (props.c).
  */
-#include "appliance/props.h"
+#include "appliance/conf/props.h"
 #include "tap.h"
 
 #include <stdlib.h>

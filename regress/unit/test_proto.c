@@ -3,7 +3,7 @@
  * back to text that parses to the same entries, and a wait for an answer
  * that a signal interrupts.
  */
-#include "appliance/props.h"
+#include "appliance/conf/props.h"
 #include "lib/clock.h"
 #include "lib/proto.h"
 #include "tap.h"

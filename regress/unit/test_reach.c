@@ -2,7 +2,7 @@
  * test_reach.c — a cluster's reachability from what its watchers say.
  */
 #include "appliance/log.h"
-#include "appliance/reach.h"
+#include "appliance/kafka/reach.h"
 #include "tap.h"
 
 int main(void)

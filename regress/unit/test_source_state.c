@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "appliance/state.h"
-#include "appliance/translate.h"
+#include "appliance/store/state.h"
+#include "appliance/dr/translate.h"
 #include "store_files.h"
 #include "tap.h"
 

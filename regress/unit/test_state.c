@@ -3,9 +3,9 @@
  * offset-sync history (pruning, translate_from, holes, one-snapshot loads,
  * history cuts).
  */
-#include "appliance/state.h"
-#include "appliance/state_schema.h"
-#include "appliance/translate.h"
+#include "appliance/store/state.h"
+#include "appliance/store/state_schema.h"
+#include "appliance/dr/translate.h"
 #include "store_files.h"
 #include "tap.h"
 

@@ -7,7 +7,7 @@
  * that keeps a synced group offset from moving backwards) fails the same
  * way, visibly.
  */
-#include "appliance/state.h"
+#include "appliance/store/state.h"
 #include "store_files.h"
 #include "tap.h"
 

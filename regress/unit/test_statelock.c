@@ -1,7 +1,7 @@
 /*
  * test_statelock.c — one holder per state directory.
  */
-#include "appliance/statelock.h"
+#include "appliance/store/statelock.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * translate" below the kept history and inside ranges mirrored without
  * known target offsets.
  */
-#include "appliance/translate.h"
+#include "appliance/dr/translate.h"
 #include "tap.h"
 
 /* The answer for G, or -1 when there is none; R gets the result. */

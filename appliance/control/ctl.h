@@ -1,0 +1,123 @@
+/*
+ * ctl.h — what the control server (control.c) and the command handlers
+ * (ctl_cmds.c) share: a session's identity and mode, and a reply under
+ * construction.
+ */
+#ifndef FERRY_CTL_H
+#define FERRY_CTL_H
+
+#include <jansson.h>
+
+#include "lib/roles.h"
+#include "lib/cmdtab.h"
+#include "appliance/conf/props.h"
+#include "appliance/runtime.h"
+
+struct ctl_session {
+	char who[300];              /* "alice (uid 1000)" or "cert:CN=..." */
+	enum acl_role role;
+	const char *origin;         /* "unix" or "tls" */
+	unsigned mode;              /* MODE_EXEC or MODE_CONFIG */
+	struct props candidate;     /* private candidate in configuration mode */
+	int dirty;                  /* candidate differs from what it was copied from */
+	int base_revision;          /* running revision when the candidate was made */
+};
+
+/*
+ * A command that has to wait for the data path (failover --drain) or for
+ * Kafka (ctl_offload below) must not hold the main loop: its handler fills
+ * in a wait instead of a result, and control.c calls poll every 200 ms from
+ * the loop (and at once when an offload worker finishes) until poll
+ * completes the reply. Other sessions, /metrics and signals are served meanwhile; the
+ * waiting session reads no further requests until its answer is out.
+ */
+struct ctl_reply;
+struct ctl_wait {
+	/* 1: keep waiting; 0: R holds the answer and STATE has been freed */
+	int (*poll)(struct runtime *rt, void *state, struct ctl_reply *r);
+	/* the session ended first: free STATE */
+	void (*cancel)(void *state);
+	void *state;                /* owned by the wait */
+};
+
+struct ctl_reply {
+	struct ctl_wait wait;       /* poll set: the answer comes later */
+	json_t *columns, *rows;     /* a result set, or NULL */
+	char *text;                 /* free text (malloc'd), or NULL */
+	char message[2048];         /* a short note for the user */
+	const char *err_code;       /* NULL: success */
+	char err[8192];
+};
+
+/*
+ * A command whose Kafka part blocks (admin calls of up to 10 s) runs that
+ * part off the main loop (ctl_offload.c): the handler checks its arguments
+ * and copies what the work needs from the runtime into a job, then
+ * ctl_offload() runs ops->run(job, out) on a worker thread and fills in
+ * R's wait; once run returns, the wait's poll moves OUT into R on the main
+ * loop, where control.c sends and audits it. RUN touches only JOB and OUT
+ * (never the runtime, its state connection or the session) and may write
+ * the state store through a connection of its own. FREE may run on either
+ * thread: whichever of the session and the worker lets go last.
+ */
+struct ctl_job_ops {
+	void (*run)(void *job, struct ctl_reply *out);
+	void (*free)(void *job);
+};
+
+/* JOB passes to the offload in every case (freed by ops->free). 0, or -1
+ * with R failed. */
+int ctl_offload(struct ctl_reply *r, const struct ctl_job_ops *ops, void *job);
+
+/* The same inside a wait of one's own (failover --drain commits once
+ * drained): start, then poll from the wait's poll (1: running; 0: R holds
+ * the answer and O is gone), or abandon from its cancel. JOB passes to the
+ * offload in every case; NULL with ERR when no worker could start. */
+struct ctl_offload;
+struct ctl_offload *ctl_offload_start(const struct ctl_job_ops *ops, void *job, struct ferr *err);
+int ctl_offload_poll(struct ctl_offload *o, struct ctl_reply *r);
+void ctl_offload_abandon(struct ctl_offload *o);
+
+/* ferryd's shutdown, once no session is left: asks every worker to stop
+ * (their kadmin waits end within 500 ms) and waits up to TIMEOUT_MS for
+ * them; a worker still inside librdkafka then is left to the process's
+ * exit. */
+void ctl_offload_shutdown(int timeout_ms);
+
+/* An eventfd (or -1: none) that every worker signals when it finishes, so
+ * that control.c polls the waits at once rather than on their timer. */
+void ctl_offload_wake_fd(int fd);
+
+typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			    struct ctl_reply *r);
+
+/* Indexed by enum cmd_id; NULL for commands the shell handles itself. */
+extern const ctl_handler ctl_handlers[CMD__COUNT];
+
+/* ctl_failover.c */
+void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r);
+void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		       struct ctl_reply *r);
+void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		  struct ctl_reply *r);
+
+/* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion;
+ * WORDS (a JSON array or NULL) is the line typed so far: groups are those of
+ * the cluster it names. PARTIAL (or NULL) is the word being completed: keys
+ * are those valid where it stands (after "A->B.", the per-flow keys...).
+ * NULL for an unknown kind, or (groups) when the names come later: then R's
+ * wait is set and, once it completes, R->rows holds them (or R an error). */
+json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, json_t *words,
+		  const char *partial, struct ctl_reply *r);
+
+void ctl_session_reset(struct ctl_session *s);
+
+/* Sets an error on R (printf-style). */
+void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Sets ERR on R: not_found for FERR_NOT_FOUND, invalid otherwise. */
+void ctl_fail_err(struct ctl_reply *r, const struct ferr *err);
+
+#endif

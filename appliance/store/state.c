@@ -1,0 +1,977 @@
+/*
+ * state.c — the SQLite state store: open, migrate, prepared statements.
+ */
+#include "appliance/store/state.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lib/clock.h"
+#include "appliance/store/state_schema.h"
+#include "appliance/dr/translate.h"
+
+enum stmt_id {
+	ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
+	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_HIST_POS,
+	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL,
+	ST_SYNC_PRUNE_LSO, ST_TF_INIT, ST_TF_RAISE, ST_TF_OLDEST, ST_HOLE_ADD, ST_HOLE_PRUNE,
+	ST_HOLE_LOAD, ST_POS_LAST, ST_CUT_SYNCS, ST_CUT_HOLES, ST_CUT_POS, ST_BEGIN_READ,
+	ST_LAST_REC, ST_GAP_ADD, ST_GAP_SUM, ST_HIST_BLOCK, ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+		       "last_upstream, last_downstream, last_record, last_timestamp, last_hash) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10, ?8, ?9) "
+		       "ON CONFLICT (flow, topic, partition) DO UPDATE SET "
+		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
+		       "last_upstream = CASE WHEN excluded.last_upstream >= 0 "
+		       "THEN excluded.last_upstream ELSE last_upstream END, "
+		       "last_downstream = CASE WHEN excluded.last_downstream >= 0 "
+		       "THEN excluded.last_downstream ELSE last_downstream END, "
+		       /* the record identity goes with last_record, never alone */
+		       "last_record = CASE WHEN excluded.last_record >= 0 "
+		       "THEN excluded.last_record ELSE last_record END, "
+		       "last_timestamp = CASE WHEN excluded.last_record >= 0 "
+		       "THEN excluded.last_timestamp ELSE last_timestamp END, "
+		       "last_hash = CASE WHEN excluded.last_record >= 0 "
+		       "THEN excluded.last_hash ELSE last_hash END",
+	[ST_SYNC_ADD] = "INSERT OR REPLACE INTO offset_syncs (flow, topic, partition, upstream, "
+			"downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_SYNC_PRUNE] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 "
+			  "AND downstream < (SELECT downstream FROM offset_syncs WHERE flow = ?1 AND "
+			  "topic = ?2 AND partition = ?3 ORDER BY downstream DESC LIMIT 1 OFFSET ?4)",
+	[ST_SYNC_LOAD] = "SELECT upstream, downstream FROM offset_syncs WHERE flow = ?1 AND "
+			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
+	[ST_HIST_POS] = "SELECT last_downstream, translate_from FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
+	/* runs wholly below the log start ?4: every sync older (on the target)
+	 * than the newest one that starts at or below it; a re-send starts
+	 * lower than what it follows, so "older" is by downstream offset */
+	[ST_SYNC_PRUNE_LSO] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND "
+			      "partition = ?3 AND downstream < (SELECT MAX(downstream) FROM "
+			      "offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 AND "
+			      "upstream <= ?4)",
+	[ST_TF_INIT] = "UPDATE positions SET translate_from = ?4 WHERE flow = ?1 AND topic = ?2 "
+		       "AND partition = ?3 AND translate_from < 0",
+	[ST_TF_RAISE] = "UPDATE positions SET translate_from = MAX(translate_from, ?4) WHERE "
+			"flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_TF_OLDEST] = "SELECT upstream FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND "
+			 "partition = ?3 ORDER BY downstream LIMIT 1",
+	[ST_HOLE_ADD] = "INSERT OR REPLACE INTO offset_sync_holes (flow, topic, partition, "
+			"upstream_from, upstream_to, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_HOLE_PRUNE] = "DELETE FROM offset_sync_holes WHERE flow = ?1 AND topic = ?2 AND "
+			  "partition = ?3 AND upstream_to < (SELECT translate_from FROM positions "
+			  "WHERE flow = ?1 AND topic = ?2 AND partition = ?3)",
+	[ST_HOLE_LOAD] = "SELECT upstream_from, upstream_to FROM offset_sync_holes WHERE flow = ?1 "
+			 "AND topic = ?2 AND partition = ?3 ORDER BY upstream_from",
+	[ST_POS_LAST] = "SELECT last_upstream, last_downstream FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
+	[ST_CUT_SYNCS] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_CUT_HOLES] = "DELETE FROM offset_sync_holes WHERE flow = ?1 AND topic = ?2 AND "
+			 "partition = ?3",
+	[ST_CUT_POS] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+		       "last_upstream, last_downstream, translate_from) VALUES (?1, ?2, ?3, ?4, ?5, "
+		       "-1, -1, ?4) ON CONFLICT (flow, topic, partition) DO UPDATE SET "
+		       "next_offset = excluded.next_offset, updated_ms = excluded.updated_ms, "
+		       "last_upstream = -1, last_downstream = -1, last_record = -1, "
+		       "last_timestamp = -1, last_hash = NULL, "
+		       "translate_from = excluded.translate_from",
+	[ST_BEGIN_READ] = "BEGIN",
+	[ST_GC_GET] = "SELECT downstream FROM group_commits WHERE cluster = ?1 AND grp = ?2 AND "
+		      "topic = ?3 AND partition = ?4",
+	[ST_GC_PUT] = "INSERT INTO group_commits (cluster, grp, topic, partition, upstream, "
+		      "downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT "
+		      "(cluster, grp, topic, partition) DO UPDATE SET upstream = excluded.upstream, "
+		      "downstream = excluded.downstream, ts_ms = excluded.ts_ms",
+	[ST_POS_LIST] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
+			"WHERE flow = ?1 ORDER BY topic, partition",
+	[ST_POS_LIST_ALL] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
+			    "ORDER BY flow, topic, partition",
+	[ST_AUDIT_ADD] = "INSERT INTO audit (ts_ms, who, role, origin, action, result, detail) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_AUDIT_LIST] = "SELECT id, ts_ms, who, role, origin, action, result, detail FROM "
+			  "(SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
+	[ST_REV_GET] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
+		       "FROM config_revisions WHERE rev = ?1",
+	[ST_REV_LATEST] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
+			  "FROM config_revisions ORDER BY rev DESC LIMIT 1",
+	[ST_REV_ADD] = "INSERT INTO config_revisions (rev, ts_ms, who, comment, text, source_file, "
+		       "source_sha256) VALUES ((SELECT COALESCE(MAX(rev), 0) + 1 FROM "
+		       "config_revisions), ?1, ?2, ?3, ?4, ?5, ?6) RETURNING rev",
+	[ST_REV_LIST] = "SELECT rev, ts_ms, who, comment, '', source_file, source_sha256 "
+			"FROM config_revisions ORDER BY rev",
+	[ST_FLOW_PAUSED] = "SELECT paused FROM flow_admin WHERE flow = ?1",
+	[ST_FLOW_SET_PAUSED] = "INSERT INTO flow_admin (flow, paused, ts_ms, who) VALUES (?1, ?2, ?3, ?4) "
+			       "ON CONFLICT (flow) DO UPDATE SET paused = excluded.paused, "
+			       "ts_ms = excluded.ts_ms, who = excluded.who",
+	[ST_FB_ADD] = "INSERT OR REPLACE INTO failbacks (flow, ts_ms, who) VALUES (?1, ?2, ?3)",
+	[ST_FB_LIST] = "SELECT flow FROM failbacks ORDER BY flow",
+	[ST_POS_SEED] = "INSERT OR IGNORE INTO positions (flow, topic, partition, next_offset, "
+			"updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_POS_FULL] = "SELECT next_offset, last_downstream FROM positions WHERE flow = ?1 AND "
+			"topic = ?2 AND partition = ?3",
+	[ST_LAST_REC] = "SELECT next_offset, last_record, last_timestamp, last_hash IS NOT NULL, "
+			"COALESCE(last_hash, 0) FROM positions WHERE flow = ?1 AND topic = ?2 AND "
+			"partition = ?3",
+	[ST_GAP_ADD] = "INSERT INTO source_gaps (flow, topic, partition, from_offset, to_offset, "
+		       "ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (flow, topic, partition, "
+		       "from_offset) DO UPDATE SET to_offset = MAX(to_offset, excluded.to_offset), "
+		       "ts_ms = excluded.ts_ms",
+	[ST_GAP_SUM] = "SELECT COALESCE(SUM(to_offset - from_offset), 0) FROM source_gaps WHERE "
+		       "flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_HIST_BLOCK] = "UPDATE positions SET translate_from = 9223372036854775807 WHERE "
+			  "flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct state {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+#define WAL_CHECKPOINT_PAGES 1000   /* SQLite's default autocheckpoint */
+
+/*
+ * SQLite's own autocheckpoint runs after a commit and, when it fails (the
+ * disk is full and the database file cannot grow), makes that COMMIT
+ * return the error although the transaction is committed. Ferry must know
+ * exactly whether a save reached the store, so this hook checkpoints the
+ * same way but keeps the checkpoint's failure to itself: the WAL then
+ * grows, and the next write that cannot be stored fails for real. A failed
+ * checkpoint leaves the WAL intact and is retried after the next commit.
+ */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	if (pages >= WAL_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* For an I/O error, what the file system said too ("No space left on
+ * device", "Read-only file system"): SQLite's own text is vaguer. */
+static int db_err(struct state *st, struct ferr *err, const char *what)
+{
+	int code = sqlite3_errcode(st->db), sys = sqlite3_system_errno(st->db);
+
+	if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_CANTOPEN))
+		return ferr_set(err, "%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db),
+				strerror(sys));
+	if (code == SQLITE_IOERR)
+		return ferr_set(err, "%s: %s: %s (SQLite extended code %d)", st->path, what,
+				sqlite3_errmsg(st->db), sqlite3_extended_errcode(st->db));
+	return ferr_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what);
+
+/* After a failed write (disk full, I/O error) SQLite may or may not have
+ * rolled the transaction back itself; one left open would make every later
+ * BEGIN fail ("cannot start a transaction within a transaction") and wedge
+ * the connection, so end it here. */
+static void end_failed_txn(struct state *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		step_done(st, ST_ROLLBACK, NULL, "rollback");
+}
+
+static int exec(struct state *st, const char *sql, struct ferr *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		ferr_set(err, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int state_dir_create(const char *dir, struct ferr *err)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return ferr_set(err, "state directory path is empty or too long");
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+			return ferr_set(err, "cannot create %s: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+		return ferr_set(err, "cannot create state directory %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+static int open_conn(const char *dir, struct state **out, struct ferr *err)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	size_t n;
+
+	if (!st)
+		return ferr_set(err, "out of memory");
+	n = strlen(dir) + sizeof("/ferry.db");
+	st->path = malloc(n);
+	if (!st->path) {
+		free(st);
+		return ferr_set(err, "out of memory");
+	}
+	snprintf(st->path, n, "%s/ferry.db", dir);
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		ferr_set(err, "%s: cannot open: %s", st->path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		state_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_wal_hook(st->db, wal_hook, NULL);   /* replaces sqlite3_wal_autocheckpoint() */
+	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		     "PRAGMA foreign_keys = ON;", err)) {
+		state_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+static int prepare_all(struct state *st, struct ferr *err)
+{
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &st->stmt[i], NULL) != SQLITE_OK)
+			return db_err(st, err, "preparing statements");
+	}
+	return 0;
+}
+
+int state_schema_version(struct state *st, int *out, struct ferr *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading schema version");
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading schema version");
+	}
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Each step runs in its own BEGIN IMMEDIATE together with its user_version,
+ * so a crash leaves the store at a whole version. */
+static int migrate(struct state *st, struct ferr *err)
+{
+	int cur;
+	int latest = schema_version_latest;
+
+	if (state_schema_version(st, &cur, err))
+		return -1;
+	if (cur > latest)
+		return ferr_set(err, "%s: schema version %d is newer than this ferryd knows (%d); "
+				"refusing to touch it", st->path, cur, latest);
+	for (unsigned i = 0; i < schema_migrations_count; i++) {
+		const struct schema_migration *m = &schema_migrations[i];
+		char setv[64];
+
+		if (m->version <= cur)
+			continue;
+		if (exec(st, "BEGIN IMMEDIATE", err))
+			return -1;
+		snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", m->version);
+		if (exec(st, m->sql, err) || exec(st, setv, err)) {
+			ferr_wrap(err, "migration %s", m->name);
+			exec(st, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (exec(st, "COMMIT", err))
+			return -1;
+	}
+	return 0;
+}
+
+int state_open(const char *dir, struct state **out, struct ferr *err)
+{
+	struct state *st;
+
+	if (state_dir_create(dir, err) || open_conn(dir, &st, err))
+		return -1;
+	if (migrate(st, err) || prepare_all(st, err)) {
+		state_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int state_open_worker(const char *dir, struct state **out, struct ferr *err)
+{
+	struct state *st;
+	int v;
+
+	if (open_conn(dir, &st, err))
+		return -1;
+	if (state_schema_version(st, &v, err)) {
+		state_close(st);
+		return -1;
+	}
+	if (v != schema_version_latest) {
+		ferr_set(err, "%s: schema version %d, expected %d", st->path, v,
+			 schema_version_latest);
+		state_close(st);
+		return -1;
+	}
+	if (prepare_all(st, err)) {
+		state_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void state_close(struct state *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const char *what)
+{
+	int rc = sqlite3_step(st->stmt[id]);
+
+	if (rc != SQLITE_DONE)
+		db_err(st, err, what);   /* before the reset, which may touch errno */
+	sqlite3_reset(st->stmt[id]);
+	sqlite3_clear_bindings(st->stmt[id]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Steps bound statement ID for at most one row and copies its first N
+ * integer columns to COLS: 1 (a row), 0 (none) or -1. The statement is
+ * reset either way. */
+static int step_row(struct state *st, enum stmt_id id, int64_t *cols, int n, struct ferr *err,
+		    const char *what)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int rc = sqlite3_step(s);
+
+	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+		cols[i] = sqlite3_column_int64(s, i);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, what);
+	return rc == SQLITE_ROW;
+}
+
+int state_position_get(struct state *st, const char *flow, const char *topic, int32_t partition,
+		       int64_t *out, struct ferr *err)
+{
+	int64_t last_downstream;
+
+	return state_position_full(st, flow, topic, partition, out, &last_downstream, err);
+}
+
+int64_t state_now_ms(void)
+{
+	return clock_wall_ms();
+}
+
+/* Binds FLOW, TOPIC, PARTITION to ?1..?3 of statement ID. */
+static sqlite3_stmt *bind_part(struct state *st, enum stmt_id id, const char *flow,
+			       const char *topic, int32_t partition)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	return s;
+}
+
+static int same_part(const struct state_sync *a, const struct state_sync *b)
+{
+	return a->partition == b->partition && strcmp(a->topic, b->topic) == 0;
+}
+
+/* The upstream range a sync after unknown target offsets cannot translate
+ * (translate.h): group offsets above the last record whose target offset
+ * is known (+1: that one still translates) and below this sync. With no
+ * known record in this run, the saved last record stands in, and the
+ * records the target holds between it and this sync are unknown too
+ * (unless the target offsets are contiguous). 1 and the range when there
+ * is one; *raise_to >= 0 when the partition has no history, which then
+ * starts at this sync. */
+static int hole_of(struct state *st, const char *flow, const struct state_sync *y,
+		   struct offset_hole *h, int64_t *raise_to, struct ferr *err)
+{
+	int64_t low;   /* g <= low translates exactly */
+
+	*raise_to = -1;
+	if (y->known_up >= 0) {
+		if (!y->after_unknown)
+			return 0;
+		low = y->known_up + 1;
+	} else {
+		int64_t last[2];
+		int rc;
+
+		bind_part(st, ST_POS_LAST, flow, y->topic, y->partition);
+		rc = step_row(st, ST_POS_LAST, last, 2, err, "reading the last mirrored record");
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || last[0] < 0) {
+			if (y->after_unknown)
+				*raise_to = y->upstream;
+			return 0;
+		}
+		if (!y->after_unknown && y->downstream == last[1] + 1)
+			return 0;   /* contiguous on the target: nothing unknown between */
+		low = last[0] + 1;
+	}
+	if (y->after_unknown && y->unknown_min < low)
+		low = y->unknown_min;   /* re-sent records with unknown copies */
+	h->from = low + 1;
+	h->to = y->upstream - 1;
+	return h->from <= h->to;
+}
+
+/* After a prune of statement ID (bound, not stepped): raises
+ * translate_from to the oldest sync kept when anything went. */
+static int prune_step(struct state *st, enum stmt_id id, const char *flow,
+		      const struct state_sync *y, struct ferr *err)
+{
+	int64_t oldest;
+	int rc;
+
+	if (step_done(st, id, err, "pruning offset syncs"))
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	bind_part(st, ST_TF_OLDEST, flow, y->topic, y->partition);
+	rc = step_row(st, ST_TF_OLDEST, &oldest, 1, err, "reading offset syncs");
+	if (rc <= 0)
+		return rc;
+	sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition), 4, oldest);
+	return step_done(st, ST_TF_RAISE, err, "saving translate_from");
+}
+
+int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
+			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
+			 struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_PUT];
+	int64_t now = state_now_ms();
+	int64_t *raise = NULL;
+
+	if (n == 0 && ns == 0)
+		return 0;
+	if (ns && !(raise = malloc(ns * sizeof(*raise))))
+		return ferr_set(err, "out of memory");
+	end_failed_txn(st);
+	if (step_done(st, ST_BEGIN, err, "starting a transaction")) {
+		free(raise);
+		return -1;
+	}
+	/* syncs first: a hole is judged against the last record saved before */
+	for (size_t i = 0; i < ns; i++) {
+		sqlite3_stmt *a;
+		struct offset_hole h;
+		int rc = hole_of(st, flow, &syncs[i], &h, &raise[i], err);
+
+		if (rc < 0)
+			goto fail;
+		if (rc) {
+			a = bind_part(st, ST_HOLE_ADD, flow, syncs[i].topic, syncs[i].partition);
+			sqlite3_bind_int64(a, 4, h.from);
+			sqlite3_bind_int64(a, 5, h.to);
+			sqlite3_bind_int64(a, 6, now);
+			if (step_done(st, ST_HOLE_ADD, err, "saving an offset-sync hole"))
+				goto fail;
+		}
+		a = bind_part(st, ST_SYNC_ADD, flow, syncs[i].topic, syncs[i].partition);
+		sqlite3_bind_int64(a, 4, syncs[i].upstream);
+		sqlite3_bind_int64(a, 5, syncs[i].downstream);
+		sqlite3_bind_int64(a, 6, now);
+		if (step_done(st, ST_SYNC_ADD, err, "saving offset syncs"))
+			goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, v[i].topic, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, v[i].partition);
+		sqlite3_bind_int64(s, 4, v[i].next_offset);
+		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_int64(s, 6, v[i].last_upstream);
+		sqlite3_bind_int64(s, 7, v[i].last_downstream);
+		sqlite3_bind_int64(s, 8, v[i].last_timestamp);
+		sqlite3_bind_int64(s, 10, v[i].last_record);
+		if (v[i].has_hash)
+			sqlite3_bind_int64(s, 9, (int64_t)v[i].last_hash);
+		else
+			sqlite3_bind_null(s, 9);
+		if (step_done(st, ST_POS_PUT, err, "saving positions"))
+			goto fail;
+	}
+	/* per run of one partition's syncs (runs of several partitions may
+	 * interleave; each is handled, a partition's first sync leads its
+	 * first run): where its history starts, then what is no longer
+	 * needed or over the cap */
+	for (size_t i = 0, first = 0; i < ns; i++) {
+		const struct state_sync *y = &syncs[i];
+		sqlite3_stmt *p;
+
+		if (i + 1 < ns && same_part(&syncs[i + 1], y))
+			continue;
+		p = bind_part(st, ST_TF_INIT, flow, y->topic, y->partition);
+		sqlite3_bind_int64(p, 4, syncs[first].translate_from);
+		if (step_done(st, ST_TF_INIT, err, "saving translate_from"))
+			goto fail;
+		for (size_t j = first; j <= i; j++) {
+			if (raise[j] < 0)
+				continue;
+			sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition), 4,
+					   raise[j]);
+			if (step_done(st, ST_TF_RAISE, err, "saving translate_from"))
+				goto fail;
+		}
+		if (y->log_start > 0) {
+			sqlite3_bind_int64(bind_part(st, ST_SYNC_PRUNE_LSO, flow, y->topic,
+						     y->partition), 4, y->log_start);
+			if (prune_step(st, ST_SYNC_PRUNE_LSO, flow, y, err))
+				goto fail;
+		}
+		sqlite3_bind_int64(bind_part(st, ST_SYNC_PRUNE, flow, y->topic, y->partition), 4,
+				   retention - 1);
+		if (prune_step(st, ST_SYNC_PRUNE, flow, y, err))
+			goto fail;
+		bind_part(st, ST_HOLE_PRUNE, flow, y->topic, y->partition);
+		if (step_done(st, ST_HOLE_PRUNE, err, "pruning offset-sync holes"))
+			goto fail;
+		first = i + 1;
+	}
+	free(raise);
+	if (step_done(st, ST_COMMIT, err, "committing positions") == 0)
+		return 0;
+	goto end;
+fail:
+	free(raise);
+end:
+	end_failed_txn(st);
+	return -1;
+}
+
+void (*state_syncs_load_hook)(void *ctx);
+void *state_syncs_load_hook_ctx;
+
+/* both are read as two int64_t columns by load_pairs */
+_Static_assert(sizeof(struct offset_sync) == 2 * sizeof(int64_t), "offset_sync layout");
+_Static_assert(sizeof(struct offset_hole) == 2 * sizeof(int64_t), "offset_hole layout");
+
+/* Appends the rows of bound statement ID (two integer columns) to *V. */
+static int load_pairs(struct state *st, enum stmt_id id, void **v, size_t *n, size_t elem,
+		      struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t *row;
+
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *nv = realloc(*v, ncap * elem);
+
+			if (!nv) {
+				sqlite3_reset(s);
+				sqlite3_clear_bindings(s);
+				return ferr_set(err, "out of memory");
+			}
+			*v = nv;
+			cap = ncap;
+		}
+		row = (int64_t *)((char *)*v + *n * elem);
+		row[0] = sqlite3_column_int64(s, 0);
+		row[1] = sqlite3_column_int64(s, 1);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading offset syncs");
+}
+
+int state_syncs_load(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     struct offset_history *out, struct ferr *err)
+{
+	int64_t pos[2];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->last_down = out->translate_from = -1;
+	/* one snapshot: a save between the reads would stretch the last run
+	 * over syncs this load never saw */
+	if (step_done(st, ST_BEGIN_READ, err, "starting a read transaction"))
+		return -1;
+	bind_part(st, ST_SYNC_LOAD, flow, topic, partition);
+	if (load_pairs(st, ST_SYNC_LOAD, (void **)&out->syncs, &out->n, sizeof(*out->syncs), err))
+		goto fail;
+	if (state_syncs_load_hook)
+		state_syncs_load_hook(state_syncs_load_hook_ctx);
+	bind_part(st, ST_HOLE_LOAD, flow, topic, partition);
+	if (load_pairs(st, ST_HOLE_LOAD, (void **)&out->holes, &out->nholes, sizeof(*out->holes),
+		       err))
+		goto fail;
+	bind_part(st, ST_HIST_POS, flow, topic, partition);
+	rc = step_row(st, ST_HIST_POS, pos, 2, err, "reading a position");
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		out->last_down = pos[0];
+		out->translate_from = pos[1];
+	}
+	if (step_done(st, ST_COMMIT, err, "ending a read transaction"))
+		goto fail;
+	return 0;
+fail:
+	step_done(st, ST_ROLLBACK, NULL, "rollback");
+	offset_history_free(out);
+	return -1;
+}
+
+int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
+                      int64_t next_offset, struct ferr *err)
+{
+	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
+		return -1;
+	bind_part(st, ST_CUT_SYNCS, flow, topic, partition);
+	if (step_done(st, ST_CUT_SYNCS, err, "cutting offset syncs"))
+		goto fail;
+	bind_part(st, ST_CUT_HOLES, flow, topic, partition);
+	if (step_done(st, ST_CUT_HOLES, err, "cutting offset-sync holes"))
+		goto fail;
+	sqlite3_bind_int64(bind_part(st, ST_CUT_POS, flow, topic, partition), 4, next_offset);
+	sqlite3_bind_int64(st->stmt[ST_CUT_POS], 5, state_now_ms());
+	if (step_done(st, ST_CUT_POS, err, "saving the position after a history cut"))
+		goto fail;
+	if (step_done(st, ST_COMMIT, err, "committing a history cut") == 0)
+		return 0;
+fail:
+	end_failed_txn(st);
+	return -1;
+}
+
+int state_group_commit_get(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t *downstream,
+			   struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GC_GET];
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, partition);
+	return step_row(st, ST_GC_GET, downstream, 1, err, "reading group commits");
+}
+
+int state_group_commit_put(struct state *st, const char *cluster, const char *group,
+			   const char *topic, int32_t partition, int64_t upstream,
+			   int64_t downstream, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_GC_PUT];
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, partition);
+	sqlite3_bind_int64(s, 5, upstream);
+	sqlite3_bind_int64(s, 6, downstream);
+	sqlite3_bind_int64(s, 7, state_now_ms());
+	return step_done(st, ST_GC_PUT, err, "saving a group commit");
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+int state_positions_list(struct state *st, const char *flow, state_position_fn fn, void *ctx,
+			 struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[flow ? ST_POS_LIST : ST_POS_LIST_ALL];
+	int rc;
+
+	if (flow)
+		sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_text(s, 0), col_text(s, 1), sqlite3_column_int(s, 2),
+		   sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing positions");
+}
+
+int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_ADD];
+
+	sqlite3_bind_int64(s, 1, e->ts_ms ? e->ts_ms : state_now_ms());
+	sqlite3_bind_text(s, 2, e->who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, e->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, e->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, e->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, e->detail ? e->detail : "", -1, SQLITE_STATIC);
+	return step_done(st, ST_AUDIT_ADD, err, "writing the audit trail");
+}
+
+int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_LIST];
+	int rc;
+
+	sqlite3_bind_int(s, 1, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_entry e = {
+			.id = sqlite3_column_int64(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
+			.who = col_text(s, 2), .role = col_text(s, 3), .origin = col_text(s, 4),
+			.action = col_text(s, 5), .result = col_text(s, 6), .detail = col_text(s, 7),
+		};
+
+		fn(ctx, &e);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the audit trail");
+}
+
+void revision_free(struct revision *r)
+{
+	free(r->who);
+	free(r->comment);
+	free(r->text);
+	free(r->source_file);
+	free(r->source_sha256);
+	memset(r, 0, sizeof(*r));
+}
+
+static void rev_from_row(sqlite3_stmt *s, struct revision *r)
+{
+	r->rev = sqlite3_column_int(s, 0);
+	r->ts_ms = sqlite3_column_int64(s, 1);
+	r->who = strdup(col_text(s, 2));
+	r->comment = strdup(col_text(s, 3));
+	r->text = strdup(col_text(s, 4));
+	r->source_file = strdup(col_text(s, 5));
+	r->source_sha256 = strdup(col_text(s, 6));
+}
+
+int state_revision_get(struct state *st, int rev, struct revision *out, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[rev ? ST_REV_GET : ST_REV_LATEST];
+	int rc, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rev)
+		sqlite3_bind_int(s, 1, rev);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rev_from_row(s, out);
+		found = 1;
+		if (!out->who || !out->comment || !out->text || !out->source_file ||
+		    !out->source_sha256) {
+			revision_free(out);
+			found = -1;
+			ferr_set(err, "out of memory");
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading a configuration revision");
+	return found;
+}
+
+int state_revision_add(struct state *st, const struct revision *r, int *rev, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_REV_ADD];
+	int rc;
+
+	sqlite3_bind_int64(s, 1, r->ts_ms ? r->ts_ms : state_now_ms());
+	sqlite3_bind_text(s, 2, r->who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->comment ? r->comment : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->source_file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->source_sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*rev = sqlite3_column_int(s, 0);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "saving a configuration revision");
+}
+
+int state_revision_list(struct state *st, state_revision_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_REV_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct revision r = {
+			.rev = sqlite3_column_int(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
+			.who = (char *)col_text(s, 2), .comment = (char *)col_text(s, 3),
+			.text = (char *)"", .source_file = (char *)col_text(s, 5),
+			.source_sha256 = (char *)col_text(s, 6),
+		};
+
+		fn(ctx, &r);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing configuration revisions");
+}
+
+int state_flow_paused(struct state *st, const char *flow, int *paused, struct ferr *err)
+{
+	int64_t v = 0;
+	int rc;
+
+	sqlite3_bind_text(st->stmt[ST_FLOW_PAUSED], 1, flow, -1, SQLITE_STATIC);
+	rc = step_row(st, ST_FLOW_PAUSED, &v, 1, err, "reading flow state");
+	*paused = (int)v;
+	return rc < 0 ? -1 : 0;
+}
+
+int state_flow_set_paused(struct state *st, const char *flow, int paused, const char *who,
+			  struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FLOW_SET_PAUSED];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, paused ? 1 : 0);
+	sqlite3_bind_int64(s, 3, state_now_ms());
+	sqlite3_bind_text(s, 4, who, -1, SQLITE_STATIC);
+	return step_done(st, ST_FLOW_SET_PAUSED, err, "saving flow state");
+}
+
+int state_failback_add(struct state *st, const char *flow, const char *who, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FB_ADD];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, state_now_ms());
+	sqlite3_bind_text(s, 3, who, -1, SQLITE_STATIC);
+	return step_done(st, ST_FB_ADD, err, "saving a failback");
+}
+
+int state_failback_list(struct state *st, state_failback_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_FB_LIST];
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_text(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing failbacks");
+}
+
+int state_position_seed(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t next_offset, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_SEED];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	sqlite3_bind_int64(s, 4, next_offset);
+	sqlite3_bind_int64(s, 5, state_now_ms());
+	return step_done(st, ST_POS_SEED, err, "seeding a position");
+}
+
+int state_position_full(struct state *st, const char *flow, const char *topic, int32_t partition,
+			int64_t *next_offset, int64_t *last_downstream, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_POS_FULL];
+	int64_t v[2];
+	int rc;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	rc = step_row(st, ST_POS_FULL, v, 2, err, "reading a position");
+	if (rc == 1) {
+		*next_offset = v[0];
+		*last_downstream = v[1];
+	}
+	return rc;
+}
+
+int state_last_record_get(struct state *st, const char *flow, const char *topic, int32_t partition,
+			  struct state_last_record *out, struct ferr *err)
+{
+	int64_t v[5];
+	int rc;
+
+	bind_part(st, ST_LAST_REC, flow, topic, partition);
+	rc = step_row(st, ST_LAST_REC, v, 5, err, "reading the last mirrored record");
+	if (rc == 1)
+		*out = (struct state_last_record){ .next_offset = v[0], .offset = v[1],
+						   .timestamp = v[2], .has_hash = v[3] != 0,
+						   .hash = (uint64_t)v[4] };
+	return rc;
+}
+
+int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t partition,
+		  int64_t from, int64_t to, struct ferr *err)
+{
+	sqlite3_stmt *s = bind_part(st, ST_GAP_ADD, flow, topic, partition);
+
+	sqlite3_bind_int64(s, 4, from);
+	sqlite3_bind_int64(s, 5, to);
+	sqlite3_bind_int64(s, 6, state_now_ms());
+	return step_done(st, ST_GAP_ADD, err, "recording offsets never mirrored");
+}
+
+int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     int64_t *out, struct ferr *err)
+{
+	int rc;
+
+	bind_part(st, ST_GAP_SUM, flow, topic, partition);
+	rc = step_row(st, ST_GAP_SUM, out, 1, err, "reading offsets never mirrored");
+	if (rc == 0)
+		*out = 0;
+	return rc < 0 ? -1 : 0;
+}
+
+int state_history_block(struct state *st, const char *flow, const char *topic, int32_t partition,
+			struct ferr *err)
+{
+	bind_part(st, ST_HIST_BLOCK, flow, topic, partition);
+	return step_done(st, ST_HIST_BLOCK, err, "blocking translation");
+}
