@@ -63,7 +63,8 @@ static int detect_stderr_journal(void)
 	struct stat st;
 	unsigned long long dev, ino;
 
-	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2) // NOLINT(cert-err34-c): our own env var; a bad one means no match
+	// NOLINTNEXTLINE(cert-err34-c): our own env var; a bad one means no match
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
 		return 0;
 	if (fstat(STDERR_FILENO, &st) != 0)
 		return 0;

@@ -22,7 +22,8 @@ static void sha256_hex(const char *text, size_t len, char out[65])
 
 	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
 	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]); // NOLINT(bugprone-implicit-widening-of-multiplication-result): i < 64
+		// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): i < 64
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	out[64] = '\0';
 }
 

@@ -545,8 +545,10 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 				m->args[m->nargs] = calloc(1, len);
 				for (int j = wi; j < n && m->args[m->nargs]; j++) {
 					if (j > wi)
-						strcat(m->args[m->nargs], " "); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): sized by the sum above
-					strcat(m->args[m->nargs], words[j]); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): sized by the sum above
+						// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): sized by the sum above
+						strcat(m->args[m->nargs], " ");
+					// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): sized by the sum above
+					strcat(m->args[m->nargs], words[j]);
 				}
 				m->nargs++;
 				wi = n;
@@ -750,10 +752,12 @@ int cmdtab_parse_datetime(const char *s, long long *ms)
 	long long t, off = 0;
 
 	if (*s && strspn(s, "0123456789") == strlen(s)) {
-		*ms = atoll(s); // NOLINT(cert-err34-c): digits only, at most 15 (checked above)
+		// NOLINTNEXTLINE(cert-err34-c): digits only, at most 15 (checked above)
+		*ms = atoll(s);
 		return strlen(s) > 15 ? -1 : 0;
 	}
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19) // NOLINT(cert-err34-c): %n and the count check the whole form
+	// NOLINTNEXTLINE(cert-err34-c): %n and the count check the whole form
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
 		return -1;
 	p = s + n;
 	if (*p == '.') {

@@ -81,8 +81,10 @@ static int term_rows(void)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
 		return ws.ws_row;
 	/* a terminal that does not say its size: $LINES, as curses does */
-	if (lines && atoi(lines) > 2) // NOLINT(cert-err34-c): a bad $LINES reads as 0, then the default
-		return atoi(lines); // NOLINT(cert-err34-c): a bad $LINES reads as 0, then the default
+	// NOLINTNEXTLINE(cert-err34-c): a bad $LINES reads as 0, then the default
+	if (lines && atoi(lines) > 2)
+		// NOLINTNEXTLINE(cert-err34-c): a bad $LINES reads as 0, then the default
+		return atoi(lines);
 	return 24;
 }
 
@@ -928,7 +930,8 @@ int main(int argc, char **argv)
 				     strcmp(argv[i], "?") != 0);
 
 			if (i > optind)
-				strcat(line, " "); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): line is sized for every word quoted
+				// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): line is sized for every word quoted
+				strcat(line, " ");
 			if (quote) {
 				char *p = line + strlen(line);
 
@@ -941,7 +944,8 @@ int main(int argc, char **argv)
 				*p++ = '"';
 				*p = '\0';
 			} else {
-				strcat(line, argv[i]); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): line is sized for every word quoted
+				// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): line is sized for every word quoted
+				strcat(line, argv[i]);
 			}
 		}
 		run_line(&sh, line);

@@ -23,11 +23,14 @@ const struct conf_key conf_keys[] = {
 	  "Whether flow A->B runs (set as A->B.enabled).", NOF },
 	{ "topics", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
 	  "Java regular expressions of the topics to mirror; the list is joined with '|' "
-	  "and must match the whole topic name.", F(CKF_REGEX, topics) }, // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  "and must match the whole topic name.",
+	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  F(CKF_REGEX, topics) },
 	{ "topics.exclude", CK_LIST, ".*[\\-\\.]internal, .*\\.replica, __.*", NB,
 	  CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
 	  "Regular expressions of topics never mirrored, even when `topics` matches.",
-	  F(CKF_REGEX, exclude) }, // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  F(CKF_REGEX, exclude) },
 	{ "topics.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
 	  "topics.exclude", NULL, "Deprecated name of topics.exclude.", NOF },
 	{ "replication.policy.class", CK_CLASS,
@@ -48,7 +51,8 @@ const struct conf_key conf_keys[] = {
 	  NULL, NULL,
 	  "Whether new source topics and partitions are picked up while running.",
 	  F(CKF_BOOL, refresh_enabled) },
-	{ "refresh.topics.interval.seconds", CK_INT, "600", 1, 86400 * 365, // NOLINT(bugprone-implicit-widening-of-multiplication-result): fits in int
+	// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): fits in int
+	{ "refresh.topics.interval.seconds", CK_INT, "600", 1, 86400 * 365,
 	  CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
 	  "How often the source is checked for new topics and partitions.",
 	  F(CKF_LL, refresh_interval_s) },
@@ -163,10 +167,12 @@ const struct conf_key conf_keys[] = {
 	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)", NOF },
 	{ "groups", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "Regular expressions of the consumer groups to checkpoint (whole-name match).",
-	  F(CKF_REGEX, groups) }, // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  F(CKF_REGEX, groups) },
 	{ "groups.exclude", CK_LIST, "console-consumer-.*, connect-.*, __.*", NB,
 	  CK_GLOBAL | CK_FLOW, NULL, NULL, "Consumer groups never checkpointed.",
-	  F(CKF_REGEX, groups_exclude) }, // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  F(CKF_REGEX, groups_exclude) },
 	{ "groups.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
 	  "groups.exclude", NULL, "Deprecated name of groups.exclude.", NOF },
 	{ "refresh.groups.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, "true",

@@ -390,7 +390,8 @@ static int put_escaped(struct sbuf *b, const char *s, int is_key)
 		int rc = 0;
 
 		if (c == '\\')
-			rc = sb_put(b, '\\') | sb_put(b, '\\'); // NOLINT(misc-redundant-expression): two backslashes on purpose
+			// NOLINTNEXTLINE(misc-redundant-expression): two backslashes on purpose
+			rc = sb_put(b, '\\') | sb_put(b, '\\');
 		else if (c == '\n')
 			rc = sb_put(b, '\\') | sb_put(b, 'n');
 		else if (c == '\r')

@@ -202,8 +202,10 @@ static char *join_argv(json_t *argv)
 		return NULL;
 	json_array_foreach(argv, i, v) {
 		if (i)
-			strcat(s, " "); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): as below
-		strcat(s, json_string_value(v) ? json_string_value(v) : ""); // NOLINT(clang-analyzer-security.insecureAPI.strcpy): s holds the summed lengths above
+			// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): as below
+			strcat(s, " ");
+		// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): s holds the summed lengths above
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
 	}
 	return s;
 }
@@ -974,7 +976,8 @@ void control_stop(struct control *c)
 	if (!c)
 		return;
 	while (c->sessions)
-		session_free(c->sessions); // NOLINT(clang-analyzer-unix.Malloc): session_free unlinks s from c->sessions; the analyzer does not follow the list
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc): session_free unlinks s from c->sessions; the analyzer does not follow the list
+		session_free(c->sessions);
 	/* the sessions abandoned their off-loop commands: end the workers, or
 	 * leave what librdkafka will not let go of to the process's exit */
 	ctl_offload_wake_fd(-1);

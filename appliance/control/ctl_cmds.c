@@ -544,7 +544,8 @@ static void audit_row(void *ctx, const struct audit_entry *e)
 static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)
 {
-	int n = m->nargs > 0 ? atoi(m->args[0]) : 20; // NOLINT(cert-err34-c): ARG_COUNT, 1..INT_MAX (cmdtab check_arg)
+	// NOLINTNEXTLINE(cert-err34-c): ARG_COUNT, 1..INT_MAX (cmdtab check_arg)
+	int n = m->nargs > 0 ? atoi(m->args[0]) : 20;
 	struct ferr err;
 
 	(void)s;
@@ -623,7 +624,8 @@ static void h_resume_partition(struct runtime *rt, struct ctl_session *s,
 {
 	struct rt_flow *f = runtime_flow(rt, m->args[0]);
 	const char *topic = m->args[1];
-	int32_t partition = (int32_t)atol(m->args[2]); // NOLINT(cert-err34-c): ARG partition, checked by cmdtab
+	// NOLINTNEXTLINE(cert-err34-c): ARG partition, checked by cmdtab
+	int32_t partition = (int32_t)atol(m->args[2]);
 	long long from;
 	struct part_stat *v = NULL;
 	size_t n;
@@ -964,7 +966,8 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 static void h_rollback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		       struct ctl_reply *r)
 {
-	int rev = atoi(m->args[0]); // NOLINT(cert-err34-c): ARG_REVISION, 1..INT_MAX (cmdtab check_arg)
+	// NOLINTNEXTLINE(cert-err34-c): ARG_REVISION, 1..INT_MAX (cmdtab check_arg)
+	int rev = atoi(m->args[0]);
 	struct revision rv;
 	struct props p;
 	struct ferr err;

@@ -165,7 +165,8 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	}
 	snprintf(d->flow, sizeof(d->flow), "%s", name);
 	snprintf(d->who, sizeof(d->who), "%s", s->who);
-	d->timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms")); // NOLINT(cert-err34-c): a CK_INT key, range-checked at load
+	// NOLINTNEXTLINE(cert-err34-c): a CK_INT key, range-checked at load
+	d->timeout = atoll(conf_global(rt->conf, "ferry.failover.drain.timeout.ms"));
 	d->deadline = clock_mono_ms() + d->timeout;
 	log_info("failover %s: draining for %s (at most %lld ms)", name, s->who, d->timeout);
 	/* ownership of d passes to the wait: drain_poll or drain_free frees it */

@@ -193,7 +193,8 @@ static void collect_clusters(struct runtime *rt, metric_fn fn, void *ctx)
 		if (st != REACH_UNKNOWN)
 			fn(ctx, &metric_defs[M_CLUSTER_REACHABLE], labels, st == REACH_REACHABLE);
 		fn(ctx, &metric_defs[M_CLUSTER_UNREACHABLE_SECS], labels,
-		   (double)(unreachable_ms / 1000)); // NOLINT(bugprone-integer-division): whole seconds
+		   // NOLINTNEXTLINE(bugprone-integer-division): whole seconds
+		   (double)(unreachable_ms / 1000));
 	}
 }
 
@@ -389,7 +390,8 @@ struct metrics_http {
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_size, void **con_cls) // NOLINT(readability-non-const-parameter): libmicrohttpd's callback type
+			      // NOLINTNEXTLINE(readability-non-const-parameter): libmicrohttpd's callback type
+			      size_t *upload_size, void **con_cls)
 {
 	struct metrics_http *h = cls;
 	struct MHD_Response *resp;

@@ -188,8 +188,10 @@ static void probe_unreachable(struct discovery *d)
 static void create_topics(struct discovery *d, struct cand *c, size_t n)
 {
 	const struct conf_flow *cf = d->f->cf;
-	rd_kafka_NewTopic_t **nt = calloc(n ? n : 1, sizeof(*nt)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
-	struct cand **who = calloc(n ? n : 1, sizeof(*who)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	rd_kafka_NewTopic_t **nt = calloc(n ? n : 1, sizeof(*nt));
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	struct cand **who = calloc(n ? n : 1, sizeof(*who));
 	size_t cnt = 0;
 	char errstr[512];
 
@@ -269,8 +271,10 @@ out:
 static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 {
 	const struct conf_flow *cf = d->f->cf;
-	rd_kafka_NewPartitions_t **np = calloc(n ? n : 1, sizeof(*np)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
-	struct cand **who = calloc(n ? n : 1, sizeof(*who)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	rd_kafka_NewPartitions_t **np = calloc(n ? n : 1, sizeof(*np));
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	struct cand **who = calloc(n ? n : 1, sizeof(*who));
 	size_t cnt = 0;
 	char errstr[512];
 

@@ -184,7 +184,8 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	f->tasks = calloc((size_t)cf->tasks_max, sizeof(*f->tasks)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	f->tasks = calloc((size_t)cf->tasks_max, sizeof(*f->tasks));
 	f->reach_src = reach_new(cf->source, cf->name);
 	f->reach_tgt = reach_new(cf->target, cf->name);
 	if (!f->state_dir || !f->tasks || !f->reach_src || !f->reach_tgt) {

@@ -206,8 +206,10 @@ static void *watch_main(void *arg)
 		/* gone entries leave the list; the others are queried outside the
 		 * lock (nobody else frees them) */
 		if (w->n) {
-			live = malloc(w->n * sizeof(*live)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
-			dead = malloc(w->n * sizeof(*dead)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+			// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+			live = malloc(w->n * sizeof(*live));
+			// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+			dead = malloc(w->n * sizeof(*dead));
 		}
 		if (w->n && (!live || !dead)) {
 			free(live);
@@ -331,7 +333,8 @@ void lagwatch_sync(struct lagwatch *w, const struct lagwatch_flow *v, size_t n)
 		if (have)
 			continue;
 		e = calloc(1, sizeof(*e));
-		nv = e ? realloc(w->v, (w->n + 1) * sizeof(*nv)) : NULL; // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+		// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+		nv = e ? realloc(w->v, (w->n + 1) * sizeof(*nv)) : NULL;
 		if (!nv || props_copy(v[j].consumer, v[j].name, &e->consumer)) {
 			if (nv)
 				w->v = nv;

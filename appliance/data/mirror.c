@@ -442,7 +442,8 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 		if (strcmp(t->topics[i]->name, name) == 0)
 			return t->topics[i];
 	mt = calloc(1, sizeof(*mt));
-	nt = realloc(t->topics, (t->ntopics + 1) * sizeof(*nt)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	nt = realloc(t->topics, (t->ntopics + 1) * sizeof(*nt));
 	if (!mt || !nt) {
 		free(mt);
 		if (nt)
@@ -519,7 +520,9 @@ static int take_pending(struct mirror_task *t)
 			break;
 		}
 		if (pa->partition >= mt->nparts) {
-			struct mpart **np = realloc(mt->parts, (size_t)(pa->partition + 1) * sizeof(*np)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+			size_t want = (size_t)pa->partition + 1;
+			// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+			struct mpart **np = realloc(mt->parts, want * sizeof(*np));
 
 			if (!np) {
 				flow_fail(t->f, "%s: out of memory", t->what);
@@ -636,7 +639,8 @@ static int save_positions(struct mirror_task *t)
 
 				if (nv)
 					v = nv;
-				nw = realloc(who, ncap * sizeof(*nw)); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+				// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+				nw = realloc(who, ncap * sizeof(*nw));
 				if (nw)
 					who = nw;
 				if (!nv || !nw)

@@ -38,7 +38,8 @@ static void holder_pid(int fd, char *out, size_t outsz)
 				return;
 			}
 		}
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000 }, NULL); // NOLINT(bugprone-implicit-widening-of-multiplication-result): 1e7 fits
+		// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): 1e7 fits
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000000 }, NULL);
 	}
 	out[0] = '\0';
 }

@@ -1320,7 +1320,8 @@ static int scan_topic(const char *topic, const char *isolation, int timeout_s, r
 	rk = client_new(RD_KAFKA_CONSUMER, conf_new(extra));
 	if (!rk)
 		return -1;
-	msgs = malloc(SCAN_BATCH * sizeof *msgs); // NOLINT(bugprone-sizeof-expression): an array of pointers, sized by its element
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	msgs = malloc(SCAN_BATCH * sizeof *msgs);
 	if (!msgs) {
 		fail("out of memory");
 		goto out;

@@ -120,7 +120,8 @@ static char *fp_with(const char *extra, const struct conf_key *k, char *val, siz
 static size_t candidates(const struct conf_key *k, char out[][128], size_t max)
 {
 	size_t n = 0;
-	long long def = k->def ? atoll(k->def) : 0; // NOLINT(cert-err34-c): a CK_INT default from the table
+	// NOLINTNEXTLINE(cert-err34-c): a CK_INT default from the table
+	long long def = k->def ? atoll(k->def) : 0;
 
 	switch (k->type) {
 	case CK_BOOL:

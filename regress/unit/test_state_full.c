@@ -36,8 +36,10 @@ static int save_batch(struct state *st, int64_t round, struct ferr *err)
 						 .last_timestamp = -1 };
 		for (int k = 0; k < 16; k++)
 			sy[ns++] = (struct state_sync){ .topic = topics[t], .partition = 0,
-							.upstream = round * 100 + k * 6, // NOLINT(bugprone-implicit-widening-of-multiplication-result): small test values
-							.downstream = round * 200 + k * 12, // NOLINT(bugprone-implicit-widening-of-multiplication-result): small test values
+							// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
+							.upstream = round * 100 + k * 6,
+							// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
+							.downstream = round * 200 + k * 12,
 							.translate_from = -1, .unknown_min = -1,
 							.known_up = -1, .log_start = -1 };
 	}
