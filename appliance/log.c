@@ -20,7 +20,10 @@ static int to_journal;
 static int stderr_is_journal;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const struct { const char *name; enum log_level lvl; } level_names[] = {
+static const struct {
+	const char *name;
+	enum log_level lvl;
+} level_names[] = {
 	{ "error", LOG_LVL_ERROR },
 	{ "warning", LOG_LVL_WARNING },
 	{ "info", LOG_LVL_INFO },
@@ -86,10 +89,14 @@ enum log_level log_get_level(void)
 static const char *level_tag(enum log_level l)
 {
 	switch (l) {
-	case LOG_LVL_ERROR: return "error";
-	case LOG_LVL_WARNING: return "warning";
-	case LOG_LVL_INFO: return "info";
-	default: return "debug";
+	case LOG_LVL_ERROR:
+		return "error";
+	case LOG_LVL_WARNING:
+		return "warning";
+	case LOG_LVL_INFO:
+		return "info";
+	default:
+		return "debug";
 	}
 }
 

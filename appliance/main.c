@@ -39,7 +39,8 @@ static const char usage_text[] =
 	"connect-mirror-maker.properties file, in the foreground.\n"
 	"\n"
 	"  -c, --check-config     validate CONFIG, print the resolved topology, exit\n"
-	"  -d, --state-dir DIR    where the SQLite state store lives (default " DEFAULT_STATE_DIR ")\n"
+	"  -d, --state-dir DIR    where the SQLite state store lives (default " DEFAULT_STATE_DIR
+	")\n"
 	"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
 	"  -t, --log-target T     auto (default), stderr or journal\n"
 	"      --list-keys        print every configuration key ferryd knows, exit\n"
@@ -96,7 +97,8 @@ static void print_topology(const struct conf *c)
 
 		policy_format_remote(&f->policy, f->source, "<topic>", example, sizeof(example));
 		printf("flow %s\n", f->name);
-		printf("  remote topics: <topic> on %s -> %s on %s\n", f->source, example, f->target);
+		printf("  remote topics: <topic> on %s -> %s on %s\n", f->source, example,
+		       f->target);
 		printf("  cycle rule: topics that came from %s are never sent back\n", f->target);
 		/* every key the flow holds, as resolved (the table says which) */
 		for (unsigned k = 0; k < conf_keys_count; k++) {
@@ -117,11 +119,13 @@ static void list_keys(void)
 {
 	for (unsigned i = 0; i < conf_keys_count; i++) {
 		const struct conf_key *k = &conf_keys[i];
-		const char *support = (k->flags & CK_NOT_YET) ? "not-yet"
-				      : (k->flags & CK_WORKER) ? "ignored"
-				      : (k->flags & CK_DEPRECATED) ? "deprecated" : "supported";
+		const char *support = (k->flags & CK_NOT_YET)      ? "not-yet"
+				      : (k->flags & CK_WORKER)     ? "ignored"
+				      : (k->flags & CK_DEPRECATED) ? "deprecated"
+								   : "supported";
 		const char *scope = (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
-				    : (k->flags & CK_FLOW) ? "flow" : "global";
+				    : (k->flags & CK_FLOW)                         ? "flow"
+										   : "global";
 
 		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
 		       ck_type_name(k->type), k->def ? k->def : "-", scope, support, k->help);
@@ -184,8 +188,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_time(s, usec + 1000000);
 }
 
-static int run(struct daemon *d, const char *config_file, const char *state_dir,
-	       struct conf *conf)
+static int run(struct daemon *d, const char *config_file, const char *state_dir, struct conf *conf)
 {
 	sd_event *ev = NULL;
 	sd_event_source *tick = NULL;
@@ -240,7 +243,8 @@ static int run(struct daemon *d, const char *config_file, const char *state_dir,
 		log_info("control socket off (ferry.control.socket = off): no shell, no commands");
 	} else if (control_start(ev, &d->rt, &d->ctl, &err)) {
 		log_error("control socket: %s; nothing started (ferry.control.socket = off runs "
-			  "without one)", err.msg);
+			  "without one)",
+			  err.msg);
 		d->exit_code = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -273,7 +277,7 @@ out:
 	sd_event_unref(ev);
 	if (d->exit_code == 0)
 		log_info("ferryd stopped cleanly");
-	statelock_release(d->lock);   /* last: the store and audit trail are closed */
+	statelock_release(d->lock); /* last: the store and audit trail are closed */
 	return d->exit_code;
 }
 
@@ -308,15 +312,19 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &level)) {
-				fprintf(stderr, "ferryd: --log-level: unknown level \"%s\"; expected "
-					"error, warning, info or debug\n", optarg);
+				fprintf(stderr,
+					"ferryd: --log-level: unknown level \"%s\"; expected "
+					"error, warning, info or debug\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 't':
 			if (log_target_parse(optarg, &target)) {
-				fprintf(stderr, "ferryd: --log-target: unknown target \"%s\"; expected "
-					"auto, stderr or journal\n", optarg);
+				fprintf(stderr,
+					"ferryd: --log-target: unknown target \"%s\"; expected "
+					"auto, stderr or journal\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -324,7 +332,8 @@ int main(int argc, char **argv)
 			list_keys();
 			return 0;
 		case 'V':
-			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION, rd_kafka_version_str());
+			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION,
+			       rd_kafka_version_str());
 			return 0;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -336,14 +345,15 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "ferryd: %s\n\n%s",
-			optind >= argc ? "missing CONFIG argument" : "only one CONFIG argument allowed",
+			optind >= argc ? "missing CONFIG argument"
+				       : "only one CONFIG argument allowed",
 			usage_text);
 		return 2;
 	}
 	if (target == LOG_TO_JOURNAL && access("/run/systemd/journal/socket", W_OK) != 0) {
 		/* journald is not running here: lines sent to it would vanish */
 		fprintf(stderr, "ferryd: warning: --log-target journal: journald is not reachable "
-			"(/run/systemd/journal/socket); logging to stderr\n");
+				"(/run/systemd/journal/socket); logging to stderr\n");
 		target = LOG_TO_STDERR;
 	}
 	log_setup(level, target);

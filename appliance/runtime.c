@@ -27,12 +27,15 @@ static void sha256_hex(const char *text, size_t len, char out[65])
 	out[64] = '\0';
 }
 
-static int add_revision(struct runtime *rt, const char *text, const char *who,
-			const char *comment, const char *sha, int *rev, struct ferr *err)
+static int add_revision(struct runtime *rt, const char *text, const char *who, const char *comment,
+			const char *sha, int *rev, struct ferr *err)
 {
 	struct revision r = {
-		.who = (char *)who, .comment = (char *)comment, .text = (char *)text,
-		.source_file = rt->config_file, .source_sha256 = (char *)sha,
+		.who = (char *)who,
+		.comment = (char *)comment,
+		.text = (char *)text,
+		.source_file = rt->config_file,
+		.source_sha256 = (char *)sha,
 	};
 
 	return state_revision_add(rt->st, &r, rev, err);
@@ -83,11 +86,12 @@ int runtime_init(struct runtime *rt, const char *config_file, const char *state_
 		}
 		for (size_t i = 0; i < d.n; i++)
 			log_error("%s", d.v[i].msg);
-		log_error("revision %d no longer loads; running %s instead", latest.rev, config_file);
+		log_error("revision %d no longer loads; running %s instead", latest.rev,
+			  config_file);
 		diags_free(&d);
 	}
-	snprintf(comment, sizeof(comment), found ? "loaded from %s (changed since revision %d)"
-						 : "loaded from %s",
+	snprintf(comment, sizeof(comment),
+		 found ? "loaded from %s (changed since revision %d)" : "loaded from %s",
 		 config_file, found ? latest.rev : 0);
 	if (found)
 		revision_free(&latest);
@@ -96,16 +100,15 @@ int runtime_init(struct runtime *rt, const char *config_file, const char *state_
 	free(text);
 	rt->conf = file_conf;
 	log_info("running configuration revision %d (%s)", rt->revision, comment);
-done:
-	{
-		const char *name = conf_global(rt->conf, "ferry.appliance.name");
+done : {
+	const char *name = conf_global(rt->conf, "ferry.appliance.name");
 
-		if (name && *name)
-			snprintf(rt->appliance, sizeof(rt->appliance), "%s", name);
-		else if (gethostname(rt->appliance, sizeof(rt->appliance)) != 0)
-			snprintf(rt->appliance, sizeof(rt->appliance), "ferry");
-		rt->appliance[sizeof(rt->appliance) - 1] = '\0';
-	}
+	if (name && *name)
+		snprintf(rt->appliance, sizeof(rt->appliance), "%s", name);
+	else if (gethostname(rt->appliance, sizeof(rt->appliance)) != 0)
+		snprintf(rt->appliance, sizeof(rt->appliance), "ferry");
+	rt->appliance[sizeof(rt->appliance) - 1] = '\0';
+}
 	return 0;
 fail:
 	free(text);
@@ -186,7 +189,7 @@ static int add_failback_flow(struct runtime *rt, struct conf_flow *cf)
 
 	if (!f)
 		return -1;
-	f->owned_cf = cf;   /* the runtime owns it from here */
+	f->owned_cf = cf; /* the runtime owns it from here */
 	return 0;
 }
 
@@ -201,7 +204,8 @@ static void start_flow(struct runtime *rt, struct rt_flow *f)
 	}
 	if (flow_start(f->conf, f->cf, rt->state_dir, &f->flow, &err)) {
 		f->flow = NULL;
-		snprintf(f->start_error, sizeof(f->start_error), "%.*s", (int)sizeof(f->start_error) - 1, err.msg);
+		snprintf(f->start_error, sizeof(f->start_error), "%.*s",
+			 (int)sizeof(f->start_error) - 1, err.msg);
 		log_error("cannot start flow %s: %s", f->name, err.msg);
 		audit_system("error", "start flow %s: %s", f->name, err.msg);
 	}
@@ -228,7 +232,8 @@ static void watch_paused(struct runtime *rt)
 	}
 	for (size_t i = 0; i < rt->nflows; i++)
 		if (rt->flows[i].paused)
-			v[n++] = (struct lagwatch_flow){ rt->flows[i].name, &rt->flows[i].cf->consumer,
+			v[n++] = (struct lagwatch_flow){ rt->flows[i].name,
+							 &rt->flows[i].cf->consumer,
 							 rt->flows[i].cf->mirror_read_uncommitted };
 	lagwatch_sync(rt->lw, v, n);
 	free(v);
@@ -280,8 +285,8 @@ void runtime_start(struct runtime *rt)
 
 struct seed_ctx {
 	struct runtime *rt;
-	const struct conf_flow *fb;   /* the failback flow: its policy is A->B's */
-	const char *orig;             /* "A->B" */
+	const struct conf_flow *fb; /* the failback flow: its policy is A->B's */
+	const char *orig;           /* "A->B" */
 	int failed;
 };
 
@@ -300,7 +305,8 @@ static void seed_one(void *ctx, const char *flow, const char *topic, int32_t par
 	(void)updated_ms;
 	/* the failback's target is A, the original source */
 	if (policy_format_remote(&x->fb->policy, x->fb->target, topic, remote, sizeof(remote)) ||
-	    state_position_full(x->rt->st, x->orig, topic, partition, &next, &last_down, &err) != 1 ||
+	    state_position_full(x->rt->st, x->orig, topic, partition, &next, &last_down, &err) !=
+		    1 ||
 	    last_down < 0)
 		return;
 	if (state_position_seed(x->rt->st, x->fb->name, remote, partition, last_down + 1, &err))
@@ -338,7 +344,8 @@ int runtime_failback(struct runtime *rt, const char *flow, const char *who, stru
 	}
 	start_flow(rt, &rt->flows[rt->nflows - 1]);
 	watch_paused(rt);
-	log_info("failback of %s started by %s as flow %s", flow, who, rt->flows[rt->nflows - 1].name);
+	log_info("failback of %s started by %s as flow %s", flow, who,
+		 rt->flows[rt->nflows - 1].name);
 	audit_system("ok", "failback of %s started by %s", flow, who);
 	return 0;
 }
@@ -428,7 +435,7 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 			continue;
 		rt->flows = nv;
 		rt->flows[rt->nflows++] = old[j];
-		old[j].conf = NULL;   /* moved */
+		old[j].conf = NULL; /* moved */
 		old[j].owned_cf = NULL;
 		append(kept, sizeof(kept), old[j].name);
 	}
@@ -448,7 +455,8 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 			free(b);
 			if (same || o->paused) {
 				/* carry it over as it is: same settings, or paused */
-				struct rt_flow *nv = realloc(rt->flows, (rt->nflows + 1) * sizeof(*nv));
+				struct rt_flow *nv = realloc(rt->flows,
+							     (rt->nflows + 1) * sizeof(*nv));
 
 				if (nv) {
 					rt->flows = nv;
@@ -459,13 +467,13 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 						o->cf = ncf;
 					}
 					rt->flows[rt->nflows++] = *o;
-					o->conf = NULL;   /* moved */
+					o->conf = NULL; /* moved */
 					append(kept, sizeof(kept), ncf->name);
 					continue;
 				}
 			}
 			stop_flow(o);
-			retire(rt, o);   /* the new run counts on from here */
+			retire(rt, o); /* the new run counts on from here */
 			conf_unref(o->conf);
 			o->conf = NULL;
 			if (add_flow(rt, newc, ncf) == 0) {
@@ -495,10 +503,11 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 	rt->revision = revision;
 	start_heartbeats(rt);
 	watch_paused(rt);
-	snprintf(summary, summarysz, "revision %d applied; started:%s; restarted:%s; stopped:%s; "
-		 "unchanged:%s", revision, *started ? started : " none",
-		 *restarted ? restarted : " none", *stopped ? stopped : " none",
-		 *kept ? kept : " none");
+	snprintf(summary, summarysz,
+		 "revision %d applied; started:%s; restarted:%s; stopped:%s; "
+		 "unchanged:%s",
+		 revision, *started ? started : " none", *restarted ? restarted : " none",
+		 *stopped ? stopped : " none", *kept ? kept : " none");
 	log_info("%s", summary);
 }
 

@@ -17,10 +17,10 @@
 
 struct rt_flow {
 	char name[256];
-	struct conf *conf;               /* a reference: it owns cf */
+	struct conf *conf; /* a reference: it owns cf */
 	const struct conf_flow *cf;
-	struct conf_flow *owned_cf;      /* a failback flow's own (== cf), freed with it */
-	struct flow *flow;               /* NULL while paused or when it could not start */
+	struct conf_flow *owned_cf; /* a failback flow's own (== cf), freed with it */
+	struct flow *flow;          /* NULL while paused or when it could not start */
 	int paused;
 	char start_error[512];
 	/* what the flow's earlier runs in this ferryd counted (a pause, resume
@@ -39,16 +39,16 @@ struct heartbeats;
 struct lagwatch;
 
 struct runtime {
-	struct conf *conf;               /* running configuration (a reference) */
-	struct heartbeats *hb;           /* MM2 heartbeats of the running configuration */
-	int revision;                    /* its revision number */
+	struct conf *conf;     /* running configuration (a reference) */
+	struct heartbeats *hb; /* MM2 heartbeats of the running configuration */
+	int revision;          /* its revision number */
 	char *config_file, *state_dir;
-	struct state *st;                /* the main thread's state connection */
+	struct state *st; /* the main thread's state connection */
 	struct rt_flow *flows;
 	size_t nflows;
 	int64_t started_ms;
 	char appliance[256];
-	struct lagwatch *lw;             /* paused flows' end offsets (NULL: none) */
+	struct lagwatch *lw; /* paused flows' end offsets (NULL: none) */
 	struct rt_retired *retired;
 	size_t nretired;
 };

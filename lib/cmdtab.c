@@ -19,133 +19,172 @@
 #define C MODE_CONFIG
 
 // NOLINTBEGIN(bugprone-macro-parentheses): designated initialisers, no expression
-#define CMD(id_, syn, hlp, role_, modes_, flags_, doc_) \
-	{ .id = id_, .syntax = syn, .help = hlp, .role = role_, .modes = modes_, \
-	  .flags = flags_, .doc = doc_ }
+#define CMD(id_, syn, hlp, role_, modes_, flags_, doc_)                                \
+	{                                                                              \
+		.id = id_, .syntax = syn, .help = hlp, .role = role_, .modes = modes_, \
+		.flags = flags_, .doc = doc_                                           \
+	}
 // NOLINTEND(bugprone-macro-parentheses)
 
 static struct cmd_def table[] = {
 	CMD(CMD_HELP, "help [TEXT]", "Describe commands\nCommand to describe", ACL_NONE, E | C,
-	  CMDF_LOCAL, "Lists the commands of the current mode, or describes the ones starting "
-	  "with TEXT. `?` anywhere on a line lists what may come next."),
+	    CMDF_LOCAL,
+	    "Lists the commands of the current mode, or describes the ones starting "
+	    "with TEXT. `?` anywhere on a line lists what may come next."),
 	CMD(CMD_EXIT, "exit", "Leave the shell", ACL_NONE, E, CMDF_LOCAL,
-	  "Leaves the shell (also `quit` and end-of-file)."),
-	CMD(CMD_SHOW_VERSION, "show version", "Show running system information\nVersions of ferryd, "
-	  "librdkafka and the protocol", A, E, 0,
-	  "Shows ferryd's version, the appliance name, uptime, librdkafka's version and the "
-	  "control protocol version."),
-	CMD(CMD_SHOW_CLUSTERS, "show clusters", "Show running system information\nKafka clusters of "
-	  "the topology", A, E, 0,
-	  "Lists the clusters of the running configuration with their bootstrap servers, the "
-	  "flows that read from or write to them and whether ferryd reaches them: reachable, "
-	  "unreachable (since when, and librdkafka's last connection error), or unknown when no "
-	  "running flow uses the cluster (ferryd judges from the clients of its flows and "
-	  "probes nothing else)."),
-	CMD(CMD_SHOW_FLOWS, "show flows", "Show running system information\nReplication flows and "
-	  "their state", A, E, 0,
-	  "Lists the flows with their state (starting, running, degraded, stalled, paused, "
-	  "failed, stopped), "
-	  "topics, partitions (a paused flow's as saved), records and bytes mirrored since "
-	  "ferryd started (across pauses and restarts) and the reason if any (why a flow failed, "
-	  "is stalled or degraded). A flow whose source or target does not answer is degraded, "
-	  "started or not, with the reason \"A unreachable: \" and librdkafka's last connection "
-	  "error; it runs again by itself once the cluster answers."),
-	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]", "Show running system information\nMirrored "
-	  "topics\nOnly this flow", A, E, 0,
-	  "Lists the mirrored topics per flow: source topic, remote topic, partitions."),
-	CMD(CMD_SHOW_LAG, "show lag [FLOW]", "Show running system information\nPer-partition "
-	  "replication lag\nOnly this flow", A, E, 0,
-	  "Per source partition: the source end offset, the mirrored position (everything "
-	  "before it is acknowledged by the target), the lag between them, the offsets the "
-	  "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
-	  "or why the partition stopped (see resume flow ... --partition). A paused flow's "
-	  "partitions stay listed (state paused): the saved position against the source's end "
-	  "offset, asked for when the command runs (up to 5 s) and every 5 s; empty, and the "
-	  "state says why, when the source does not answer."),
-	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]", "Show running system information\nSaved "
-	  "positions\nOnly this flow", A, E, 0,
-	  "The positions saved in the state store: where each partition resumes after a restart."),
-	CMD(CMD_SHOW_GROUPS, "show groups [CLUSTER]", "Show running system information\nConsumer "
-	  "groups\nOnly this cluster", A, E, 0,
-	  "Lists the consumer groups of the clusters (of one cluster with CLUSTER), with their "
-	  "state."),
-	CMD(CMD_SHOW_METRICS, "show metrics", "Show running system information\nMetrics (the same "
-	  "registry /metrics exports)", A, E, 0,
-	  "Every metric of the registry with its labels and current value, as exported to "
-	  "Prometheus."),
-	CMD(CMD_SHOW_AUDIT, "show audit [COUNT]", "Show running system information\nAudit trail\n"
-	  "How many entries (default 20)", A, E, 0,
-	  "The latest entries of the audit trail: when, who, role, what, result."),
-	CMD(CMD_SHOW_CONFIG, "show config", "Show running system information\nRunning configuration "
-	  "as an MM2 properties file", A, E, 0,
-	  "The running configuration, exactly as an MM2 connect-mirror-maker.properties file "
-	  "that ferryd (or MM2) can be started from."),
-	CMD(CMD_SHOW_REVISIONS, "show revisions", "Show running system information\nCommitted "
-	  "configuration revisions", A, E | C, 0,
-	  "Lists the committed configuration revisions: number, time, who, comment."),
-	CMD(CMD_PAUSE_FLOW, "pause flow FLOW", "Pause a replication flow\nReplication flow\nFlow "
-	  "name (SOURCE->TARGET)", O, E, 0,
-	  "Stops the flow after its in-flight records are acknowledged and its positions saved. "
-	  "A paused flow stays paused across restarts until resumed."),
-	CMD(CMD_RESUME_FLOW, "resume flow FLOW", "Resume a paused flow\nReplication flow\nFlow name "
-	  "(SOURCE->TARGET)", O, E, 0,
-	  "Starts a paused flow again from its saved positions."),
-	CMD(CMD_RESUME_PARTITION, "resume flow FLOW --topic TOPIC --partition PARTITION --from POSITION",
-	  "Resume a paused flow\nReplication flow\nFlow name (SOURCE->TARGET)\nResume one stopped "
-	  "partition\nSource topic\nWhich partition\nPartition number\nWhere to start\nearliest, "
-	  "latest, or a source offset", O, E, 0,
-	  "Resumes one partition that ferry stopped because its source log changed under it (the "
-	  "topic was recreated, the log went backwards) or a record could not be read. Mirroring "
-	  "starts at POSITION: the log start (earliest), its end (latest) or a source offset within "
-	  "the log. The partition's offset-sync history is cut there, so no consumer-group offset "
-	  "is ever translated across the discontinuity. The outcome is logged and audited; `show "
-	  "lag` shows the partition mirroring again."),
-	CMD(CMD_FAILOVER, "failover FLOW --groups REGEX [--drain]", "Move consumer groups to the "
-	  "target of a flow\nReplication flow\nFlow name (SOURCE->TARGET)\nWhich groups\nJava "
-	  "regular expression of group names\nFirst wait until the flow has mirrored everything", O, E, 0,
-	  "Planned failover: commits to the target, for every source group matching REGEX, the "
-	  "exact translation of its committed offsets (zero records re-read, zero skipped), and "
-	  "prints a report (group, topic, partition, upstream, downstream). With --drain it first "
-	  "waits (at most ferry.failover.drain.timeout.ms) until every mirrored partition's lag is 0, "
-	  "which happens once the source stopped taking writes. A group with active members on the "
-	  "target is refused, with the reason."),
-	CMD(CMD_FAILBACK, "failback FLOW", "Mirror back after a failover\nReplication flow\nThe "
-	  "flow that was failed over (SOURCE->TARGET)", O, E, 0,
-	  "After `failover SOURCE->TARGET`, starts the reverse mirroring of the remote topics "
-	  "(SOURCE.orders on TARGET back to orders on SOURCE) from where the failover left them, "
-	  "and reports per partition the records the old primary has that the standby never got."),
+	    "Leaves the shell (also `quit` and end-of-file)."),
+	CMD(CMD_SHOW_VERSION, "show version",
+	    "Show running system information\nVersions of ferryd, "
+	    "librdkafka and the protocol",
+	    A, E, 0,
+	    "Shows ferryd's version, the appliance name, uptime, librdkafka's version and the "
+	    "control protocol version."),
+	CMD(CMD_SHOW_CLUSTERS, "show clusters",
+	    "Show running system information\nKafka clusters of "
+	    "the topology",
+	    A, E, 0,
+	    "Lists the clusters of the running configuration with their bootstrap servers, the "
+	    "flows that read from or write to them and whether ferryd reaches them: reachable, "
+	    "unreachable (since when, and librdkafka's last connection error), or unknown when no "
+	    "running flow uses the cluster (ferryd judges from the clients of its flows and "
+	    "probes nothing else)."),
+	CMD(CMD_SHOW_FLOWS, "show flows",
+	    "Show running system information\nReplication flows and "
+	    "their state",
+	    A, E, 0,
+	    "Lists the flows with their state (starting, running, degraded, stalled, paused, "
+	    "failed, stopped), "
+	    "topics, partitions (a paused flow's as saved), records and bytes mirrored since "
+	    "ferryd started (across pauses and restarts) and the reason if any (why a flow failed, "
+	    "is stalled or degraded). A flow whose source or target does not answer is degraded, "
+	    "started or not, with the reason \"A unreachable: \" and librdkafka's last connection "
+	    "error; it runs again by itself once the cluster answers."),
+	CMD(CMD_SHOW_TOPICS, "show topics [FLOW]",
+	    "Show running system information\nMirrored "
+	    "topics\nOnly this flow",
+	    A, E, 0, "Lists the mirrored topics per flow: source topic, remote topic, partitions."),
+	CMD(CMD_SHOW_LAG, "show lag [FLOW]",
+	    "Show running system information\nPer-partition "
+	    "replication lag\nOnly this flow",
+	    A, E, 0,
+	    "Per source partition: the source end offset, the mirrored position (everything "
+	    "before it is acknowledged by the target), the lag between them, the offsets the "
+	    "source deleted before ferry mirrored them (never mirrored), and the state: mirroring, "
+	    "or why the partition stopped (see resume flow ... --partition). A paused flow's "
+	    "partitions stay listed (state paused): the saved position against the source's end "
+	    "offset, asked for when the command runs (up to 5 s) and every 5 s; empty, and the "
+	    "state says why, when the source does not answer."),
+	CMD(CMD_SHOW_OFFSETS, "show offsets [FLOW]",
+	    "Show running system information\nSaved "
+	    "positions\nOnly this flow",
+	    A, E, 0,
+	    "The positions saved in the state store: where each partition resumes after a restart."),
+	CMD(CMD_SHOW_GROUPS, "show groups [CLUSTER]",
+	    "Show running system information\nConsumer "
+	    "groups\nOnly this cluster",
+	    A, E, 0,
+	    "Lists the consumer groups of the clusters (of one cluster with CLUSTER), with their "
+	    "state."),
+	CMD(CMD_SHOW_METRICS, "show metrics",
+	    "Show running system information\nMetrics (the same "
+	    "registry /metrics exports)",
+	    A, E, 0,
+	    "Every metric of the registry with its labels and current value, as exported to "
+	    "Prometheus."),
+	CMD(CMD_SHOW_AUDIT, "show audit [COUNT]",
+	    "Show running system information\nAudit trail\n"
+	    "How many entries (default 20)",
+	    A, E, 0, "The latest entries of the audit trail: when, who, role, what, result."),
+	CMD(CMD_SHOW_CONFIG, "show config",
+	    "Show running system information\nRunning configuration "
+	    "as an MM2 properties file",
+	    A, E, 0,
+	    "The running configuration, exactly as an MM2 connect-mirror-maker.properties file "
+	    "that ferryd (or MM2) can be started from."),
+	CMD(CMD_SHOW_REVISIONS, "show revisions",
+	    "Show running system information\nCommitted "
+	    "configuration revisions",
+	    A, E | C, 0,
+	    "Lists the committed configuration revisions: number, time, who, comment."),
+	CMD(CMD_PAUSE_FLOW, "pause flow FLOW",
+	    "Pause a replication flow\nReplication flow\nFlow "
+	    "name (SOURCE->TARGET)",
+	    O, E, 0,
+	    "Stops the flow after its in-flight records are acknowledged and its positions saved. "
+	    "A paused flow stays paused across restarts until resumed."),
+	CMD(CMD_RESUME_FLOW, "resume flow FLOW",
+	    "Resume a paused flow\nReplication flow\nFlow name "
+	    "(SOURCE->TARGET)",
+	    O, E, 0, "Starts a paused flow again from its saved positions."),
+	CMD(CMD_RESUME_PARTITION,
+	    "resume flow FLOW --topic TOPIC --partition PARTITION --from POSITION",
+	    "Resume a paused flow\nReplication flow\nFlow name (SOURCE->TARGET)\nResume one stopped "
+	    "partition\nSource topic\nWhich partition\nPartition number\nWhere to start\nearliest, "
+	    "latest, or a source offset",
+	    O, E, 0,
+	    "Resumes one partition that ferry stopped because its source log changed under it (the "
+	    "topic was recreated, the log went backwards) or a record could not be read. Mirroring "
+	    "starts at POSITION: the log start (earliest), its end (latest) or a source offset within "
+	    "the log. The partition's offset-sync history is cut there, so no consumer-group offset "
+	    "is ever translated across the discontinuity. The outcome is logged and audited; `show "
+	    "lag` shows the partition mirroring again."),
+	CMD(CMD_FAILOVER, "failover FLOW --groups REGEX [--drain]",
+	    "Move consumer groups to the "
+	    "target of a flow\nReplication flow\nFlow name (SOURCE->TARGET)\nWhich groups\nJava "
+	    "regular expression of group names\nFirst wait until the flow has mirrored everything",
+	    O, E, 0,
+	    "Planned failover: commits to the target, for every source group matching REGEX, the "
+	    "exact translation of its committed offsets (zero records re-read, zero skipped), and "
+	    "prints a report (group, topic, partition, upstream, downstream). With --drain it first "
+	    "waits (at most ferry.failover.drain.timeout.ms) until every mirrored partition's lag is 0, "
+	    "which happens once the source stopped taking writes. A group with active members on the "
+	    "target is refused, with the reason."),
+	CMD(CMD_FAILBACK, "failback FLOW",
+	    "Mirror back after a failover\nReplication flow\nThe "
+	    "flow that was failed over (SOURCE->TARGET)",
+	    O, E, 0,
+	    "After `failover SOURCE->TARGET`, starts the reverse mirroring of the remote topics "
+	    "(SOURCE.orders on TARGET back to orders on SOURCE) from where the failover left them, "
+	    "and reports per partition the records the old primary has that the standby never got."),
 	CMD(CMD_RESET_OFFSETS, "reset-offsets CLUSTER --group GROUP --to-datetime DATETIME",
-	  "Move a consumer group to a point in time\nCluster alias\nWhich group\nGroup id\n"
-	  "Target time\nISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds", O, E, 0,
-	  "Commits for GROUP on CLUSTER, for every partition it has offsets on, the first offset "
-	  "whose record is at or after DATETIME (the end of the partition when none is); refused "
-	  "while the group has active members. Prints old and new offsets."),
+	    "Move a consumer group to a point in time\nCluster alias\nWhich group\nGroup id\n"
+	    "Target time\nISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds",
+	    O, E, 0,
+	    "Commits for GROUP on CLUSTER, for every partition it has offsets on, the first offset "
+	    "whose record is at or after DATETIME (the end of the partition when none is); refused "
+	    "while the group has active members. Prints old and new offsets."),
 	CMD(CMD_CONFIGURE, "configure", "Edit a candidate configuration", X, E, 0,
-	  "Enters configuration mode with a private candidate copied from the running "
-	  "configuration."),
-	CMD(CMD_CFG_SET, "set KEY VALUE", "Set a configuration key\nKey, as in an MM2 file "
-	  "(A->B.topics, B.bootstrap.servers, ...)\nValue", X, C, 0,
-	  "Sets KEY to VALUE in the candidate."),
+	    "Enters configuration mode with a private candidate copied from the running "
+	    "configuration."),
+	CMD(CMD_CFG_SET, "set KEY VALUE",
+	    "Set a configuration key\nKey, as in an MM2 file "
+	    "(A->B.topics, B.bootstrap.servers, ...)\nValue",
+	    X, C, 0, "Sets KEY to VALUE in the candidate."),
 	CMD(CMD_CFG_DELETE, "delete KEY", "Delete a configuration key\nKey to remove", X, C, 0,
-	  "Removes KEY from the candidate (it falls back to its default)."),
+	    "Removes KEY from the candidate (it falls back to its default)."),
 	CMD(CMD_CFG_SHOW, "show", "Show the candidate configuration", X, C, 0,
-	  "The candidate as an MM2 properties file."),
-	CMD(CMD_CFG_COMPARE, "show | compare", "Show the candidate configuration\nPipe through\n"
-	  "Differences from the running configuration", X, C, 0,
-	  "The candidate's differences from the running configuration: - removed, + added."),
-	CMD(CMD_CFG_COMMIT, "commit [TEXT]", "Validate and apply the candidate\nComment for the "
-	  "revision", X, C, 0,
-	  "Validates the candidate like ferryd --check-config, applies it (flows whose settings "
-	  "did not change keep running) and records it as the next revision. A candidate without "
-	  "changes makes no revision (\"commit: no changes\"), nor does one that changes nothing "
-	  "of the revision it was made from when another session committed meanwhile."),
-	CMD(CMD_CFG_ROLLBACK, "rollback REVISION", "Load a committed revision into the candidate\n"
-	  "Revision number (see show revisions)", X, C, 0,
-	  "Replaces the candidate with revision REVISION; `commit` applies it."),
+	    "The candidate as an MM2 properties file."),
+	CMD(CMD_CFG_COMPARE, "show | compare",
+	    "Show the candidate configuration\nPipe through\n"
+	    "Differences from the running configuration",
+	    X, C, 0,
+	    "The candidate's differences from the running configuration: - removed, + added."),
+	CMD(CMD_CFG_COMMIT, "commit [TEXT]",
+	    "Validate and apply the candidate\nComment for the "
+	    "revision",
+	    X, C, 0,
+	    "Validates the candidate like ferryd --check-config, applies it (flows whose settings "
+	    "did not change keep running) and records it as the next revision. A candidate without "
+	    "changes makes no revision (\"commit: no changes\"), nor does one that changes nothing "
+	    "of the revision it was made from when another session committed meanwhile."),
+	CMD(CMD_CFG_ROLLBACK, "rollback REVISION",
+	    "Load a committed revision into the candidate\n"
+	    "Revision number (see show revisions)",
+	    X, C, 0, "Replaces the candidate with revision REVISION; `commit` applies it."),
 	CMD(CMD_CFG_EXIT, "exit", "Leave configuration mode", X, C, 0,
-	  "Leaves configuration mode; refused while the candidate has uncommitted changes."),
-	CMD(CMD_CFG_DISCARD, "exit discard", "Leave configuration mode\nDrop uncommitted changes", X,
-	  C, 0, "Leaves configuration mode and drops the candidate's uncommitted changes."),
+	    "Leaves configuration mode; refused while the candidate has uncommitted changes."),
+	CMD(CMD_CFG_DISCARD, "exit discard", "Leave configuration mode\nDrop uncommitted changes",
+	    X, C, 0, "Leaves configuration mode and drops the candidate's uncommitted changes."),
 };
 
 #undef X
@@ -154,11 +193,14 @@ static struct cmd_def table[] = {
 #undef E
 #undef C
 
-static const struct { const char *name; enum arg_kind kind; } arg_names[] = {
-	{ "FLOW", ARG_FLOW }, { "CLUSTER", ARG_CLUSTER }, { "TOPIC", ARG_TOPIC },
-	{ "GROUP", ARG_GROUP }, { "KEY", ARG_KEY }, { "VALUE", ARG_VALUE },
-	{ "TEXT", ARG_TEXT }, { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
-	{ "REGEX", ARG_REGEX }, { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
+static const struct {
+	const char *name;
+	enum arg_kind kind;
+} arg_names[] = {
+	{ "FLOW", ARG_FLOW },         { "CLUSTER", ARG_CLUSTER },   { "TOPIC", ARG_TOPIC },
+	{ "GROUP", ARG_GROUP },       { "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
+	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
+	{ "REGEX", ARG_REGEX },       { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
 	{ "POSITION", ARG_POSITION },
 };
 
@@ -402,24 +444,30 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 		long long v = strtoll(w, &end, 10);
 
 		if (!isdigit((unsigned char)*w) || *end || v > 2147483647LL) {
-			snprintf(err, errsz, "PARTITION: expected a partition number (0 or more), got "
-				 "\"%s\"", w);
+			snprintf(err, errsz,
+				 "PARTITION: expected a partition number (0 or more), got "
+				 "\"%s\"",
+				 w);
 			return -1;
 		}
 	} else if (t->kind == ARG_POSITION) {
 		long long v;
 
 		if (cmdtab_parse_position(w, &v)) {
-			snprintf(err, errsz, "POSITION: expected earliest, latest or an offset (0 or "
-				 "more), got \"%s\"", w);
+			snprintf(err, errsz,
+				 "POSITION: expected earliest, latest or an offset (0 or "
+				 "more), got \"%s\"",
+				 w);
 			return -1;
 		}
 	} else if (t->kind == ARG_DATETIME) {
 		long long ms;
 
 		if (cmdtab_parse_datetime(w, &ms)) {
-			snprintf(err, errsz, "DATETIME: expected ISO 8601 with a zone, like "
-				 "2026-11-22T10:00:00Z, or epoch milliseconds; got \"%s\"", w);
+			snprintf(err, errsz,
+				 "DATETIME: expected ISO 8601 with a zone, like "
+				 "2026-11-22T10:00:00Z, or epoch milliseconds; got \"%s\"",
+				 w);
 			return -1;
 		}
 	} else if (t->kind == ARG_FLOW && !strstr(w, "->")) {
@@ -584,7 +632,8 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 				strncat(want, nx[i].word, sizeof(want) - strlen(want) - 1);
 			else {
 				strncat(want, "<", sizeof(want) - strlen(want) - 1);
-				strncat(want, arg_kind_name(nx[i].kind), sizeof(want) - strlen(want) - 1);
+				strncat(want, arg_kind_name(nx[i].kind),
+					sizeof(want) - strlen(want) - 1);
 				strncat(want, ">", sizeof(want) - strlen(want) - 1);
 			}
 		}
@@ -601,9 +650,10 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 
 			if ((table[i].modes & other) && !(table[i].modes & mode) &&
 			    try_cmd(&table[i], words, n, &stop, &score, &complete)) {
-				snprintf(err, errsz, other == MODE_CONFIG
-						     ? "`%s` is a configuration-mode command: enter `configure` first"
-						     : "`%s` is not a configuration-mode command: `exit` first",
+				snprintf(err, errsz,
+					 other == MODE_CONFIG
+						 ? "`%s` is a configuration-mode command: enter `configure` first"
+						 : "`%s` is not a configuration-mode command: `exit` first",
 					 table[i].syntax);
 				return MATCH_UNKNOWN;
 			}
@@ -631,8 +681,10 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 			snprintf(err, errsz, "unknown command at \"%s\"; did you mean \"%s\"?",
 				 words[at], sugg);
 		} else {
-			snprintf(err, errsz, "unknown command at \"%s\"; type ? or help for the "
-				 "commands", words[at]);
+			snprintf(err, errsz,
+				 "unknown command at \"%s\"; type ? or help for the "
+				 "commands",
+				 words[at]);
 		}
 	}
 	return MATCH_UNKNOWN;
@@ -645,8 +697,8 @@ void cmdtab_match_free(struct cmd_match *m)
 	memset(m, 0, sizeof(*m));
 }
 
-size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
-		   struct cmd_next *out, size_t max)
+size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, struct cmd_next *out,
+		   size_t max)
 {
 	size_t k = 0;
 	size_t pl = strlen(partial);
@@ -672,7 +724,7 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
 				/* everything after belongs to the argument */
 				wi = n;
 				ti = d->ntok;
-				ok = 0;   /* nothing structured follows a rest argument */
+				ok = 0; /* nothing structured follows a rest argument */
 				break;
 			}
 			wi++;
@@ -687,7 +739,8 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
 				for (size_t j = 0; j < k; j++)
 					dup |= out[j].word == NULL;
 				if (!dup)
-					out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD, "end of command", 14 };
+					out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD,
+								      "end of command", 14 };
 			}
 			continue;
 		}
@@ -710,7 +763,8 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
 			for (size_t j = 0; j < k; j++)
 				dupe |= out[j].word == NULL;
 			if (!dupe)
-				out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD, "end of command", 14 };
+				out[k++] = (struct cmd_next){ NULL, ARG_KEYWORD, "end of command",
+							      14 };
 		}
 	}
 	return k;
@@ -779,11 +833,12 @@ int cmdtab_parse_datetime(const char *s, long long *ms)
 	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
 		   isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
 		   isdigit((unsigned char)p[5]) && p[6] == '\0') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
 		if (*p == '-')
 			off = -off;
 	} else {
-		return -1;   /* a time without a zone is ambiguous */
+		return -1; /* a time without a zone is ambiguous */
 	}
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;

@@ -57,28 +57,28 @@ enum arg_kind {
 	ARG_CLUSTER,
 	ARG_TOPIC,
 	ARG_GROUP,
-	ARG_KEY,        /* a configuration key (MM2 syntax) */
-	ARG_VALUE,      /* rest of the line */
-	ARG_TEXT,       /* rest of the line, free text */
-	ARG_REVISION,   /* a positive integer */
-	ARG_COUNT,      /* a positive integer */
-	ARG_REGEX,      /* a Java regular expression (whole-name match) */
-	ARG_DATETIME,   /* ISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds */
-	ARG_PARTITION,  /* a partition number: 0 or more */
-	ARG_POSITION,   /* earliest, latest, or an offset (0 or more) */
+	ARG_KEY,       /* a configuration key (MM2 syntax) */
+	ARG_VALUE,     /* rest of the line */
+	ARG_TEXT,      /* rest of the line, free text */
+	ARG_REVISION,  /* a positive integer */
+	ARG_COUNT,     /* a positive integer */
+	ARG_REGEX,     /* a Java regular expression (whole-name match) */
+	ARG_DATETIME,  /* ISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds */
+	ARG_PARTITION, /* a partition number: 0 or more */
+	ARG_POSITION,  /* earliest, latest, or an offset (0 or more) */
 };
 
 enum cmd_mode { MODE_EXEC = 1, MODE_CONFIG = 2 };
 
 enum cmd_flags {
-	CMDF_LOCAL = 1 << 0,   /* handled by the shell itself */
+	CMDF_LOCAL = 1 << 0, /* handled by the shell itself */
 };
 
 struct cmd_tok {
-	char word[24];         /* keyword, or the argument's name ("FLOW") */
+	char word[24]; /* keyword, or the argument's name ("FLOW") */
 	enum arg_kind kind;
 	int optional;
-	const char *help;      /* this token's help line (help_len bytes, not NUL-ended) */
+	const char *help; /* this token's help line (help_len bytes, not NUL-ended) */
 	int help_len;
 };
 
@@ -87,11 +87,11 @@ struct cmd_tok {
 struct cmd_def {
 	enum cmd_id id;
 	const char *syntax;
-	const char *help;      /* one line per token, '\n'-separated */
+	const char *help; /* one line per token, '\n'-separated */
 	enum acl_role role;
 	unsigned modes;
 	unsigned flags;
-	const char *doc;       /* what it does, for `help COMMAND` and ferry(1) */
+	const char *doc; /* what it does, for `help COMMAND` and ferry(1) */
 	/* filled by cmdtab_init() */
 	struct cmd_tok tok[CMD_MAX_TOKENS];
 	size_t ntok;
@@ -118,9 +118,9 @@ void cmdtab_free_words(char **words, int n);
 
 struct cmd_match {
 	const struct cmd_def *def;
-	char *args[CMD_MAX_ARGS];   /* values of the argument tokens, in order (NULL: absent) */
+	char *args[CMD_MAX_ARGS]; /* values of the argument tokens, in order (NULL: absent) */
 	size_t nargs;
-	unsigned present;           /* bit i: token i (an optional keyword) was given */
+	unsigned present; /* bit i: token i (an optional keyword) was given */
 };
 
 /* 1 when the optional keyword WORD was given. */
@@ -153,7 +153,7 @@ struct cmd_next {
 	const char *help;
 	int help_len;
 };
-size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode,
-		   struct cmd_next *out, size_t max);
+size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, struct cmd_next *out,
+		   size_t max);
 
 #endif

@@ -11,7 +11,7 @@
  * protocol's not_found vs invalid); most only pass the message on. */
 enum ferr_code {
 	FERR_FAILED = 0,
-	FERR_NOT_FOUND,         /* a named thing (flow, cluster) does not exist */
+	FERR_NOT_FOUND, /* a named thing (flow, cluster) does not exist */
 };
 
 struct ferr {
@@ -33,9 +33,21 @@ int ferr_wrap(struct ferr *err, const char *fmt, ...) __attribute__((format(prin
  * always return -1, or every `return ferr_set(...)` path looks like success
  * with its out-parameters unset (clang-tidy's false positives). */
 #if defined(__clang_analyzer__) && !defined(FERR_IMPL)
-#define ferr_set(...) ({ ferr_set(__VA_ARGS__); -1; })
-#define ferr_not_found(...) ({ ferr_not_found(__VA_ARGS__); -1; })
-#define ferr_wrap(...) ({ ferr_wrap(__VA_ARGS__); -1; })
+#define ferr_set(...)                  \
+	({                             \
+		ferr_set(__VA_ARGS__); \
+		-1;                    \
+	})
+#define ferr_not_found(...)                  \
+	({                                   \
+		ferr_not_found(__VA_ARGS__); \
+		-1;                          \
+	})
+#define ferr_wrap(...)                  \
+	({                              \
+		ferr_wrap(__VA_ARGS__); \
+		-1;                     \
+	})
 #endif
 
 #endif

@@ -65,7 +65,8 @@ enum frame_rc frame_take(struct frame_buf *fb, json_t **out, char *err, size_t e
 	memmove(fb->buf, fb->buf + 4 + n, fb->len - 4 - n);
 	fb->len -= 4 + n;
 	if (!j) {
-		snprintf(err, errsz, "malformed frame: not JSON: %s at byte %d", je.text, je.position);
+		snprintf(err, errsz, "malformed frame: not JSON: %s at byte %d", je.text,
+			 je.position);
 		return FRAME_BAD;
 	}
 	if (!json_is_object(j)) {
@@ -244,14 +245,16 @@ static int access_denied(const char *path, int socket_ok, struct ferr *err)
 			snprintf(gname, sizeof(gname), "%s", g->gr_name);
 		else
 			snprintf(gname, sizeof(gname), "%u", (unsigned)st.st_gid);
-		return ferr_set(err, "%s: permission denied%s%s (mode %04o); members of group %s "
+		return ferr_set(err,
+				"%s: permission denied%s%s (mode %04o); members of group %s "
 				"may connect (ask an admin to add you: usermod -aG %s $USER, then "
-				"log in again)", path, what != path ? " on " : "",
-				what != path ? what : "", (unsigned)(st.st_mode & 07777), gname,
-				gname);
+				"log in again)",
+				path, what != path ? " on " : "", what != path ? what : "",
+				(unsigned)(st.st_mode & 07777), gname, gname);
 	}
 	if (u)
-		return ferr_set(err, "%s: permission denied%s%s (mode %04o); only %s may connect "
+		return ferr_set(err,
+				"%s: permission denied%s%s (mode %04o); only %s may connect "
 				"(ferry.control.group in ferryd's configuration opens it to a group)",
 				path, what != path ? " on " : "", what != path ? what : "",
 				(unsigned)(st.st_mode & 07777), u->pw_name);
@@ -272,8 +275,10 @@ int proto_connect(const char *path, const char *client_name, struct proto_client
 		return ferr_set(err, "%s: socket path too long", path);
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT)
-			return ferr_set(err, "%s: no such socket: is ferryd running? "
-					"(set the path with -s or FERRY_SOCKET)", path);
+			return ferr_set(err,
+					"%s: no such socket: is ferryd running? "
+					"(set the path with -s or FERRY_SOCKET)",
+					path);
 		if (errno == EACCES)
 			return access_denied(path, 0, err);
 		return ferr_set(err, "%s: %s", path, strerror(errno));
@@ -290,8 +295,10 @@ int proto_connect(const char *path, const char *client_name, struct proto_client
 		close(c->fd);
 		c->fd = -1;
 		if (e == ECONNREFUSED)
-			return ferr_set(err, "%s: nobody listens: ferryd is not running (or listens "
-					"elsewhere: set the path with -s or FERRY_SOCKET)", path);
+			return ferr_set(err,
+					"%s: nobody listens: ferryd is not running (or listens "
+					"elsewhere: set the path with -s or FERRY_SOCKET)",
+					path);
 		if (e == EACCES)
 			return access_denied(path, 1, err);
 		return ferr_set(err, "%s: cannot connect: %s", path, strerror(e));
@@ -313,8 +320,8 @@ static int say_hello(struct proto_client *c, const char *client_name, struct fer
 	}
 	json_decref(hello);
 	if (json_is_true(json_object_get(reply, "ok")) == 0) {
-		const char *m = json_string_value(json_object_get(json_object_get(reply, "error"),
-								   "message"));
+		const char *m = json_string_value(
+			json_object_get(json_object_get(reply, "error"), "message"));
 
 		ferr_set(err, "ferryd refused the connection: %s", m ? m : "no reason given");
 		json_decref(reply);
@@ -403,7 +410,7 @@ int proto_connect_tls(const char *hostport, const char *cert, const char *key, c
 	if (!c->ssl)
 		goto ssl_fail;
 	SSL_set_fd(c->ssl, c->fd);
-	SSL_set1_host(c->ssl, host);   /* the certificate must name the host */
+	SSL_set1_host(c->ssl, host); /* the certificate must name the host */
 	SSL_set_tlsext_host_name(c->ssl, host);
 	if (SSL_connect(c->ssl) != 1) {
 		long v = SSL_get_verify_result(c->ssl);
@@ -418,8 +425,10 @@ int proto_connect_tls(const char *hostport, const char *cert, const char *key, c
 	/* TLS 1.3 finishes the client side before ferryd has checked our
 	 * certificate: a refusal shows up on the first exchange */
 	if (say_hello(c, client_name, err))
-		return ferr_wrap(err, "%s: ferryd ended the TLS session (is the client certificate "
-				 "signed by its CA and made for client use?)", hostport);
+		return ferr_wrap(err,
+				 "%s: ferryd ended the TLS session (is the client certificate "
+				 "signed by its CA and made for client use?)",
+				 hostport);
 	return 0;
 ssl_fail:
 	ferr_set(err, "TLS: %s", ssl_why());

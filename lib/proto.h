@@ -15,7 +15,7 @@
 #include "lib/err.h"
 
 #define PROTO_VERSION 1
-#define PROTO_MAX_FRAME (1u << 20)   /* 1 MiB: a larger frame is refused */
+#define PROTO_MAX_FRAME (1u << 20) /* 1 MiB: a larger frame is refused */
 #define PROTO_DEFAULT_SOCKET "/run/ferry/control.sock"
 
 /* --- incremental decoding (non-blocking servers) --- */
@@ -43,10 +43,10 @@ struct ssl_ctx_st;
 
 struct proto_client {
 	int fd;
-	struct ssl_ctx_st *ctx;   /* TLS clients only */
+	struct ssl_ctx_st *ctx; /* TLS clients only */
 	struct ssl_st *ssl;
 	struct frame_buf in;
-	json_t *hello;      /* the server's hello (appliance, user, role ...) */
+	json_t *hello; /* the server's hello (appliance, user, role ...) */
 	long next_id;
 	/* when set and nonzero after a signal, a wait for an answer ends with
 	 * "interrupted" (the caller then closes the connection, which makes

@@ -28,10 +28,14 @@ struct acl_rules {
 const char *acl_role_name(enum acl_role r)
 {
 	switch (r) {
-	case ACL_NONE: return "none";
-	case ACL_AUDITOR: return "auditor";
-	case ACL_OPERATOR: return "operator";
-	case ACL_ADMIN: return "admin";
+	case ACL_NONE:
+		return "none";
+	case ACL_AUDITOR:
+		return "auditor";
+	case ACL_OPERATOR:
+		return "operator";
+	case ACL_ADMIN:
+		return "admin";
 	}
 	return "?";
 }
@@ -126,22 +130,27 @@ static int add(struct acl_rules *r, const char *item, enum acl_role role, struct
 	struct principal *nv;
 
 	if (!colon || !*v)
-		return ferr_set(err, "%s principal \"%s\": expected uid:N, user:NAME, gid:N, "
-				"group:NAME or cert:SUBJECT", acl_role_name(role), item);
+		return ferr_set(err,
+				"%s principal \"%s\": expected uid:N, user:NAME, gid:N, "
+				"group:NAME or cert:SUBJECT",
+				acl_role_name(role), item);
 	if (kl == 3 && strncmp(item, "uid", 3) == 0) {
 		p.kind = P_UID;
 		if (parse_ulong(v, &p.id))
-			return ferr_set(err, "%s principal \"%s\": not a number", acl_role_name(role), item);
+			return ferr_set(err, "%s principal \"%s\": not a number",
+					acl_role_name(role), item);
 	} else if (kl == 3 && strncmp(item, "gid", 3) == 0) {
 		p.kind = P_GID;
 		if (parse_ulong(v, &p.id))
-			return ferr_set(err, "%s principal \"%s\": not a number", acl_role_name(role), item);
+			return ferr_set(err, "%s principal \"%s\": not a number",
+					acl_role_name(role), item);
 	} else if (kl == 4 && strncmp(item, "user", 4) == 0) {
 		struct passwd pw, *res = NULL;
 		char buf[4096];
 
 		if (getpwnam_r(v, &pw, buf, sizeof(buf), &res) != 0 || !res)
-			return ferr_set(err, "%s principal \"%s\": no such user", acl_role_name(role), item);
+			return ferr_set(err, "%s principal \"%s\": no such user",
+					acl_role_name(role), item);
 		p.kind = P_UID;
 		p.id = pw.pw_uid;
 	} else if (kl == 5 && strncmp(item, "group", 5) == 0) {
@@ -160,8 +169,10 @@ static int add(struct acl_rules *r, const char *item, enum acl_role role, struct
 		if (!p.subject)
 			return ferr_set(err, "out of memory");
 	} else {
-		return ferr_set(err, "%s principal \"%s\": unknown kind; expected uid, user, gid, "
-				"group or cert", acl_role_name(role), item);
+		return ferr_set(err,
+				"%s principal \"%s\": unknown kind; expected uid, user, gid, "
+				"group or cert",
+				acl_role_name(role), item);
 	}
 	nv = realloc(r->v, (r->n + 1) * sizeof(*nv));
 	if (!nv) {

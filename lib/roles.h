@@ -24,10 +24,10 @@ const char *acl_role_name(enum acl_role r);
 int acl_role_parse(const char *s, enum acl_role *out);
 
 struct acl_peer {
-	int has_cred;           /* uid/gid are known (UNIX socket) */
+	int has_cred; /* uid/gid are known (UNIX socket) */
 	uid_t uid;
 	gid_t gid;
-	gid_t groups[64];       /* supplementary groups of uid */
+	gid_t groups[64]; /* supplementary groups of uid */
 	size_t ngroups;
 	char cert_subject[512]; /* TLS client certificate subject (RFC 2253), or "" */
 };

@@ -24,9 +24,9 @@ size_t suggest_distance(const char *a, const char *b);
 size_t suggest_limit(const char *word);
 
 struct suggest {
-	const char *word;       /* borrowed: outlives the struct */
+	const char *word; /* borrowed: outlives the struct */
 	size_t limit;
-	size_t dist;            /* of best; SIZE_MAX while none */
+	size_t dist; /* of best; SIZE_MAX while none */
 	char best[SUGGEST_MAX + 1];
 };
 

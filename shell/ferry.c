@@ -27,11 +27,11 @@ struct shell {
 	struct proto_client c;
 	int connected;
 	const char *socket;
-	const char *tls, *cert, *key, *ca;   /* --tls: ferryd's TLS listener */
+	const char *tls, *cert, *key, *ca; /* --tls: ferryd's TLS listener */
 	unsigned mode;
 	char appliance[128];
 	int interactive;
-	int echo;           /* scripts: print each command after the prompt */
+	int echo; /* scripts: print each command after the prompt */
 	int errors;
 	char prompt[256];
 	EditLine *el;
@@ -296,7 +296,8 @@ static int ensure_connected(struct shell *sh)
 	snprintf(sh->appliance, sizeof(sh->appliance), "%s", app ? app : "ferry");
 	mode = json_object_get(sh->c.hello, "mode");
 	sh->mode = json_is_string(mode) && strcmp(json_string_value(mode), "configure") == 0
-			   ? MODE_CONFIG : MODE_EXEC;
+			   ? MODE_CONFIG
+			   : MODE_EXEC;
 	return 0;
 }
 
@@ -342,7 +343,8 @@ static void print_help(struct shell *sh, char **words, int n)
 			strncat(prefix, " ", sizeof(prefix) - strlen(prefix) - 1);
 		strncat(prefix, words[i], sizeof(prefix) - strlen(prefix) - 1);
 	}
-	bprintf(&b, "%s commands%s%s:\n", sh->mode == MODE_CONFIG ? "configuration mode" : "exec mode",
+	bprintf(&b, "%s commands%s%s:\n",
+		sh->mode == MODE_CONFIG ? "configuration mode" : "exec mode",
 		*prefix ? " starting with " : "", prefix);
 	for (size_t i = 0; i < nd; i++) {
 		const struct cmd_def *d = &defs[i];
@@ -440,7 +442,8 @@ static int run_line(struct shell *sh, const char *line)
 			if (!nx[i].word)
 				bprintf(&b, "  %-20s %s\n", "<cr>", "end of command");
 			else
-				bprintf(&b, "  %-20s %.*s\n", nx[i].word, nx[i].help_len, nx[i].help);
+				bprintf(&b, "  %-20s %.*s\n", nx[i].word, nx[i].help_len,
+					nx[i].help);
 		}
 		if (k == 0)
 			bprintf(&b, "%% nothing may follow here\n");
@@ -497,12 +500,14 @@ static int run_line(struct shell *sh, const char *line)
 		if (call_interruptibly(sh, req, &reply, &ferr)) {
 			sh->errors++;
 			if (got_sigint && sh->mode == MODE_CONFIG) {
-				fprintf(stderr, "%% interrupted: ferryd still completes the command; "
+				fprintf(stderr,
+					"%% interrupted: ferryd still completes the command; "
 					"its answer is dropped (the configure session and its "
 					"candidate stay)\n");
 			} else {
 				if (got_sigint)
-					fprintf(stderr, "%% interrupted: the session to ferryd was "
+					fprintf(stderr,
+						"%% interrupted: the session to ferryd was "
 						"closed (a failover still draining is cancelled)\n");
 				else
 					fprintf(stderr, "%% %s\n", ferr.msg);
@@ -511,9 +516,10 @@ static int run_line(struct shell *sh, const char *line)
 		} else if (!json_is_true(json_object_get(reply, "ok"))) {
 			json_t *e = json_object_get(reply, "error");
 
-			fprintf(stderr, "%% %s\n", json_string_value(json_object_get(e, "message"))
-							 ? json_string_value(json_object_get(e, "message"))
-							 : "error");
+			fprintf(stderr, "%% %s\n",
+				json_string_value(json_object_get(e, "message"))
+					? json_string_value(json_object_get(e, "message"))
+					: "error");
 			sh->errors++;
 		} else {
 			print_reply(sh, reply, as_json);
@@ -569,12 +575,18 @@ static int line_words(EditLine *el, char ***words, char *partial, size_t psz)
 static const char *kind_name(enum arg_kind k)
 {
 	switch (k) {
-	case ARG_FLOW: return "flow";
-	case ARG_CLUSTER: return "cluster";
-	case ARG_TOPIC: return "topic";
-	case ARG_GROUP: return "group";
-	case ARG_KEY: return "key";
-	default: return NULL;
+	case ARG_FLOW:
+		return "flow";
+	case ARG_CLUSTER:
+		return "cluster";
+	case ARG_TOPIC:
+		return "topic";
+	case ARG_GROUP:
+		return "group";
+	case ARG_KEY:
+		return "key";
+	default:
+		return NULL;
 	}
 }
 
@@ -611,8 +623,9 @@ static unsigned char complete_fn(EditLine *el, int ch)
 		kind = kind_name(nx[i].kind);
 		if (kind && !names && ensure_connected(sh) == 0) {
 			/* the word so far too: which keys are valid after "A->B." */
-			json_t *req = json_pack("{s:s, s:s, s:[], s:s}", "type", "names", "kind", kind,
-						"words", "partial", partial), *reply;
+			json_t *req = json_pack("{s:s, s:s, s:[], s:s}", "type", "names", "kind",
+						kind, "words", "partial", partial),
+			       *reply;
 			struct ferr err;
 
 			/* the line so far: which cluster's groups, say */
@@ -641,7 +654,8 @@ static unsigned char complete_fn(EditLine *el, int ch)
 			size_t j;
 			json_t *v;
 
-			json_array_foreach(names, j, v) {
+			json_array_foreach(names, j, v)
+			{
 				const char *s = json_string_value(v);
 
 				if (s && strncmp(s, partial, pl) == 0 && nc < 512)
@@ -729,7 +743,7 @@ static int input_hung_up(void)
 
 static void interactive(struct shell *sh)
 {
-	struct sigaction sa = { .sa_handler = on_sigint };   /* no SA_RESTART */
+	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART */
 	HistEvent hev;
 	const char *home = getenv("HOME");
 	const char *hf = getenv("FERRY_HISTORY");
@@ -824,8 +838,8 @@ static void script(struct shell *sh)
 				sh->errors++;
 				break;
 			}
-			printf("%s%s %s\n", sh->appliance, sh->mode == MODE_CONFIG ? "(config)#" : ">",
-			       line);
+			printf("%s%s %s\n", sh->appliance,
+			       sh->mode == MODE_CONFIG ? "(config)#" : ">", line);
 			fflush(stdout);
 		}
 		if (run_line(sh, line))
@@ -844,7 +858,8 @@ static void list_commands(void)
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\t%s\t%s\t%s\t", d[i].syntax,
 		       (d[i].modes & MODE_EXEC) && (d[i].modes & MODE_CONFIG) ? "exec,configure"
-		       : (d[i].modes & MODE_CONFIG) ? "configure" : "exec",
+		       : (d[i].modes & MODE_CONFIG)                           ? "configure"
+									      : "exec",
 		       d[i].role == ACL_NONE ? "any" : acl_role_name(d[i].role), d[i].doc);
 		for (size_t t = 0; t < d[i].ntok; t++)
 			printf("%s%s=%.*s", t ? "; " : "", d[i].tok[t].word, d[i].tok[t].help_len,

@@ -35,11 +35,11 @@ enum xl_kind {
 struct client_key {
 	const char *java;
 	unsigned roles;
-	int common;             /* shared by all roles, allowed unprefixed */
+	int common; /* shared by all roles, allowed unprefixed */
 	enum xl_kind kind;
-	const char *rd;         /* librdkafka name for XL_DIRECT */
+	const char *rd; /* librdkafka name for XL_DIRECT */
 	int sensitive;
-	const char *note;       /* why, for NOEFFECT/UNSUPPORTED */
+	const char *note; /* why, for NOEFFECT/UNSUPPORTED */
 };
 
 static const struct client_key client_keys[] = {
@@ -52,9 +52,12 @@ static const struct client_key client_keys[] = {
 	{ "sasl.jaas.config", ALL, 1, XL_SPECIAL, NULL, 1, NULL },
 	{ "sasl.kerberos.service.name", ALL, 1, XL_DIRECT, "sasl.kerberos.service.name", 0, NULL },
 	{ "sasl.kerberos.kinit.cmd", ALL, 1, XL_DIRECT, "sasl.kerberos.kinit.cmd", 0, NULL },
-	{ "sasl.login.class", ALL, 1, XL_UNSUPPORTED, NULL, 0, "custom Java login classes cannot run in ferry" },
-	{ "sasl.client.callback.handler.class", ALL, 1, XL_UNSUPPORTED, NULL, 0, "custom Java callback handlers cannot run in ferry" },
-	{ "sasl.oauthbearer.token.endpoint.url", ALL, 1, XL_DIRECT, "sasl.oauthbearer.token.endpoint.url", 0, NULL },
+	{ "sasl.login.class", ALL, 1, XL_UNSUPPORTED, NULL, 0,
+	  "custom Java login classes cannot run in ferry" },
+	{ "sasl.client.callback.handler.class", ALL, 1, XL_UNSUPPORTED, NULL, 0,
+	  "custom Java callback handlers cannot run in ferry" },
+	{ "sasl.oauthbearer.token.endpoint.url", ALL, 1, XL_DIRECT,
+	  "sasl.oauthbearer.token.endpoint.url", 0, NULL },
 	{ "ssl.truststore.location", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
 	{ "ssl.truststore.type", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
 	{ "ssl.truststore.password", ALL, 1, XL_SPECIAL, NULL, 1, NULL },
@@ -66,9 +69,12 @@ static const struct client_key client_keys[] = {
 	{ "ssl.keystore.certificate.chain", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
 	{ "ssl.key.password", ALL, 1, XL_SPECIAL, NULL, 1, NULL },
 	{ "ssl.endpoint.identification.algorithm", ALL, 1, XL_SPECIAL, NULL, 0, NULL },
-	{ "ssl.protocol", ALL, 1, XL_NOEFFECT, NULL, 0, "OpenSSL negotiates the highest TLS version both sides support" },
-	{ "ssl.enabled.protocols", ALL, 1, XL_NOEFFECT, NULL, 0, "OpenSSL negotiates the highest TLS version both sides support" },
-	{ "ssl.cipher.suites", ALL, 1, XL_UNSUPPORTED, NULL, 0, "Java cipher suite names differ from OpenSSL's; set none or use OpenSSL defaults" },
+	{ "ssl.protocol", ALL, 1, XL_NOEFFECT, NULL, 0,
+	  "OpenSSL negotiates the highest TLS version both sides support" },
+	{ "ssl.enabled.protocols", ALL, 1, XL_NOEFFECT, NULL, 0,
+	  "OpenSSL negotiates the highest TLS version both sides support" },
+	{ "ssl.cipher.suites", ALL, 1, XL_UNSUPPORTED, NULL, 0,
+	  "Java cipher suite names differ from OpenSSL's; set none or use OpenSSL defaults" },
 	{ "ssl.keymanager.algorithm", ALL, 1, XL_NOEFFECT, NULL, 0, "a Java-only setting" },
 	{ "ssl.trustmanager.algorithm", ALL, 1, XL_NOEFFECT, NULL, 0, "a Java-only setting" },
 	{ "ssl.secure.random.implementation", ALL, 1, XL_NOEFFECT, NULL, 0, "a Java-only setting" },
@@ -80,7 +86,8 @@ static const struct client_key client_keys[] = {
 	{ "send.buffer.bytes", ALL, 1, XL_DIRECT, "socket.send.buffer.bytes", 0, NULL },
 	{ "receive.buffer.bytes", ALL, 1, XL_DIRECT, "socket.receive.buffer.bytes", 0, NULL },
 	{ "connections.max.idle.ms", ALL, 1, XL_DIRECT, "connections.max.idle.ms", 0, NULL },
-	{ "socket.connection.setup.timeout.ms", ALL, 1, XL_DIRECT, "socket.connection.setup.timeout.ms", 0, NULL },
+	{ "socket.connection.setup.timeout.ms", ALL, 1, XL_DIRECT,
+	  "socket.connection.setup.timeout.ms", 0, NULL },
 	{ "metric.reporters", ALL, 1, XL_NOEFFECT, NULL, 0, "ferry exports its own metrics" },
 
 	/* --- producer (the target side) --- */
@@ -98,8 +105,10 @@ static const struct client_key client_keys[] = {
 	{ "retries", P, 0, XL_DIRECT, "message.send.max.retries", 0, NULL },
 	{ "key.serializer", P, 0, XL_NOEFFECT, NULL, 0, "ferry copies bytes unchanged" },
 	{ "value.serializer", P, 0, XL_NOEFFECT, NULL, 0, "ferry copies bytes unchanged" },
-	{ "max.block.ms", P, 0, XL_NOEFFECT, NULL, 0, "ferry never blocks on a full queue; it waits for delivery reports" },
-	{ "transactional.id", P, 0, XL_UNSUPPORTED, NULL, 0, "exactly-once mirroring is not implemented yet" },
+	{ "max.block.ms", P, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry never blocks on a full queue; it waits for delivery reports" },
+	{ "transactional.id", P, 0, XL_UNSUPPORTED, NULL, 0,
+	  "exactly-once mirroring is not implemented yet" },
 
 	/* --- consumer (the source side) --- */
 	{ "fetch.min.bytes", C, 0, XL_DIRECT, "fetch.min.bytes", 0, NULL },
@@ -111,20 +120,29 @@ static const struct client_key client_keys[] = {
 	{ "check.crcs", C, 0, XL_DIRECT, "check.crcs", 0, NULL },
 	{ "client.rack", C, 0, XL_DIRECT, "client.rack", 0, NULL },
 	{ "max.poll.records", C, 0, XL_NOEFFECT, NULL, 0, "ferry sizes its own batches" },
-	{ "max.poll.interval.ms", C, 0, XL_NOEFFECT, NULL, 0, "ferry's consumers do not join groups" },
-	{ "session.timeout.ms", C, 0, XL_NOEFFECT, NULL, 0, "ferry's consumers do not join groups" },
-	{ "heartbeat.interval.ms", C, 0, XL_NOEFFECT, NULL, 0, "ferry's consumers do not join groups" },
+	{ "max.poll.interval.ms", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry's consumers do not join groups" },
+	{ "session.timeout.ms", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry's consumers do not join groups" },
+	{ "heartbeat.interval.ms", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry's consumers do not join groups" },
 	{ "group.id", C, 0, XL_NOEFFECT, NULL, 0, "ferry's consumers do not join groups" },
-	{ "enable.auto.commit", C, 0, XL_NOEFFECT, NULL, 0, "ferry keeps positions in its state store" },
-	{ "auto.commit.interval.ms", C, 0, XL_NOEFFECT, NULL, 0, "ferry keeps positions in its state store" },
-	{ "partition.assignment.strategy", C, 0, XL_NOEFFECT, NULL, 0, "ferry assigns partitions itself" },
+	{ "enable.auto.commit", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry keeps positions in its state store" },
+	{ "auto.commit.interval.ms", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry keeps positions in its state store" },
+	{ "partition.assignment.strategy", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry assigns partitions itself" },
 	{ "key.deserializer", C, 0, XL_NOEFFECT, NULL, 0, "ferry copies bytes unchanged" },
 	{ "value.deserializer", C, 0, XL_NOEFFECT, NULL, 0, "ferry copies bytes unchanged" },
-	{ "exclude.internal.topics", C, 0, XL_NOEFFECT, NULL, 0, "ferry never mirrors internal topics" },
-	{ "allow.auto.create.topics", C, 0, XL_NOEFFECT, NULL, 0, "ferry never creates source topics" },
+	{ "exclude.internal.topics", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry never mirrors internal topics" },
+	{ "allow.auto.create.topics", C, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry never creates source topics" },
 
 	/* --- admin --- */
-	{ "default.api.timeout.ms", A, 0, XL_NOEFFECT, NULL, 0, "ferry sets its own admin timeouts" },
+	{ "default.api.timeout.ms", A, 0, XL_NOEFFECT, NULL, 0,
+	  "ferry sets its own admin timeouts" },
 };
 
 #undef C
@@ -142,17 +160,25 @@ static const struct client_key *find_key(const char *java)
 const char *client_role_name(enum client_role r)
 {
 	switch (r) {
-	case ROLE_CONSUMER: return "consumer";
-	case ROLE_PRODUCER: return "producer";
-	case ROLE_ADMIN: return "admin";
+	case ROLE_CONSUMER:
+		return "consumer";
+	case ROLE_PRODUCER:
+		return "producer";
+	case ROLE_ADMIN:
+		return "admin";
 	}
 	return "?";
 }
 
 int client_role_parse(const char *prefix, size_t len, enum client_role *out)
 {
-	static const struct { const char *n; enum client_role r; } roles[] = {
-		{ "consumer", ROLE_CONSUMER }, { "producer", ROLE_PRODUCER }, { "admin", ROLE_ADMIN },
+	static const struct {
+		const char *n;
+		enum client_role r;
+	} roles[] = {
+		{ "consumer", ROLE_CONSUMER },
+		{ "producer", ROLE_PRODUCER },
+		{ "admin", ROLE_ADMIN },
 	};
 
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
@@ -277,7 +303,8 @@ static int xl_jaas(struct build *b, const struct prop *p)
 		module[n++] = *s++;
 	module[n] = '\0';
 	if (!*module) {
-		bad(b, p, "%s", "empty JAAS config; expected `<LoginModule> required username=\"...\" password=\"...\";`");
+		bad(b, p, "%s",
+		    "empty JAAS config; expected `<LoginModule> required username=\"...\" password=\"...\";`");
 		return -1;
 	}
 	while (isspace((unsigned char)*s))
@@ -293,15 +320,19 @@ static int xl_jaas(struct build *b, const struct prop *p)
 	else if (strncmp(s, "optional", 8) == 0)
 		s += 8;
 	else {
-		bad(b, p, "%s", "malformed JAAS config: expected a control flag (required) after the login module");
+		bad(b, p, "%s",
+		    "malformed JAAS config: expected a control flag (required) after the login module");
 		return -1;
 	}
-	int is_plain_or_scram = strstr(module, "PlainLoginModule") || strstr(module, "ScramLoginModule");
+	int is_plain_or_scram = strstr(module, "PlainLoginModule") ||
+				strstr(module, "ScramLoginModule");
 	int is_krb = strstr(module, "Krb5LoginModule") != NULL;
 	int is_oauth = strstr(module, "OAuthBearerLoginModule") != NULL;
 
 	if (!is_plain_or_scram && !is_krb && !is_oauth) {
-		bad(b, p, "unsupported JAAS login module %s; expected PlainLoginModule, ScramLoginModule, Krb5LoginModule or OAuthBearerLoginModule", module);
+		bad(b, p,
+		    "unsupported JAAS login module %s; expected PlainLoginModule, ScramLoginModule, Krb5LoginModule or OAuthBearerLoginModule",
+		    module);
 		return -1;
 	}
 	for (;;) {
@@ -318,7 +349,8 @@ static int xl_jaas(struct build *b, const struct prop *p)
 		while (isspace((unsigned char)*s))
 			s++;
 		if (*s != '=') {
-			bad(b, p, "malformed JAAS config near option %s: expected key=\"value\"", k);
+			bad(b, p, "malformed JAAS config near option %s: expected key=\"value\"",
+			    k);
 			return -1;
 		}
 		s++;
@@ -332,7 +364,9 @@ static int xl_jaas(struct build *b, const struct prop *p)
 				v[vl++] = *s++;
 			}
 			if (*s != '"') {
-				bad(b, p, "malformed JAAS config: unterminated quoted value of option %s", k);
+				bad(b, p,
+				    "malformed JAAS config: unterminated quoted value of option %s",
+				    k);
 				return -1;
 			}
 			s++;
@@ -402,7 +436,7 @@ static enum store_kind sniff_store(const char *data, size_t len)
 	if (memmem(data, len, "-----BEGIN", 10))
 		return STORE_PEM;
 	if (len >= 2 && u[0] == 0x30)
-		return STORE_PKCS12;   /* DER SEQUENCE */
+		return STORE_PKCS12; /* DER SEQUENCE */
 	return STORE_UNKNOWN;
 }
 
@@ -443,7 +477,8 @@ static char *pkcs12_ca_pem(const char *data, size_t len, const char *pass, char 
 		goto done;
 	}
 	if (!PKCS12_parse(p12, pass ? pass : "", &pkey, &cert, &ca)) {
-		snprintf(why, whysz, "cannot open PKCS#12 truststore (wrong ssl.truststore.password?)");
+		snprintf(why, whysz,
+			 "cannot open PKCS#12 truststore (wrong ssl.truststore.password?)");
 		goto done;
 	}
 	out = BIO_new(BIO_s_mem());
@@ -608,7 +643,8 @@ static void xl_ssl(struct build *b)
 		if (k == STORE_PEM) {
 			rd_set(b, tloc, "ssl.ca.location", tloc->value);
 		} else {
-			char *pem = pkcs12_ca_pem(data, len, tpass ? tpass->value : NULL, why, sizeof(why));
+			char *pem = pkcs12_ca_pem(data, len, tpass ? tpass->value : NULL, why,
+						  sizeof(why));
 
 			if (!pem)
 				bad(b, tloc, "%s", why);
@@ -637,8 +673,8 @@ static void xl_ssl(struct build *b)
 			 */
 			char *key_pem, *cert_pem;
 
-			if (pkcs12_key_pem(data, len, kpass ? kpass->value : NULL, &key_pem, &cert_pem,
-					   why, sizeof(why)) != 0) {
+			if (pkcs12_key_pem(data, len, kpass ? kpass->value : NULL, &key_pem,
+					   &cert_pem, why, sizeof(why)) != 0) {
 				bad(b, kloc, "%s", why);
 			} else {
 				rd_set(b, kloc, "ssl.key.pem", key_pem);
@@ -657,7 +693,8 @@ static void xl_ssl(struct build *b)
 		else if (strcasecmp(eia->value, "https") == 0)
 			rd_set(b, eia, "ssl.endpoint.identification.algorithm", "https");
 		else
-			bad(b, eia, "unknown algorithm %s; expected https or an empty value", eia->value);
+			bad(b, eia, "unknown algorithm %s; expected https or an empty value",
+			    eia->value);
 	} else {
 		/* Java clients verify the broker's host name by default; so do we */
 		rd_set(b, NULL, "ssl.endpoint.identification.algorithm", "https");
@@ -670,14 +707,17 @@ static void xl_special(struct build *b, const struct prop *p)
 	char tmp[64];
 
 	if (strcmp(k, "security.protocol") == 0) {
-		static const char *const ok[] = { "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL" };
+		static const char *const ok[] = { "PLAINTEXT", "SSL", "SASL_PLAINTEXT",
+						  "SASL_SSL" };
 		size_t i;
 
 		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 			if (strcasecmp(v, ok[i]) == 0)
 				break;
 		if (i == sizeof(ok) / sizeof(ok[0]))
-			bad(b, p, "unknown protocol %s; expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", v);
+			bad(b, p,
+			    "unknown protocol %s; expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
+			    v);
 		else
 			rd_set(b, p, "security.protocol", ok[i]);
 	} else if (strcmp(k, "sasl.jaas.config") == 0) {
@@ -692,16 +732,21 @@ static void xl_special(struct build *b, const struct prop *p)
 				  "not supported, ignored: librdkafka 2.0.2 connects to the "
 				  "bootstrap names as written (use_all_dns_ips)");
 		else if (strcmp(v, "use_all_dns_ips") != 0 && strcmp(v, "default") != 0)
-			bad(b, p, "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, "
-			    "got \"%s\"", v);
+			bad(b, p,
+			    "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, "
+			    "got \"%s\"",
+			    v);
 	} else if (strcmp(k, "request.timeout.ms") == 0) {
-		rd_set(b, p, b->role == ROLE_PRODUCER ? "request.timeout.ms" : "socket.timeout.ms", v);
+		rd_set(b, p, b->role == ROLE_PRODUCER ? "request.timeout.ms" : "socket.timeout.ms",
+		       v);
 	} else if (strcmp(k, "acks") == 0) {
 		if (strcmp(v, "all") != 0 && strcmp(v, "-1") != 0)
 			bad(b, p, "acks=%s could lose records; ferry requires acks=all", v);
 	} else if (strcmp(k, "enable.idempotence") == 0) {
 		if (strcasecmp(v, "true") != 0)
-			bad(b, p, "enable.idempotence=%s could duplicate or reorder records; ferry requires true", v);
+			bad(b, p,
+			    "enable.idempotence=%s could duplicate or reorder records; ferry requires true",
+			    v);
 	} else if (strcmp(k, "buffer.memory") == 0) {
 		char *end;
 		long long bytes;
@@ -724,9 +769,11 @@ static void xl_special(struct build *b, const struct prop *p)
 		if (errno || end == v || *end || ms < 0)
 			bad(b, p, "expected 0 or 2147483647 (no timeout), got \"%s\"", v);
 		else if (ms != 0 && ms != 2147483647)
-			bad(b, p, "%s=%s would reorder records: a batch that times out is retried "
+			bad(b, p,
+			    "%s=%s would reorder records: a batch that times out is retried "
 			    "after later ones were written; ferry requires 0 or 2147483647 "
-			    "(no timeout; a stalled target makes the lag grow instead)", k, v);
+			    "(no timeout; a stalled target makes the lag grow instead)",
+			    k, v);
 		else
 			rd_set(b, p, "message.timeout.ms", "0");
 	} else if (strcmp(k, "isolation.level") == 0) {
@@ -741,12 +788,15 @@ static void xl_special(struct build *b, const struct prop *p)
 		 * mirror.c); a saved position is never reset, so librdkafka's
 		 * own auto.offset.reset is ferry's business, not the file's */
 		if (strcmp(v, "none") == 0)
-			bad(b, p, "auto.offset.reset=none is not supported: ferry never resets a saved "
+			bad(b, p,
+			    "auto.offset.reset=none is not supported: ferry never resets a saved "
 			    "position, and a partition it never mirrored must start somewhere; "
 			    "expected earliest or latest");
 		else if (strcmp(v, "earliest") != 0 && strcmp(v, "latest") != 0)
-			bad(b, p, "expected earliest or latest (where a partition ferry never "
-			    "mirrored starts), got \"%s\"", v);
+			bad(b, p,
+			    "expected earliest or latest (where a partition ferry never "
+			    "mirrored starts), got \"%s\"",
+			    v);
 	}
 	/* ssl.* is translated as a group in xl_ssl() */
 }
@@ -764,7 +814,7 @@ int clientconf_build(const struct props *settings, enum client_role role, const 
 		const struct client_key *k;
 
 		if (!is_last(settings, i))
-			continue;   /* overridden by a later, higher-precedence setting */
+			continue; /* overridden by a later, higher-precedence setting */
 		k = find_key(p->key);
 		if (!k) {
 			diags_add(d, 0, settings->file, p->line, p->key,
@@ -789,8 +839,8 @@ int clientconf_build(const struct props *settings, enum client_role role, const 
 		case XL_NOEFFECT:
 			break;
 		case XL_UNSUPPORTED:
-			diags_add(d, 0, settings->file, p->line, p->key, "not supported, ignored: %s",
-				  k->note);
+			diags_add(d, 0, settings->file, p->line, p->key,
+				  "not supported, ignored: %s", k->note);
 			break;
 		}
 	}

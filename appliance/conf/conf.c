@@ -48,7 +48,8 @@ warn_at(struct loader *L, const struct prop *p, const char *fmt, ...)
 static int alias_index(const struct conf *c, const char *s, size_t len)
 {
 	for (size_t i = 0; i < c->nclusters; i++)
-		if (strlen(c->clusters[i].alias) == len && strncmp(c->clusters[i].alias, s, len) == 0)
+		if (strlen(c->clusters[i].alias) == len &&
+		    strncmp(c->clusters[i].alias, s, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -168,9 +169,9 @@ static int split_role(const char *key, enum client_role *role, const char **inne
 
 /* Where a key was written, for the keys that may be offered instead. */
 enum key_scope {
-	SCOPE_TOP,      /* KEY */
-	SCOPE_CLUSTER,  /* A.KEY: client settings only */
-	SCOPE_FLOW,     /* A->B.KEY */
+	SCOPE_TOP,     /* KEY */
+	SCOPE_CLUSTER, /* A.KEY: client settings only */
+	SCOPE_FLOW,    /* A->B.KEY */
 };
 
 /*
@@ -196,7 +197,7 @@ static void unknown_key(struct loader *L, const struct prop *p, enum key_scope s
 		if (!(k->flags & (sc == SCOPE_TOP ? CK_GLOBAL : CK_FLOW)))
 			continue;
 		if ((k->flags & CK_PREFIX) && n && k->name[n - 1] == '.')
-			continue;   /* a family ("rest."), not a key */
+			continue; /* a family ("rest."), not a key */
 		suggest_offer(&s, "", k->name);
 	}
 	/* a flow takes no unprefixed client settings (they are per cluster) */
@@ -257,12 +258,13 @@ static void classify(struct loader *L)
 				snprintf(alias, sizeof(alias), "%.*s", (int)n, si < 0 ? src : dst);
 				for (size_t c = 0; c < L->c->nclusters; c++) {
 					if (c)
-						strncat(known, ", ", sizeof(known) - strlen(known) - 1);
+						strncat(known, ", ",
+							sizeof(known) - strlen(known) - 1);
 					strncat(known, L->c->clusters[c].alias,
 						sizeof(known) - strlen(known) - 1);
 				}
-				err_at(L, p, "unknown cluster alias \"%s\"; `clusters` lists: %s", alias,
-				       known);
+				err_at(L, p, "unknown cluster alias \"%s\"; `clusters` lists: %s",
+				       alias, known);
 				continue;
 			}
 			if (si == ti) {
@@ -278,13 +280,15 @@ static void classify(struct loader *L)
 						note_support(L, k, p);
 				}
 			} else if (k) {
-				warn_at(L, p, "\"%s\" cannot be set per flow; set it at the top level",
+				warn_at(L, p,
+					"\"%s\" cannot be set per flow; set it at the top level",
 					inner);
 			} else if (split_role(inner, &role, &cinner) == 0) {
 				snprintf(prefix, sizeof(prefix), "%.*s", (int)(inner - key), key);
 				check_client_key(L, p, SCOPE_FLOW, prefix, cinner, role);
 			} else if (clientconf_is_common_key(inner)) {
-				warn_at(L, p, "client settings are per cluster; use <alias>.%s or %s",
+				warn_at(L, p,
+					"client settings are per cluster; use <alias>.%s or %s",
 					inner, "<flow>.consumer|producer|admin.<key>");
 			} else {
 				char what[300];
@@ -311,7 +315,8 @@ static void classify(struct loader *L)
 			const struct conf_key *k = conf_key_find(inner);
 
 			if (k && !(k->flags & CK_WORKER)) {
-				warn_at(L, p, "\"%s\" is not read per cluster (MM2 ignores it too); "
+				warn_at(L, p,
+					"\"%s\" is not read per cluster (MM2 ignores it too); "
 					"set it at the top level or per flow as SOURCE->TARGET.%s",
 					inner, inner);
 			} else if (!k) {
@@ -340,8 +345,10 @@ static void classify(struct loader *L)
 			/* a client setting of a cluster `clusters` does not list (or
 			 * of MM2's connector-level source./target. prefixes): not a
 			 * misspelt top-level key, whatever it is near */
-			warn_at(L, p, "unknown setting, ignored (if %.*s is a cluster, `clusters` "
-				"does not list it)", (int)(dot - key), key);
+			warn_at(L, p,
+				"unknown setting, ignored (if %.*s is a cluster, `clusters` "
+				"does not list it)",
+				(int)(dot - key), key);
 		} else {
 			unknown_key(L, p, SCOPE_TOP, "", key, "setting");
 		}
@@ -448,7 +455,7 @@ static long long flow_int(struct loader *L, const char *flow, const char *key)
 	long long n = 0;
 
 	if (v)
-		parse_ll(v, &n);   /* already validated by classify() */
+		parse_ll(v, &n); /* already validated by classify() */
 	return n;
 }
 
@@ -477,12 +484,13 @@ static int collect(struct loader *L, struct props *dst, const char *prefix, int 
 		if (pl && strncmp(p->key, prefix, pl) != 0)
 			continue;
 		if (strstr(p->key, "->") && !strstr(prefix, "->"))
-			continue;   /* a flow key, not this level's */
+			continue; /* a flow key, not this level's */
 		k = p->key + pl;
 		if (!*k)
 			continue;
-		if (!pl && strchr(k, '.') && alias_index(L->c, k, (size_t)(strchr(k, '.') - k)) >= 0)
-			continue;   /* a cluster key, not a top-level one */
+		if (!pl && strchr(k, '.') &&
+		    alias_index(L->c, k, (size_t)(strchr(k, '.') - k)) >= 0)
+			continue; /* a cluster key, not a top-level one */
 		if (common_only && !clientconf_is_common_key(k))
 			continue;
 		if (props_set(dst, k, p->value, p->line))
@@ -491,8 +499,8 @@ static int collect(struct loader *L, struct props *dst, const char *prefix, int 
 	return 0;
 }
 
-static int client_settings(struct loader *L, struct props *dst, const char *alias,
-			   const char *flow, enum client_role role)
+static int client_settings(struct loader *L, struct props *dst, const char *alias, const char *flow,
+			   enum client_role role)
 {
 	char pre[512];
 	const char *rn = client_role_name(role);
@@ -530,8 +538,7 @@ static const void *cfield_at(const struct conf_flow *f, const struct conf_key *k
 }
 
 /* Stores V, a value of K already checked by classify(), in F. */
-static int field_store(struct conf_flow *f, const struct conf_key *k, const char *v,
-		       struct ferr *e)
+static int field_store(struct conf_flow *f, const struct conf_key *k, const char *v, struct ferr *e)
 {
 	void *m = field_at(f, k);
 	long long n = 0;
@@ -557,7 +564,8 @@ static int field_store(struct conf_flow *f, const struct conf_key *k, const char
 		return 0;
 	case CKF_STR:
 		if (strlen(v ? v : "") >= k->size)
-			return ferr_set(e, "\"%s\" is longer than %zu bytes", v ? v : "", k->size - 1);
+			return ferr_set(e, "\"%s\" is longer than %zu bytes", v ? v : "",
+					k->size - 1);
 		snprintf(m, k->size, "%s", v ? v : "");
 		return 0;
 	case CKF_REGEX:
@@ -576,11 +584,12 @@ static int field_store(struct conf_flow *f, const struct conf_key *k, const char
 
 /* Copies K's member from SRC to DST (a regex list is compiled anew: each
  * flow owns its own). */
-static int field_copy(struct conf_flow *dst, const struct conf_flow *src,
-		      const struct conf_key *k, struct ferr *e)
+static int field_copy(struct conf_flow *dst, const struct conf_flow *src, const struct conf_key *k,
+		      struct ferr *e)
 {
 	if (k->field == CKF_REGEX)
-		return regexlist_compile(regexlist_source(*(struct regexlist *const *)cfield_at(src, k)),
+		return regexlist_compile(regexlist_source(
+						 *(struct regexlist *const *)cfield_at(src, k)),
 					 (struct regexlist **)field_at(dst, k), e);
 	memcpy(field_at(dst, k), cfield_at(src, k), k->size);
 	return 0;
@@ -646,11 +655,13 @@ static void check_isolation(struct loader *L, const struct conf_flow *f)
 		diags_add(L->d, 1, L->file, p->line, p->key,
 			  "isolation.level=read_uncommitted would mirror the records of aborted "
 			  "transactions to %s as if committed; set %s.ferry.mirror.read.uncommitted = "
-			  "true if that is wanted", f->target, f->name);
+			  "true if that is wanted",
+			  f->target, f->name);
 	else if (strcmp(p->value, "read_committed") == 0 && f->mirror_read_uncommitted)
 		diags_add(L->d, 1, L->file, p->line, p->key,
 			  "isolation.level=read_committed contradicts "
-			  "ferry.mirror.read.uncommitted = true of flow %s; remove one", f->name);
+			  "ferry.mirror.read.uncommitted = true of flow %s; remove one",
+			  f->name);
 }
 
 static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t ti)
@@ -757,8 +768,8 @@ static int build(struct loader *L)
 		if (props_get(&c->raw, key) || props_get(&c->raw, "bootstrap.servers"))
 			continue;
 		for (size_t r = 0; r < 3; r++) {
-			snprintf(rkey, sizeof(rkey), "%s.%s.bootstrap.servers", c->clusters[i].alias,
-				 roles[r]);
+			snprintf(rkey, sizeof(rkey), "%s.%s.bootstrap.servers",
+				 c->clusters[i].alias, roles[r]);
 			if (!props_get(&c->raw, rkey))
 				all_roles = 0;
 		}
@@ -776,7 +787,8 @@ static int build(struct loader *L)
 
 			if (s == t)
 				continue;
-			snprintf(name, sizeof(name), "%s->%s", c->clusters[s].alias, c->clusters[t].alias);
+			snprintf(name, sizeof(name), "%s->%s", c->clusters[s].alias,
+				 c->clusters[t].alias);
 			if (!flow_bool(L, name, "enabled"))
 				continue;
 			struct conf_flow *nf = realloc(c->flows, (c->nflows + 1) * sizeof(*nf));
@@ -825,7 +837,8 @@ static int build(struct loader *L)
 
 			if (si == ti)
 				continue;
-			snprintf(name, sizeof(name), "%s->%s", c->clusters[si].alias, c->clusters[ti].alias);
+			snprintf(name, sizeof(name), "%s->%s", c->clusters[si].alias,
+				 c->clusters[ti].alias);
 			if (!flow_bool(L, name, "emit.heartbeats.enabled"))
 				continue;
 			nh = realloc(c->heartbeats, (c->nheartbeats + 1) * sizeof(*nh));
@@ -861,8 +874,9 @@ static int build(struct loader *L)
 		if (acl_rules_new(conf_global(c, "ferry.control.role.admin"),
 				  conf_global(c, "ferry.control.role.operator"),
 				  conf_global(c, "ferry.control.role.auditor"), &rules, &e)) {
-			const struct prop *blame = strstr(e.msg, "admin") == e.msg ? pa
-						   : strstr(e.msg, "operator") == e.msg ? po : pu;
+			const struct prop *blame = strstr(e.msg, "admin") == e.msg      ? pa
+						   : strstr(e.msg, "operator") == e.msg ? po
+											: pu;
 
 			err_at(L, blame, "%s", e.msg);
 		} else {
@@ -873,9 +887,12 @@ static int build(struct loader *L)
 		int sock_off = cs && strcmp(cs->value, "off") == 0;
 
 		if (cs && !sock_off &&
-		    (!cs->value[0] || strlen(cs->value) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
-			err_at(L, cs, "expected the path of a UNIX socket (at most %zu bytes) or off, "
-			       "got \"%s\"", sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
+		    (!cs->value[0] ||
+		     strlen(cs->value) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+			err_at(L, cs,
+			       "expected the path of a UNIX socket (at most %zu bytes) or off, "
+			       "got \"%s\"",
+			       sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cs->value);
 		if (cg && cg->value[0] && !sock_off) {
 			gid_t gid;
 			int rc = acl_group_gid(cg->value, &gid);
@@ -885,16 +902,18 @@ static int build(struct loader *L)
 				       rc != ENOENT ? ": " : "", rc != ENOENT ? strerror(rc) : "");
 		}
 		if (sock_off && tl && tl->value[0])
-			err_at(L, tl, "the TLS listener needs the control socket, and "
+			err_at(L, tl,
+			       "the TLS listener needs the control socket, and "
 			       "ferry.control.socket is off");
 		if (ml && strcmp(ml->value, "off") != 0 &&
 		    conf_parse_hostport(ml->value, host, sizeof(host), &port))
 			err_at(L, ml, "expected host:port or off, got \"%s\"", ml->value);
 		if (tl && tl->value[0] && conf_parse_hostport(tl->value, host, sizeof(host), &port))
 			err_at(L, tl, "expected host:port, got \"%s\"", tl->value);
-		if (tl && tl->value[0] && (!conf_global(c, "ferry.control.tls.cert")[0] ||
-					   !conf_global(c, "ferry.control.tls.key")[0] ||
-					   !conf_global(c, "ferry.control.tls.ca")[0]))
+		if (tl && tl->value[0] &&
+		    (!conf_global(c, "ferry.control.tls.cert")[0] ||
+		     !conf_global(c, "ferry.control.tls.key")[0] ||
+		     !conf_global(c, "ferry.control.tls.ca")[0]))
 			err_at(L, tl, "a TLS listener needs ferry.control.tls.cert, .key and .ca");
 	}
 	c->flush_interval_ms = global_int(L, "ferry.positions.flush.interval.ms");
@@ -917,8 +936,7 @@ static int finish(struct conf *c, struct diags *d, struct conf **out)
 	return 0;
 }
 
-int conf_parse(const char *name, const char *text, size_t len, struct conf **out,
-	       struct diags *d)
+int conf_parse(const char *name, const char *text, size_t len, struct conf **out, struct diags *d)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	struct ferr e;
@@ -1013,12 +1031,13 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	char *buf = NULL, num[64];
 	size_t len = 0, cap = 0;
 
-	(void)c;   /* the global keys a flow depends on are in the flow */
+	(void)c; /* the global keys a flow depends on are in the flow */
 	for (unsigned i = 0; i < conf_keys_count; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
 		if (k->field != CKF_NONE)
-			fp_add(&buf, &len, &cap, k->name, conf_flow_key_value(f, k, num, sizeof(num)));
+			fp_add(&buf, &len, &cap, k->name,
+			       conf_flow_key_value(f, k, num, sizeof(num)));
 	}
 	/* the client settings, cluster-wide ones (bootstrap.servers, security)
 	 * included, whatever their names */
@@ -1106,7 +1125,7 @@ int conf_make_failback(const struct conf *c, const char *flow, struct conf_flow 
 	ti = alias_index(c, arrow + 2, strlen(arrow + 2));
 	if (si < 0 || ti < 0 || si == ti)
 		return ferr_not_found(err, "no clusters %.*s and %s in the running configuration",
-				(int)(arrow - flow), flow, arrow + 2);
+				      (int)(arrow - flow), flow, arrow + 2);
 	orig = calloc(1, sizeof(*orig));
 	f = calloc(1, sizeof(*f));
 	if (!orig || !f) {

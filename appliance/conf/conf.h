@@ -26,9 +26,9 @@ struct conf_cluster {
 };
 
 struct conf_flow {
-	char name[256];                 /* "A->B", or "failback:A->B" */
-	char failback_of[256];          /* set on a failback flow: the flow it reverses */
-	const char *source, *target;    /* point into conf->clusters */
+	char name[256];              /* "A->B", or "failback:A->B" */
+	char failback_of[256];       /* set on a failback flow: the flow it reverses */
+	const char *source, *target; /* point into conf->clusters */
 	/*
 	 * The resolved value of every key of conf_keys.c with a field (see
 	 * enum ck_field): the table says which member holds which key. A new
@@ -37,15 +37,15 @@ struct conf_flow {
 	 */
 	struct regexlist *topics;
 	struct regexlist *exclude;
-	struct policy policy;           /* kind, separator, heartbeats_topic from keys */
+	struct policy policy; /* kind, separator, heartbeats_topic from keys */
 	int internal_sep_enabled;
 	int replication_factor;
 	int refresh_enabled;
 	long long refresh_interval_s;
 	int tasks_max;
-	long long flush_interval_ms;    /* global keys the flow depends on */
+	long long flush_interval_ms; /* global keys the flow depends on */
 	long long shutdown_timeout_ms;
-	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
+	long long max_inflight_bytes; /* ferry.mirror.max.inflight.bytes, per task */
 	long long syncs_retention;
 	int emit_offset_syncs;
 	char offset_syncs_location[64]; /* offset-syncs.topic.location: source or target (room
@@ -60,20 +60,20 @@ struct conf_flow {
 	long long refresh_groups_interval_s;
 	int sync_group_offsets;
 	long long sync_group_offsets_interval_s;
-	int emit_heartbeats;            /* this pair's heartbeats (they run outside the flow) */
+	int emit_heartbeats; /* this pair's heartbeats (they run outside the flow) */
 	long long heartbeats_interval_s;
 	int heartbeats_rf;
 	int canary_enabled;
 	char canary_topic[256];
 	long long canary_interval_ms, canary_threshold_ms;
-	int mirror_read_uncommitted;    /* ferry.mirror.read.uncommitted */
+	int mirror_read_uncommitted; /* ferry.mirror.read.uncommitted */
 	/* derived from the above */
-	int offset_syncs_on_target;     /* offset-syncs.topic.location = target */
+	int offset_syncs_on_target; /* offset-syncs.topic.location = target */
 	char offset_syncs_topic[512];
-	char checkpoints_topic[512];    /* <source>.checkpoints.internal, on the target */
+	char checkpoints_topic[512]; /* <source>.checkpoints.internal, on the target */
 	/* Java-named client settings in precedence order (later wins) */
-	struct props consumer;          /* source cluster */
-	struct props producer;          /* target cluster */
+	struct props consumer; /* source cluster */
+	struct props producer; /* target cluster */
 	struct props source_admin;
 	struct props target_admin;
 };
@@ -81,26 +81,26 @@ struct conf_flow {
 /* MM2 writes heartbeats for every ordered pair of clusters whose
  * emit.heartbeats.enabled is true, enabled as a flow or not. */
 struct conf_heartbeat {
-	const char *source, *target;    /* point into conf->clusters */
+	const char *source, *target; /* point into conf->clusters */
 	long long interval_s;
 	int rf;
-	char topic[256];                /* heartbeats.topic */
+	char topic[256]; /* heartbeats.topic */
 };
 
 struct conf {
-	int refs;                       /* conf_ref/conf_unref; 1 when loaded */
+	int refs; /* conf_ref/conf_unref; 1 when loaded */
 	char *file;
 	struct props raw;
 	struct conf_cluster *clusters;
 	size_t nclusters;
-	struct conf_flow *flows;        /* enabled flows only */
+	struct conf_flow *flows; /* enabled flows only */
 	size_t nflows;
 	struct conf_heartbeat *heartbeats;
 	size_t nheartbeats;
 	long long flush_interval_ms;
 	long long syncs_retention;
 	long long shutdown_timeout_ms;
-	long long max_inflight_bytes;   /* ferry.mirror.max.inflight.bytes, per task */
+	long long max_inflight_bytes; /* ferry.mirror.max.inflight.bytes, per task */
 };
 
 /*
@@ -110,8 +110,7 @@ struct conf {
  */
 int conf_load(const char *path, struct conf **out, struct diags *d);
 /* The same from text already in memory (NAME is used in messages). */
-int conf_parse(const char *name, const char *text, size_t len, struct conf **out,
-	       struct diags *d);
+int conf_parse(const char *name, const char *text, size_t len, struct conf **out, struct diags *d);
 
 void conf_free(struct conf *c);
 struct conf *conf_ref(struct conf *c);

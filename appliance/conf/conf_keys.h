@@ -17,15 +17,15 @@
 enum ck_type { CK_BOOL, CK_INT, CK_STRING, CK_LIST, CK_CLASS };
 
 enum ck_flags {
-	CK_GLOBAL    = 1 << 0,  /* may be set at the top level */
-	CK_FLOW      = 1 << 1,  /* may be set per flow as `A->B.<key>` */
+	CK_GLOBAL = 1 << 0,     /* may be set at the top level */
+	CK_FLOW = 1 << 1,       /* may be set per flow as `A->B.<key>` */
 	CK_SENSITIVE = 1 << 2,  /* never logged or shown */
-	CK_NOT_YET   = 1 << 3,  /* MM2 key ferry does not implement yet: warn */
-	CK_WORKER    = 1 << 4,  /* Connect worker key: no meaning for ferry, ignored */
-	CK_PREFIX    = 1 << 5,  /* name is a prefix ("offset.storage.") */
+	CK_NOT_YET = 1 << 3,    /* MM2 key ferry does not implement yet: warn */
+	CK_WORKER = 1 << 4,     /* Connect worker key: no meaning for ferry, ignored */
+	CK_PREFIX = 1 << 5,     /* name is a prefix ("offset.storage.") */
 	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
-	CK_RESTART   = 1 << 7,  /* a commit records it; it takes effect at restart */
-	CK_FAILBACK  = 1 << 8,  /* a failback flow keeps the original flow's value */
+	CK_RESTART = 1 << 7,    /* a commit records it; it takes effect at restart */
+	CK_FAILBACK = 1 << 8,   /* a failback flow keeps the original flow's value */
 };
 
 /*
@@ -37,28 +37,28 @@ enum ck_flags {
  * into every flow, because the flow's behaviour depends on them.
  */
 enum ck_field {
-	CKF_NONE = 0,   /* no per-flow value: control plane, not implemented, worker, alias */
-	CKF_BOOL,       /* int, 0 or 1 */
-	CKF_INT,        /* int */
-	CKF_LL,         /* long long */
-	CKF_STR,        /* char[size] */
-	CKF_REGEX,      /* struct regexlist * (owned by the flow) */
-	CKF_POLICY,     /* enum policy_kind */
+	CKF_NONE = 0, /* no per-flow value: control plane, not implemented, worker, alias */
+	CKF_BOOL,     /* int, 0 or 1 */
+	CKF_INT,      /* int */
+	CKF_LL,       /* long long */
+	CKF_STR,      /* char[size] */
+	CKF_REGEX,    /* struct regexlist * (owned by the flow) */
+	CKF_POLICY,   /* enum policy_kind */
 };
 
 struct conf_key {
 	const char *name;
 	enum ck_type type;
-	const char *def;        /* default as written in a file; NULL: none */
-	long long min, max;     /* bounds for CK_INT */
+	const char *def;    /* default as written in a file; NULL: none */
+	long long min, max; /* bounds for CK_INT */
 	unsigned flags;
-	const char *alias_of;   /* for CK_DEPRECATED */
+	const char *alias_of; /* for CK_DEPRECATED */
 	/* for CK_NOT_YET: the value that matches what ferry does today, so
 	 * setting it is not worth a warning (e.g. sync.topic.acls.enabled=false) */
 	const char *ferry_value;
 	const char *help;
-	enum ck_field field;    /* CKF_NONE: none of the below */
-	size_t off, size;       /* offsetof and sizeof the member of struct conf_flow */
+	enum ck_field field; /* CKF_NONE: none of the below */
+	size_t off, size;    /* offsetof and sizeof the member of struct conf_flow */
 };
 
 extern const struct conf_key conf_keys[];

@@ -44,7 +44,7 @@ void diags_vadd(struct diags *d, int is_error, const char *file, int line, const
 		struct diag *nv = realloc(d->v, ncap * sizeof(*nv));
 
 		if (!nv)
-			return;   /* out of memory: the diagnostic is lost, the count is not */
+			return; /* out of memory: the diagnostic is lost, the count is not */
 		d->v = nv;
 		d->cap = ncap;
 	}

@@ -47,7 +47,8 @@ int policy_init(struct policy *p, enum policy_kind kind, const char *separator, 
 
 void policy_set_internal_separator(struct policy *p, int use_separator)
 {
-	snprintf(p->internal_sep, sizeof(p->internal_sep), "%s", use_separator ? p->separator : ".");
+	snprintf(p->internal_sep, sizeof(p->internal_sep), "%s",
+		 use_separator ? p->separator : ".");
 }
 
 int policy_offset_syncs_topic(const struct policy *p, const char *alias, char *out, size_t sz)
@@ -68,8 +69,7 @@ int policy_checkpoints_topic(const struct policy *p, const char *alias, char *ou
 
 /* Java's String.split drops trailing empty strings; a topic is remote when
  * splitting on the separator yields at least two parts. */
-static int default_topic_source(const struct policy *p, const char *topic, char *out,
-				size_t outsz)
+static int default_topic_source(const struct policy *p, const char *topic, char *out, size_t outsz)
 {
 	const char *sep = p->separator;
 	size_t sl = strlen(sep);
@@ -79,7 +79,7 @@ static int default_topic_source(const struct policy *p, const char *topic, char 
 	if (!first)
 		return 0;
 	/* is there a non-empty part after the first separator? */
-	for (q = first + sl; *q; ) {
+	for (q = first + sl; *q;) {
 		if (strncmp(q, sep, sl) == 0) {
 			q += sl;
 			continue;
@@ -106,8 +106,8 @@ static int looks_like_heartbeat(const struct policy *p, const char *topic)
 	return tl >= hl && strcmp(topic + tl - hl, p->heartbeats_topic) == 0;
 }
 
-int policy_format_remote(const struct policy *p, const char *source, const char *topic,
-			 char *out, size_t outsz)
+int policy_format_remote(const struct policy *p, const char *source, const char *topic, char *out,
+			 size_t outsz)
 {
 	int n;
 

@@ -15,21 +15,20 @@ enum policy_kind { POLICY_DEFAULT, POLICY_IDENTITY };
 
 struct policy {
 	enum policy_kind kind;
-	char separator[64];            /* replication.policy.separator */
-	char internal_sep[64];         /* the separator of MM2's internal topic names */
-	char heartbeats_topic[256];    /* heartbeats.topic (MM2: "heartbeats") */
+	char separator[64];         /* replication.policy.separator */
+	char internal_sep[64];      /* the separator of MM2's internal topic names */
+	char heartbeats_topic[256]; /* heartbeats.topic (MM2: "heartbeats") */
 };
 
 /* Accepts MM2's class names (fully qualified or simple). */
 int policy_kind_parse(const char *cls, enum policy_kind *out);
 const char *policy_kind_name(enum policy_kind k);
 
-int policy_init(struct policy *p, enum policy_kind kind, const char *separator,
-		struct ferr *err);
+int policy_init(struct policy *p, enum policy_kind kind, const char *separator, struct ferr *err);
 
 /* Remote name of TOPIC from cluster SOURCE. Returns 0, or -1 if it does not fit. */
-int policy_format_remote(const struct policy *p, const char *source, const char *topic,
-			 char *out, size_t outsz);
+int policy_format_remote(const struct policy *p, const char *source, const char *topic, char *out,
+			 size_t outsz);
 
 /* Source alias of a remote topic into OUT; returns 1 if TOPIC is remote, 0 if not. */
 int policy_topic_source(const struct policy *p, const char *topic, char *out, size_t outsz);

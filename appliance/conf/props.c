@@ -99,7 +99,7 @@ static int hexval(char c)
 static int unescape(const char *name, int line, const char *s, const char *e, int stop_at_sep,
 		    struct sbuf *out, const char **endp, struct ferr *err)
 {
-	unsigned pending_hi = 0;   /* a UTF-16 high surrogate waiting for its pair */
+	unsigned pending_hi = 0; /* a UTF-16 high surrogate waiting for its pair */
 
 	while (s < e) {
 		char c = *s;
@@ -114,13 +114,21 @@ static int unescape(const char *name, int line, const char *s, const char *e, in
 		}
 		s++;
 		if (s >= e)
-			break;   /* a lone trailing backslash at end of file: dropped, as Java does */
+			break; /* a lone trailing backslash at end of file: dropped, as Java does */
 		c = *s++;
 		switch (c) {
-		case 't': c = '\t'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 'f': c = '\f'; break;
+		case 't':
+			c = '\t';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 'f':
+			c = '\f';
+			break;
 		case 'u': {
 			unsigned cp = 0;
 
@@ -128,7 +136,8 @@ static int unescape(const char *name, int line, const char *s, const char *e, in
 				int h = s < e ? hexval(*s) : -1;
 
 				if (h < 0)
-					return ferr_set(err, "%s:%d: malformed \\uXXXX escape", name, line);
+					return ferr_set(err, "%s:%d: malformed \\uXXXX escape",
+							name, line);
 				cp = cp * 16 + (unsigned)h;
 				s++;
 			}
@@ -145,7 +154,7 @@ static int unescape(const char *name, int line, const char *s, const char *e, in
 			continue;
 		}
 		default:
-			break;   /* \= \: \# \\ and any other char stand for themselves */
+			break; /* \= \: \# \\ and any other char stand for themselves */
 		}
 		if (sb_put(out, c))
 			return ferr_set(err, "out of memory");
@@ -167,8 +176,7 @@ static int continues(const char *s, const char *e)
 	return n % 2 == 1;
 }
 
-int props_parse(const char *name, const char *text, size_t len, struct props *out,
-		struct ferr *err)
+int props_parse(const char *name, const char *text, size_t len, struct props *out, struct ferr *err)
 {
 	const char *p = text, *end = text + len;
 	int lineno = 0;
@@ -205,7 +213,7 @@ int props_parse(const char *name, const char *text, size_t len, struct props *ou
 				while (q < le && is_ws(*q))
 					q++;
 				if (q == le || *q == '#' || *q == '!')
-					break;   /* blank or comment: not continued, ever */
+					break; /* blank or comment: not continued, ever */
 			}
 			int cont = continues(ls, le);
 

@@ -14,11 +14,11 @@
 struct prop {
 	char *key;
 	char *value;
-	int line;       /* 1-based line where the logical line starts */
+	int line; /* 1-based line where the logical line starts */
 };
 
 struct props {
-	char *file;     /* name used in messages */
+	char *file; /* name used in messages */
 	struct prop *v;
 	size_t n, cap;
 };

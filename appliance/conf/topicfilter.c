@@ -10,8 +10,8 @@
 #include <string.h>
 
 struct regexlist {
-	char *source;           /* trimmed items joined by ", " (for display) */
-	pcre2_code *code;       /* NULL when the list is empty */
+	char *source;     /* trimmed items joined by ", " (for display) */
+	pcre2_code *code; /* NULL when the list is empty */
 };
 
 static int is_space(char c)
@@ -61,8 +61,8 @@ int regexlist_compile(const char *list, struct regexlist **out, struct ferr *err
 
 		while (ie > is && is_space(ie[-1]))
 			ie--;
-		if (items > 0 && (append(&joined, &jl, &jc, "|", 1) ||
-				  append(&shown, &sl, &sc, ", ", 2)))
+		if (items > 0 &&
+		    (append(&joined, &jl, &jc, "|", 1) || append(&shown, &sl, &sc, ", ", 2)))
 			goto oom;
 		if (append(&joined, &jl, &jc, is, (size_t)(ie - is)) ||
 		    append(&shown, &sl, &sc, is, (size_t)(ie - is)))
@@ -88,8 +88,8 @@ int regexlist_compile(const char *list, struct regexlist **out, struct ferr *err
 		PCRE2_SIZE eoff;
 
 		rl->code = pcre2_compile((PCRE2_SPTR)joined, PCRE2_ZERO_TERMINATED,
-					 PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF,
-					 &ecode, &eoff, NULL);
+					 PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &ecode,
+					 &eoff, NULL);
 		if (!rl->code) {
 			PCRE2_UCHAR msg[256];
 
@@ -101,7 +101,7 @@ int regexlist_compile(const char *list, struct regexlist **out, struct ferr *err
 			regexlist_free(rl);
 			return -1;
 		}
-		(void)pcre2_jit_compile(rl->code, PCRE2_JIT_COMPLETE);  /* optional speed-up */
+		(void)pcre2_jit_compile(rl->code, PCRE2_JIT_COMPLETE); /* optional speed-up */
 	}
 	free(joined);
 	*out = rl;

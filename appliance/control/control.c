@@ -41,12 +41,12 @@ struct session {
 	unsigned char *out;
 	size_t outlen, outoff;
 	int hello_done;
-	int closing;             /* close once the output is written */
-	SSL *ssl;                /* TLS sessions; NULL on the UNIX socket */
-	int identified;          /* TLS: peer certificate read, role set */
-	int ssl_wants_write;     /* TLS: OpenSSL needs the socket writable */
-	uint64_t born_usec;      /* TLS: a handshake not done in 10 s ends the session */
-	struct pending *wait;    /* a request whose answer is not ready yet */
+	int closing;          /* close once the output is written */
+	SSL *ssl;             /* TLS sessions; NULL on the UNIX socket */
+	int identified;       /* TLS: peer certificate read, role set */
+	int ssl_wants_write;  /* TLS: OpenSSL needs the socket writable */
+	uint64_t born_usec;   /* TLS: a handshake not done in 10 s ends the session */
+	struct pending *wait; /* a request whose answer is not ready yet */
 	struct acl_peer peer;
 	struct ctl_session cs;
 };
@@ -55,10 +55,10 @@ struct session {
  * audit record need once the answer is there. */
 struct pending {
 	json_t *id;
-	int names;               /* a names lookup: answered with r->rows, not audited */
-	char *line;              /* the request as typed, for the audit */
-	const char *role;        /* the role it was granted under */
-	struct ctl_reply *r;     /* the handler's reply, wait included */
+	int names;           /* a names lookup: answered with r->rows, not audited */
+	char *line;          /* the request as typed, for the audit */
+	const char *role;    /* the role it was granted under */
+	struct ctl_reply *r; /* the handler's reply, wait included */
 	sd_event_source *timer;
 };
 
@@ -69,12 +69,12 @@ struct control {
 	int lfd;
 	sd_event_source *lsrc;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ino_t ino;               /* of our socket file: never unlink another's */
-	int roles_revision;      /* the revision the role lists were read from */
-	SSL_CTX *tls;            /* the TLS listener, when configured */
+	ino_t ino;          /* of our socket file: never unlink another's */
+	int roles_revision; /* the revision the role lists were read from */
+	SSL_CTX *tls;       /* the TLS listener, when configured */
 	int tfd;
 	sd_event_source *tsrc, *reaper;
-	int efd;                 /* an off-loop worker finished: poll the waits now */
+	int efd; /* an off-loop worker finished: poll the waits now */
 	sd_event_source *esrc;
 	struct session *sessions;
 	int nsessions;
@@ -200,7 +200,8 @@ static char *join_argv(json_t *argv)
 	s = calloc(1, len);
 	if (!s)
 		return NULL;
-	json_array_foreach(argv, i, v) {
+	json_array_foreach(argv, i, v)
+	{
 		if (i)
 			// NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): as below
 			strcat(s, " ");
@@ -356,11 +357,13 @@ static void handle_request(struct session *s, json_t *msg, json_t *id)
 	enum match_rc mrc;
 
 	if (!json_is_array(argv) || json_array_size(argv) == 0 || json_array_size(argv) > 64) {
-		queue(s, error_reply(id, "malformed", "a request needs \"argv\": an array of 1 to 64 "
+		queue(s, error_reply(id, "malformed",
+				     "a request needs \"argv\": an array of 1 to 64 "
 				     "strings"));
 		return;
 	}
-	json_array_foreach(argv, i, v) {
+	json_array_foreach(argv, i, v)
+	{
 		if (!json_is_string(v) || json_string_length(v) > 65536) {
 			queue(s, error_reply(id, "malformed", "\"argv\" must hold strings"));
 			return;
@@ -375,8 +378,7 @@ static void handle_request(struct session *s, json_t *msg, json_t *id)
 		queue(s, error_reply(id, "internal", "out of memory"));
 		return;
 	}
-	json_array_foreach(argv, i, v)
-		words[i] = (char *)json_string_value(v);
+	json_array_foreach(argv, i, v) words[i] = (char *)json_string_value(v);
 	mrc = cmdtab_match(words, (int)n, s->cs.mode, &m, err, sizeof(err));
 	free(words);
 	if (mrc != MATCH_OK) {
@@ -413,7 +415,7 @@ static void handle_request(struct session *s, json_t *msg, json_t *id)
 	ctl_handlers[m.def->id](c->rt, &s->cs, &m, r);
 	cmdtab_match_free(&m);
 	if (r->wait.poll && !r->err_code && start_wait(s, id, line, role, r) == 0)
-		return;   /* line and r now belong to s->wait */
+		return; /* line and r now belong to s->wait */
 	finish_request(s, id, line, role, r);
 	free(line);
 	free(r);
@@ -430,7 +432,8 @@ static void handle_msg(struct session *s, json_t *msg)
 		return;
 	}
 	if (!type) {
-		queue(s, error_reply(id, "malformed", "a message needs a string \"type\": hello, "
+		queue(s, error_reply(id, "malformed",
+				     "a message needs a string \"type\": hello, "
 				     "request or names"));
 		return;
 	}
@@ -440,15 +443,17 @@ static void handle_msg(struct session *s, json_t *msg)
 		if (!json_is_integer(ver) || json_integer_value(ver) != PROTO_VERSION) {
 			char why[160];
 
-			snprintf(why, sizeof(why), "protocol version %lld is not supported; ferryd "
-				 "speaks version %d", (long long)json_integer_value(ver), PROTO_VERSION);
+			snprintf(why, sizeof(why),
+				 "protocol version %lld is not supported; ferryd "
+				 "speaks version %d",
+				 (long long)json_integer_value(ver), PROTO_VERSION);
 			queue(s, error_reply(id, "version", why));
 			s->closing = 1;
 			return;
 		}
 		s->hello_done = 1;
-		queue(s, json_pack("{s:s, s:O?, s:b, s:i, s:s, s:s, s:s, s:s, s:s}", "type", "hello",
-				   "id", id, "ok", 1, "version", PROTO_VERSION, "server",
+		queue(s, json_pack("{s:s, s:O?, s:b, s:i, s:s, s:s, s:s, s:s, s:s}", "type",
+				   "hello", "id", id, "ok", 1, "version", PROTO_VERSION, "server",
 				   "ferryd " FERRY_VERSION, "appliance", c->rt->appliance, "user",
 				   s->cs.who, "role", acl_role_name(s->cs.role), "mode",
 				   mode_name(s->cs.mode)));
@@ -478,25 +483,28 @@ static void handle_msg(struct session *s, json_t *msg)
 					 json_string_value(json_object_get(msg, "partial")), r)
 			     : NULL;
 		if (names) {
-			queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id, "ok",
-					   1, "names", names));
+			queue(s, json_pack("{s:s, s:O?, s:b, s:o}", "type", "response", "id", id,
+					   "ok", 1, "names", names));
 		} else if (r->wait.poll && !r->err_code) {
 			/* group names come from Kafka, off the loop */
 			if (start_wait(s, id, NULL, NULL, r) == 0)
-				return;   /* r now belongs to s->wait */
+				return; /* r now belongs to s->wait */
 			finish_names(s, id, r);
 		} else if (r->err_code) {
 			finish_names(s, id, r);
 		} else {
-			queue(s, error_reply(id, "malformed", "names: \"kind\" must be flow, cluster, "
+			queue(s, error_reply(id, "malformed",
+					     "names: \"kind\" must be flow, cluster, "
 					     "topic, group or key"));
 		}
 		free(r);
 	} else {
 		char why[160];
 
-		snprintf(why, sizeof(why), "unknown message type \"%.40s\"; expected hello, request "
-			 "or names", type);
+		snprintf(why, sizeof(why),
+			 "unknown message type \"%.40s\"; expected hello, request "
+			 "or names",
+			 type);
 		queue(s, error_reply(id, "malformed", why));
 	}
 }
@@ -514,7 +522,8 @@ static void identify_tls(struct session *s)
 	s->identified = 1;
 	cert = SSL_get1_peer_certificate(s->ssl);
 	b = BIO_new(BIO_s_mem());
-	if (cert && b && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0 &&
+	if (cert && b &&
+	    X509_NAME_print_ex(b, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0 &&
 	    (n = BIO_get_mem_data(b, &mem)) > 0)
 		snprintf(s->peer.cert_subject, sizeof(s->peer.cert_subject), "%.*s", (int)n, mem);
 	BIO_free(b);
@@ -750,7 +759,8 @@ static int on_reap(sd_event_source *src, uint64_t usec, void *userdata)
 		next = s->next;
 		if (s->ssl && !s->identified && now > s->born_usec &&
 		    now - s->born_usec > 10 * 1000000ULL) {
-			log_warn("control: TLS handshake not finished in 10 s; closing the session");
+			log_warn(
+				"control: TLS handshake not finished in 10 s; closing the session");
 			session_free(s);
 		}
 	}
@@ -772,7 +782,8 @@ static int tls_start(struct control *c, const char *listen_on, struct ferr *err)
 	const char *cert = conf_global(c->rt->conf, "ferry.control.tls.cert");
 	const char *key = conf_global(c->rt->conf, "ferry.control.tls.key");
 	const char *ca = conf_global(c->rt->conf, "ferry.control.tls.ca");
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
 	char host[256], port[16];
 	int p, one = 1;
@@ -890,19 +901,21 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 		int probe;
 
 		if (!S_ISSOCK(st.st_mode)) {
-			ferr_set(err, "%s exists and is not a socket; refusing to replace it", path);
+			ferr_set(err, "%s exists and is not a socket; refusing to replace it",
+				 path);
 			goto fail;
 		}
 		/* someone listening there is another ferryd: leave it alone */
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			close(probe);
-			ferr_set(err, "%s: another ferryd listens there (set ferry.control.socket)", path);
+			ferr_set(err, "%s: another ferryd listens there (set ferry.control.socket)",
+				 path);
 			goto fail;
 		}
 		if (probe >= 0)
 			close(probe);
-		unlink(path);   /* a stale socket of an earlier ferryd */
+		unlink(path); /* a stale socket of an earlier ferryd */
 	}
 	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->lfd < 0) {
@@ -930,7 +943,8 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 			goto fail;
 		}
 		if (chown(path, (uid_t)-1, gid) != 0) {
-			ferr_set(err, "%s: cannot give it to group %s: %s", path, group, strerror(errno));
+			ferr_set(err, "%s: cannot give it to group %s: %s", path, group,
+				 strerror(errno));
 			goto fail;
 		}
 	}

@@ -14,13 +14,13 @@
 #include "appliance/runtime.h"
 
 struct ctl_session {
-	char who[300];              /* "alice (uid 1000)" or "cert:CN=..." */
+	char who[300]; /* "alice (uid 1000)" or "cert:CN=..." */
 	enum acl_role role;
-	const char *origin;         /* "unix" or "tls" */
-	unsigned mode;              /* MODE_EXEC or MODE_CONFIG */
-	struct props candidate;     /* private candidate in configuration mode */
-	int dirty;                  /* candidate differs from what it was copied from */
-	int base_revision;          /* running revision when the candidate was made */
+	const char *origin;     /* "unix" or "tls" */
+	unsigned mode;          /* MODE_EXEC or MODE_CONFIG */
+	struct props candidate; /* private candidate in configuration mode */
+	int dirty;              /* candidate differs from what it was copied from */
+	int base_revision;      /* running revision when the candidate was made */
 };
 
 /*
@@ -37,15 +37,15 @@ struct ctl_wait {
 	int (*poll)(struct runtime *rt, void *state, struct ctl_reply *r);
 	/* the session ended first: free STATE */
 	void (*cancel)(void *state);
-	void *state;                /* owned by the wait */
+	void *state; /* owned by the wait */
 };
 
 struct ctl_reply {
-	struct ctl_wait wait;       /* poll set: the answer comes later */
-	json_t *columns, *rows;     /* a result set, or NULL */
-	char *text;                 /* free text (malloc'd), or NULL */
-	char message[2048];         /* a short note for the user */
-	const char *err_code;       /* NULL: success */
+	struct ctl_wait wait;   /* poll set: the answer comes later */
+	json_t *columns, *rows; /* a result set, or NULL */
+	char *text;             /* free text (malloc'd), or NULL */
+	char message[2048];     /* a short note for the user */
+	const char *err_code;   /* NULL: success */
 	char err[8192];
 };
 

@@ -88,7 +88,8 @@ static void h_show_version(struct runtime *rt, struct ctl_session *s, const stru
 	(void)s;
 	(void)m;
 	snprintf(up, sizeof(up), "%lldd %02lld:%02lld:%02lld", (long long)(secs / 86400),
-		 (long long)(secs / 3600 % 24), (long long)(secs / 60 % 60), (long long)(secs % 60));
+		 (long long)(secs / 3600 % 24), (long long)(secs / 60 % 60),
+		 (long long)(secs % 60));
 	snprintf(rev, sizeof(rev), "%d", rt->revision);
 	snprintf(proto, sizeof(proto), "%d", PROTO_VERSION);
 	table(r, "item", "value", NULL);
@@ -121,8 +122,9 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 		if (!bs)
 			bs = props_get(&c->raw, "bootstrap.servers");
 		for (size_t f = 0; f < c->nflows; f++) {
-			char *dst = strcmp(c->flows[f].source, alias) == 0 ? from
-				    : strcmp(c->flows[f].target, alias) == 0 ? to : NULL;
+			char *dst = strcmp(c->flows[f].source, alias) == 0   ? from
+				    : strcmp(c->flows[f].target, alias) == 0 ? to
+									     : NULL;
 
 			if (!dst)
 				continue;
@@ -138,9 +140,9 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 
 		if (st == REACH_UNREACHABLE)
 			fmt_time(since_ms, since, sizeof(since));
-		json_array_append_new(r->rows, json_pack("[s,s,s,s,s,s,s]", alias,
-							 bs ? bs->value : "", from, to,
-							 reach_state_name(st), since, why));
+		json_array_append_new(r->rows,
+				      json_pack("[s,s,s,s,s,s,s]", alias, bs ? bs->value : "", from,
+						to, reach_state_name(st), since, why));
 	}
 }
 
@@ -247,18 +249,22 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 			char state[sizeof(v[j].reason) + 16];
 
 			if (f->paused)
-				snprintf(state, sizeof(state), "paused%s%s", v[j].reason[0] ? ": " : "",
-					 v[j].reason);
+				snprintf(state, sizeof(state), "paused%s%s",
+					 v[j].reason[0] ? ": " : "", v[j].reason);
 			else
-				snprintf(state, sizeof(state), "%s", v[j].stopped ? v[j].reason : "mirroring");
+				snprintf(state, sizeof(state), "%s",
+					 v[j].stopped ? v[j].reason : "mirroring");
 			json_array_append_new(r->rows,
 					      json_pack("[s,s,i,o,o,o,I,s]", f->name, v[j].topic,
 							(int)v[j].partition,
-							v[j].end_offset >= 0 ? json_integer(v[j].end_offset)
-									     : json_null(),
-							v[j].position >= 0 ? json_integer(v[j].position)
-									   : json_null(),
-							lag, (json_int_t)v[j].never_mirrored, state));
+							v[j].end_offset >= 0
+								? json_integer(v[j].end_offset)
+								: json_null(),
+							v[j].position >= 0
+								? json_integer(v[j].position)
+								: json_null(),
+							lag, (json_int_t)v[j].never_mirrored,
+							state));
 		}
 		free(v);
 	}
@@ -269,7 +275,7 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
  * ones it has. */
 #define LAG_WAIT_MS 5000
 struct lag_wait {
-	char only[256];              /* "": every flow */
+	char only[256]; /* "": every flow */
 	uint64_t ticket;
 	int64_t deadline;
 };
@@ -348,7 +354,8 @@ static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const stru
 static int cluster_in_use(const struct conf *c, const char *alias)
 {
 	for (size_t f = 0; f < c->nflows; f++)
-		if (strcmp(c->flows[f].source, alias) == 0 || strcmp(c->flows[f].target, alias) == 0)
+		if (strcmp(c->flows[f].source, alias) == 0 ||
+		    strcmp(c->flows[f].target, alias) == 0)
 			return 1;
 	return 0;
 }
@@ -373,7 +380,8 @@ static void visit_group(void *arg, const rd_kafka_ConsumerGroupListing_t *g)
  * ferry's own; 0, or -1 with ERR (the cluster did not answer within
  * TIMEOUT_MS, say). Blocks: runs on an offload worker. */
 static int list_groups(const char *alias, const struct props *settings, int timeout_ms,
-		       void (*fn)(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g),
+		       void (*fn)(void *arg, const char *alias,
+				  const rd_kafka_ConsumerGroupListing_t *g),
 		       void *arg, struct ferr *err)
 {
 	struct kclient_opts o = { .what = alias };
@@ -392,15 +400,15 @@ static int list_groups(const char *alias, const struct props *settings, int time
  * cluster needs, copied from the running configuration on the main loop. */
 struct groups_cluster {
 	char alias[256];
-	struct props settings;       /* its admin settings (owned) */
-	const char *skip;            /* a static reason not to ask it, or NULL */
+	struct props settings; /* its admin settings (owned) */
+	const char *skip;      /* a static reason not to ask it, or NULL */
 };
 
 struct groups_job {
 	struct groups_cluster *v;
 	size_t n;
 	int timeout_ms;
-	int names;                   /* completion: group ids, once each, as out->rows */
+	int names; /* completion: group ids, once each, as out->rows */
 };
 
 static void groups_job_free(void *job)
@@ -440,7 +448,8 @@ static void groups_job_run(void *job, struct ctl_reply *out)
 		if (j->names)
 			log_debug("completion: groups of %s: %s", alias, err.msg);
 		else
-			json_array_append_new(out->rows, json_pack("[s,s,s,s]", alias, "", err.msg, ""));
+			json_array_append_new(out->rows,
+					      json_pack("[s,s,s,s]", alias, "", err.msg, ""));
 	}
 }
 
@@ -480,12 +489,14 @@ static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroup
 {
 	struct ctl_reply *r = arg;
 
-	json_array_append_new(
-		r->rows, json_pack("[s,s,s,s]", alias, rd_kafka_ConsumerGroupListing_group_id(g),
-				   rd_kafka_consumer_group_state_name(
-					   rd_kafka_ConsumerGroupListing_state(g)),
-				   rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g) ? "yes"
-											     : "no"));
+	json_array_append_new(r->rows,
+			      json_pack("[s,s,s,s]", alias,
+					rd_kafka_ConsumerGroupListing_group_id(g),
+					rd_kafka_consumer_group_state_name(
+						rd_kafka_ConsumerGroupListing_state(g)),
+					rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g)
+						? "yes"
+						: "no"));
 }
 
 static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -537,8 +548,9 @@ static void audit_row(void *ctx, const struct audit_entry *e)
 	char t[32];
 
 	fmt_time(e->ts_ms, t, sizeof(t));
-	json_array_append_new(r->rows, json_pack("[I,s,s,s,s,s,s,s]", (json_int_t)e->id, t, e->who,
-						 e->role, e->origin, e->action, e->result, e->detail));
+	json_array_append_new(r->rows,
+			      json_pack("[I,s,s,s,s,s,s,s]", (json_int_t)e->id, t, e->who, e->role,
+					e->origin, e->action, e->result, e->detail));
 }
 
 static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -575,9 +587,9 @@ static void rev_row(void *ctx, const struct revision *rv)
 	char t[32];
 
 	fmt_time(rv->ts_ms, t, sizeof(t));
-	json_array_append_new(x->r->rows, json_pack("[i,s,s,s,s]", rv->rev,
-						    rv->rev == x->running ? "*" : "", t, rv->who,
-						    rv->comment));
+	json_array_append_new(x->r->rows,
+			      json_pack("[i,s,s,s,s]", rv->rev, rv->rev == x->running ? "*" : "", t,
+					rv->who, rv->comment));
 }
 
 static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -619,8 +631,8 @@ static void h_resume(struct runtime *rt, struct ctl_session *s, const struct cmd
 /* resume flow F --topic T --partition P --from X: only a partition ferry
  * stopped; the mirror task applies it (and audits the outcome), since only
  * it may touch the partition's consumer and positions. */
-static void h_resume_partition(struct runtime *rt, struct ctl_session *s,
-			       const struct cmd_match *m, struct ctl_reply *r)
+static void h_resume_partition(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			       struct ctl_reply *r)
 {
 	struct rt_flow *f = runtime_flow(rt, m->args[0]);
 	const char *topic = m->args[1];
@@ -639,10 +651,11 @@ static void h_resume_partition(struct runtime *rt, struct ctl_session *s,
 		return;
 	}
 	if (!f->flow) {
-		ctl_fail(r, "error", "flow %s is not running (%s)", f->name, runtime_flow_state(f, NULL));
+		ctl_fail(r, "error", "flow %s is not running (%s)", f->name,
+			 runtime_flow_state(f, NULL));
 		return;
 	}
-	if (cmdtab_parse_position(m->args[3], &from)) {   /* the matcher checked it already */
+	if (cmdtab_parse_position(m->args[3], &from)) { /* the matcher checked it already */
 		ctl_fail(r, "error", "POSITION: expected earliest, latest or an offset");
 		return;
 	}
@@ -655,22 +668,25 @@ static void h_resume_partition(struct runtime *rt, struct ctl_session *s,
 	}
 	free(v);
 	if (!found) {
-		ctl_fail(r, "not_found", "flow %s does not mirror %s[%d] (see show lag %s)", f->name,
-			 topic, (int)partition, f->name);
+		ctl_fail(r, "not_found", "flow %s does not mirror %s[%d] (see show lag %s)",
+			 f->name, topic, (int)partition, f->name);
 		return;
 	}
 	if (!stopped) {
-		ctl_fail(r, "error", "%s[%d] of flow %s is not stopped: nothing to resume (to restart "
-			 "a paused flow: resume flow %s)", topic, (int)partition, f->name, f->name);
+		ctl_fail(r, "error",
+			 "%s[%d] of flow %s is not stopped: nothing to resume (to restart "
+			 "a paused flow: resume flow %s)",
+			 topic, (int)partition, f->name, f->name);
 		return;
 	}
 	if (flow_resume_partition(f->flow, topic, partition, from, &err)) {
 		ctl_fail_err(r, &err);
 		return;
 	}
-	snprintf(r->message, sizeof(r->message), "%s[%d] of flow %s resumes from %s; the outcome "
-		 "is logged and audited (show audit), the partition shows in show lag %s", topic,
-		 (int)partition, f->name, m->args[3], f->name);
+	snprintf(r->message, sizeof(r->message),
+		 "%s[%d] of flow %s resumes from %s; the outcome "
+		 "is logged and audited (show audit), the partition shows in show lag %s",
+		 topic, (int)partition, f->name, m->args[3], f->name);
 }
 
 static int copy_running(struct runtime *rt, struct ctl_session *s)
@@ -891,13 +907,14 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 		return;
 	}
 	if (conf_parse("candidate", text, strlen(text), &c, &d)) {
-		off = (size_t)snprintf(r->err, sizeof(r->err),
-				       "commit refused: the candidate has %u error%s; nothing changed",
-				       d.nerrors, d.nerrors == 1 ? "" : "s");
+		off = (size_t)
+			snprintf(r->err, sizeof(r->err),
+				 "commit refused: the candidate has %u error%s; nothing changed",
+				 d.nerrors, d.nerrors == 1 ? "" : "s");
 		for (size_t i = 0; i < d.n && off < sizeof(r->err); i++)
 			if (d.v[i].is_error)
-				off += (size_t)snprintf(r->err + off, sizeof(r->err) - off, "\n  %s",
-							d.v[i].msg);
+				off += (size_t)snprintf(r->err + off, sizeof(r->err) - off,
+							"\n  %s", d.v[i].msg);
 		r->err_code = "invalid";
 		diags_free(&d);
 		free(text);
@@ -914,7 +931,8 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 		b = conf_global(c, k->name);
 		if (a && b && strcmp(a, b) != 0) {
 			strncat(restart_keys, " ", sizeof(restart_keys) - strlen(restart_keys) - 1);
-			strncat(restart_keys, k->name, sizeof(restart_keys) - strlen(restart_keys) - 1);
+			strncat(restart_keys, k->name,
+				sizeof(restart_keys) - strlen(restart_keys) - 1);
 		}
 	}
 	{
@@ -950,7 +968,8 @@ static void h_commit(struct runtime *rt, struct ctl_session *s, const struct cmd
 	if (s->base_revision != rt->revision)
 		off += (size_t)snprintf(r->message + off, sizeof(r->message) - off,
 					"note: revision %d was committed meanwhile; the candidate "
-					"replaced it\n", rt->revision);
+					"replaced it\n",
+					rt->revision);
 	runtime_apply(rt, c, rev, summary, sizeof(summary));
 	off += (size_t)snprintf(r->message + off, sizeof(r->message) - off, "%s", summary);
 	for (size_t i = 0; i < d.n && off < sizeof(r->message); i++)
@@ -989,8 +1008,10 @@ static void h_rollback(struct runtime *rt, struct ctl_session *s, const struct c
 	props_free(&s->candidate);
 	s->candidate = p;
 	s->dirty = 1;
-	snprintf(r->message, sizeof(r->message), "candidate loaded from revision %d; review it with "
-		 "`show | compare`, apply it with `commit`", rev);
+	snprintf(r->message, sizeof(r->message),
+		 "candidate loaded from revision %d; review it with "
+		 "`show | compare`, apply it with `commit`",
+		 rev);
 	revision_free(&rv);
 }
 
@@ -1000,7 +1021,8 @@ static void h_cfg_exit(struct runtime *rt, struct ctl_session *s, const struct c
 	(void)rt;
 	(void)m;
 	if (s->dirty) {
-		ctl_fail(r, "invalid", "the candidate has uncommitted changes: `commit` them, or "
+		ctl_fail(r, "invalid",
+			 "the candidate has uncommitted changes: `commit` them, or "
 			 "`exit discard` to drop them");
 		return;
 	}
@@ -1054,9 +1076,8 @@ static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGrou
 	json_t *v;
 
 	(void)alias;
-	json_array_foreach(a, i, v)
-		if (strcmp(json_string_value(v), id) == 0)
-			return;   /* the same group on two clusters: once */
+	json_array_foreach(a, i, v) if (strcmp(json_string_value(v), id) ==
+					0) return; /* the same group on two clusters: once */
 	json_array_append_new(a, json_string(id));
 }
 
@@ -1068,9 +1089,7 @@ static void add_name(json_t *a, const char *prefix, const char *name)
 	json_t *v;
 
 	snprintf(buf, sizeof(buf), "%s%s", prefix, name);
-	json_array_foreach(a, i, v)
-		if (strcmp(json_string_value(v), buf) == 0)
-			return;
+	json_array_foreach(a, i, v) if (strcmp(json_string_value(v), buf) == 0) return;
 	json_array_append_new(a, json_string(buf));
 }
 
@@ -1202,11 +1221,12 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 		size_t i;
 		json_t *w;
 
-		json_array_foreach(words, i, w)
-			for (size_t k = 0; k < rt->conf->nclusters && !only; k++)
-				if (json_is_string(w) &&
-				    strcmp(json_string_value(w), rt->conf->clusters[k].alias) == 0)
-					only = rt->conf->clusters[k].alias;
+		json_array_foreach(words, i,
+				   w) for (size_t k = 0; k < rt->conf->nclusters && !only;
+					   k++) if (json_is_string(w) &&
+						    strcmp(json_string_value(w),
+							   rt->conf->clusters[k].alias) == 0)
+			only = rt->conf->clusters[k].alias;
 		json_decref(a);
 		/* off the loop: the names come through R's wait */
 		if (!(j = groups_job_new(rt, only, 1, 3000)))

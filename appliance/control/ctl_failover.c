@@ -38,7 +38,7 @@ struct drain {
 	char who[300];
 	long long timeout;
 	int64_t deadline;
-	struct ctl_offload *commit;   /* once drained: the commit, off the loop */
+	struct ctl_offload *commit; /* once drained: the commit, off the loop */
 };
 
 static void drain_free(void *state)
@@ -63,15 +63,18 @@ static int drained(struct rt_flow *f, char *where, size_t wsize)
 
 	for (size_t i = 0; i < n; i++) {
 		long long l = v[i].end_offset < 0 || v[i].position < 0
-				      ? -1 : v[i].end_offset - v[i].position;
+				      ? -1
+				      : v[i].end_offset - v[i].position;
 
 		if (l != 0 || v[i].saved != v[i].position) {
 			behind++;
 			if (l > 0)
 				lag += l;
 			if (!first[0])
-				snprintf(first, sizeof(first), "%s[%d]: end offset %lld, mirrored %lld, "
-					 "saved %lld", v[i].topic, (int)v[i].partition,
+				snprintf(first, sizeof(first),
+					 "%s[%d]: end offset %lld, mirrored %lld, "
+					 "saved %lld",
+					 v[i].topic, (int)v[i].partition,
 					 (long long)v[i].end_offset, (long long)v[i].position,
 					 (long long)v[i].saved);
 		}
@@ -84,9 +87,8 @@ static int drained(struct rt_flow *f, char *where, size_t wsize)
 
 struct failover_job;
 static const struct ctl_job_ops failover_ops;
-static struct failover_job *failover_job_new(struct runtime *rt, const char *who,
-					     const char *name, const char *pattern,
-					     struct ctl_reply *r);
+static struct failover_job *failover_job_new(struct runtime *rt, const char *who, const char *name,
+					     const char *pattern, struct ctl_reply *r);
 
 static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 {
@@ -97,7 +99,7 @@ static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 	if (d->commit) {
 		if (ctl_offload_poll(d->commit, r))
 			return 1;
-		d->commit = NULL;   /* it freed itself; R holds the answer */
+		d->commit = NULL; /* it freed itself; R holds the answer */
 	} else if (!f)
 		ctl_fail(r, "invalid", "flow %s left the running configuration while draining",
 			 d->flow);
@@ -118,8 +120,10 @@ static int drain_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 		if (j)
 			ctl_fail(r, "internal", "%s", err.msg);
 	} else if (clock_mono_ms() > d->deadline)
-		ctl_fail(r, "invalid", "drain of %s timed out after %lld ms: %s; is the source "
-			 "still taking writes?", d->flow, d->timeout, where);
+		ctl_fail(r, "invalid",
+			 "drain of %s timed out after %lld ms: %s; is the source "
+			 "still taking writes?",
+			 d->flow, d->timeout, where);
 	else
 		return 1;
 	drain_free(d);
@@ -153,8 +157,10 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 		return;
 	}
 	if (!f->flow) {
-		ctl_fail(r, "invalid", "flow %s is %s: resume it to drain, or fail over without "
-			 "--drain", name, runtime_flow_state(f, NULL));
+		ctl_fail(r, "invalid",
+			 "flow %s is %s: resume it to drain, or fail over without "
+			 "--drain",
+			 name, runtime_flow_state(f, NULL));
 		return;
 	}
 	d = calloc(1, sizeof(*d));
@@ -215,25 +221,28 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 		if (!regexlist_match(rx, groups[g]) || strncmp(groups[g], "ferry-mirror.", 13) == 0)
 			continue;
 		if (kadmin_group_state(tgt, groups[g], state, sizeof(state), &members, ADMIN_MS,
-				       &err) == 0 && members > 0) {
+				       &err) == 0 &&
+		    members > 0) {
 			char why[200];
 
-			snprintf(why, sizeof(why), "refused: %d active member%s on %s (%s)", members,
-				 members == 1 ? "" : "s", cf->target, state);
-			json_array_append_new(r->rows, json_pack("[s,s,n,n,n,s]", groups[g], "", why));
+			snprintf(why, sizeof(why), "refused: %d active member%s on %s (%s)",
+				 members, members == 1 ? "" : "s", cf->target, state);
+			json_array_append_new(r->rows,
+					      json_pack("[s,s,n,n,n,s]", groups[g], "", why));
 			refused++;
 			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
 				 "%s%s (%s)", refused > 1 ? ", " : "", groups[g], why);
 			continue;
 		}
 		if (kadmin_group_offsets(src, groups[g], &offs, &n, ADMIN_MS, &err)) {
-			json_array_append_new(r->rows, json_pack("[s,s,n,n,n,s]", groups[g], "", err.msg));
+			json_array_append_new(r->rows,
+					      json_pack("[s,s,n,n,n,s]", groups[g], "", err.msg));
 			continue;
 		}
 		want = calloc(n ? n : 1, sizeof(*want));
 		int64_t *ups = calloc(n ? n : 1, sizeof(*ups));
 		int *early = calloc(n ? n : 1, sizeof(*early));
-		char why[1400] = "";   /* the first partition that cannot be translated */
+		char why[1400] = ""; /* the first partition that cannot be translated */
 
 		for (size_t i = 0; want && ups && early && i < n; i++) {
 			struct offset_history h;
@@ -255,11 +264,11 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 			case TRANSLATE_OK:
 				break;
 			case TRANSLATE_NONE:
-				json_array_append_new(
-					r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
-							   (int)offs[i].partition,
-							   (json_int_t)offs[i].offset,
-							   "skipped: nothing mirrored yet"));
+				json_array_append_new(r->rows,
+						      json_pack("[s,s,i,I,n,s]", groups[g], remote,
+								(int)offs[i].partition,
+								(json_int_t)offs[i].offset,
+								"skipped: nothing mirrored yet"));
 				offset_history_free(&h);
 				continue;
 			case TRANSLATE_BELOW_HISTORY:
@@ -272,11 +281,11 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 					int64_t tlo = -1;
 
 					if (rd_kafka_query_watermark_offsets(tgt, remote,
-									     offs[i].partition, &tlo,
-									     &hi, ADMIN_MS))
+									     offs[i].partition,
+									     &tlo, &hi, ADMIN_MS))
 						tlo = -1;
-					tr = offsets_translate_below_start(&h, offs[i].offset, lo, tlo,
-									   &down);
+					tr = offsets_translate_below_start(&h, offs[i].offset, lo,
+									   tlo, &down);
 					if (tr == TRANSLATE_OK) {
 						early[nwant] = 1;
 						break;
@@ -285,16 +294,19 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 				/* fall through */
 			case TRANSLATE_UNKNOWN_RANGE:
 				if (tr == TRANSLATE_BELOW_HISTORY)
-					snprintf(reason, sizeof(reason), "refused: offset %lld of %s[%d] "
+					snprintf(reason, sizeof(reason),
+						 "refused: offset %lld of %s[%d] "
 						 "cannot be translated: %s, which is exact from offset "
-						 "%lld", (long long)offs[i].offset, offs[i].topic,
+						 "%lld",
+						 (long long)offs[i].offset, offs[i].topic,
 						 (int)offs[i].partition, translate_result_str(tr),
 						 (long long)offset_history_from(&h));
 				else
-					snprintf(reason, sizeof(reason), "refused: offset %lld of %s[%d] "
-						 "cannot be translated: %s", (long long)offs[i].offset,
-						 offs[i].topic, (int)offs[i].partition,
-						 translate_result_str(tr));
+					snprintf(reason, sizeof(reason),
+						 "refused: offset %lld of %s[%d] "
+						 "cannot be translated: %s",
+						 (long long)offs[i].offset, offs[i].topic,
+						 (int)offs[i].partition, translate_result_str(tr));
 				offset_history_free(&h);
 				goto refuse;
 			}
@@ -308,26 +320,29 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 refuse:
 			/* the whole group: committing its other partitions would
 			 * leave this one to the consumer's reset policy, a guess */
-			json_array_append_new(r->rows, json_pack("[s,s,i,I,n,s]", groups[g], remote,
-								 (int)offs[i].partition,
-								 (json_int_t)offs[i].offset, reason));
+			json_array_append_new(r->rows,
+					      json_pack("[s,s,i,I,n,s]", groups[g], remote,
+							(int)offs[i].partition,
+							(json_int_t)offs[i].offset, reason));
 			if (!why[0])
 				snprintf(why, sizeof(why), "%s", reason);
 		}
 		if (why[0]) {
 			for (size_t i = 0; i < nwant; i++)
 				json_array_append_new(
-					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
-							   (int)want[i].partition, (json_int_t)ups[i],
-							   (json_int_t)want[i].offset,
-							   "not committed: the group is refused"));
+					r->rows,
+					json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
+						  (int)want[i].partition, (json_int_t)ups[i],
+						  (json_int_t)want[i].offset,
+						  "not committed: the group is refused"));
 			nwant = 0;
 			refused++;
 			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
 				 "%s%s (%s)", refused > 1 ? ", " : "", groups[g], why);
 		}
 		if (nwant) {
-			int ok = kadmin_commit_offsets(tgt, groups[g], want, nwant, ADMIN_MS, &err) == 0;
+			int ok = kadmin_commit_offsets(tgt, groups[g], want, nwant, ADMIN_MS,
+						       &err) == 0;
 
 			for (size_t i = 0; i < nwant; i++) {
 				struct ferr perr;
@@ -337,20 +352,25 @@ refuse:
 					snprintf(res, sizeof(res), "%s", err.msg);
 				else
 					snprintf(res, sizeof(res), "%s",
-						 early[i] ? "committed: below the source's log start, "
-							    "where its earliest record is"
-							  : "committed");
+						 early[i]
+							 ? "committed: below the source's log start, "
+							   "where its earliest record is"
+							 : "committed");
 				/* the group is moved on the target either way; a record
 				 * the store refuses (disk full) is said, not hidden */
-				if (ok && state_group_commit_put(st, cf->target, groups[g], want[i].topic,
-								 want[i].partition, ups[i],
-								 want[i].offset, &perr) != 0)
+				if (ok &&
+				    state_group_commit_put(st, cf->target, groups[g], want[i].topic,
+							   want[i].partition, ups[i],
+							   want[i].offset, &perr) != 0)
 					snprintf(res + strlen(res), sizeof(res) - strlen(res),
-						 " (not recorded in the state store: %s)", perr.msg);
-				json_array_append_new(
-					r->rows, json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
-							   (int)want[i].partition, (json_int_t)ups[i],
-							   (json_int_t)want[i].offset, res));
+						 " (not recorded in the state store: %s)",
+						 perr.msg);
+				json_array_append_new(r->rows,
+						      json_pack("[s,s,i,I,I,s]", groups[g],
+								want[i].topic,
+								(int)want[i].partition,
+								(json_int_t)ups[i],
+								(json_int_t)want[i].offset, res));
 			}
 			if (ok)
 				committed++;
@@ -364,13 +384,15 @@ refuse:
 		json_decref(r->columns);
 		json_decref(r->rows);
 		r->columns = r->rows = NULL;
-		ctl_fail(r, "not_found", "no consumer group on %s matches %s with offsets on topics "
-			 "of %s", cf->source, pattern, name);
+		ctl_fail(r, "not_found",
+			 "no consumer group on %s matches %s with offsets on topics "
+			 "of %s",
+			 cf->source, pattern, name);
 		goto out;
 	}
 	snprintf(r->message, sizeof(r->message), "failover %s: %zu group%s committed on %s%s%s",
-		 name, committed, committed == 1 ? "" : "s", cf->target, refused ? "; refused: " : "",
-		 refusals);
+		 name, committed, committed == 1 ? "" : "s", cf->target,
+		 refused ? "; refused: " : "", refusals);
 	audit_system("ok", "failover %s --groups %s by %s: %zu committed, %zu refused", name,
 		     pattern, who, committed, refused);
 out:
@@ -387,8 +409,8 @@ out:
 /* failover, off the loop: copies of what failover_commit needs, made on
  * the main loop, since a commit may replace or remove the flow meanwhile. */
 struct failover_job {
-	struct conf *conf;            /* a reference: keeps cf alive */
-	struct conf_flow *own_cf;     /* a failback flow's own copy (points into conf), or NULL */
+	struct conf *conf;        /* a reference: keeps cf alive */
+	struct conf_flow *own_cf; /* a failback flow's own copy (points into conf), or NULL */
 	const struct conf_flow *cf;
 	char *state_dir, *pattern;
 	char name[256], who[300];
@@ -426,9 +448,8 @@ static void failover_run(void *job, struct ctl_reply *r)
 static const struct ctl_job_ops failover_ops = { failover_run, failover_job_free };
 
 /* A failover job for flow NAME (which runs), or NULL with R failed. */
-static struct failover_job *failover_job_new(struct runtime *rt, const char *who,
-					     const char *name, const char *pattern,
-					     struct ctl_reply *r)
+static struct failover_job *failover_job_new(struct runtime *rt, const char *who, const char *name,
+					     const char *pattern, struct ctl_reply *r)
 {
 	struct rt_flow *f = runtime_flow(rt, name);
 	struct failover_job *j = calloc(1, sizeof(*j));
@@ -462,7 +483,7 @@ struct reset_job {
 	char who[300];
 	char *alias, *group, *when;
 	long long ms;
-	struct props settings;        /* owned */
+	struct props settings; /* owned */
 };
 
 static void reset_job_free(void *job)
@@ -502,8 +523,9 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 		goto out;
 	}
 	if (members > 0) {
-		ctl_fail(r, "invalid", "group %s has %d active member%s on %s (%s); stop them first",
-			 group, members, members == 1 ? "" : "s", alias, state);
+		ctl_fail(r, "invalid",
+			 "group %s has %d active member%s on %s (%s); stop them first", group,
+			 members, members == 1 ? "" : "s", alias, state);
 		goto out;
 	}
 	if (kadmin_group_offsets(rk, group, &offs, &n, ADMIN_MS, &err)) {
@@ -519,22 +541,26 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 		rd_kafka_resp_err_t e;
 
 		for (size_t i = 0; i < n; i++)
-			rd_kafka_topic_partition_list_add(tpl, offs[i].topic, offs[i].partition)->offset = ms;
+			rd_kafka_topic_partition_list_add(tpl, offs[i].topic, offs[i].partition)
+				->offset = ms;
 		e = rd_kafka_offsets_for_times(rk, tpl, ADMIN_MS);
 		if (e) {
-			ctl_fail(r, "internal", "offsets for %s on %s: %s", when, alias, rd_kafka_err2str(e));
+			ctl_fail(r, "internal", "offsets for %s on %s: %s", when, alias,
+				 rd_kafka_err2str(e));
 			rd_kafka_topic_partition_list_destroy(tpl);
 			goto out;
 		}
 		want = calloc(n, sizeof(*want));
-		r->columns = json_pack("[s,s,s,s]", "topic", "partition", "old offset", "new offset");
+		r->columns = json_pack("[s,s,s,s]", "topic", "partition", "old offset",
+				       "new offset");
 		r->rows = json_array();
 		for (int i = 0; want && i < tpl->cnt; i++) {
 			int64_t off = tpl->elems[i].offset;
 
 			if (tpl->elems[i].err) {
 				ctl_fail(r, "internal", "%s[%d]: %s", tpl->elems[i].topic,
-					 (int)tpl->elems[i].partition, rd_kafka_err2str(tpl->elems[i].err));
+					 (int)tpl->elems[i].partition,
+					 rd_kafka_err2str(tpl->elems[i].err));
 				break;
 			}
 			if (off < 0) {
@@ -542,8 +568,8 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 				int64_t lo, hi;
 
 				if (rd_kafka_query_watermark_offsets(rk, tpl->elems[i].topic,
-								     tpl->elems[i].partition, &lo, &hi,
-								     ADMIN_MS) == 0)
+								     tpl->elems[i].partition, &lo,
+								     &hi, ADMIN_MS) == 0)
 					off = hi;
 			}
 			snprintf(want[i].topic, sizeof(want[i].topic), "%s", tpl->elems[i].topic);
@@ -551,7 +577,8 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 			want[i].offset = off;
 			json_array_append_new(r->rows, json_pack("[s,i,I,I]", want[i].topic,
 								 (int)want[i].partition,
-								 (json_int_t)offs[i].offset, (json_int_t)off));
+								 (json_int_t)offs[i].offset,
+								 (json_int_t)off));
 		}
 		rd_kafka_topic_partition_list_destroy(tpl);
 		if (r->err_code)
@@ -560,7 +587,8 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 			ctl_fail(r, "internal", "%s", err.msg);
 			goto out;
 		}
-		snprintf(r->message, sizeof(r->message), "group %s on %s reset to %s", group, alias, when);
+		snprintf(r->message, sizeof(r->message), "group %s on %s reset to %s", group, alias,
+			 when);
 		/* recorded here too: a session that left meanwhile gets no answer */
 		audit_system("ok", "reset-offsets of group %s on %s to %s by %s: %zu partition%s",
 			     group, alias, when, j->who, n, n == 1 ? "" : "s");
@@ -602,7 +630,7 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 		ctl_fail(r, "internal", "out of memory");
 		return;
 	}
-	cmdtab_parse_datetime(when, &j->ms);   /* validated by the grammar */
+	cmdtab_parse_datetime(when, &j->ms); /* validated by the grammar */
 	/* j passes to the offload; the answer comes from its worker */
 	ctl_offload(r, &reset_ops, j);
 }
@@ -627,9 +655,9 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
  * never guessed.
  */
 struct fb_job {
-	struct conf *conf;            /* a reference: keeps fb alive */
-	struct conf_flow *fb;         /* owned: the failback flow's settings (points into conf) */
-	char *state_dir;              /* owned */
+	struct conf *conf;    /* a reference: keeps fb alive */
+	struct conf_flow *fb; /* owned: the failback flow's settings (points into conf) */
+	char *state_dir;      /* owned */
 	char flow[256];
 };
 
@@ -685,16 +713,18 @@ static void fb_ends_run(void *job, struct ctl_reply *out)
 		return;
 	}
 	state_close(st);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		int64_t lo = -1, hi = -1;
 
 		if (rd_kafka_query_watermark_offsets(tgt, json_string_value(json_array_get(row, 0)),
-						     (int32_t)json_integer_value(json_array_get(row, 1)),
+						     (int32_t)json_integer_value(
+							     json_array_get(row, 1)),
 						     &lo, &hi, ADMIN_MS))
 			hi = -1;
 		json_array_append_new(row, hi >= 0 ? json_integer(hi) : json_null());
 	}
-	out->rows = rows;   /* OUT owns them from here */
+	out->rows = rows; /* OUT owns them from here */
 	rd_kafka_consumer_close(tgt);
 	kclient_destroy(tgt);
 }
@@ -702,8 +732,8 @@ static void fb_ends_run(void *job, struct ctl_reply *out)
 static const struct ctl_job_ops fb_ends_ops = { fb_ends_run, fb_job_free };
 
 struct fb_wait {
-	struct ctl_offload *ends;     /* the worker reading the end offsets */
-	struct ctl_reply answer;      /* its answer, once in: owns its rows */
+	struct ctl_offload *ends; /* the worker reading the end offsets */
+	struct ctl_reply answer;  /* its answer, once in: owns its rows */
 	char flow[256], who[300];
 };
 
@@ -720,11 +750,11 @@ static void fb_wait_free(void *state)
 struct fb_report {
 	struct runtime *rt;
 	const char *flow;
-	json_t *ends;                 /* fb_ends rows, or NULL when none could be read */
+	json_t *ends; /* fb_ends rows, or NULL when none could be read */
 	const struct conf_flow *fb;
 	struct ctl_reply *r;
 	long long only_on_source;
-	size_t unknown;               /* partitions whose end offset is not known */
+	size_t unknown; /* partitions whose end offset is not known */
 };
 
 /* The end offset read before the failback started, or -1. */
@@ -733,11 +763,13 @@ static int64_t fb_end_of(const json_t *ends, const char *topic, int32_t partitio
 	size_t i;
 	json_t *row;
 
-	json_array_foreach(ends, i, row) {
+	json_array_foreach(ends, i, row)
+	{
 		if (json_integer_value(json_array_get(row, 1)) == partition &&
 		    strcmp(json_string_value(json_array_get(row, 0)), topic) == 0)
 			return json_is_integer(json_array_get(row, 2))
-				       ? (int64_t)json_integer_value(json_array_get(row, 2)) : -1;
+				       ? (int64_t)json_integer_value(json_array_get(row, 2))
+				       : -1;
 	}
 	return -1;
 }
@@ -763,10 +795,12 @@ static void fb_row(void *ctx, const char *flow, const char *topic, int32_t parti
 			      json_pack("[s,i,I,o,o,s,o]", topic, (int)partition,
 					(json_int_t)next_offset,
 					hi >= 0 ? json_integer(hi) : json_null(),
-					hi >= 0 ? json_integer(hi > next_offset ? hi - next_offset : 0)
+					hi >= 0 ? json_integer(hi > next_offset ? hi - next_offset
+										: 0)
 						: json_null(),
 					remote,
-					last_down >= 0 ? json_integer(last_down + 1) : json_null()));
+					last_down >= 0 ? json_integer(last_down + 1)
+						       : json_null()));
 }
 
 /* On the main loop, once the end offsets are in (ENDS, or ENDS_ERR):
@@ -791,15 +825,19 @@ static void fb_start(struct runtime *rt, const struct fb_wait *w, json_t *ends,
 			       "starting at");
 	r->rows = json_array();
 	if (state_positions_list(rt->st, w->flow, fb_row, &x, &err)) {
-		snprintf(r->message, sizeof(r->message), "failback of %s runs as flow %s; the report "
-			 "could not be made: %s", w->flow, fb->name, err.msg);
+		snprintf(r->message, sizeof(r->message),
+			 "failback of %s runs as flow %s; the report "
+			 "could not be made: %s",
+			 w->flow, fb->name, err.msg);
 		return;
 	}
 	if (x.unknown)
-		snprintf(unknown, sizeof(unknown), " The end offset of %zu partition%s on %s could not "
+		snprintf(unknown, sizeof(unknown),
+			 " The end offset of %zu partition%s on %s could not "
 			 "be read before the failback started%s%s: how many of their records were never mirrored is not known "
-			 "(`end offset` null).", x.unknown, x.unknown == 1 ? "" : "s",
-			 fb->cf->target, ends_err ? ": " : "", ends_err ? ends_err : "");
+			 "(`end offset` null).",
+			 x.unknown, x.unknown == 1 ? "" : "s", fb->cf->target, ends_err ? ": " : "",
+			 ends_err ? ends_err : "");
 	snprintf(r->message, sizeof(r->message),
 		 "failback of %s runs as flow %s (%s paused). %lld record%s on %s were never "
 		 "mirrored to %s (offsets from `mirrored up to` to `end offset`): they stay on "
@@ -815,7 +853,7 @@ static int fb_poll(struct runtime *rt, void *state, struct ctl_reply *r)
 
 	if (ctl_offload_poll(w->ends, a))
 		return 1;
-	w->ends = NULL;   /* it freed itself; A holds its answer */
+	w->ends = NULL; /* it freed itself; A holds its answer */
 	fb_start(rt, w, a->err_code ? NULL : a->rows, a->err_code ? a->err : NULL, r);
 	json_decref(a->columns);
 	json_decref(a->rows);

@@ -31,20 +31,20 @@
 
 struct ctl_offload {
 	const struct ctl_job_ops *ops;
-	void *job;                  /* owned by the offload: ops->free */
-	struct ctl_reply out;       /* the worker's answer; moved into the session's reply */
-	atomic_int stop;            /* set at shutdown: the worker's kadmin waits end */
-	int refs;                   /* under lock: the wait and the worker */
-	int finished;               /* under lock: out is complete */
-	struct ctl_offload *next;   /* under lock: the running workers */
+	void *job;                /* owned by the offload: ops->free */
+	struct ctl_reply out;     /* the worker's answer; moved into the session's reply */
+	atomic_int stop;          /* set at shutdown: the worker's kadmin waits end */
+	int refs;                 /* under lock: the wait and the worker */
+	int finished;             /* under lock: out is complete */
+	struct ctl_offload *next; /* under lock: the running workers */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gone = PTHREAD_COND_INITIALIZER;
-static struct ctl_offload *running;   /* offloads whose worker has not finished */
-static int nworkers;                  /* threads that have not returned yet */
+static struct ctl_offload *running; /* offloads whose worker has not finished */
+static int nworkers;                /* threads that have not returned yet */
 static int shutting_down;
-static int wake_fd = -1;              /* under lock: control.c's eventfd */
+static int wake_fd = -1; /* under lock: control.c's eventfd */
 
 static void reply_clear(struct ctl_reply *r)
 {
@@ -116,8 +116,8 @@ struct ctl_offload *ctl_offload_start(const struct ctl_job_ops *ops, void *job, 
 		return NULL;
 	}
 	o->ops = ops;
-	o->job = job;      /* JOB belongs to the offload from here */
-	o->refs = 2;       /* the caller's wait and the worker */
+	o->job = job; /* JOB belongs to the offload from here */
+	o->refs = 2;  /* the caller's wait and the worker */
 	pthread_mutex_lock(&lock);
 	if (shutting_down) {
 		pthread_mutex_unlock(&lock);

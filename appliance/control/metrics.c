@@ -61,7 +61,8 @@ const struct metric_def metric_defs[] = {
 	  "1 when the partition stopped (source log changed under ferry, unreadable record) "
 	  "until an operator resumes it" },
 	{ "partition-offsets-never-mirrored", "ferry_partition_offsets_never_mirrored_total",
-	  "counter", "Source offsets deleted at the source (retention, DeleteRecords) before "
+	  "counter",
+	  "Source offsets deleted at the source (retention, DeleteRecords) before "
 	  "ferry mirrored them, as recorded in the state store" },
 	{ "state-store-errors", "ferry_state_store_errors_total", "counter",
 	  "Failed attempts to save the flow's positions and offset syncs (the flow stalls) "
@@ -80,11 +81,31 @@ const struct metric_def metric_defs[] = {
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
 enum {
-	M_STATE, M_RECORDS, M_BYTES, M_BYTE_RATE, M_RL, M_RL_MIN, M_RL_MAX, M_RL_AVG, M_AGE,
-	M_AGE_MIN, M_AGE_MAX, M_AGE_AVG, M_CKPT_LAT, M_CKPT_COUNT, M_CANARY, M_END, M_POS, M_LAG,
-	M_STOPPED, M_NEVER,
-	M_STORE_ERRORS, M_INFLIGHT, M_INFLIGHT_MAX,
-	M_CLUSTER_REACHABLE, M_CLUSTER_UNREACHABLE_SECS
+	M_STATE,
+	M_RECORDS,
+	M_BYTES,
+	M_BYTE_RATE,
+	M_RL,
+	M_RL_MIN,
+	M_RL_MAX,
+	M_RL_AVG,
+	M_AGE,
+	M_AGE_MIN,
+	M_AGE_MAX,
+	M_AGE_AVG,
+	M_CKPT_LAT,
+	M_CKPT_COUNT,
+	M_CANARY,
+	M_END,
+	M_POS,
+	M_LAG,
+	M_STOPPED,
+	M_NEVER,
+	M_STORE_ERRORS,
+	M_INFLIGHT,
+	M_INFLIGHT_MAX,
+	M_CLUSTER_REACHABLE,
+	M_CLUSTER_UNREACHABLE_SECS
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -229,8 +250,8 @@ static void partition_samples(struct runtime *rt, const struct rt_flow *f, const
 
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
-	static const char *const states[] = { "starting", "running", "degraded", "stalled", "paused",
-					      "failed", "stopped" };
+	static const char *const states[] = { "starting", "running", "degraded", "stalled",
+					      "paused",   "failed",  "stopped" };
 
 	collect_clusters(rt, fn, ctx);
 
@@ -261,7 +282,8 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			partition_samples(rt, f, base, fn, ctx);
 			continue;
 		}
-		fn(ctx, &metric_defs[M_INFLIGHT], base, (double)atomic_load(&f->flow->inflight_bytes));
+		fn(ctx, &metric_defs[M_INFLIGHT], base,
+		   (double)atomic_load(&f->flow->inflight_bytes));
 		fn(ctx, &metric_defs[M_INFLIGHT_MAX], base,
 		   (double)atomic_load(&f->flow->inflight_bytes_peak));
 
@@ -305,7 +327,8 @@ static void __attribute__((format(printf, 2, 3))) prom_put(struct prom *p, const
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(p->buf ? p->buf + p->len : NULL, p->buf ? p->cap - p->len : 0, fmt, ap);
+		n = vsnprintf(p->buf ? p->buf + p->len : NULL, p->buf ? p->cap - p->len : 0, fmt,
+			      ap);
 		va_end(ap);
 		if (n < 0)
 			return;
@@ -363,8 +386,8 @@ char *metrics_prometheus(struct runtime *rt)
 
 	metrics_collect(rt, add_sample, &s);
 	for (unsigned d = 0; d < metric_defs_count; d++) {
-		prom_put(&p, "# HELP %s %s\n# TYPE %s %s\n", metric_defs[d].prom, metric_defs[d].help,
-			 metric_defs[d].prom, metric_defs[d].type);
+		prom_put(&p, "# HELP %s %s\n# TYPE %s %s\n", metric_defs[d].prom,
+			 metric_defs[d].help, metric_defs[d].prom, metric_defs[d].type);
 		for (size_t i = 0; i < s.n; i++)
 			if (s.v[i].def == d)
 				prom_put(&p, "%s{%s} %.17g\n", metric_defs[d].prom, s.v[i].labels,
@@ -388,10 +411,11 @@ struct metrics_http {
 	sd_event_source *io, *timer;
 };
 
-static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      // NOLINTNEXTLINE(readability-non-const-parameter): libmicrohttpd's callback type
-			      size_t *upload_size, void **con_cls)
+static enum MHD_Result answer(
+	void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	const char *version, const char *upload_data,
+	// NOLINTNEXTLINE(readability-non-const-parameter): libmicrohttpd's callback type
+	size_t *upload_size, void **con_cls)
 {
 	struct metrics_http *h = cls;
 	struct MHD_Response *resp;
@@ -453,7 +477,8 @@ int metrics_http_start(sd_event *ev, struct runtime *rt, const char *listen,
 	struct metrics_http *h;
 	char host[256];
 	int port;
-	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai = NULL;
 	char portstr[16];
 	const union MHD_DaemonInfo *info;
@@ -463,7 +488,8 @@ int metrics_http_start(sd_event *ev, struct runtime *rt, const char *listen,
 	if (!listen || !*listen || strcmp(listen, "off") == 0)
 		return 0;
 	if (conf_parse_hostport(listen, host, sizeof(host), &port))
-		return ferr_set(err, "ferry.metrics.listen: expected host:port, got \"%s\"", listen);
+		return ferr_set(err, "ferry.metrics.listen: expected host:port, got \"%s\"",
+				listen);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	if (getaddrinfo(host, portstr, &hints, &ai) != 0 || !ai)
 		return ferr_set(err, "ferry.metrics.listen: cannot resolve %s", host);
@@ -474,8 +500,8 @@ int metrics_http_start(sd_event *ev, struct runtime *rt, const char *listen,
 	}
 	h->rt = rt;
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				(uint16_t)port, NULL, NULL, answer, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
+				(uint16_t)port, NULL, NULL, answer, h, MHD_OPTION_SOCK_ADDR,
+				ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!h->d) {

@@ -13,9 +13,9 @@
 #include "appliance/runtime.h"
 
 struct metric_def {
-	const char *name;   /* MM2's name where MM2 has one */
-	const char *prom;   /* Prometheus name */
-	const char *type;   /* "gauge" or "counter" */
+	const char *name; /* MM2's name where MM2 has one */
+	const char *prom; /* Prometheus name */
+	const char *type; /* "gauge" or "counter" */
 	const char *help;
 };
 
@@ -23,8 +23,7 @@ extern const struct metric_def metric_defs[];
 extern const unsigned metric_defs_count;
 
 /* LABELS is Prometheus-formatted: flow="A->B",topic="orders" */
-typedef void (*metric_fn)(void *ctx, const struct metric_def *d, const char *labels,
-			  double value);
+typedef void (*metric_fn)(void *ctx, const struct metric_def *d, const char *labels, double value);
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx);
 
 /* Source end offset minus mirrored position, or -1 when either is unknown. */

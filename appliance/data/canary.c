@@ -31,7 +31,7 @@ static void ensure_topic(rd_kafka_t *rk, const char *topic, int rf)
 	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
 	ev = rd_kafka_queue_poll(q, 15000);
 	if (ev)
-		rd_kafka_event_destroy(ev);   /* exists already: fine */
+		rd_kafka_event_destroy(ev); /* exists already: fine */
 	rd_kafka_NewTopic_destroy(nt);
 	rd_kafka_queue_destroy(q);
 }
@@ -60,7 +60,8 @@ void *canary_main(void *arg)
 	if (policy_format_remote(&cf->policy, cf->source, cf->canary_topic, remote, sizeof(remote)))
 		return NULL;
 	snprintf(what, sizeof(what), "%s canary producer on %s", cf->name, cf->source);
-	const struct kv pdef[] = { { "linger.ms", "0" }, { "log.connection.close", "false" },
+	const struct kv pdef[] = { { "linger.ms", "0" },
+				   { "log.connection.close", "false" },
 				   { NULL, NULL } };
 	o = (struct kclient_opts){ .what = what, .defaults = pdef, .cluster = cf->source };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_PRODUCER, &o, &prod, &err)) {
@@ -70,10 +71,13 @@ void *canary_main(void *arg)
 	snprintf(what, sizeof(what), "%s canary consumer on %s", cf->name, cf->target);
 	snprintf(group, sizeof(group), "ferry-mirror.%s.canary", cf->name);
 	const struct kv cdef[] = { { "log.connection.close", "false" }, { NULL, NULL } };
-	const struct kv cforced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
-				      { "enable.partition.eof", "false" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = cdef, .forced = cforced,
-				   .cluster = cf->target };
+	const struct kv cforced[] = { { "group.id", group },
+				      { "enable.auto.commit", "false" },
+				      { "enable.partition.eof", "false" },
+				      { NULL, NULL } };
+	o = (struct kclient_opts){
+		.what = what, .defaults = cdef, .forced = cforced, .cluster = cf->target
+	};
 	if (kclient_new(RD_KAFKA_CONSUMER, &cf->target_admin, ROLE_CONSUMER, &o, &cons, &err)) {
 		log_error("%s: %s", what, err.msg);
 		kclient_destroy(prod);
@@ -91,12 +95,16 @@ void *canary_main(void *arg)
 			const struct rd_kafka_metadata *md = NULL;
 			rd_kafka_topic_t *rkt = rd_kafka_topic_new(cons, remote, NULL);
 
-			if (rkt && rd_kafka_metadata(cons, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+			if (rkt &&
+			    rd_kafka_metadata(cons, 0, rkt, &md, 2000) ==
+				    RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    md->topics[0].partition_cnt > 0) {
-				rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new(1);
+				rd_kafka_topic_partition_list_t
+					*tpl = rd_kafka_topic_partition_list_new(1);
 
-				rd_kafka_topic_partition_list_add(tpl, remote, 0)->offset = RD_KAFKA_OFFSET_END;
+				rd_kafka_topic_partition_list_add(tpl, remote, 0)
+					->offset = RD_KAFKA_OFFSET_END;
 				if (rd_kafka_assign(cons, tpl) == RD_KAFKA_RESP_ERR_NO_ERROR)
 					assigned = 1;
 				rd_kafka_topic_partition_list_destroy(tpl);
@@ -108,13 +116,15 @@ void *canary_main(void *arg)
 		}
 		if (now >= next_send) {
 			char val[600];
-			int n = snprintf(val, sizeof(val), "%s %" PRId64 " %" PRId64, cf->name, ++seq, now);
+			int n = snprintf(val, sizeof(val), "%s %" PRId64 " %" PRId64, cf->name,
+					 ++seq, now);
 
 			if (rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(cf->canary_topic),
 					      RD_KAFKA_V_PARTITION(0),
 					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					      RD_KAFKA_V_KEY("ferry-canary", 12),
-					      RD_KAFKA_V_VALUE(val, (size_t)n), RD_KAFKA_V_TIMESTAMP(now),
+					      RD_KAFKA_V_VALUE(val, (size_t)n),
+					      RD_KAFKA_V_TIMESTAMP(now),
 					      RD_KAFKA_V_HEADER("ferry-canary", cf->name, -1),
 					      RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    !first_sent)
@@ -127,7 +137,8 @@ void *canary_main(void *arg)
 			size_t hl;
 			rd_kafka_headers_t *h;
 
-			if (!m->err && rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+			if (!m->err &&
+			    rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    rd_kafka_header_get_last(h, "ferry-canary", &hv, &hl) ==
 				    RD_KAFKA_RESP_ERR_NO_ERROR &&
 			    hl == strlen(cf->name) && memcmp(hv, cf->name, hl) == 0) {
@@ -143,15 +154,18 @@ void *canary_main(void *arg)
 			int64_t seen = atomic_load(&f->canary_seen_ms);
 			int64_t lat = atomic_load(&f->canary_latency_ms);
 			int degraded = (seen && lat > cf->canary_threshold_ms) ||
-				       (first_sent && clock_wall_ms() - (seen ? seen : first_sent) >
-							      cf->canary_threshold_ms + cf->canary_interval_ms);
+				       (first_sent &&
+					clock_wall_ms() - (seen ? seen : first_sent) >
+						cf->canary_threshold_ms + cf->canary_interval_ms);
 			int was = atomic_exchange(&f->degraded, degraded);
 
 			if (degraded && !was)
-				log_warn("flow %s degraded: canary latency %" PRId64 " ms, last canary %s",
+				log_warn("flow %s degraded: canary latency %" PRId64
+					 " ms, last canary %s",
 					 cf->name, lat, seen ? "seen" : "never seen");
 			else if (!degraded && was)
-				log_info("flow %s no longer degraded: canary latency %" PRId64 " ms",
+				log_info("flow %s no longer degraded: canary latency %" PRId64
+					 " ms",
 					 cf->name, lat);
 		}
 		if (!assigned)

@@ -20,18 +20,18 @@
 #include "appliance/kafka/kclient.h"
 #include "appliance/log.h"
 
-#define MD_TIMEOUT_MS    10000
+#define MD_TIMEOUT_MS 10000
 #define ADMIN_TIMEOUT_MS 30000
-#define STEP_MS          1000   /* blocking calls are cut in steps to notice a stop */
-#define PROBE_MS         5000   /* how often an unreachable cluster is asked again */
+#define STEP_MS 1000  /* blocking calls are cut in steps to notice a stop */
+#define PROBE_MS 5000 /* how often an unreachable cluster is asked again */
 
 struct known_topic {
 	char *name;
-	int32_t published;   /* partitions [0, published) handed to tasks */
+	int32_t published; /* partitions [0, published) handed to tasks */
 };
 
 struct cand {
-	const char *name;    /* points into source metadata */
+	const char *name; /* points into source metadata */
 	char remote[512];
 	int32_t src_parts, tgt_parts;
 	int failed;
@@ -42,7 +42,7 @@ struct discovery {
 	rd_kafka_t *src, *tgt;
 	struct known_topic *known;
 	size_t nknown;
-	int last_ok;         /* for logging only transitions */
+	int last_ok; /* for logging only transitions */
 };
 
 /* Where TOPIC goes on the target: MM2's remote name, or for a failback
@@ -154,7 +154,8 @@ static void report_reach(rd_kafka_t *rk, rd_kafka_resp_err_t e)
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		kclient_reach_report(rk, 1, NULL);
 	} else if (unreachable_error(e)) {
-		snprintf(why, sizeof(why), "no answer to a metadata request: %s", rd_kafka_err2str(e));
+		snprintf(why, sizeof(why), "no answer to a metadata request: %s",
+			 rd_kafka_err2str(e));
 		kclient_reach_report(rk, 0, why);
 	}
 }
@@ -177,7 +178,7 @@ static void probe_unreachable(struct discovery *d)
 
 		if (!reach_is_down(side[i], NULL, 0))
 			continue;
-		rd_kafka_poll(rk[i], 0);   /* the connection errors since the last call */
+		rd_kafka_poll(rk[i], 0); /* the connection errors since the last call */
 		e = rd_kafka_metadata(rk[i], 0, NULL, &md, 2 * STEP_MS);
 		report_reach(rk[i], e);
 		if (md)
@@ -203,8 +204,8 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 		nt[cnt] = rd_kafka_NewTopic_new(c[i].remote, c[i].src_parts, cf->replication_factor,
 						errstr, sizeof(errstr));
 		if (!nt[cnt]) {
-			log_error("%s: cannot create %s on %s: %s", cf->name, c[i].remote, cf->target,
-				  errstr);
+			log_error("%s: cannot create %s on %s: %s", cf->name, c[i].remote,
+				  cf->target, errstr);
 			c[i].failed = 1;
 			continue;
 		}
@@ -218,8 +219,8 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 
 	admin_begin(d, RD_KAFKA_ADMIN_OP_CREATETOPICS, &q, &opt);
 	rd_kafka_CreateTopics(d->tgt, nt, cnt, opt, q);
-	rd_kafka_event_t *ev = kadmin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, ADMIN_TIMEOUT_MS + 5000,
-					   &d->f->stop);
+	rd_kafka_event_t *ev = kadmin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+					   ADMIN_TIMEOUT_MS + 5000, &d->f->stop);
 
 	if (!ev || rd_kafka_event_error(ev)) {
 		log_error("%s: creating topics on %s failed: %s", cf->name, cf->target,
@@ -240,20 +241,24 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 					continue;
 				if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 					who[j]->tgt_parts = who[j]->src_parts;
-					log_info("%s: created topic %s on %s (%" PRId32 " partitions, "
-						 "replication factor %d)", cf->name, name, cf->target,
-						 who[j]->src_parts, cf->replication_factor);
-					audit_system("ok", "%s: created topic %s on %s (%" PRId32
-						     " partitions)", cf->name, name, cf->target,
-						     who[j]->src_parts);
+					log_info("%s: created topic %s on %s (%" PRId32
+						 " partitions, "
+						 "replication factor %d)",
+						 cf->name, name, cf->target, who[j]->src_parts,
+						 cf->replication_factor);
+					audit_system("ok",
+						     "%s: created topic %s on %s (%" PRId32
+						     " partitions)",
+						     cf->name, name, cf->target, who[j]->src_parts);
 				} else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 					/* raced with another creator; the next round checks its size */
 					who[j]->failed = 1;
 				} else {
-					log_error("%s: cannot create topic %s on %s: %s", cf->name, name,
-						  cf->target, rd_kafka_topic_result_error_string(tr[i]));
-					audit_system("error", "%s: create topic %s on %s: %s", cf->name,
-						     name, cf->target,
+					log_error("%s: cannot create topic %s on %s: %s", cf->name,
+						  name, cf->target,
+						  rd_kafka_topic_result_error_string(tr[i]));
+					audit_system("error", "%s: create topic %s on %s: %s",
+						     cf->name, name, cf->target,
 						     rd_kafka_topic_result_error_string(tr[i]));
 					who[j]->failed = 1;
 				}
@@ -304,10 +309,11 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 		log_error("%s: adding partitions on %s failed: %s", cf->name, cf->target,
 			  ev ? rd_kafka_event_error_string(ev) : "timed out");
 	} else {
-		const rd_kafka_CreatePartitions_result_t *res =
-			rd_kafka_event_CreatePartitions_result(ev);
+		const rd_kafka_CreatePartitions_result_t
+			*res = rd_kafka_event_CreatePartitions_result(ev);
 		size_t rn;
-		const rd_kafka_topic_result_t **tr = rd_kafka_CreatePartitions_result_topics(res, &rn);
+		const rd_kafka_topic_result_t **tr = rd_kafka_CreatePartitions_result_topics(res,
+											     &rn);
 
 		for (size_t i = 0; i < rn; i++) {
 			const char *name = rd_kafka_topic_result_name(tr[i]);
@@ -317,16 +323,19 @@ static void grow_topics(struct discovery *d, struct cand *c, size_t n)
 				if (strcmp(who[j]->remote, name) != 0)
 					continue;
 				if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-					log_info("%s: added partitions to %s on %s: %" PRId32 " -> %" PRId32,
+					log_info("%s: added partitions to %s on %s: %" PRId32
+						 " -> %" PRId32,
 						 cf->name, name, cf->target, who[j]->tgt_parts,
 						 who[j]->src_parts);
-					audit_system("ok", "%s: added partitions to %s on %s: %" PRId32
-						     " -> %" PRId32, cf->name, name, cf->target,
-						     who[j]->tgt_parts, who[j]->src_parts);
+					audit_system("ok",
+						     "%s: added partitions to %s on %s: %" PRId32
+						     " -> %" PRId32,
+						     cf->name, name, cf->target, who[j]->tgt_parts,
+						     who[j]->src_parts);
 					who[j]->tgt_parts = who[j]->src_parts;
 				} else {
-					log_error("%s: cannot add partitions to %s on %s: %s", cf->name,
-						  name, cf->target,
+					log_error("%s: cannot add partitions to %s on %s: %s",
+						  cf->name, name, cf->target,
 						  rd_kafka_topic_result_error_string(tr[i]));
 				}
 			}
@@ -359,7 +368,7 @@ static int discover_once(struct discovery *d)
 	size_t n = 0;
 	int ok = 0;
 
-	rd_kafka_poll(d->src, 0);   /* serve error callbacks */
+	rd_kafka_poll(d->src, 0); /* serve error callbacks */
 	rd_kafka_poll(d->tgt, 0);
 	e = metadata(d, d->src, &smd);
 	if (e) {
@@ -415,8 +424,8 @@ static int discover_once(struct discovery *d)
 		if (upto <= k->published)
 			continue;
 		if (k->published == 0) {
-			log_info("%s: mirroring topic %s as %s on %s (%" PRId32 " partitions)", cf->name,
-				 c[i].name, c[i].remote, cf->target, upto);
+			log_info("%s: mirroring topic %s as %s on %s (%" PRId32 " partitions)",
+				 cf->name, c[i].name, c[i].remote, cf->target, upto);
 			atomic_fetch_add(&f->topics_mirrored, 1);
 		} else {
 			log_info("%s: mirroring new partitions of %s: %" PRId32 " -> %" PRId32,
@@ -465,8 +474,9 @@ void *discover_main(void *arg)
 		{ "log.connection.close", "false" },
 		{ NULL, NULL },
 	};
-	o = (struct kclient_opts){ .what = what, .defaults = defaults, .reach = f->reach_src,
-				   .reach_manual = 1 };
+	o = (struct kclient_opts){
+		.what = what, .defaults = defaults, .reach = f->reach_src, .reach_manual = 1
+	};
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->source_admin, ROLE_ADMIN, &o, &d.src, &err)) {
 		flow_fail(f, "%s", err.msg);
 		return NULL;
@@ -511,8 +521,8 @@ void *discover_main(void *arg)
 		}
 		backoff = 1000;
 		/* tests wait for rounds to prove what was not mirrored */
-		log_debug("%s: discovery round %llu done (%" PRIuFAST64 " topics to mirror)", cf->name,
-			  ++rounds, atomic_load(&f->topics_mirrored));
+		log_debug("%s: discovery round %llu done (%" PRIuFAST64 " topics to mirror)",
+			  cf->name, ++rounds, atomic_load(&f->topics_mirrored));
 		/* until the next round, in steps that probe a cluster the data
 		 * path finds unreachable */
 		for (int64_t left = cf->refresh_enabled ? cf->refresh_interval_s * 1000 : INT64_MAX;

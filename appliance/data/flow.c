@@ -15,10 +15,14 @@
 const char *flow_status_name(enum flow_status s)
 {
 	switch (s) {
-	case FLOW_STARTING: return "starting";
-	case FLOW_RUNNING: return "running";
-	case FLOW_FAILED: return "failed";
-	case FLOW_STOPPED: return "stopped";
+	case FLOW_STARTING:
+		return "starting";
+	case FLOW_RUNNING:
+		return "running";
+	case FLOW_FAILED:
+		return "failed";
+	case FLOW_STOPPED:
+		return "stopped";
 	}
 	return "?";
 }
@@ -149,11 +153,11 @@ int flow_stopped_partitions(struct flow *f, char *buf, size_t sz)
 			first = &v[i];
 	}
 	if (stopped == 1)
-		snprintf(buf, sz, "partition %s[%d] stopped: %s", first->topic, (int)first->partition,
-			 first->reason);
-	else if (stopped > 1)
-		snprintf(buf, sz, "%d partitions stopped, %s[%d] among them: %s", stopped, first->topic,
+		snprintf(buf, sz, "partition %s[%d] stopped: %s", first->topic,
 			 (int)first->partition, first->reason);
+	else if (stopped > 1)
+		snprintf(buf, sz, "%d partitions stopped, %s[%d] among them: %s", stopped,
+			 first->topic, (int)first->partition, first->reason);
 	free(v);
 	return stopped;
 }
@@ -211,7 +215,8 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 	if (cf->emit_checkpoints || cf->sync_group_offsets) {
 		rc = pthread_create(&f->checkpoint_thr, NULL, checkpoint_main, f);
 		if (rc != 0) {
-			ferr_set(err, "%s: cannot start checkpoint thread: %s", cf->name, strerror(rc));
+			ferr_set(err, "%s: cannot start checkpoint thread: %s", cf->name,
+				 strerror(rc));
 			goto fail;
 		}
 		f->checkpoint_started = 1;

@@ -23,12 +23,12 @@ struct mirror_task;
 struct part_stat {
 	char topic[256], remote[256];
 	int32_t partition;
-	int64_t position;     /* first offset not yet acknowledged by the target; -1 unknown */
-	int64_t end_offset;   /* source high watermark as last fetched; -1 unknown */
-	int64_t saved;        /* position last written to the state store; -1 none */
-	int stopped;          /* the partition stopped (source log changed, unreadable record) */
-	char reason[400];     /* why, when stopped */
-	int64_t never_mirrored;  /* offsets the source deleted before ferry read them */
+	int64_t position;       /* first offset not yet acknowledged by the target; -1 unknown */
+	int64_t end_offset;     /* source high watermark as last fetched; -1 unknown */
+	int64_t saved;          /* position last written to the state store; -1 none */
+	int stopped;            /* the partition stopped (source log changed, unreadable record) */
+	char reason[400];       /* why, when stopped */
+	int64_t never_mirrored; /* offsets the source deleted before ferry read them */
 };
 
 /* min/max/avg of a latency in ms over a window. */
@@ -40,20 +40,20 @@ void lat_merge(struct lat_window *into, const struct lat_window *w);
 
 /* A partition handed by discovery to a mirror task. */
 struct part_assign {
-	char *topic;    /* source topic */
-	char *remote;   /* its name on the target */
+	char *topic;  /* source topic */
+	char *remote; /* its name on the target */
 	int32_t partition;
 };
 
 struct flow {
-	const struct conf *conf;          /* borrowed: outlives the flow */
-	const struct conf_flow *cf;       /* borrowed: one of conf->flows */
+	const struct conf *conf;    /* borrowed: outlives the flow */
+	const struct conf_flow *cf; /* borrowed: one of conf->flows */
 	char *state_dir;
 
-	atomic_int stop;                  /* set by flow_request_stop() */
-	atomic_int status;                /* enum flow_status */
-	pthread_mutex_t lock;             /* guards fail_reason, cond waits */
-	pthread_cond_t cond;              /* wakes the discovery thread */
+	atomic_int stop;      /* set by flow_request_stop() */
+	atomic_int status;    /* enum flow_status */
+	pthread_mutex_t lock; /* guards fail_reason, cond waits */
+	pthread_cond_t cond;  /* wakes the discovery thread */
 	char fail_reason[512];
 
 	pthread_t discover_thr, canary_thr, checkpoint_thr;
@@ -62,28 +62,28 @@ struct flow {
 	int ntasks;
 
 	/* counters for status lines and the benchmark */
-	atomic_uint_fast64_t records;     /* acknowledged by the target */
+	atomic_uint_fast64_t records; /* acknowledged by the target */
 	atomic_uint_fast64_t bytes;
 	atomic_uint_fast64_t topics_mirrored;
 	atomic_uint_fast64_t partitions_mirrored;
 
 	/* canary (ferry.canary.enabled) */
-	atomic_int_fast64_t canary_latency_ms;   /* last measured; 0 none */
-	atomic_int_fast64_t canary_seen_ms;      /* wall time of the last one seen; 0 never */
+	atomic_int_fast64_t canary_latency_ms; /* last measured; 0 none */
+	atomic_int_fast64_t canary_seen_ms;    /* wall time of the last one seen; 0 never */
 	atomic_int degraded;
 
 
 	/* checkpoints */
-	atomic_int_fast64_t checkpoint_latency_ms;   /* last round: start to acknowledged */
+	atomic_int_fast64_t checkpoint_latency_ms; /* last round: start to acknowledged */
 	atomic_uint_fast64_t checkpoints_written;
 
 	/* state store: a task whose save fails stops consuming (flow_stall)
 	 * until a save succeeds again (flow_unstall); the flow shows
 	 * "stalled" while any task is */
 	atomic_int stalled_tasks;
-	char stall_reason[512];           /* guarded by lock; the first task's reason */
-	char stall_view[512];             /* main thread only: copy for runtime_flow_state */
-	atomic_uint_fast64_t store_errors;   /* failed saves since the flow started */
+	char stall_reason[512];            /* guarded by lock; the first task's reason */
+	char stall_view[512];              /* main thread only: copy for runtime_flow_state */
+	atomic_uint_fast64_t store_errors; /* failed saves since the flow started */
 
 	/* in-flight bytes (key + value of records handed to the producer and
 	 * not yet acknowledged), summed over the tasks, and its peak */

@@ -13,9 +13,13 @@
 struct inflight {
 	/* seq: where the record lies in its task's stream of consumed
 	 * bytes (see inflight_push_seq) */
-	struct inflight_ent { int64_t offset; int acked; uint64_t seq; } *ring;
+	struct inflight_ent {
+		int64_t offset;
+		int acked;
+		uint64_t seq;
+	} * ring;
 	size_t cap, head, len;
-	int64_t acked_next;   /* first offset after the acknowledged prefix; -1 unknown */
+	int64_t acked_next; /* first offset after the acknowledged prefix; -1 unknown */
 };
 
 /* START: the partition's starting position if known (else -1). */

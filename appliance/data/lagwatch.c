@@ -24,18 +24,18 @@
 #include "appliance/log.h"
 #include "appliance/store/state.h"
 
-#define LW_INTERVAL_MS 5000   /* between rounds (about a Prometheus scrape) */
-#define LW_QUERY_MS    4000   /* one flow's end offsets, all partitions at once */
+#define LW_INTERVAL_MS 5000 /* between rounds (about a Prometheus scrape) */
+#define LW_QUERY_MS 4000    /* one flow's end offsets, all partitions at once */
 
 struct lw_flow {
 	char name[256];
-	struct props consumer;       /* owned copy */
+	struct props consumer; /* owned copy */
 	int read_uncommitted;
-	int gone;                    /* under lock: no longer paused (the thread frees it) */
-	rd_kafka_t *rk;              /* watch thread only */
-	struct part_stat *parts;     /* under lock: the last answer (owned) */
+	int gone;                /* under lock: no longer paused (the thread frees it) */
+	rd_kafka_t *rk;          /* watch thread only */
+	struct part_stat *parts; /* under lock: the last answer (owned) */
 	size_t nparts;
-	int answered;                /* under lock: parts hold an answer */
+	int answered; /* under lock: parts hold an answer */
 };
 
 struct lagwatch {
@@ -43,11 +43,11 @@ struct lagwatch {
 	pthread_t thr;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int stop;                    /* under lock */
-	uint64_t asked, answered;    /* under lock: rounds asked for, the last one answered */
-	struct lw_flow **v;          /* under lock */
+	int stop;                 /* under lock */
+	uint64_t asked, answered; /* under lock: rounds asked for, the last one answered */
+	struct lw_flow **v;       /* under lock */
 	size_t n;
-	struct state *st;            /* watch thread only */
+	struct state *st; /* watch thread only */
 };
 
 static void lw_flow_free(struct lw_flow *e)
@@ -140,7 +140,7 @@ static void query(struct lagwatch *w, struct lw_flow *e)
 	for (size_t i = 0; i < l.n; i++)
 		if (state_gaps_total(w->st, e->name, l.v[i].topic, l.v[i].partition,
 				     &l.v[i].never_mirrored, &err))
-			l.v[i].never_mirrored = 0;   /* a count for display only */
+			l.v[i].never_mirrored = 0; /* a count for display only */
 	if (l.n && !e->rk && make_handle(e, &err))
 		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err.msg);
 	if (e->rk && l.n) {
@@ -148,22 +148,25 @@ static void query(struct lagwatch *w, struct lw_flow *e)
 		rd_kafka_resp_err_t rc;
 
 		for (size_t i = 0; i < l.n; i++)
-			rd_kafka_topic_partition_list_add(tpl, l.v[i].topic, l.v[i].partition)->offset =
-				RD_KAFKA_OFFSET_END;
+			rd_kafka_topic_partition_list_add(tpl, l.v[i].topic, l.v[i].partition)
+				->offset = RD_KAFKA_OFFSET_END;
 		/* a timestamp of -1 asks for the end: librdkafka 2.0.2 has no
 		 * admin ListOffsets, and this is one request per leader where
 		 * watermark queries are one per partition */
 		rc = rd_kafka_offsets_for_times(e->rk, tpl, LW_QUERY_MS);
 		if (rc)
-			snprintf(why, sizeof(why), "end offsets from %s: %s", e->name, rd_kafka_err2str(rc));
+			snprintf(why, sizeof(why), "end offsets from %s: %s", e->name,
+				 rd_kafka_err2str(rc));
 		for (int j = 0; !rc && j < tpl->cnt; j++) {
 			const rd_kafka_topic_partition_t *p = &tpl->elems[j];
 
 			for (size_t i = 0; i < l.n; i++) {
-				if (l.v[i].partition != p->partition || strcmp(l.v[i].topic, p->topic) != 0)
+				if (l.v[i].partition != p->partition ||
+				    strcmp(l.v[i].topic, p->topic) != 0)
 					continue;
 				if (p->err)
-					snprintf(l.v[i].reason, sizeof(l.v[i].reason), "end offset unknown: %s",
+					snprintf(l.v[i].reason, sizeof(l.v[i].reason),
+						 "end offset unknown: %s",
 						 rd_kafka_err2str(p->err));
 				else if (p->offset >= 0)
 					l.v[i].end_offset = p->offset;
@@ -179,7 +182,7 @@ static void query(struct lagwatch *w, struct lw_flow *e)
 	}
 	pthread_mutex_lock(&w->lock);
 	free(e->parts);
-	e->parts = l.v;   /* the answer passes to the entry */
+	e->parts = l.v; /* the answer passes to the entry */
 	e->nparts = l.n;
 	e->answered = 1;
 	pthread_mutex_unlock(&w->lock);
@@ -197,7 +200,8 @@ static void *watch_main(void *arg)
 		uint64_t ticket;
 
 		if (w->asked == w->answered && clock_mono_ms() < next) {
-			struct timespec ts = clock_deadline(CLOCK_MONOTONIC, next - clock_mono_ms());
+			struct timespec ts = clock_deadline(CLOCK_MONOTONIC,
+							    next - clock_mono_ms());
 
 			pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 			continue;
@@ -302,7 +306,8 @@ static int props_same(const struct props *a, const struct props *b)
 	if (a->n != b->n)
 		return 0;
 	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].key, b->v[i].key) != 0 || strcmp(a->v[i].value, b->v[i].value) != 0)
+		if (strcmp(a->v[i].key, b->v[i].key) != 0 ||
+		    strcmp(a->v[i].value, b->v[i].value) != 0)
 			return 0;
 	return 1;
 }
@@ -319,7 +324,8 @@ void lagwatch_sync(struct lagwatch *w, const struct lagwatch_flow *v, size_t n)
 		int keep = 0;
 
 		for (size_t j = 0; j < n && !e->gone && !keep; j++)
-			keep = strcmp(e->name, v[j].name) == 0 && e->read_uncommitted == v[j].read_uncommitted &&
+			keep = strcmp(e->name, v[j].name) == 0 &&
+			       e->read_uncommitted == v[j].read_uncommitted &&
 			       props_same(&e->consumer, v[j].consumer);
 		if (!keep)
 			e->gone = 1;
@@ -347,7 +353,7 @@ void lagwatch_sync(struct lagwatch *w, const struct lagwatch_flow *v, size_t n)
 		w->v = nv;
 		snprintf(e->name, sizeof(e->name), "%s", v[j].name);
 		e->read_uncommitted = v[j].read_uncommitted;
-		w->v[w->n++] = e;   /* the list owns it; the watch thread frees it */
+		w->v[w->n++] = e; /* the list owns it; the watch thread frees it */
 		changed = 1;
 	}
 	if (changed) {

@@ -29,8 +29,8 @@ void lagwatch_stop(struct lagwatch *w);
 /* A paused flow: its name and the settings of its source consumer. */
 struct lagwatch_flow {
 	const char *name;
-	const struct props *consumer;   /* copied */
-	int read_uncommitted;           /* ferry.mirror.read.uncommitted: end = high watermark */
+	const struct props *consumer; /* copied */
+	int read_uncommitted;         /* ferry.mirror.read.uncommitted: end = high watermark */
 };
 /* The paused flows are now V (main thread): flows no longer in V are
  * dropped, new ones (or ones whose settings changed) are queried at once. */

@@ -25,7 +25,7 @@
 #include "appliance/kafka/mm2fmt.h"
 #include "appliance/store/state.h"
 
-#define BATCH_MAX 5000   /* records taken from the consumer per loop turn */
+#define BATCH_MAX 5000 /* records taken from the consumer per loop turn */
 
 struct mpart {
 	struct mtopic *t;
@@ -38,7 +38,7 @@ struct mpart {
 	 * record, and the last record itself */
 	int have_delta;
 	int64_t delta, last_up, last_down;
-	int64_t last_mm2_up;     /* upstream offset of the last sync sent to MM2's topic */
+	int64_t last_mm2_up; /* upstream offset of the last sync sent to MM2's topic */
 	/* acknowledgements without a target offset since the last known one:
 	 * the lowest upstream offset among them (valid when unknown is set) */
 	int unknown;
@@ -48,7 +48,7 @@ struct mpart {
 	 * what lies between the last one and it (transaction markers, aborted
 	 * records) has nothing to mirror */
 	int64_t eof;
-	int dropped;             /* a record was not handed over: never trust eof again */
+	int dropped; /* a record was not handed over: never trust eof again */
 	/* on (re)start: the last acknowledged record (ident_*) is read back
 	 * first and compared; records below resume_at were mirrored before and
 	 * are not sent again. Verifying starts only with nothing in flight and
@@ -58,7 +58,7 @@ struct mpart {
 	/* stopped: the source log changed under ferry or a record cannot be
 	 * read; nothing of it is mirrored until an operator resumes it */
 	int stopped;
-	int assigned;            /* part of the consumer's assignment */
+	int assigned; /* part of the consumer's assignment */
 	char stop_reason[400];
 	/* the last acknowledged record (from the store at start, then from
 	 * every acknowledgement): saved with the position, read back to check */
@@ -69,34 +69,34 @@ struct mpart {
 	 * what is in flight is acknowledged and the last record is checked */
 	int recheck;
 	int gone_logged;
-	int64_t recheck_at_ms;   /* look for the topic again then ... */
-	int64_t recheck_delay_ms;   /* ... backing off while it stays away */
-	int64_t reassign_at_ms;  /* > 0: assign again at reassign_offset then */
+	int64_t recheck_at_ms;    /* look for the topic again then ... */
+	int64_t recheck_delay_ms; /* ... backing off while it stays away */
+	int64_t reassign_at_ms;   /* > 0: assign again at reassign_offset then */
 	int64_t reassign_offset;
-	int64_t never_mirrored;  /* offsets deleted at the source before ferry read them */
+	int64_t never_mirrored; /* offsets deleted at the source before ferry read them */
 };
 
 /* An operator's `resume flow F --topic T --partition P --from X`. */
 struct part_resume {
 	char *topic;
 	int32_t partition;
-	int64_t from;            /* >= 0, or RD_KAFKA_OFFSET_BEGINNING / _END */
+	int64_t from; /* >= 0, or RD_KAFKA_OFFSET_BEGINNING / _END */
 };
 
 struct pending_sync {
 	struct mtopic *t;
 	int32_t partition;
 	int64_t upstream, downstream;
-	int64_t translate_from;          /* as in struct state_sync */
+	int64_t translate_from; /* as in struct state_sync */
 	int after_unknown;
 	int64_t unknown_min, known_up;
 };
 
 struct mtopic {
 	char *name, *remote;
-	rd_kafka_topic_t *src_rkt;   /* consumer side; opaque = this */
-	rd_kafka_topic_t *dst_rkt;   /* producer side */
-	struct mpart **parts;        /* indexed by partition; NULL = not ours */
+	rd_kafka_topic_t *src_rkt; /* consumer side; opaque = this */
+	rd_kafka_topic_t *dst_rkt; /* producer side */
+	struct mpart **parts;      /* indexed by partition; NULL = not ours */
 	int32_t nparts;
 };
 
@@ -107,7 +107,7 @@ struct mirror_task {
 	pthread_t thr;
 	int started;
 
-	pthread_mutex_t lock;        /* guards pending and resumes */
+	pthread_mutex_t lock; /* guards pending and resumes */
 	struct part_assign *pending;
 	size_t npending, cap;
 	struct part_resume *resumes;
@@ -118,29 +118,29 @@ struct mirror_task {
 	struct state *st;
 	struct mtopic **topics;
 	size_t ntopics;
-	int64_t start_logical;       /* where a partition without a position starts */
-	rd_kafka_t *syncp;           /* writes MM2's offset-syncs topic; NULL when off */
-	struct pending_sync *syncs;  /* recorded, not yet in the state store */
+	int64_t start_logical;      /* where a partition without a position starts */
+	rd_kafka_t *syncp;          /* writes MM2's offset-syncs topic; NULL when off */
+	struct pending_sync *syncs; /* recorded, not yet in the state store */
 	size_t nsyncs, capsyncs;
 	uint64_t mm2_syncs_dropped;
 	size_t inflight_total;
-	int stopping;                /* purged records are expected, not failures */
-	atomic_int fatal;            /* the producer hit a fatal error ... */
-	char fatal_reason[512];      /* ... this one (set before fatal) */
+	int stopping;           /* purged records are expected, not failures */
+	atomic_int fatal;       /* the producer hit a fatal error ... */
+	char fatal_reason[512]; /* ... this one (set before fatal) */
 	int64_t last_flush_ms;
 	int64_t last_save_error_ms;
-	int64_t last_consumer_warn_ms;  /* consumer warnings: at most one per 10 s */
+	int64_t last_consumer_warn_ms; /* consumer warnings: at most one per 10 s */
 	unsigned consumer_warns_dropped;
-	size_t nreassign;            /* partitions with reassign_at_ms set */
-	size_t nrecheck;             /* partitions with recheck set */
+	size_t nreassign; /* partitions with reassign_at_ms set */
+	size_t nrecheck;  /* partitions with recheck set */
 
 	/* statistics: written by the task thread, read by the control plane */
-	struct lat_window repl_cur, age_cur;  /* task thread only */
+	struct lat_window repl_cur, age_cur; /* task thread only */
 	int64_t window_start_ms, last_snap_ms;
-	pthread_mutex_t snap_lock;            /* guards the five below */
+	pthread_mutex_t snap_lock; /* guards the five below */
 	struct part_stat *snap;
 	size_t nsnap;
-	size_t nsnap_stopped;                 /* how many of snap are stopped */
+	size_t nsnap_stopped; /* how many of snap are stopped */
 	struct lat_window repl_last, age_last;
 
 	/* back-pressure (task thread only): the consumer is not polled while
@@ -181,8 +181,7 @@ static int64_t part_position(const struct mpart *mp)
 	int64_t p = inflight_position(&mp->fl);
 
 	if (!mp->dropped && !mp->stopped && !mp->verify && !mp->recheck &&
-	    inflight_count(&mp->fl) == 0 &&
-	    mp->eof > p)
+	    inflight_count(&mp->fl) == 0 && mp->eof > p)
 		return mp->eof;
 	return p;
 }
@@ -258,12 +257,16 @@ static void record_sync(struct mirror_task *t, struct mpart *mp, int64_t up, int
 			t->capsyncs = ncap;
 		}
 		t->syncs[t->nsyncs++] = (struct pending_sync){
-			.t = mp->t, .partition = mp->partition, .upstream = up, .downstream = down,
+			.t = mp->t,
+			.partition = mp->partition,
+			.upstream = up,
+			.downstream = down,
 			/* used only where the partition has no history yet: nothing
 			 * mirrorable lies below a start from the beginning */
-			.translate_from = mp->have_delta ? -1
+			.translate_from = mp->have_delta   ? -1
 					  : mp->saved >= 0 ? mp->saved
-					  : t->start_logical == RD_KAFKA_OFFSET_BEGINNING ? 0 : up,
+					  : t->start_logical == RD_KAFKA_OFFSET_BEGINNING ? 0
+											  : up,
 			.after_unknown = mp->unknown,
 			.unknown_min = mp->unknown ? mp->unknown_min : -1,
 			.known_up = mp->have_delta ? mp->last_up : -1,
@@ -308,7 +311,8 @@ static void update_window(struct mirror_task *t)
 	t->window_pub = w;
 	total = atomic_fetch_add(&t->f->inflight_bytes, delta) + delta;
 	peak = atomic_load(&t->f->inflight_bytes_peak);
-	while (total > peak && !atomic_compare_exchange_weak(&t->f->inflight_bytes_peak, &peak, total))
+	while (total > peak &&
+	       !atomic_compare_exchange_weak(&t->f->inflight_bytes_peak, &peak, total))
 		;
 }
 
@@ -335,7 +339,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			     m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
 
 		if (!(purged && t->stopping))
-			flow_fail(t->f, "record %s[%" PRId32 "]@%" PRId64 " was not written to %s[%" PRId32
+			flow_fail(t->f,
+				  "record %s[%" PRId32 "]@%" PRId64
+				  " was not written to %s[%" PRId32
 				  "] on %s: %s (%s)%s%s; the flow stops here and resumes from this "
 				  "record after a restart",
 				  rd_kafka_topic_name(src->rkt), src->partition, src->offset,
@@ -534,7 +540,7 @@ static int take_pending(struct mirror_task *t)
 			mt->nparts = pa->partition + 1;
 		}
 		if (mt->parts[pa->partition])
-			continue;   /* already ours */
+			continue; /* already ours */
 		found = state_last_record_get(t->st, t->f->cf->name, pa->topic, pa->partition, &lr,
 					      &err);
 		if (found == 1)
@@ -571,7 +577,7 @@ static int take_pending(struct mirror_task *t)
 		}
 		if (state_gaps_total(t->st, t->f->cf->name, pa->topic, pa->partition,
 				     &mp->never_mirrored, &err) != 0)
-			log_warn("%s: %s", t->what, err.msg);   /* a count for display only */
+			log_warn("%s: %s", t->what, err.msg); /* a count for display only */
 		mt->parts[pa->partition] = mp;
 		/* a failed assignment below fails the flow: nothing reads this then */
 		mp->assigned = 1;
@@ -650,11 +656,14 @@ static int save_positions(struct mirror_task *t)
 			who[n] = mp;
 			/* the identity of the last acknowledged record goes along,
 			 * so that a restart can tell whether the log is the same */
-			v[n++] = (struct state_position){ mt->name, p, pos,
+			v[n++] = (struct state_position){ mt->name,
+							  p,
+							  pos,
 							  mp->have_delta ? mp->last_up : -1,
 							  mp->have_delta ? mp->last_down : -1,
 							  mp->have_ident ? mp->ident_ts : -1,
-							  mp->have_ident, mp->ident_hash,
+							  mp->have_ident,
+							  mp->ident_hash,
 							  mp->have_ident ? mp->ident_offset : -1 };
 		}
 	}
@@ -672,14 +681,17 @@ static int save_positions(struct mirror_task *t)
 
 		/* the log start the consumer's last fetch reported (Fetch v5+;
 		 * invalid until then): the history below it is not needed */
-		if (rd_kafka_get_watermark_offsets(t->consumer, y->t->name, y->partition, &lo, &hi) !=
-		    RD_KAFKA_RESP_ERR_NO_ERROR)
+		if (rd_kafka_get_watermark_offsets(t->consumer, y->t->name, y->partition, &lo,
+						   &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
 			lo = -1;
-		ss[i] = (struct state_sync){ .topic = y->t->name, .partition = y->partition,
-					     .upstream = y->upstream, .downstream = y->downstream,
+		ss[i] = (struct state_sync){ .topic = y->t->name,
+					     .partition = y->partition,
+					     .upstream = y->upstream,
+					     .downstream = y->downstream,
 					     .translate_from = y->translate_from,
 					     .after_unknown = y->after_unknown,
-					     .unknown_min = y->unknown_min, .known_up = y->known_up,
+					     .unknown_min = y->unknown_min,
+					     .known_up = y->known_up,
 					     .log_start = lo };
 	}
 	if (state_positions_save(t->st, t->f->cf->name, v, n, ss, t->nsyncs,
@@ -691,13 +703,15 @@ static int save_positions(struct mirror_task *t)
 		atomic_fetch_add(&t->f->store_errors, 1);
 		if (t->stopping) {
 			log_error("%s: cannot save positions: %s; a restart re-sends from the last "
-				  "saved positions", t->what, err.msg);
+				  "saved positions",
+				  t->what, err.msg);
 		} else if (!t->store_stalled) {
 			t->store_stalled = 1;
 			t->last_save_error_ms = now;
-			flow_stall(t->f, "%s cannot write the state store: %s; it takes no new records "
-				   "until a save succeeds (retried every %lld ms)", t->what, err.msg,
-				   (long long)t->f->conf->flush_interval_ms);
+			flow_stall(t->f,
+				   "%s cannot write the state store: %s; it takes no new records "
+				   "until a save succeeds (retried every %lld ms)",
+				   t->what, err.msg, (long long)t->f->conf->flush_interval_ms);
 		} else if (now - t->last_save_error_ms > 10000) {
 			log_error("%s: still cannot save positions: %s", t->what, err.msg);
 			t->last_save_error_ms = now;
@@ -709,7 +723,7 @@ static int save_positions(struct mirror_task *t)
 	if (t->store_stalled) {
 		t->store_stalled = 0;
 		flow_unstall(t->f, "the state store takes writes again; positions and offset syncs "
-			     "saved, records flow");
+				   "saved, records flow");
 	}
 	t->nsyncs = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -764,13 +778,14 @@ static void unassign_one(struct mirror_task *t, struct mpart *mp)
 	mp->assigned = 0;
 	if (e) {
 		/* still stopped for ferry: forward() drops what arrives */
-		log_warn("%s: cannot unassign %s[%d]: %s", t->what, mp->t->name,
-			 (int)mp->partition, rd_kafka_error_string(e));
+		log_warn("%s: cannot unassign %s[%d]: %s", t->what, mp->t->name, (int)mp->partition,
+			 rd_kafka_error_string(e));
 		rd_kafka_error_destroy(e);
 	}
 }
 
-static void reassign_later(struct mirror_task *t, struct mpart *mp, int64_t offset, int64_t delay_ms)
+static void reassign_later(struct mirror_task *t, struct mpart *mp, int64_t offset,
+			   int64_t delay_ms)
 {
 	if (mp->reassign_at_ms == 0)
 		t->nreassign++;
@@ -785,8 +800,8 @@ static void reassign_later(struct mirror_task *t, struct mpart *mp, int64_t offs
  * operator's `resume flow F --topic T --partition P --from ...` goes on.
  */
 enum stop_kind {
-	STOP_UNREADABLE,   /* the log is the same, a record cannot be read */
-	STOP_LOG_CHANGED,  /* the log is not the one mirrored: its history means nothing */
+	STOP_UNREADABLE,  /* the log is the same, a record cannot be read */
+	STOP_LOG_CHANGED, /* the log is not the one mirrored: its history means nothing */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -802,8 +817,8 @@ stop_partition(struct mirror_task *t, struct mpart *mp, enum stop_kind kind, con
 	if (kind == STOP_LOG_CHANGED &&
 	    state_history_block(t->st, t->f->cf->name, mp->t->name, mp->partition, &err) != 0)
 		log_error("%s: %s[%d]: %s; offsets of this partition may still be translated with "
-			  "its old history until it is resumed", t->what, mp->t->name,
-			  (int)mp->partition, err.msg);
+			  "its old history until it is resumed",
+			  t->what, mp->t->name, (int)mp->partition, err.msg);
 	va_start(ap, fmt);
 	vsnprintf(mp->stop_reason, sizeof(mp->stop_reason), fmt, ap);
 	va_end(ap);
@@ -834,7 +849,8 @@ static int verify_record(struct mirror_task *t, struct mpart *mp, const rd_kafka
 			 int64_t ts)
 {
 	if (m->offset != mp->ident_offset) {
-		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: a record at offset %" PRId64
+		stop_partition(t, mp, STOP_LOG_CHANGED,
+			       "the source log changed: a record at offset %" PRId64
 			       " where ferry mirrored none (ferry's last mirrored record is at %" PRId64
 			       ", its position %" PRId64 "); the topic was recreated or rewritten",
 			       m->offset, mp->ident_offset, mp->resume_at);
@@ -843,7 +859,8 @@ static int verify_record(struct mirror_task *t, struct mpart *mp, const rd_kafka
 	int same_data = record_hash(m) == mp->ident_hash;
 
 	if (ts != mp->ident_ts || !same_data) {
-		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: the record at offset %" PRId64
+		stop_partition(t, mp, STOP_LOG_CHANGED,
+			       "the source log changed: the record at offset %" PRId64
 			       " is not the one ferry mirrored (timestamp %" PRId64 " vs %" PRId64
 			       "%s); the topic was recreated or rewritten",
 			       m->offset, ts, mp->ident_ts, same_data ? "" : ", key/value differ");
@@ -889,9 +906,12 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 					  t->what, mp->t->name, (int)mp->partition, m->offset);
 			}
 		} else {
-			stop_partition(t, mp, STOP_LOG_CHANGED, "the source log changed: a record at offset %" PRId64
-				       " below ferry's position %" PRId64 " where ferry mirrored none; "
-				       "the topic was recreated or rewritten", m->offset, mp->resume_at);
+			stop_partition(t, mp, STOP_LOG_CHANGED,
+				       "the source log changed: a record at offset %" PRId64
+				       " below ferry's position %" PRId64
+				       " where ferry mirrored none; "
+				       "the topic was recreated or rewritten",
+				       m->offset, mp->resume_at);
 		}
 		rd_kafka_message_destroy(m);
 		return;
@@ -901,8 +921,8 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		 * to compare with, and nothing at or above the position is lost */
 		mp->verify = 0;
 		log_info("%s: %s[%d]: the last mirrored record (offset %" PRId64 ") is no longer "
-			 "in the source log (compaction); not checked", t->what, mp->t->name,
-			 (int)mp->partition, mp->ident_offset);
+			 "in the source log (compaction); not checked",
+			 t->what, mp->t->name, (int)mp->partition, mp->ident_offset);
 	}
 	if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE)
 		lat_add(&t->age_cur, clock_wall_ms() - ts);
@@ -910,17 +930,19 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		hdrs = NULL;
 
 	for (;;) {
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			t->producer,
-			RD_KAFKA_V_RKT(mp->t->dst_rkt),
-			RD_KAFKA_V_PARTITION(m->partition),
-			RD_KAFKA_V_MSGFLAGS(0),                 /* no copy: M lives until its report */
-			RD_KAFKA_V_VALUE(m->payload, m->len),
-			RD_KAFKA_V_KEY(m->key, m->key_len),
-			RD_KAFKA_V_TIMESTAMP(tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0 : ts),
-			RD_KAFKA_V_HEADERS(hdrs),               /* passes to librdkafka on success */
-			RD_KAFKA_V_OPAQUE(m),
-			RD_KAFKA_V_END);
+		rd_kafka_resp_err_t e =
+			rd_kafka_producev(t->producer, RD_KAFKA_V_RKT(mp->t->dst_rkt),
+					  RD_KAFKA_V_PARTITION(m->partition),
+					  RD_KAFKA_V_MSGFLAGS(
+						  0), /* no copy: M lives until its report */
+					  RD_KAFKA_V_VALUE(m->payload, m->len),
+					  RD_KAFKA_V_KEY(m->key, m->key_len),
+					  RD_KAFKA_V_TIMESTAMP(
+						  tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? 0
+											     : ts),
+					  RD_KAFKA_V_HEADERS(
+						  hdrs), /* passes to librdkafka on success */
+					  RD_KAFKA_V_OPAQUE(m), RD_KAFKA_V_END);
 
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 			if (inflight_push_seq(&mp->fl, m->offset, t->consumed_bytes) != 0)
@@ -971,8 +993,8 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
  * name (librdkafka 2.0.2 knows no topic IDs). */
 static int topic_gone(rd_kafka_resp_err_t e)
 {
-	return e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-	       e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+	return e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+	       e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
 }
 
 /* MP's topic or partition left the source's metadata: hold the partition
@@ -987,11 +1009,11 @@ static void partition_gone(struct mirror_task *t, struct mpart *mp, const char *
 		mp->recheck_delay_ms = 0;
 		t->nrecheck++;
 	}
-	mp->eof = -1;   /* what reached the end before may be dropped now */
+	mp->eof = -1; /* what reached the end before may be dropped now */
 	if (!mp->gone_logged) {
 		log_warn("%s: %s[%d]: %s; if the topic comes back, its last mirrored record is "
-			 "checked before anything more is mirrored", t->what, mp->t->name,
-			 (int)mp->partition, why);
+			 "checked before anything more is mirrored",
+			 t->what, mp->t->name, (int)mp->partition, why);
 		mp->gone_logged = 1;
 	}
 }
@@ -1027,10 +1049,10 @@ static void on_consumer_event(void *opaque, rd_kafka_resp_err_t err, const char 
  * not deliver: mirroring on would leave a hole. */
 static int data_error(rd_kafka_resp_err_t e)
 {
-	return e == RD_KAFKA_RESP_ERR__BAD_MSG ||          /* CRC mismatch (check.crcs) */
+	return e == RD_KAFKA_RESP_ERR__BAD_MSG || /* CRC mismatch (check.crcs) */
 	       e == RD_KAFKA_RESP_ERR__BAD_COMPRESSION ||
-	       e == RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED ||  /* message format, codec */
-	       e == RD_KAFKA_RESP_ERR_INVALID_MSG ||         /* CORRUPT_MESSAGE */
+	       e == RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED || /* message format, codec */
+	       e == RD_KAFKA_RESP_ERR_INVALID_MSG ||      /* CORRUPT_MESSAGE */
 	       e == RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT ||
 	       e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
 }
@@ -1063,11 +1085,12 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 		return;
 	}
 	/* blocks this task (not the main loop) for at most the timeout */
-	e = rd_kafka_query_watermark_offsets(t->consumer, mp->t->name, mp->partition, &lo, &hi, 5000);
+	e = rd_kafka_query_watermark_offsets(t->consumer, mp->t->name, mp->partition, &lo, &hi,
+					     5000);
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		log_warn("%s: %s[%d]: offset %" PRId64 " out of range, and the log's bounds cannot "
-			 "be read (%s); trying again", t->what, mp->t->name, (int)mp->partition, offset,
-			 rd_kafka_err2str(e));
+			 "be read (%s); trying again",
+			 t->what, mp->t->name, (int)mp->partition, offset, rd_kafka_err2str(e));
 		reassign_later(t, mp, offset, 2000);
 		return;
 	}
@@ -1076,9 +1099,11 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 	if (pos < lo) {
 		char detail[400];
 
-		snprintf(detail, sizeof(detail), "offsets %" PRId64 "..%" PRId64 " (%" PRId64
+		snprintf(detail, sizeof(detail),
+			 "offsets %" PRId64 "..%" PRId64 " (%" PRId64
 			 " records or markers) were deleted at the source before ferry mirrored "
-			 "them; mirroring goes on from the log start %" PRId64, pos, lo - 1, lo - pos, lo);
+			 "them; mirroring goes on from the log start %" PRId64,
+			 pos, lo - 1, lo - pos, lo);
 		log_error("flow %s: %s[%d]: %s", t->f->cf->name, mp->t->name, (int)mp->partition,
 			  detail);
 		audit_system("error", "flow %s: partition %s[%d]: %s", t->f->cf->name, mp->t->name,
@@ -1092,20 +1117,24 @@ static void out_of_range(struct mirror_task *t, struct mpart *mp, int64_t offset
 		mp->verify = 0;
 		assign_one(t, mp, lo);
 	} else if (pos > hi) {
-		stop_partition(t, mp, STOP_LOG_CHANGED, "the source log went backwards: ferry's position is %" PRId64
-			       " but the log now ends at %" PRId64 " (starts at %" PRId64 "); the topic "
-			       "was recreated or truncated", pos, hi, lo);
+		stop_partition(t, mp, STOP_LOG_CHANGED,
+			       "the source log went backwards: ferry's position is %" PRId64
+			       " but the log now ends at %" PRId64 " (starts at %" PRId64
+			       "); the topic "
+			       "was recreated or truncated",
+			       pos, hi, lo);
 	} else if (mp->verify && offset < lo) {
 		/* the last mirrored record was deleted, the position is still there */
 		mp->verify = 0;
 		log_info("%s: %s[%d]: the last mirrored record (offset %" PRId64 ") was deleted at "
-			 "the source; not checked", t->what, mp->t->name, (int)mp->partition, offset);
+			 "the source; not checked",
+			 t->what, mp->t->name, (int)mp->partition, offset);
 		assign_one(t, mp, pos);
 	} else {
 		/* in range again (a leader change): fetch there once more */
 		log_warn("%s: %s[%d]: offset %" PRId64 " was out of range but lies within %" PRId64
-			 "..%" PRId64 " now; fetching again", t->what, mp->t->name, (int)mp->partition,
-			 offset, lo, hi);
+			 "..%" PRId64 " now; fetching again",
+			 t->what, mp->t->name, (int)mp->partition, offset, lo, hi);
 		reassign_later(t, mp, offset, 1000);
 	}
 }
@@ -1120,13 +1149,15 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 		if (mp && !mp->recheck && !mp->stopped && m->offset > mp->eof)
 			mp->eof = m->offset;
 	} else if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
-		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) && part_of(t, m)) {
+		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) &&
+		   part_of(t, m)) {
 		out_of_range(t, part_of(t, m), m->offset);
 	} else if (topic_gone(m->err) && part_of(t, m)) {
 		partition_gone(t, part_of(t, m), rd_kafka_message_errstr(m));
 	} else if (data_error(m->err) && part_of(t, m)) {
-		stop_partition(t, part_of(t, m), STOP_UNREADABLE, "a record at offset %" PRId64 " cannot be read: %s (%s)",
-			       m->offset, rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
+		stop_partition(t, part_of(t, m), STOP_UNREADABLE,
+			       "a record at offset %" PRId64 " cannot be read: %s (%s)", m->offset,
+			       rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
 	} else if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
 		   m->err == RD_KAFKA_RESP_ERR__FATAL) {
 		flow_fail(t->f, "%s: consuming %s[%d]: %s", t->what,
@@ -1141,7 +1172,8 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 			log_warn("%s: consumer: %s[%d]: %s%s", t->what,
 				 m->rkt ? rd_kafka_topic_name(m->rkt) : "-", (int)m->partition,
 				 rd_kafka_message_errstr(m),
-				 t->consumer_warns_dropped ? " (and similar messages suppressed)" : "");
+				 t->consumer_warns_dropped ? " (and similar messages suppressed)"
+							   : "");
 			t->last_consumer_warn_ms = now;
 			t->consumer_warns_dropped = 0;
 		} else {
@@ -1165,8 +1197,8 @@ static void shutdown_task(struct mirror_task *t)
 		save_positions(t);
 		if (t->inflight_total > 0)
 			log_warn("%s: %zu records still unacknowledged after %lld ms; they will be "
-				 "re-sent after restart", t->what, t->inflight_total,
-				 (long long)timeout);
+				 "re-sent after restart",
+				 t->what, t->inflight_total, (long long)timeout);
 		rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 		deadline = clock_mono_ms() + 5000;
 		while (t->inflight_total > 0 && clock_mono_ms() < deadline)
@@ -1337,7 +1369,7 @@ static void do_rechecks(struct mirror_task *t)
 
 	for (size_t i = 0; i < t->ntopics && t->nrecheck; i++) {
 		struct mtopic *mt = t->topics[i];
-		int32_t have = -1;   /* asked once per topic and round */
+		int32_t have = -1; /* asked once per topic and round */
 
 		for (int32_t p = 0; p < mt->nparts; p++) {
 			struct mpart *mp = mt->parts[p];
@@ -1350,13 +1382,15 @@ static void do_rechecks(struct mirror_task *t)
 				have = partitions_now(t, mt);
 			if (p >= have) {
 				/* one metadata request per topic: 1 s, doubling to 30 s */
-				mp->recheck_delay_ms = mp->recheck_delay_ms ? mp->recheck_delay_ms * 2 : 1000;
+				mp->recheck_delay_ms = mp->recheck_delay_ms
+							       ? mp->recheck_delay_ms * 2
+							       : 1000;
 				if (mp->recheck_delay_ms > 30000)
 					mp->recheck_delay_ms = 30000;
 				mp->recheck_at_ms = clock_mono_ms() + mp->recheck_delay_ms;
 				continue;
 			}
-			pos = part_position(mp);   /* still held: acknowledgements only */
+			pos = part_position(mp); /* still held: acknowledgements only */
 			mp->recheck = 0;
 			t->nrecheck--;
 			if (mp->reassign_at_ms) {
@@ -1395,17 +1429,19 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mt = topic_find(t, r->topic);
 	mp = mt && r->partition < mt->nparts ? mt->parts[r->partition] : NULL;
 	if (!mp || !mp->stopped) {
-		audit_system("error", "flow %s: resume of partition %s[%d] not done: it is not stopped",
+		audit_system("error",
+			     "flow %s: resume of partition %s[%d] not done: it is not stopped",
 			     flow, r->topic, (int)r->partition);
 		return;
 	}
 	e = rd_kafka_query_watermark_offsets(t->consumer, mt->name, mp->partition, &lo, &hi, 10000);
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		log_error("flow %s: cannot resume %s[%d]: the log's bounds cannot be read: %s", flow,
-			  mt->name, (int)mp->partition, rd_kafka_err2str(e));
-		audit_system("error", "flow %s: resume of partition %s[%d] failed: the log's bounds "
-			     "cannot be read: %s", flow, mt->name, (int)mp->partition,
-			     rd_kafka_err2str(e));
+		log_error("flow %s: cannot resume %s[%d]: the log's bounds cannot be read: %s",
+			  flow, mt->name, (int)mp->partition, rd_kafka_err2str(e));
+		audit_system("error",
+			     "flow %s: resume of partition %s[%d] failed: the log's bounds "
+			     "cannot be read: %s",
+			     flow, mt->name, (int)mp->partition, rd_kafka_err2str(e));
 		return;
 	}
 	if (from == RD_KAFKA_OFFSET_BEGINNING)
@@ -1414,10 +1450,12 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 		from = hi;
 	if (from < lo || from > hi) {
 		log_error("flow %s: cannot resume %s[%d] from %" PRId64 ": the log holds %" PRId64
-			  "..%" PRId64, flow, mt->name, (int)mp->partition, from, lo, hi);
-		audit_system("error", "flow %s: resume of partition %s[%d] from %" PRId64 " refused: "
-			     "the log holds offsets %" PRId64 " to %" PRId64 " (end)", flow, mt->name,
-			     (int)mp->partition, from, lo, hi);
+			  "..%" PRId64,
+			  flow, mt->name, (int)mp->partition, from, lo, hi);
+		audit_system("error",
+			     "flow %s: resume of partition %s[%d] from %" PRId64 " refused: "
+			     "the log holds offsets %" PRId64 " to %" PRId64 " (end)",
+			     flow, mt->name, (int)mp->partition, from, lo, hi);
 		return;
 	}
 	/* nothing of the old log is in flight any more only once acknowledged */
@@ -1427,10 +1465,12 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	}
 	if (inflight_count(&mp->fl) > 0 ||
 	    state_history_cut(t->st, flow, mt->name, mp->partition, from, &err) != 0) {
-		const char *why = inflight_count(&mp->fl) > 0 ? "records still unacknowledged by the target"
-							     : err.msg;
+		const char *why = inflight_count(&mp->fl) > 0
+					  ? "records still unacknowledged by the target"
+					  : err.msg;
 
-		log_error("flow %s: cannot resume %s[%d]: %s", flow, mt->name, (int)mp->partition, why);
+		log_error("flow %s: cannot resume %s[%d]: %s", flow, mt->name, (int)mp->partition,
+			  why);
 		audit_system("error", "flow %s: resume of partition %s[%d] failed: %s", flow,
 			     mt->name, (int)mp->partition, why);
 		return;
@@ -1456,17 +1496,19 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 	mp->dropped = 0;
 	mp->verify = 0;
 	mp->resume_at = from;
-	mp->have_ident = 0;   /* the new log's records are the ones to remember */
+	mp->have_ident = 0; /* the new log's records are the ones to remember */
 	mp->ident_offset = -1;
 	mp->saved_ident = -1;
 	mp->gone_logged = 0;
 	mp->stopped = 0;
 	mp->stop_reason[0] = '\0';
 	log_info("flow %s: partition %s[%d] resumed from offset %" PRId64 " (log %" PRId64
-		 "..%" PRId64 "); offset translation starts again there", flow, mt->name,
-		 (int)mp->partition, from, lo, hi);
-	audit_system("ok", "flow %s: partition %s[%d] resumed from offset %" PRId64
-		     "; offset-sync history cut there", flow, mt->name, (int)mp->partition, from);
+		 "..%" PRId64 "); offset translation starts again there",
+		 flow, mt->name, (int)mp->partition, from, lo, hi);
+	audit_system("ok",
+		     "flow %s: partition %s[%d] resumed from offset %" PRId64
+		     "; offset-sync history cut there",
+		     flow, mt->name, (int)mp->partition, from);
 	assign_one(t, mp, from);
 	publish_snapshot(t, clock_mono_ms());
 }
@@ -1533,7 +1575,8 @@ static void *task_main(void *arg)
 		int n = 0;
 
 		if (take_pending(t))
-			publish_snapshot(t, clock_mono_ms());   /* new partitions: show them at once */
+			publish_snapshot(t,
+					 clock_mono_ms()); /* new partitions: show them at once */
 		take_resumes(t);
 		if (t->nreassign)
 			do_reassigns(t);
@@ -1554,7 +1597,7 @@ static void *task_main(void *arg)
 				forward(t, m);
 			held = hold_consumer(t);
 		}
-		update_window(t);   /* publishes what the batch added */
+		update_window(t); /* publishes what the batch added */
 		/* held: wait for delivery reports instead */
 		rd_kafka_poll(t->producer, held ? 100 : 0);
 		if (t->syncp)
@@ -1658,13 +1701,17 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		/* aborted records are never copied unless the flow's
 		 * ferry.mirror.read.uncommitted asks for them (conf.c refuses an
 		 * isolation.level that says otherwise) */
-		{ "isolation.level", f->cf->mirror_read_uncommitted ? "read_uncommitted"
-								    : "read_committed" },
+		{ "isolation.level",
+		  f->cf->mirror_read_uncommitted ? "read_uncommitted" : "read_committed" },
 		{ NULL, NULL },
 	};
-	o = (struct kclient_opts){ .what = what, .defaults = cdefaults, .forced = cforced,
-				   .on_error = on_client_error, .on_event = on_consumer_event,
-				   .opaque = t, .reach = f->reach_src };
+	o = (struct kclient_opts){ .what = what,
+				   .defaults = cdefaults,
+				   .forced = cforced,
+				   .on_error = on_client_error,
+				   .on_event = on_consumer_event,
+				   .opaque = t,
+				   .reach = f->reach_src };
 	if (kclient_new(RD_KAFKA_CONSUMER, &f->cf->consumer, ROLE_CONSUMER, &o, &t->consumer, err))
 		goto fail;
 	rd_kafka_poll_set_consumer(t->consumer);
@@ -1696,22 +1743,31 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 		{ "enable.gapless.guarantee", "true" },
 		{ NULL, NULL },
 	};
-	o = (struct kclient_opts){ .what = what, .defaults = pdefaults, .forced = pforced,
-				   .on_error = on_client_error, .opaque = t,
-				   .dr_msg_cb = on_delivery, .reach = f->reach_tgt, .reach_stats = 1 };
+	o = (struct kclient_opts){ .what = what,
+				   .defaults = pdefaults,
+				   .forced = pforced,
+				   .on_error = on_client_error,
+				   .opaque = t,
+				   .dr_msg_cb = on_delivery,
+				   .reach = f->reach_tgt,
+				   .reach_stats = 1 };
 	if (kclient_new(RD_KAFKA_PRODUCER, &f->cf->producer, ROLE_PRODUCER, &o, &t->producer, err))
 		goto fail;
 	inflight_limits(t);
 	if (f->cf->emit_offset_syncs) {
 		const struct props *where = f->cf->offset_syncs_on_target ? &f->cf->producer
-									   : &f->cf->source_admin;
-		const struct kv sdef[] = { { "linger.ms", "50" }, { "log.connection.close", "false" },
+									  : &f->cf->source_admin;
+		const struct kv sdef[] = { { "linger.ms", "50" },
+					   { "log.connection.close", "false" },
 					   { NULL, NULL } };
 
 		snprintf(what, sizeof(what), "%s offset-syncs producer", t->what);
-		o = (struct kclient_opts){ .what = what, .defaults = sdef, .forced = pforced,
-					   .cluster = f->cf->offset_syncs_on_target ? f->cf->target
-										    : f->cf->source };
+		o = (struct kclient_opts){ .what = what,
+					   .defaults = sdef,
+					   .forced = pforced,
+					   .cluster = f->cf->offset_syncs_on_target
+							      ? f->cf->target
+							      : f->cf->source };
 		if (kclient_new(RD_KAFKA_PRODUCER, where, ROLE_PRODUCER, &o, &t->syncp, err))
 			goto fail;
 	}

@@ -26,10 +26,10 @@
 #define ADMIN_MS 10000
 
 struct ckpt {
-	char *group, *topic;      /* source topic */
+	char *group, *topic; /* source topic */
 	int32_t partition;
-	int64_t upstream, downstream;   /* downstream -1: none (or no longer translatable) */
-	enum translate_result said;     /* the last answer logged, so it is logged once */
+	int64_t upstream, downstream; /* downstream -1: none (or no longer translatable) */
+	enum translate_result said;   /* the last answer logged, so it is logged once */
 };
 
 struct cp {
@@ -37,13 +37,13 @@ struct cp {
 	const struct conf_flow *cf;
 	struct state *st;
 	rd_kafka_t *src, *tgt, *prod;
-	struct ckpt *last;        /* the last checkpoint of each (group, topic, partition) */
+	struct ckpt *last; /* the last checkpoint of each (group, topic, partition) */
 	size_t nlast, caplast;
 	int topic_ready;
 	int64_t next_sync_ms;
-	atomic_int acked;         /* checkpoint records acknowledged in this round */
-	int64_t gc_warned_ms;     /* when a failed group-commit record was last logged */
-	size_t gc_skipped;        /* offsets not synced for it since then */
+	atomic_int acked;     /* checkpoint records acknowledged in this round */
+	int64_t gc_warned_ms; /* when a failed group-commit record was last logged */
+	size_t gc_skipped;    /* offsets not synced for it since then */
 };
 
 static int ckpt_cmp(const char *group, const char *topic, int32_t partition, const struct ckpt *k)
@@ -120,7 +120,7 @@ struct history {
 	char *topic;
 	int32_t partition;
 	struct offset_history h;
-	int64_t src_lo, tgt_lo;   /* log start offsets, asked once a round when needed; -2 not yet */
+	int64_t src_lo, tgt_lo; /* log start offsets, asked once a round when needed; -2 not yet */
 };
 
 struct histories {
@@ -139,8 +139,7 @@ static void histories_free(struct histories *h)
 }
 
 /* The log start offset of TOPIC[PARTITION] on the cluster of RK; -1 unknown. */
-static int64_t earliest_offset(struct cp *c, rd_kafka_t *rk, const char *topic,
-			       int32_t partition)
+static int64_t earliest_offset(struct cp *c, rd_kafka_t *rk, const char *topic, int32_t partition)
 {
 	int64_t lo = -1, hi = -1;
 	rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi,
@@ -203,7 +202,8 @@ static int translate_one(struct cp *c, struct histories *h, const char *topic, i
 	if (e->tgt_lo == -2)
 		e->tgt_lo = policy_format_remote(&c->cf->policy, c->cf->source, topic, remote,
 						 sizeof(remote))
-				    ? -1 : earliest_offset(c, c->tgt, remote, partition);
+				    ? -1
+				    : earliest_offset(c, c->tgt, remote, partition);
 	return (int)offsets_translate_below_start(&e->h, g, e->src_lo, e->tgt_lo, down);
 }
 
@@ -217,7 +217,8 @@ static void sync_group(struct cp *c, const char *group)
 	size_t ncur = 0, nwant = 0, kept = 0;
 	struct ferr err;
 
-	if (kadmin_group_state(c->tgt, group, state, sizeof(state), &members, ADMIN_MS, &err) == 0 &&
+	if (kadmin_group_state(c->tgt, group, state, sizeof(state), &members, ADMIN_MS, &err) ==
+		    0 &&
 	    members > 0) {
 		log_debug("%s: group %s is active on %s (%s, %d members): offsets not synced",
 			  c->cf->name, group, c->cf->target, state, members);
@@ -235,14 +236,14 @@ static void sync_group(struct cp *c, const char *group)
 		char remote[512];
 		int64_t have = -1;
 
-		if (k->downstream < 0 ||
-		    policy_format_remote(&c->cf->policy, c->cf->source, k->topic, remote, sizeof(remote)))
+		if (k->downstream < 0 || policy_format_remote(&c->cf->policy, c->cf->source,
+							      k->topic, remote, sizeof(remote)))
 			continue;
 		for (size_t j = 0; j < ncur; j++)
 			if (cur[j].partition == k->partition && strcmp(cur[j].topic, remote) == 0)
 				have = cur[j].offset;
 		if (have >= k->downstream)
-			continue;   /* never backwards (nor a no-op) */
+			continue; /* never backwards (nor a no-op) */
 		snprintf(want[nwant].topic, sizeof(want[nwant].topic), "%s", remote);
 		want[nwant].partition = k->partition;
 		want[nwant].offset = k->downstream;
@@ -318,14 +319,14 @@ static void round_once(struct cp *c, int do_sync)
 
 			if (!flow_should_replicate(cf, offs[i].topic))
 				continue;
-			r = translate_one(c, &hist, offs[i].topic, offs[i].partition, offs[i].offset,
-					  &down);
+			r = translate_one(c, &hist, offs[i].topic, offs[i].partition,
+					  offs[i].offset, &down);
 			if (r < 0)
-				continue;   /* the history could not be read (logged) */
+				continue; /* the history could not be read (logged) */
 			k = NULL;
 			switch ((enum translate_result)r) {
 			case TRANSLATE_NONE:
-				continue;   /* nothing mirrored yet: nothing to say */
+				continue; /* nothing mirrored yet: nothing to say */
 			case TRANSLATE_BELOW_HISTORY:
 			case TRANSLATE_UNKNOWN_RANGE:
 				/* no checkpoint and no group sync: an answer would be a guess */
@@ -333,7 +334,8 @@ static void round_once(struct cp *c, int do_sync)
 				if (!k)
 					continue;
 				if (k->said != (enum translate_result)r)
-					log_warn("%s: group %s: offset %" PRId64 " of %s[%d] cannot be "
+					log_warn("%s: group %s: offset %" PRId64
+						 " of %s[%d] cannot be "
 						 "translated (%s): no checkpoint, no offset sync",
 						 cf->name, groups[g], offs[i].offset, offs[i].topic,
 						 (int)offs[i].partition,
@@ -350,7 +352,8 @@ static void round_once(struct cp *c, int do_sync)
 				continue;
 			k->said = TRANSLATE_OK;
 			/* never backwards, unless the group itself went back */
-			if (k->downstream >= 0 && down < k->downstream && offs[i].offset >= k->upstream)
+			if (k->downstream >= 0 && down < k->downstream &&
+			    offs[i].offset >= k->upstream)
 				down = k->downstream;
 			k->upstream = offs[i].offset;
 			k->downstream = down;
@@ -415,14 +418,19 @@ void *checkpoint_main(void *arg)
 	if (kclient_admin_consumer(&cf->target_admin, what, group, &c.tgt, &err))
 		goto out;
 	snprintf(what, sizeof(what), "%s checkpoint producer to %s", cf->name, cf->target);
-	const struct kv pdef[] = { { "linger.ms", "20" }, { "log.connection.close", "false" },
-				   { "message.timeout.ms", "30000" }, { NULL, NULL } };
-	o = (struct kclient_opts){ .what = what, .defaults = pdef, .opaque = &c,
-				   .dr_msg_cb = on_ckpt_delivery, .cluster = cf->target };
+	const struct kv pdef[] = { { "linger.ms", "20" },
+				   { "log.connection.close", "false" },
+				   { "message.timeout.ms", "30000" },
+				   { NULL, NULL } };
+	o = (struct kclient_opts){ .what = what,
+				   .defaults = pdef,
+				   .opaque = &c,
+				   .dr_msg_cb = on_ckpt_delivery,
+				   .cluster = cf->target };
 	if (kclient_new(RD_KAFKA_PRODUCER, &cf->producer, ROLE_PRODUCER, &o, &c.prod, &err))
 		goto out;
 
-	next_ckpt = clock_mono_ms() + 2000;   /* let the mirror tasks record some syncs first */
+	next_ckpt = clock_mono_ms() + 2000; /* let the mirror tasks record some syncs first */
 	c.next_sync_ms = next_ckpt;
 	while (!atomic_load(&f->stop)) {
 		int64_t interval = cf->emit_checkpoints ? cf->checkpoints_interval_s * 1000
@@ -435,12 +443,12 @@ void *checkpoint_main(void *arg)
 		if (cf->emit_checkpoints && !c.topic_ready) {
 			static const char *const cfg[] = { "cleanup.policy", "compact", NULL };
 
-			if (kadmin_ensure_topic(c.prod, cf->checkpoints_topic, 1, cf->checkpoints_rf, cfg,
-						ADMIN_MS, &err) >= 0)
+			if (kadmin_ensure_topic(c.prod, cf->checkpoints_topic, 1,
+						cf->checkpoints_rf, cfg, ADMIN_MS, &err) >= 0)
 				c.topic_ready = 1;
-			else   /* an unreachable target is logged once (reach.c) */
+			else /* an unreachable target is logged once (reach.c) */
 				log_msg(reach_is_down(f->reach_tgt, NULL, 0) ? LOG_LVL_DEBUG
-									 : LOG_LVL_WARNING,
+									     : LOG_LVL_WARNING,
 					"%s: %s; retrying", cf->name, err.msg);
 		}
 		do_sync = cf->sync_group_offsets && clock_mono_ms() >= c.next_sync_ms;

@@ -32,7 +32,7 @@ struct heartbeats {
 	atomic_int stop;
 	struct hb_target *targets;
 	size_t ntargets;
-	int64_t *due;            /* per conf->heartbeats entry */
+	int64_t *due; /* per conf->heartbeats entry */
 };
 
 static struct hb_target *target_of(struct heartbeats *h, const char *alias)
@@ -58,21 +58,25 @@ static void *hb_main(void *arg)
 
 			for (size_t i = 0; i < h->ntargets; i++) {
 				struct hb_target *t = &h->targets[i];
-				static const char *const cfg[] = { "cleanup.policy", "compact", NULL };
+				static const char *const cfg[] = { "cleanup.policy", "compact",
+								   NULL };
 				struct ferr err;
 
 				if (t->topic_ready)
 					continue;
-				if (kadmin_ensure_topic(t->rk, t->topic, 1, t->rf, cfg, 10000, &err) >= 0)
+				if (kadmin_ensure_topic(t->rk, t->topic, 1, t->rf, cfg, 10000,
+							&err) >= 0)
 					t->topic_ready = 1;
 				else {
 					missing = 1;
 					/* an unreachable cluster is logged once (reach.c), not
 					 * at every try */
 					log_msg(reach_cluster(t->alias, NULL, 0, NULL, NULL) ==
-							REACH_UNREACHABLE ? LOG_LVL_DEBUG : LOG_LVL_WARNING,
-						"heartbeats: %s on %s: %s; retrying", t->topic, t->alias,
-						err.msg);
+								REACH_UNREACHABLE
+							? LOG_LVL_DEBUG
+							: LOG_LVL_WARNING,
+						"heartbeats: %s on %s: %s; retrying", t->topic,
+						t->alias, err.msg);
 				}
 			}
 			next_topic_try = missing ? now + 10000 : INT64_MAX;
@@ -88,9 +92,11 @@ static void *hb_main(void *arg)
 			mm2_heartbeat_key(&k, hb->source, hb->target);
 			mm2_heartbeat_value(&v, clock_wall_ms());
 			/* a heartbeat that cannot be queued is simply skipped */
-			rd_kafka_producev(t->rk, RD_KAFKA_V_TOPIC(t->topic), RD_KAFKA_V_PARTITION(0),
+			rd_kafka_producev(t->rk, RD_KAFKA_V_TOPIC(t->topic),
+					  RD_KAFKA_V_PARTITION(0),
 					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-					  RD_KAFKA_V_KEY(k.data, k.len), RD_KAFKA_V_VALUE(v.data, v.len),
+					  RD_KAFKA_V_KEY(k.data, k.len),
+					  RD_KAFKA_V_VALUE(v.data, v.len),
 					  RD_KAFKA_V_TIMESTAMP(clock_wall_ms()), RD_KAFKA_V_END);
 		}
 		for (size_t i = 0; i < h->ntargets; i++)
@@ -140,8 +146,10 @@ int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 		struct props settings;
 		char what[300];
 		struct kclient_opts o;
-		const struct kv def[] = { { "linger.ms", "0" }, { "log.connection.close", "false" },
-					  { "message.timeout.ms", "30000" }, { NULL, NULL } };
+		const struct kv def[] = { { "linger.ms", "0" },
+					  { "log.connection.close", "false" },
+					  { "message.timeout.ms", "30000" },
+					  { NULL, NULL } };
 
 		if (target_of(h, hb->target))
 			continue;

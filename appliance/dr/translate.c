@@ -42,7 +42,7 @@ enum translate_result offsets_translate(const struct offset_history *h, int64_t 
 {
 	const struct offset_sync *s = h->syncs;
 	size_t n = h->n;
-	int64_t best = -1;   /* max downstream of a record whose upstream < g */
+	int64_t best = -1; /* max downstream of a record whose upstream < g */
 
 	if (n == 0 || h->last_down < s[n - 1].downstream)
 		return TRANSLATE_NONE;
@@ -59,7 +59,7 @@ enum translate_result offsets_translate(const struct offset_history *h, int64_t 
 
 		if (len <= 0 || s[i].upstream >= g)
 			continue;
-		below = g - s[i].upstream;   /* records of the run with upstream < g */
+		below = g - s[i].upstream; /* records of the run with upstream < g */
 		if (below > len)
 			below = len;
 		if (s[i].downstream + below - 1 > best)

@@ -36,21 +36,21 @@ struct offset_hole {
 
 /* Everything translation needs of one partition, read at one instant. */
 struct offset_history {
-	struct offset_sync *syncs;   /* in downstream order (the order recorded) */
+	struct offset_sync *syncs; /* in downstream order (the order recorded) */
 	size_t n;
 	struct offset_hole *holes;
 	size_t nholes;
-	int64_t last_down;           /* downstream offset of the last mirrored record; -1 none */
-	int64_t translate_from;      /* exact for g >= this; -1: the first sync's upstream */
+	int64_t last_down;      /* downstream offset of the last mirrored record; -1 none */
+	int64_t translate_from; /* exact for g >= this; -1: the first sync's upstream */
 };
 
 void offset_history_free(struct offset_history *h);
 
 enum translate_result {
-	TRANSLATE_OK,             /* *out is the exact answer */
-	TRANSLATE_NONE,           /* nothing mirrored (or the history is inconsistent) */
-	TRANSLATE_BELOW_HISTORY,  /* g < translate_from: no exact answer is kept */
-	TRANSLATE_UNKNOWN_RANGE,  /* g inside a hole */
+	TRANSLATE_OK,            /* *out is the exact answer */
+	TRANSLATE_NONE,          /* nothing mirrored (or the history is inconsistent) */
+	TRANSLATE_BELOW_HISTORY, /* g < translate_from: no exact answer is kept */
+	TRANSLATE_UNKNOWN_RANGE, /* g inside a hole */
 };
 
 /* "translated", "nothing mirrored yet", ... for messages. */

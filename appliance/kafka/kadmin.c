@@ -69,8 +69,10 @@ int kadmin_ensure_topic(rd_kafka_t *rk, const char *topic, int partitions, int r
 	} else {
 		size_t n;
 		const rd_kafka_topic_result_t **tr =
-			rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-		rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+			rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev),
+							    &n);
+		rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(tr[0])
+					  : RD_KAFKA_RESP_ERR_NO_ERROR;
 
 		if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
 			rc = 1;
@@ -167,19 +169,22 @@ int kadmin_list_groups(rd_kafka_t *rk, char ***out, size_t *n, int timeout_ms, s
 	return 0;
 }
 
-int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset **out,
-			 size_t *n, int timeout_ms, struct ferr *err)
+int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset **out, size_t *n,
+			 int timeout_ms, struct ferr *err)
 {
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = opts(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
-	rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+	rd_kafka_AdminOptions_t *o = opts(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+					  timeout_ms);
+	rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group,
+											 NULL);
 	rd_kafka_event_t *ev;
 	int rc = -1;
 
 	*out = NULL;
 	*n = 0;
 	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-	ev = kadmin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000, NULL);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000,
+			 NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "offsets of group %s: %s", group,
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
@@ -192,14 +197,17 @@ int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset 
 		if (ge) {
 			ferr_set(err, "offsets of group %s: %s", group, rd_kafka_error_string(ge));
 		} else if (k) {
-			const rd_kafka_topic_partition_list_t *tp = rd_kafka_group_result_partitions(gr[0]);
-			struct group_offset *v = calloc(tp && tp->cnt ? (size_t)tp->cnt : 1, sizeof(*v));
+			const rd_kafka_topic_partition_list_t *tp = rd_kafka_group_result_partitions(
+				gr[0]);
+			struct group_offset *v = calloc(tp && tp->cnt ? (size_t)tp->cnt : 1,
+							sizeof(*v));
 
 			if (v) {
 				for (int i = 0; tp && i < tp->cnt; i++) {
 					if (tp->elems[i].offset < 0 || tp->elems[i].err)
 						continue;
-					snprintf(v[*n].topic, sizeof(v[*n].topic), "%s", tp->elems[i].topic);
+					snprintf(v[*n].topic, sizeof(v[*n].topic), "%s",
+						 tp->elems[i].topic);
 					v[*n].partition = tp->elems[i].partition;
 					v[*n].offset = tp->elems[i].offset;
 					(*n)++;
@@ -235,12 +243,14 @@ int kadmin_group_state(rd_kafka_t *rk, const char *group, char *state, size_t sz
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
 	} else {
 		size_t k;
-		const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
-			rd_kafka_event_DescribeConsumerGroups_result(ev), &k);
+		const rd_kafka_ConsumerGroupDescription_t *
+			*d = rd_kafka_DescribeConsumerGroups_result_groups(
+				rd_kafka_event_DescribeConsumerGroups_result(ev), &k);
 
 		if (k && rd_kafka_ConsumerGroupDescription_error(d[0])) {
 			ferr_set(err, "describing group %s: %s", group,
-				 rd_kafka_error_string(rd_kafka_ConsumerGroupDescription_error(d[0])));
+				 rd_kafka_error_string(
+					 rd_kafka_ConsumerGroupDescription_error(d[0])));
 		} else if (k) {
 			snprintf(state, sz, "%s",
 				 rd_kafka_consumer_group_state_name(
@@ -256,42 +266,48 @@ int kadmin_group_state(rd_kafka_t *rk, const char *group, char *state, size_t sz
 	return rc;
 }
 
-int kadmin_commit_offsets(rd_kafka_t *rk, const char *group, const struct group_offset *v,
-			  size_t n, int timeout_ms, struct ferr *err)
+int kadmin_commit_offsets(rd_kafka_t *rk, const char *group, const struct group_offset *v, size_t n,
+			  int timeout_ms, struct ferr *err)
 {
 	rd_kafka_topic_partition_list_t *tpl = rd_kafka_topic_partition_list_new((int)n);
 	rd_kafka_AlterConsumerGroupOffsets_t *req;
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = opts(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
+	rd_kafka_AdminOptions_t *o = opts(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
+					  timeout_ms);
 	rd_kafka_event_t *ev;
 	int rc = -1;
 
 	for (size_t i = 0; i < n; i++)
-		rd_kafka_topic_partition_list_add(tpl, v[i].topic, v[i].partition)->offset = v[i].offset;
+		rd_kafka_topic_partition_list_add(tpl, v[i].topic, v[i].partition)
+			->offset = v[i].offset;
 	req = rd_kafka_AlterConsumerGroupOffsets_new(group, tpl);
 	rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
-	ev = kadmin_wait(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000, NULL);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms + 2000,
+			 NULL);
 	if (!ev || rd_kafka_event_error(ev)) {
 		ferr_set(err, "committing offsets of group %s: %s", group,
 			 ev ? rd_kafka_event_error_string(ev) : "no answer");
 	} else {
 		size_t k;
-		const rd_kafka_group_result_t **gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-			rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &k);
+		const rd_kafka_group_result_t *
+			*gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+				rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &k);
 		const rd_kafka_error_t *ge = k ? rd_kafka_group_result_error(gr[0]) : NULL;
 
 		rc = 0;
 		if (ge) {
-			ferr_set(err, "committing offsets of group %s: %s", group, rd_kafka_error_string(ge));
+			ferr_set(err, "committing offsets of group %s: %s", group,
+				 rd_kafka_error_string(ge));
 			rc = -1;
 		} else if (k) {
-			const rd_kafka_topic_partition_list_t *tp = rd_kafka_group_result_partitions(gr[0]);
+			const rd_kafka_topic_partition_list_t *tp = rd_kafka_group_result_partitions(
+				gr[0]);
 
 			for (int i = 0; tp && i < tp->cnt; i++) {
 				if (tp->elems[i].err) {
 					ferr_set(err, "committing %s[%d] for group %s: %s",
-						 tp->elems[i].topic, (int)tp->elems[i].partition, group,
-						 rd_kafka_err2str(tp->elems[i].err));
+						 tp->elems[i].topic, (int)tp->elems[i].partition,
+						 group, rd_kafka_err2str(tp->elems[i].err));
 					rc = -1;
 				}
 			}

@@ -47,8 +47,8 @@ void kadmin_free_names(char **v, size_t n);
 
 /* Committed offsets of GROUP (caller frees *out). RK must be a consumer
  * handle: librdkafka 2.0.2 crashes answering this on a producer handle. */
-int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset **out,
-			 size_t *n, int timeout_ms, struct ferr *err);
+int kadmin_group_offsets(rd_kafka_t *rk, const char *group, struct group_offset **out, size_t *n,
+			 int timeout_ms, struct ferr *err);
 
 /* The group's state ("Empty", "Stable", "Dead", ...) and member count. */
 int kadmin_group_state(rd_kafka_t *rk, const char *group, char *state, size_t sz, int *members,
@@ -56,7 +56,7 @@ int kadmin_group_state(rd_kafka_t *rk, const char *group, char *state, size_t sz
 
 /* Commits OFFSETS for GROUP (AlterConsumerGroupOffsets); the group must
  * have no members. */
-int kadmin_commit_offsets(rd_kafka_t *rk, const char *group, const struct group_offset *v,
-			  size_t n, int timeout_ms, struct ferr *err);
+int kadmin_commit_offsets(rd_kafka_t *rk, const char *group, const struct group_offset *v, size_t n,
+			  int timeout_ms, struct ferr *err);
 
 #endif

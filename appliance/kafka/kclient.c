@@ -18,18 +18,21 @@ struct kclient_ctx {
 	kclient_error_fn *on_error;
 	kclient_event_fn *on_event;
 	void *opaque;
-	pthread_mutex_t lock;       /* guards recent and the reachability fields */
-	struct { char key[192]; int64_t ms; } recent[8];   /* warnings said lately */
+	pthread_mutex_t lock; /* guards recent and the reachability fields */
+	struct {
+		char key[192];
+		int64_t ms;
+	} recent[8]; /* warnings said lately */
 	unsigned next;
 
 	/* reachability (kclient_opts.reach): what librdkafka said since the
 	 * watcher last heard the cluster answer (generation gen) */
 	struct reach *reach;
 	int reach_stats, reach_manual;
-	char cluster[256];          /* kclient_opts.cluster */
+	char cluster[256]; /* kclient_opts.cluster */
 	unsigned gen;
 	int all_down, conn_failed;
-	char conn_error[400];       /* the last failed connection attempt */
+	char conn_error[400]; /* the last failed connection attempt */
 };
 
 /* librdkafka's words for a connection that could not be set up, as
@@ -37,10 +40,15 @@ struct kclient_ctx {
 static int conn_failure(int err, const char *reason)
 {
 	static const char *const setup[] = {
-		"Connect to ", "Connection setup timed out", "Failed to resolve",
-		"SSL handshake failed", "Failed to verify broker certificate",
-		"Disconnected while requesting ApiVersion", "verify that security.protocol",
-		"SASL", NULL,
+		"Connect to ",
+		"Connection setup timed out",
+		"Failed to resolve",
+		"SSL handshake failed",
+		"Failed to verify broker certificate",
+		"Disconnected while requesting ApiVersion",
+		"verify that security.protocol",
+		"SASL",
+		NULL,
 	};
 
 	if (err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
@@ -147,7 +155,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	(void)rk;
 	if (ctx && ctx->reach && kclient_stats_broker_up(json, len))
 		reach_up(ctx->reach);
-	return 0;   /* librdkafka frees json */
+	return 0; /* librdkafka frees json */
 }
 
 /* A broker that stays away makes librdkafka repeat the same few complaints
@@ -247,7 +255,8 @@ static int apply(rd_kafka_conf_t *conf, const struct kv *kv, const char *what, s
 	for (; kv && kv->key; kv++) {
 		if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
 		    RD_KAFKA_CONF_OK)
-			return ferr_set(err, "%s: setting %s=%s: %s", what, kv->key, kv->value, errstr);
+			return ferr_set(err, "%s: setting %s=%s: %s", what, kv->key, kv->value,
+					errstr);
 	}
 	return 0;
 }
@@ -291,7 +300,9 @@ int kclient_new(rd_kafka_type_t type, const struct props *settings, enum client_
 	ctx->reach_stats = o->reach && o->reach_stats;
 	ctx->reach_manual = o->reach_manual;
 	snprintf(ctx->cluster, sizeof(ctx->cluster), "%s",
-		 o->reach ? reach_cluster_of(o->reach) : o->cluster ? o->cluster : "");
+		 o->reach     ? reach_cluster_of(o->reach)
+		 : o->cluster ? o->cluster
+			      : "");
 	ctx->gen = reach_generation(o->reach);
 	if (ctx->reach_stats) {
 		const struct kv stats[] = { { "statistics.interval.ms", "5000" }, { NULL, NULL } };
@@ -328,7 +339,8 @@ int kclient_admin_consumer(const struct props *settings, const char *what, const
 			   rd_kafka_t **out, struct ferr *err)
 {
 	const struct kv defaults[] = { { "log.connection.close", "false" }, { NULL, NULL } };
-	const struct kv forced[] = { { "group.id", group }, { "enable.auto.commit", "false" },
+	const struct kv forced[] = { { "group.id", group },
+				     { "enable.auto.commit", "false" },
 				     { NULL, NULL } };
 	struct kclient_opts o = { .what = what, .defaults = defaults, .forced = forced };
 

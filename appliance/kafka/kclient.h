@@ -17,18 +17,18 @@ struct kv {
 };
 
 /* Called from librdkafka threads on errors; FATAL is 1 for fatal errors. */
-typedef void (kclient_error_fn)(void *opaque, int fatal, const char *reason);
+typedef void(kclient_error_fn)(void *opaque, int fatal, const char *reason);
 /* Every non-fatal error librdkafka reports (after it is logged), with its
  * code: where the handle's main queue is served (a consumer after
  * rd_kafka_poll_set_consumer(): inside rd_kafka_consumer_poll). */
-typedef void (kclient_event_fn)(void *opaque, rd_kafka_resp_err_t err, const char *reason);
+typedef void(kclient_event_fn)(void *opaque, rd_kafka_resp_err_t err, const char *reason);
 
 struct kclient_opts {
-	const char *what;          /* "A->B consumer of A", for logs */
-	const struct kv *defaults; /* applied before the user's settings */
-	const struct kv *forced;   /* applied after them (cannot be overridden) */
-	kclient_error_fn *on_error;  /* NULL: errors are only logged */
-	kclient_event_fn *on_event;  /* NULL: none */
+	const char *what;           /* "A->B consumer of A", for logs */
+	const struct kv *defaults;  /* applied before the user's settings */
+	const struct kv *forced;    /* applied after them (cannot be overridden) */
+	kclient_error_fn *on_error; /* NULL: errors are only logged */
+	kclient_event_fn *on_event; /* NULL: none */
 	void *opaque;
 	void (*dr_msg_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *);
 	/* the watcher this client reports its cluster's reachability to

@@ -69,8 +69,7 @@ void mm2_offset_sync_value(struct mm2buf *b, int64_t upstream, int64_t downstrea
 	put_i64(b, downstream);
 }
 
-void mm2_checkpoint_key(struct mm2buf *b, const char *group, const char *topic,
-			int32_t partition)
+void mm2_checkpoint_key(struct mm2buf *b, const char *group, const char *topic, int32_t partition)
 {
 	b->len = 0;
 	b->overflow = 0;
@@ -150,8 +149,8 @@ static int get_str(struct rd *r, char *out, size_t sz)
 	return 0;
 }
 
-int mm2_checkpoint_decode(const void *key, size_t klen, const void *val, size_t vlen,
-			  char *group, size_t gsz, char *topic, size_t tsz, int32_t *partition,
+int mm2_checkpoint_decode(const void *key, size_t klen, const void *val, size_t vlen, char *group,
+			  size_t gsz, char *topic, size_t tsz, int32_t *partition,
 			  int64_t *upstream, int64_t *downstream)
 {
 	struct rd k = { key, klen }, v = { val, vlen };
@@ -159,7 +158,8 @@ int mm2_checkpoint_decode(const void *key, size_t klen, const void *val, size_t 
 
 	if (get_str(&k, group, gsz) || get_str(&k, topic, tsz) || get(&k, p, 4))
 		return -1;
-	*partition = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+	*partition = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+			       p[3]);
 	if (get(&v, ver, 2) || ver[0] != 0 || ver[1] != 0 || get_i64(&v, upstream) ||
 	    get_i64(&v, downstream))
 		return -1;

@@ -21,21 +21,20 @@
 struct mm2buf {
 	unsigned char data[1024];
 	size_t len;
-	int overflow;   /* a field did not fit (names over ~500 bytes) */
+	int overflow; /* a field did not fit (names over ~500 bytes) */
 };
 
 void mm2_offset_sync_key(struct mm2buf *b, const char *topic, int32_t partition);
 void mm2_offset_sync_value(struct mm2buf *b, int64_t upstream, int64_t downstream);
-void mm2_checkpoint_key(struct mm2buf *b, const char *group, const char *topic,
-			int32_t partition);
+void mm2_checkpoint_key(struct mm2buf *b, const char *group, const char *topic, int32_t partition);
 void mm2_checkpoint_value(struct mm2buf *b, int64_t upstream, int64_t downstream,
 			  const char *metadata);
 void mm2_heartbeat_key(struct mm2buf *b, const char *source, const char *target);
 void mm2_heartbeat_value(struct mm2buf *b, int64_t timestamp_ms);
 
 /* Decoders for what ferry reads back; 0, or -1 when malformed. */
-int mm2_checkpoint_decode(const void *key, size_t klen, const void *val, size_t vlen,
-			  char *group, size_t gsz, char *topic, size_t tsz, int32_t *partition,
+int mm2_checkpoint_decode(const void *key, size_t klen, const void *val, size_t vlen, char *group,
+			  size_t gsz, char *topic, size_t tsz, int32_t *partition,
 			  int64_t *upstream, int64_t *downstream);
 
 #endif

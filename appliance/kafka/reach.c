@@ -16,10 +16,10 @@
 struct rcluster {
 	struct rcluster *next;
 	char name[256];
-	enum reach_state state;     /* as last derived from its watchers */
+	enum reach_state state; /* as last derived from its watchers */
 	char why[400];
-	int64_t since_wall, since_mono;   /* when it became unreachable */
-	int64_t unreachable_ms;     /* earlier episodes, summed */
+	int64_t since_wall, since_mono; /* when it became unreachable */
+	int64_t unreachable_ms;         /* earlier episodes, summed */
 };
 
 struct reach {
@@ -40,9 +40,12 @@ static struct reach *watchers;
 const char *reach_state_name(enum reach_state s)
 {
 	switch (s) {
-	case REACH_UNKNOWN: return "unknown";
-	case REACH_REACHABLE: return "reachable";
-	case REACH_UNREACHABLE: return "unreachable";
+	case REACH_UNKNOWN:
+		return "unknown";
+	case REACH_REACHABLE:
+		return "reachable";
+	case REACH_UNREACHABLE:
+		return "unreachable";
 	}
 	return "?";
 }
@@ -94,11 +97,12 @@ static void derive(struct rcluster *c)
 
 		c->unreachable_ms += now - c->since_mono;
 		if (st == REACH_REACHABLE)
-			log_info("cluster %s reachable again (unreachable for %" PRId64 " s)", c->name,
-				 secs);
+			log_info("cluster %s reachable again (unreachable for %" PRId64 " s)",
+				 c->name, secs);
 		else
 			log_info("cluster %s: no running flow uses it any more (it was unreachable "
-				 "for %" PRId64 " s)", c->name, secs);
+				 "for %" PRId64 " s)",
+				 c->name, secs);
 	}
 	c->state = st;
 }

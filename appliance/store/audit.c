@@ -15,7 +15,7 @@
 #include "appliance/log.h"
 #include "appliance/store/state.h"
 
-#define PENDING_MAX 1000   /* entries kept while the store fails; older ones are dropped */
+#define PENDING_MAX 1000 /* entries kept while the store fails; older ones are dropped */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct state *st;
@@ -38,9 +38,13 @@ static void pending_free(struct audit_entry *e)
 static void pending_add(const struct audit_entry *e)
 {
 	struct audit_entry c = {
-		.ts_ms = e->ts_ms ? e->ts_ms : state_now_ms(), .who = strdup(e->who),
-		.role = strdup(e->role), .origin = strdup(e->origin), .action = strdup(e->action),
-		.result = strdup(e->result), .detail = strdup(e->detail),
+		.ts_ms = e->ts_ms ? e->ts_ms : state_now_ms(),
+		.who = strdup(e->who),
+		.role = strdup(e->role),
+		.origin = strdup(e->origin),
+		.action = strdup(e->action),
+		.result = strdup(e->result),
+		.detail = strdup(e->detail),
 	};
 
 	if (!c.who || !c.role || !c.origin || !c.action || !c.result || !c.detail) {
@@ -116,8 +120,12 @@ void audit_close(void)
 void audit_request(const char *who, const char *role, const char *origin, const char *action,
 		   const char *result, const char *detail)
 {
-	struct audit_entry e = { .who = who, .role = role, .origin = origin, .action = action,
-				 .result = result, .detail = detail ? detail : "" };
+	struct audit_entry e = { .who = who,
+				 .role = role,
+				 .origin = origin,
+				 .action = action,
+				 .result = result,
+				 .detail = detail ? detail : "" };
 	struct ferr err = { 0 };
 
 	pthread_mutex_lock(&lock);
@@ -126,7 +134,8 @@ void audit_request(const char *who, const char *role, const char *origin, const 
 		if (npending)
 			err.msg[0] = '\0';
 		log_error("audit trail: %s%skept in memory until the state store takes it: %s by %s: "
-			  "%s", err.msg, err.msg[0] ? "; " : "", action, who, result);
+			  "%s",
+			  err.msg, err.msg[0] ? "; " : "", action, who, result);
 		pending_add(&e);
 	}
 	pthread_mutex_unlock(&lock);

@@ -16,13 +16,47 @@
 #include "appliance/dr/translate.h"
 
 enum stmt_id {
-	ST_POS_PUT, ST_POS_LIST, ST_POS_LIST_ALL, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_AUDIT_ADD, ST_AUDIT_LIST, ST_REV_GET, ST_REV_LATEST, ST_REV_ADD, ST_REV_LIST,
-	ST_FLOW_PAUSED, ST_FLOW_SET_PAUSED, ST_SYNC_ADD, ST_SYNC_PRUNE, ST_SYNC_LOAD, ST_HIST_POS,
-	ST_GC_GET, ST_GC_PUT, ST_FB_ADD, ST_FB_LIST, ST_POS_SEED, ST_POS_FULL,
-	ST_SYNC_PRUNE_LSO, ST_TF_INIT, ST_TF_RAISE, ST_TF_OLDEST, ST_HOLE_ADD, ST_HOLE_PRUNE,
-	ST_HOLE_LOAD, ST_POS_LAST, ST_CUT_SYNCS, ST_CUT_HOLES, ST_CUT_POS, ST_BEGIN_READ,
-	ST_LAST_REC, ST_GAP_ADD, ST_GAP_SUM, ST_HIST_BLOCK, ST__COUNT
+	ST_POS_PUT,
+	ST_POS_LIST,
+	ST_POS_LIST_ALL,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_AUDIT_ADD,
+	ST_AUDIT_LIST,
+	ST_REV_GET,
+	ST_REV_LATEST,
+	ST_REV_ADD,
+	ST_REV_LIST,
+	ST_FLOW_PAUSED,
+	ST_FLOW_SET_PAUSED,
+	ST_SYNC_ADD,
+	ST_SYNC_PRUNE,
+	ST_SYNC_LOAD,
+	ST_HIST_POS,
+	ST_GC_GET,
+	ST_GC_PUT,
+	ST_FB_ADD,
+	ST_FB_LIST,
+	ST_POS_SEED,
+	ST_POS_FULL,
+	ST_SYNC_PRUNE_LSO,
+	ST_TF_INIT,
+	ST_TF_RAISE,
+	ST_TF_OLDEST,
+	ST_HOLE_ADD,
+	ST_HOLE_PRUNE,
+	ST_HOLE_LOAD,
+	ST_POS_LAST,
+	ST_CUT_SYNCS,
+	ST_CUT_HOLES,
+	ST_CUT_POS,
+	ST_BEGIN_READ,
+	ST_LAST_REC,
+	ST_GAP_ADD,
+	ST_GAP_SUM,
+	ST_HIST_BLOCK,
+	ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -44,9 +78,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "THEN excluded.last_hash ELSE last_hash END",
 	[ST_SYNC_ADD] = "INSERT OR REPLACE INTO offset_syncs (flow, topic, partition, upstream, "
 			"downstream, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_SYNC_PRUNE] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 "
-			  "AND downstream < (SELECT downstream FROM offset_syncs WHERE flow = ?1 AND "
-			  "topic = ?2 AND partition = ?3 ORDER BY downstream DESC LIMIT 1 OFFSET ?4)",
+	[ST_SYNC_PRUNE] =
+		"DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3 "
+		"AND downstream < (SELECT downstream FROM offset_syncs WHERE flow = ?1 AND "
+		"topic = ?2 AND partition = ?3 ORDER BY downstream DESC LIMIT 1 OFFSET ?4)",
 	[ST_SYNC_LOAD] = "SELECT upstream, downstream FROM offset_syncs WHERE flow = ?1 AND "
 			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
 	[ST_HIST_POS] = "SELECT last_downstream, translate_from FROM positions WHERE flow = ?1 AND "
@@ -73,7 +108,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 "AND topic = ?2 AND partition = ?3 ORDER BY upstream_from",
 	[ST_POS_LAST] = "SELECT last_upstream, last_downstream FROM positions WHERE flow = ?1 AND "
 			"topic = ?2 AND partition = ?3",
-	[ST_CUT_SYNCS] = "DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_CUT_SYNCS] =
+		"DELETE FROM offset_syncs WHERE flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_CUT_HOLES] = "DELETE FROM offset_sync_holes WHERE flow = ?1 AND topic = ?2 AND "
 			 "partition = ?3",
 	[ST_CUT_POS] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
@@ -108,9 +144,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_REV_LIST] = "SELECT rev, ts_ms, who, comment, '', source_file, source_sha256 "
 			"FROM config_revisions ORDER BY rev",
 	[ST_FLOW_PAUSED] = "SELECT paused FROM flow_admin WHERE flow = ?1",
-	[ST_FLOW_SET_PAUSED] = "INSERT INTO flow_admin (flow, paused, ts_ms, who) VALUES (?1, ?2, ?3, ?4) "
-			       "ON CONFLICT (flow) DO UPDATE SET paused = excluded.paused, "
-			       "ts_ms = excluded.ts_ms, who = excluded.who",
+	[ST_FLOW_SET_PAUSED] =
+		"INSERT INTO flow_admin (flow, paused, ts_ms, who) VALUES (?1, ?2, ?3, ?4) "
+		"ON CONFLICT (flow) DO UPDATE SET paused = excluded.paused, "
+		"ts_ms = excluded.ts_ms, who = excluded.who",
 	[ST_FB_ADD] = "INSERT OR REPLACE INTO failbacks (flow, ts_ms, who) VALUES (?1, ?2, ?3)",
 	[ST_FB_LIST] = "SELECT flow FROM failbacks ORDER BY flow",
 	[ST_POS_SEED] = "INSERT OR IGNORE INTO positions (flow, topic, partition, next_offset, "
@@ -139,7 +176,7 @@ struct state {
 	sqlite3_stmt *stmt[ST__COUNT];
 };
 
-#define WAL_CHECKPOINT_PAGES 1000   /* SQLite's default autocheckpoint */
+#define WAL_CHECKPOINT_PAGES 1000 /* SQLite's default autocheckpoint */
 
 /*
  * SQLite's own autocheckpoint runs after a commit and, when it fails (the
@@ -232,17 +269,20 @@ static int open_conn(const char *dir, struct state **out, struct ferr *err)
 		return ferr_set(err, "out of memory");
 	}
 	snprintf(st->path, n, "%s/ferry.db", dir);
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(st->path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		ferr_set(err, "%s: cannot open: %s", st->path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		state_close(st);
 		return -1;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
-	sqlite3_wal_hook(st->db, wal_hook, NULL);   /* replaces sqlite3_wal_autocheckpoint() */
-	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-		     "PRAGMA foreign_keys = ON;", err)) {
+	sqlite3_wal_hook(st->db, wal_hook, NULL); /* replaces sqlite3_wal_autocheckpoint() */
+	if (exec(st,
+		 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		 "PRAGMA foreign_keys = ON;",
+		 err)) {
 		state_close(st);
 		return -1;
 	}
@@ -285,8 +325,10 @@ static int migrate(struct state *st, struct ferr *err)
 	if (state_schema_version(st, &cur, err))
 		return -1;
 	if (cur > latest)
-		return ferr_set(err, "%s: schema version %d is newer than this ferryd knows (%d); "
-				"refusing to touch it", st->path, cur, latest);
+		return ferr_set(err,
+				"%s: schema version %d is newer than this ferryd knows (%d); "
+				"refusing to touch it",
+				st->path, cur, latest);
 	for (unsigned i = 0; i < schema_migrations_count; i++) {
 		const struct schema_migration *m = &schema_migrations[i];
 		char setv[64];
@@ -362,7 +404,7 @@ static int step_done(struct state *st, enum stmt_id id, struct ferr *err, const 
 	int rc = sqlite3_step(st->stmt[id]);
 
 	if (rc != SQLITE_DONE)
-		db_err(st, err, what);   /* before the reset, which may touch errno */
+		db_err(st, err, what); /* before the reset, which may touch errno */
 	sqlite3_reset(st->stmt[id]);
 	sqlite3_clear_bindings(st->stmt[id]);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -427,7 +469,7 @@ static int same_part(const struct state_sync *a, const struct state_sync *b)
 static int hole_of(struct state *st, const char *flow, const struct state_sync *y,
 		   struct offset_hole *h, int64_t *raise_to, struct ferr *err)
 {
-	int64_t low;   /* g <= low translates exactly */
+	int64_t low; /* g <= low translates exactly */
 
 	*raise_to = -1;
 	if (y->known_up >= 0) {
@@ -448,11 +490,11 @@ static int hole_of(struct state *st, const char *flow, const struct state_sync *
 			return 0;
 		}
 		if (!y->after_unknown && y->downstream == last[1] + 1)
-			return 0;   /* contiguous on the target: nothing unknown between */
+			return 0; /* contiguous on the target: nothing unknown between */
 		low = last[0] + 1;
 	}
 	if (y->after_unknown && y->unknown_min < low)
-		low = y->unknown_min;   /* re-sent records with unknown copies */
+		low = y->unknown_min; /* re-sent records with unknown copies */
 	h->from = low + 1;
 	h->to = y->upstream - 1;
 	return h->from <= h->to;
@@ -552,14 +594,15 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		for (size_t j = first; j <= i; j++) {
 			if (raise[j] < 0)
 				continue;
-			sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition), 4,
-					   raise[j]);
+			sqlite3_bind_int64(bind_part(st, ST_TF_RAISE, flow, y->topic, y->partition),
+					   4, raise[j]);
 			if (step_done(st, ST_TF_RAISE, err, "saving translate_from"))
 				goto fail;
 		}
 		if (y->log_start > 0) {
 			sqlite3_bind_int64(bind_part(st, ST_SYNC_PRUNE_LSO, flow, y->topic,
-						     y->partition), 4, y->log_start);
+						     y->partition),
+					   4, y->log_start);
 			if (prune_step(st, ST_SYNC_PRUNE_LSO, flow, y, err))
 				goto fail;
 		}
@@ -662,7 +705,7 @@ fail:
 }
 
 int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
-                      int64_t next_offset, struct ferr *err)
+		      int64_t next_offset, struct ferr *err)
 {
 	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
 		return -1;
@@ -757,9 +800,14 @@ int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, 
 	sqlite3_bind_int(s, 1, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct audit_entry e = {
-			.id = sqlite3_column_int64(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
-			.who = col_text(s, 2), .role = col_text(s, 3), .origin = col_text(s, 4),
-			.action = col_text(s, 5), .result = col_text(s, 6), .detail = col_text(s, 7),
+			.id = sqlite3_column_int64(s, 0),
+			.ts_ms = sqlite3_column_int64(s, 1),
+			.who = col_text(s, 2),
+			.role = col_text(s, 3),
+			.origin = col_text(s, 4),
+			.action = col_text(s, 5),
+			.result = col_text(s, 6),
+			.detail = col_text(s, 7),
 		};
 
 		fn(ctx, &e);
@@ -844,9 +892,12 @@ int state_revision_list(struct state *st, state_revision_fn fn, void *ctx, struc
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct revision r = {
-			.rev = sqlite3_column_int(s, 0), .ts_ms = sqlite3_column_int64(s, 1),
-			.who = (char *)col_text(s, 2), .comment = (char *)col_text(s, 3),
-			.text = (char *)"", .source_file = (char *)col_text(s, 5),
+			.rev = sqlite3_column_int(s, 0),
+			.ts_ms = sqlite3_column_int64(s, 1),
+			.who = (char *)col_text(s, 2),
+			.comment = (char *)col_text(s, 3),
+			.text = (char *)"",
+			.source_file = (char *)col_text(s, 5),
 			.source_sha256 = (char *)col_text(s, 6),
 		};
 
@@ -940,8 +991,10 @@ int state_last_record_get(struct state *st, const char *flow, const char *topic,
 	bind_part(st, ST_LAST_REC, flow, topic, partition);
 	rc = step_row(st, ST_LAST_REC, v, 5, err, "reading the last mirrored record");
 	if (rc == 1)
-		*out = (struct state_last_record){ .next_offset = v[0], .offset = v[1],
-						   .timestamp = v[2], .has_hash = v[3] != 0,
+		*out = (struct state_last_record){ .next_offset = v[0],
+						   .offset = v[1],
+						   .timestamp = v[2],
+						   .has_hash = v[3] != 0,
 						   .hash = (uint64_t)v[4] };
 	return rc;
 }

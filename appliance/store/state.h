@@ -30,12 +30,12 @@ struct state_position {
 	const char *topic;
 	int32_t partition;
 	int64_t next_offset;
-	int64_t last_upstream, last_downstream;   /* last mirrored record; -1 unknown */
+	int64_t last_upstream, last_downstream; /* last mirrored record; -1 unknown */
 	/* the last acknowledged record's identity (last_record >= 0 only) */
-	int64_t last_timestamp;                   /* -1 none */
+	int64_t last_timestamp; /* -1 none */
 	int has_hash;
-	uint64_t last_hash;                       /* record_hash() of its key and value */
-	int64_t last_record;                      /* its source offset; -1: unchanged */
+	uint64_t last_hash;  /* record_hash() of its key and value */
+	int64_t last_record; /* its source offset; -1: unchanged */
 };
 
 /* A change of a partition's offset delta (see translate.h). The fields
@@ -90,7 +90,7 @@ extern void *state_syncs_load_hook_ctx;
  * deletes its offset syncs and holes, sets its position to NEXT_OFFSET, last_upstream/last_downstream to -1
  * and translate_from to NEXT_OFFSET. */
 int state_history_cut(struct state *st, const char *flow, const char *topic, int32_t partition,
-                      int64_t next_offset, struct ferr *err);
+		      int64_t next_offset, struct ferr *err);
 
 /* Offsets ferry committed for a group on a target (never moved back). */
 int state_group_commit_get(struct state *st, const char *cluster, const char *group,
@@ -101,8 +101,8 @@ int state_group_commit_put(struct state *st, const char *cluster, const char *gr
 			   int64_t downstream, struct ferr *err);
 
 /* Every saved position (of FLOW, or of all flows when NULL). */
-typedef void (*state_position_fn)(void *ctx, const char *flow, const char *topic,
-				  int32_t partition, int64_t next_offset, int64_t updated_ms);
+typedef void (*state_position_fn)(void *ctx, const char *flow, const char *topic, int32_t partition,
+				  int64_t next_offset, int64_t updated_ms);
 int state_positions_list(struct state *st, const char *flow, state_position_fn fn, void *ctx,
 			 struct ferr *err);
 

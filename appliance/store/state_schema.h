@@ -13,6 +13,6 @@ struct schema_migration {
 
 extern const struct schema_migration schema_migrations[];
 extern const unsigned schema_migrations_count;
-extern const int schema_version_latest;   /* the highest version (numbers may skip) */
+extern const int schema_version_latest; /* the highest version (numbers may skip) */
 
 #endif

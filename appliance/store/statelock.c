@@ -68,10 +68,14 @@ int statelock_take(const char *dir, struct statelock **out, int *busy, struct fe
 			holder_pid(fd, pid, sizeof(pid));
 			close(fd);
 			if (pid[0])
-				return ferr_set(err, "state directory %s is in use by another ferryd "
-						"(pid %s holds %s)", dir, pid, path);
-			return ferr_set(err, "state directory %s is in use by another ferryd "
-					"(a process holds %s)", dir, path);
+				return ferr_set(err,
+						"state directory %s is in use by another ferryd "
+						"(pid %s holds %s)",
+						dir, pid, path);
+			return ferr_set(err,
+					"state directory %s is in use by another ferryd "
+					"(a process holds %s)",
+					dir, path);
 		}
 		close(fd);
 		return ferr_set(err, "%s: cannot lock: %s", path, strerror(e));
@@ -90,7 +94,7 @@ int statelock_take(const char *dir, struct statelock **out, int *busy, struct fe
 		return ferr_set(err, "out of memory");
 	}
 	l->fd = fd;
-	*out = l;   /* the caller owns the lock until statelock_release() */
+	*out = l; /* the caller owns the lock until statelock_release() */
 	return 0;
 }
 
@@ -98,6 +102,6 @@ void statelock_release(struct statelock *l)
 {
 	if (!l)
 		return;
-	close(l->fd);   /* drops the flock */
+	close(l->fd); /* drops the flock */
 	free(l);
 }

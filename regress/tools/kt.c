@@ -51,47 +51,46 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define MAX_X      64   /* -X options */
-#define MAX_CONFIG 64   /* create --config options */
-#define TS_AGE_MS  86400000LL  /* produced timestamps lie this far in the past */
-#define TXN_SIZE   100  /* records per transaction */
+#define MAX_X 64             /* -X options */
+#define MAX_CONFIG 64        /* create --config options */
+#define TS_AGE_MS 86400000LL /* produced timestamps lie this far in the past */
+#define TXN_SIZE 100         /* records per transaction */
 #define SCAN_BATCH 10000
 
-static const char FILLER[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char FILLER[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 static const char USAGE[] =
-    "usage: kt -b BOOTSTRAP [-X key=value]... [-v] COMMAND ARGS\n"
-    "\n"
-    "commands:\n"
-    "  wait-ready [--timeout SEC]            wait until the broker serves metadata (60)\n"
-    "  create TOPIC PARTITIONS [--rf N] [--config k=v]...\n"
-    "  add-partitions TOPIC TOTAL\n"
-    "  delete TOPIC\n"
-    "  set-config TOPIC key=value...        replaces the topic's dynamic configs\n"
-    "  delete-records TOPIC PARTITION OFFSET the log then starts at OFFSET\n"
-    "  topics [--all]                        name<TAB>partitions, sorted; --all shows __*\n"
-    "  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
-    "          [--transactional-id ID [--abort-every K]] [--rate RECORDS_PER_SEC]\n"
-    "          [--key-mod M]                 (keys k-<seq % M>: they repeat, for compaction)\n"
-    "          [--now]                       (timestamps now, not a day in the past)\n"
-    "                                        seq-numbered records; prints 'aborted SEQ'\n"
-    "  put TOPIC [--partition P] [--key K] [--value V] [--header NAME=V]...\n"
-    "          [--timestamp MS]              one record; fields as dump prints them\n"
-    "                                        (\\xHH escapes, \\N null, the default)\n"
-    "  dump TOPIC [--timeout SEC] [--isolation read_committed|read_uncommitted]\n"
-    "                                        P OFFSET TIMESTAMP KEY VALUE HEADERS\n"
-    "  count TOPIC                           sum of high - low watermarks\n"
-    "  seqcheck TOPIC --count N [--start S] [--exclude-file F] [--exact]\n"
-    "          [--timeout SEC]\n"
-    "  group-commit GROUP TOPIC PARTITION OFFSET\n"
-    "  group-offsets GROUP                   topic<TAB>partition<TAB>offset\n"
-    "  join GROUP TOPIC [--seconds S]        be an active member of GROUP for S s (30)\n"
-    "\n"
-    "options:\n"
-    "  -b BOOTSTRAP   bootstrap.servers\n"
-    "  -X key=value   librdkafka property for every client kt creates\n"
-    "  -v             verbose: librdkafka logs and errors, summaries\n";
+	"usage: kt -b BOOTSTRAP [-X key=value]... [-v] COMMAND ARGS\n"
+	"\n"
+	"commands:\n"
+	"  wait-ready [--timeout SEC]            wait until the broker serves metadata (60)\n"
+	"  create TOPIC PARTITIONS [--rf N] [--config k=v]...\n"
+	"  add-partitions TOPIC TOTAL\n"
+	"  delete TOPIC\n"
+	"  set-config TOPIC key=value...        replaces the topic's dynamic configs\n"
+	"  delete-records TOPIC PARTITION OFFSET the log then starts at OFFSET\n"
+	"  topics [--all]                        name<TAB>partitions, sorted; --all shows __*\n"
+	"  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
+	"          [--transactional-id ID [--abort-every K]] [--rate RECORDS_PER_SEC]\n"
+	"          [--key-mod M]                 (keys k-<seq % M>: they repeat, for compaction)\n"
+	"          [--now]                       (timestamps now, not a day in the past)\n"
+	"                                        seq-numbered records; prints 'aborted SEQ'\n"
+	"  put TOPIC [--partition P] [--key K] [--value V] [--header NAME=V]...\n"
+	"          [--timestamp MS]              one record; fields as dump prints them\n"
+	"                                        (\\xHH escapes, \\N null, the default)\n"
+	"  dump TOPIC [--timeout SEC] [--isolation read_committed|read_uncommitted]\n"
+	"                                        P OFFSET TIMESTAMP KEY VALUE HEADERS\n"
+	"  count TOPIC                           sum of high - low watermarks\n"
+	"  seqcheck TOPIC --count N [--start S] [--exclude-file F] [--exact]\n"
+	"          [--timeout SEC]\n"
+	"  group-commit GROUP TOPIC PARTITION OFFSET\n"
+	"  group-offsets GROUP                   topic<TAB>partition<TAB>offset\n"
+	"  join GROUP TOPIC [--seconds S]        be an active member of GROUP for S s (30)\n"
+	"\n"
+	"options:\n"
+	"  -b BOOTSTRAP   bootstrap.servers\n"
+	"  -X key=value   librdkafka property for every client kt creates\n"
+	"  -v             verbose: librdkafka logs and errors, summaries\n";
 
 static struct {
 	const char *bootstrap;
@@ -240,8 +239,7 @@ static rd_kafka_conf_t *conf_new(const char *const *extra)
 	const char *val;
 	int i;
 
-	if (conf_set(conf, "bootstrap.servers", G.bootstrap) ||
-	    conf_set(conf, "client.id", "kt") ||
+	if (conf_set(conf, "bootstrap.servers", G.bootstrap) || conf_set(conf, "client.id", "kt") ||
 	    conf_set(conf, "reconnect.backoff.ms", "50") ||
 	    conf_set(conf, "reconnect.backoff.max.ms", "500") ||
 	    conf_set(conf, "log.connection.close", "false"))
@@ -305,8 +303,8 @@ static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, int timeout_ms)
  * Waits for the admin result event of type on q; NULL on timeout, and on an
  * event level error unless keep_errors (all reported).
  */
-static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type,
-				    int timeout_ms, int keep_errors)
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type, int timeout_ms,
+				    int keep_errors)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	rd_kafka_event_t *ev;
@@ -351,8 +349,7 @@ static const rd_kafka_metadata_t *metadata_all(rd_kafka_t *rk, int64_t deadline)
 	}
 }
 
-static const rd_kafka_metadata_topic_t *md_topic(const rd_kafka_metadata_t *md,
-						 const char *topic)
+static const rd_kafka_metadata_topic_t *md_topic(const rd_kafka_metadata_t *md, const char *topic)
 {
 	int i;
 
@@ -411,7 +408,7 @@ static int topic_wait(rd_kafka_t *rk, const char *topic, int min_parts, int time
 			}
 		}
 		rd_kafka_metadata_destroy(md);
-	next:
+next:
 		if (n >= 0)
 			return n;
 		if (now_ms() >= deadline) {
@@ -470,8 +467,8 @@ static int cmd_wait_ready(int argc, char **argv)
 
 enum topic_op { OP_CREATE, OP_ADD_PARTITIONS, OP_DELETE };
 
-static int topic_admin(enum topic_op op, const char *topic, int parts, int rf,
-		       const char **configs, int nconfigs)
+static int topic_admin(enum topic_op op, const char *topic, int parts, int rf, const char **configs,
+		       int nconfigs)
 {
 	const int timeout_ms = 60000;
 	rd_kafka_t *rk;
@@ -518,8 +515,9 @@ static int topic_admin(enum topic_op op, const char *topic, int parts, int rf,
 		rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
 		ev = admin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_ms + 5000, 0);
 		if (ev)
-			res = rd_kafka_CreateTopics_result_topics(
-			    rd_kafka_event_CreateTopics_result(ev), &nres);
+			res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(
+									  ev),
+								  &nres);
 		break;
 	case OP_ADD_PARTITIONS:
 		np = rd_kafka_NewPartitions_new(topic, (size_t)parts, errstr, sizeof errstr);
@@ -531,15 +529,16 @@ static int topic_admin(enum topic_op op, const char *topic, int parts, int rf,
 		ev = admin_wait(q, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, timeout_ms + 5000, 0);
 		if (ev)
 			res = rd_kafka_CreatePartitions_result_topics(
-			    rd_kafka_event_CreatePartitions_result(ev), &nres);
+				rd_kafka_event_CreatePartitions_result(ev), &nres);
 		break;
 	case OP_DELETE:
 		dt = rd_kafka_DeleteTopic_new(topic);
 		rd_kafka_DeleteTopics(rk, &dt, 1, opts, q);
 		ev = admin_wait(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT, timeout_ms + 5000, 0);
 		if (ev)
-			res = rd_kafka_DeleteTopics_result_topics(
-			    rd_kafka_event_DeleteTopics_result(ev), &nres);
+			res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(
+									  ev),
+								  &nres);
 		break;
 	}
 	if (!ev)
@@ -549,8 +548,8 @@ static int topic_admin(enum topic_op op, const char *topic, int parts, int rf,
 			const char *s = rd_kafka_topic_result_error_string(res[j]);
 
 			fail("topic '%s': %s%s%s", rd_kafka_topic_result_name(res[j]),
-			     rd_kafka_err2name(rd_kafka_topic_result_error(res[j])),
-			     s ? ": " : "", s ? s : "");
+			     rd_kafka_err2name(rd_kafka_topic_result_error(res[j])), s ? ": " : "",
+			     s ? s : "");
 			goto out;
 		}
 	}
@@ -619,8 +618,8 @@ static int cmd_add_partitions(int argc, char **argv)
 {
 	if (argc != 2)
 		usage("add-partitions needs TOPIC and TOTAL");
-	return topic_admin(OP_ADD_PARTITIONS, argv[0],
-			   (int)parse_num("TOTAL", argv[1], 1, 100000), 0, NULL, 0);
+	return topic_admin(OP_ADD_PARTITIONS, argv[0], (int)parse_num("TOTAL", argv[1], 1, 100000),
+			   0, NULL, 0);
 }
 
 static int cmd_delete(int argc, char **argv)
@@ -671,12 +670,15 @@ static int cmd_set_config(int argc, char **argv)
 	if (ev) {
 		size_t n;
 		const rd_kafka_ConfigResource_t **res =
-		    rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+			rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(
+								       ev),
+							       &n);
 
 		rc = 0;
 		for (size_t j = 0; j < n; j++) {
 			if (rd_kafka_ConfigResource_error(res[j])) {
-				fail("topic '%s': %s", argv[0], rd_kafka_ConfigResource_error_string(res[j]));
+				fail("topic '%s': %s", argv[0],
+				     rd_kafka_ConfigResource_error_string(res[j]));
 				rc = 1;
 			}
 		}
@@ -714,16 +716,17 @@ static int cmd_delete_records(int argc, char **argv)
 	opts = admin_options(rk, 30000);
 	tpl = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(tpl, argv[0],
-					  (int32_t)parse_num("PARTITION", argv[1], 0, 100000))->offset =
-		parse_num("OFFSET", argv[2], 0, INT64_MAX);
-	dr = rd_kafka_DeleteRecords_new(tpl);   /* copies tpl */
+					  (int32_t)parse_num("PARTITION", argv[1], 0, 100000))
+		->offset = parse_num("OFFSET", argv[2], 0, INT64_MAX);
+	dr = rd_kafka_DeleteRecords_new(tpl); /* copies tpl */
 	rd_kafka_topic_partition_list_destroy(tpl);
 	if (opts) {
 		rd_kafka_DeleteRecords(rk, &dr, 1, opts, q);
 		ev = admin_wait(q, RD_KAFKA_EVENT_DELETERECORDS_RESULT, 35000, 0);
 		if (ev) {
-			const rd_kafka_topic_partition_list_t *res = rd_kafka_DeleteRecords_result_offsets(
-				rd_kafka_event_DeleteRecords_result(ev));
+			const rd_kafka_topic_partition_list_t
+				*res = rd_kafka_DeleteRecords_result_offsets(
+					rd_kafka_event_DeleteRecords_result(ev));
 
 			rc = 0;
 			for (int j = 0; res && j < res->cnt; j++) {
@@ -778,8 +781,14 @@ static int cmd_join(int argc, char **argv)
 	if (!group || !topic)
 		usage("join needs GROUP and TOPIC");
 	{
-		const char *extra[] = { "group.id", group, "enable.auto.commit", "false",
-					"auto.offset.reset", "latest", NULL, NULL };
+		const char *extra[] = { "group.id",
+					group,
+					"enable.auto.commit",
+					"false",
+					"auto.offset.reset",
+					"latest",
+					NULL,
+					NULL };
 
 		conf = conf_new(extra);
 	}
@@ -902,8 +911,8 @@ static size_t make_value(char *buf, size_t size, long long seq)
 	return len;
 }
 
-static long long G_key_mod;   /* produce --key-mod: keys repeat, for compaction */
-static int G_now;             /* produce --now: timestamps now */
+static long long G_key_mod; /* produce --key-mod: keys repeat, for compaction */
+static int G_now;           /* produce --now: timestamps now */
 
 static int produce_one(rd_kafka_t *rk, const char *topic, int32_t partition, long long seq,
 		       char *vbuf, size_t size, int64_t ts_base)
@@ -924,7 +933,8 @@ static int produce_one(rd_kafka_t *rk, const char *topic, int32_t partition, lon
 			fail("cannot add headers");
 			return -1;
 		}
-		err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+		err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+					RD_KAFKA_V_PARTITION(partition),
 					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					RD_KAFKA_V_KEY(key, (size_t)klen),
 					RD_KAFKA_V_VALUE(vbuf, vlen),
@@ -979,8 +989,8 @@ static int cmd_produce(int argc, char **argv)
 	rd_kafka_t *rk;
 	char *vbuf = NULL;
 	int parts = 1, rc = 1, i;
-	const char *extra[] = { "acks", "all", "enable.idempotence", "true", "linger.ms", "5",
-				NULL, NULL, NULL };
+	const char *extra[] = { "acks", "all", "enable.idempotence", "true", "linger.ms", "5", NULL,
+				NULL,   NULL };
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--count") == 0)
@@ -994,13 +1004,15 @@ static int cmd_produce(int argc, char **argv)
 		else if (strcmp(argv[i], "--transactional-id") == 0)
 			txn_id = optval(argc, argv, &i);
 		else if (strcmp(argv[i], "--abort-every") == 0)
-			abort_every = parse_num("--abort-every", optval(argc, argv, &i), 0, INT32_MAX);
+			abort_every = parse_num("--abort-every", optval(argc, argv, &i), 0,
+						INT32_MAX);
 		else if (strcmp(argv[i], "--rate") == 0)
 			rate = parse_num("--rate", optval(argc, argv, &i), 1, 100000000);
 		else if (strcmp(argv[i], "--now") == 0)
 			G_now = 1;
 		else if (strcmp(argv[i], "--key-mod") == 0)
-			G_key_mod = parse_num("--key-mod", optval(argc, argv, &i), 1, LLONG_MAX / 4);
+			G_key_mod = parse_num("--key-mod", optval(argc, argv, &i), 1,
+					      LLONG_MAX / 4);
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			usage("unknown option '%s'", argv[i]);
 		else if (!topic)
@@ -1252,7 +1264,8 @@ static int cmd_put(int argc, char **argv)
 	if (nhdr) {
 		h = rd_kafka_headers_new((size_t)nhdr);
 		for (i = 0; i < nhdr; i++) {
-			if (rd_kafka_header_add(h, hdrs[i].name, -1, hdrs[i].isnull ? NULL : hdrs[i].val,
+			if (rd_kafka_header_add(h, hdrs[i].name, -1,
+						hdrs[i].isnull ? NULL : hdrs[i].val,
 						hdrs[i].isnull ? 0 : (ssize_t)hdrs[i].vlen)) {
 				fail("cannot add header %s", hdrs[i].name);
 				rd_kafka_headers_destroy(h);
@@ -1260,12 +1273,12 @@ static int cmd_put(int argc, char **argv)
 			}
 		}
 	}
-	err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int32_t)partition),
+	err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+				RD_KAFKA_V_PARTITION((int32_t)partition),
 				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 				RD_KAFKA_V_KEY(knull ? NULL : key, klen),
 				RD_KAFKA_V_VALUE(vnull ? NULL : val, vlen),
-				RD_KAFKA_V_TIMESTAMP(ts),
-				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+				RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
 	if (err) {
 		if (h)
 			rd_kafka_headers_destroy(h);
@@ -1304,12 +1317,18 @@ typedef void (*record_fn)(void *arg, const rd_kafka_message_t *m);
 static int scan_topic(const char *topic, const char *isolation, int timeout_s, record_fn fn,
 		      void *arg)
 {
-	const char *extra[] = { "enable.partition.eof", "true",
-				"isolation.level", isolation,
-				"auto.offset.reset", "error",
-				"fetch.wait.max.ms", "100",
-				"fetch.error.backoff.ms", "100",
-				"enable.auto.commit", "false",
+	const char *extra[] = { "enable.partition.eof",
+				"true",
+				"isolation.level",
+				isolation,
+				"auto.offset.reset",
+				"error",
+				"fetch.wait.max.ms",
+				"100",
+				"fetch.error.backoff.ms",
+				"100",
+				"enable.auto.commit",
+				"false",
 				NULL };
 	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
 	rd_kafka_message_t **msgs = NULL;
@@ -1369,7 +1388,8 @@ static int scan_topic(const char *topic, const char *isolation, int timeout_s, r
 				rd_kafka_consume_stop(rkt, p);
 				goto out;
 			}
-			n = rd_kafka_consume_batch(rkt, p, left_ms(deadline, 100), msgs, SCAN_BATCH);
+			n = rd_kafka_consume_batch(rkt, p, left_ms(deadline, 100), msgs,
+						   SCAN_BATCH);
 			if (n < 0) {
 				fail("topic '%s' partition %d: consume: %s", topic, p,
 				     rd_kafka_err2str(rd_kafka_last_error()));
@@ -1392,7 +1412,8 @@ static int scan_topic(const char *topic, const char *isolation, int timeout_s, r
 					    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
 					    m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 					    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
-					    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+					    m->err ==
+						    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
 						fail("topic '%s' partition %d: %s", topic, p,
 						     G.last_error);
 						fatal = 1;
@@ -1565,9 +1586,9 @@ out:
 
 struct seqcheck {
 	long long start, count;
-	uint32_t *seen;      /* per seq in range: times seen */
-	uint8_t *excluded;   /* per seq in range */
-	long long *odd;      /* seqs seen outside the range */
+	uint32_t *seen;    /* per seq in range: times seen */
+	uint8_t *excluded; /* per seq in range */
+	long long *odd;    /* seqs seen outside the range */
 	size_t nodd, odd_cap;
 	long long records, noseq, outoforder;
 	int32_t cur_part;
@@ -1820,8 +1841,10 @@ static int retriable_group_err(rd_kafka_resp_err_t err)
 
 static int cmd_group_commit(int argc, char **argv)
 {
-	const char *extra[] = { "group.id", NULL, "enable.auto.commit", "false",
-				"enable.auto.offset.store", "false", NULL };
+	const char *extra[] = {
+		"group.id", NULL, "enable.auto.commit", "false", "enable.auto.offset.store",
+		"false",    NULL
+	};
 	int64_t deadline = now_ms() + 60000;
 	rd_kafka_topic_partition_list_t *list;
 	rd_kafka_resp_err_t err;
@@ -1874,8 +1897,10 @@ static int cmd_group_commit(int argc, char **argv)
  */
 static int cmd_group_offsets(int argc, char **argv)
 {
-	const char *extra[] = { "group.id", NULL, "enable.auto.commit", "false",
-				"enable.auto.offset.store", "false", NULL };
+	const char *extra[] = {
+		"group.id", NULL, "enable.auto.commit", "false", "enable.auto.offset.store",
+		"false",    NULL
+	};
 	int64_t deadline = now_ms() + 60000;
 	rd_kafka_ListConsumerGroupOffsets_t *req;
 	rd_kafka_AdminOptions_t *opts = NULL;
@@ -1910,7 +1935,7 @@ static int cmd_group_offsets(int argc, char **argv)
 		if (!ev)
 			goto out;
 		groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
-		    rd_kafka_event_ListConsumerGroupOffsets_result(ev), &ngroups);
+			rd_kafka_event_ListConsumerGroupOffsets_result(ev), &ngroups);
 		if (rd_kafka_event_error(ev)) {
 			err = rd_kafka_event_error(ev);
 			snprintf(why, sizeof why, "%s", rd_kafka_event_error_string(ev));

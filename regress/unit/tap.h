@@ -54,22 +54,22 @@ tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 		}                                                                          \
 	} while (0)
 
-#define is_int(got, want, ...)                                                             \
-	do {                                                                               \
-		long long g_ = (long long)(got), w_ = (long long)(want);                   \
-		if (!tap_ok(g_ == w_, __FILE__, __LINE__, __VA_ARGS__)) {                  \
-			diag("         got: %lld", g_);                                    \
-			diag("    expected: %lld", w_);                                    \
-		}                                                                          \
+#define is_int(got, want, ...)                                            \
+	do {                                                              \
+		long long g_ = (long long)(got), w_ = (long long)(want);  \
+		if (!tap_ok(g_ == w_, __FILE__, __LINE__, __VA_ARGS__)) { \
+			diag("         got: %lld", g_);                   \
+			diag("    expected: %lld", w_);                   \
+		}                                                         \
 	} while (0)
 
-#define like(got, needle, ...)                                                             \
-	do {                                                                               \
-		const char *g_ = (got), *n_ = (needle);                                    \
+#define like(got, needle, ...)                                                                \
+	do {                                                                                  \
+		const char *g_ = (got), *n_ = (needle);                                       \
 		if (!tap_ok(g_ && strstr(g_, n_) != NULL, __FILE__, __LINE__, __VA_ARGS__)) { \
-			diag("         got: %s", g_ ? g_ : "(null)");                      \
-			diag("    expected to contain: %s", n_);                           \
-		}                                                                          \
+			diag("         got: %s", g_ ? g_ : "(null)");                         \
+			diag("    expected to contain: %s", n_);                              \
+		}                                                                             \
 	} while (0)
 
 static int done_testing(void)

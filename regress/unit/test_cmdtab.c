@@ -36,7 +36,8 @@ int main(void)
 	char **w;
 	int n;
 
-	ok(m("show flows", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_SHOW_FLOWS,
+	ok(m("show flows", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_SHOW_FLOWS,
 	   "show flows");
 	cmdtab_match_free(&x);
 	ok(m("sh fl", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_SHOW_FLOWS,
@@ -50,16 +51,19 @@ int main(void)
 	   "optional argument left out");
 	cmdtab_match_free(&x);
 	ok(m("show re", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_SHOW_REVISIONS, "show re: revisions is the only re*");
+		   x.def->id == CMD_SHOW_REVISIONS,
+	   "show re: revisions is the only re*");
 	cmdtab_match_free(&x);
 
 	is_int(m("show flws", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "typo");
-	is(err, "unknown command at \"flws\"; did you mean \"flows\"?", "suggests the closest word");
+	is(err, "unknown command at \"flws\"; did you mean \"flows\"?",
+	   "suggests the closest word");
 	is_int(m("show", MODE_EXEC, &x, err, sizeof(err)), MATCH_INCOMPLETE, "incomplete");
 	like(err, "expected version, clusters, flows", "lists what may follow");
 	is_int(m("show co", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK, "show co: config");
 	cmdtab_match_free(&x);
-	is_int(m("pause flow nonsense", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "bad FLOW");
+	is_int(m("pause flow nonsense", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
+	       "bad FLOW");
 	like(err, "FLOW: expected SOURCE->TARGET", "names the argument");
 	is_int(m("show audit 0", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG, "COUNT 0");
 	is_int(m("show audit 2147483648", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
@@ -67,7 +71,8 @@ int main(void)
 	like(err, "COUNT: expected a positive number up to 2147483647", "says the bound");
 	is_int(m("show audit 99999999999999999999", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
 	       "COUNT beyond long long");
-	is_int(m("show audit 2147483647", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK, "COUNT INT_MAX");
+	is_int(m("show audit 2147483647", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK,
+	       "COUNT INT_MAX");
 	cmdtab_match_free(&x);
 	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
 	like(err, "type ? or help", "points at help when nothing is close");
@@ -82,10 +87,12 @@ int main(void)
 	is(x.args[1], "orders.*, pay ments", "VALUE takes the rest of the line");
 	cmdtab_match_free(&x);
 	ok(m("show | compare", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_CFG_COMPARE, "show | compare");
+		   x.def->id == CMD_CFG_COMPARE,
+	   "show | compare");
 	cmdtab_match_free(&x);
 	ok(m("show|compare", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_CFG_COMPARE, "the pipe needs no blanks");
+		   x.def->id == CMD_CFG_COMPARE,
+	   "the pipe needs no blanks");
 	cmdtab_match_free(&x);
 	ok(m("show", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK && x.def->id == CMD_CFG_SHOW,
 	   "show alone in configure mode: the candidate");
@@ -94,9 +101,11 @@ int main(void)
 	   "exit in configure mode");
 	cmdtab_match_free(&x);
 	ok(m("exit discard", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_CFG_DISCARD, "exit discard");
+		   x.def->id == CMD_CFG_DISCARD,
+	   "exit discard");
 	cmdtab_match_free(&x);
-	ok(m("commit my comment here", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK, "commit TEXT");
+	ok(m("commit my comment here", MODE_CONFIG, &x, err, sizeof(err)) == MATCH_OK,
+	   "commit TEXT");
 	is(x.args[0], "my comment here", "TEXT");
 	cmdtab_match_free(&x);
 
@@ -128,40 +137,50 @@ int main(void)
 
 	/* resume flow: the whole flow, or one stopped partition from a position */
 	ok(m("resume flow A->B", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_RESUME_FLOW, "resume flow FLOW");
+		   x.def->id == CMD_RESUME_FLOW,
+	   "resume flow FLOW");
 	cmdtab_match_free(&x);
 	ok(m("resume flow A->B --topic orders --partition 0 --from earliest", MODE_EXEC, &x, err,
-	     sizeof(err)) == MATCH_OK && x.def->id == CMD_RESUME_PARTITION && x.nargs == 4,
+	     sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_RESUME_PARTITION && x.nargs == 4,
 	   "resume flow FLOW --topic T --partition 0 --from earliest");
 	is(x.args[1], "orders", "the topic");
 	is(x.args[2], "0", "partition 0 is a partition");
 	cmdtab_match_free(&x);
-	ok(m("res fl A->B --t orders --p 3 --f 1234", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_RESUME_PARTITION && strcmp(x.args[3], "1234") == 0, "prefixes and an offset");
+	ok(m("res fl A->B --t orders --p 3 --f 1234", MODE_EXEC, &x, err, sizeof(err)) ==
+			   MATCH_OK &&
+		   x.def->id == CMD_RESUME_PARTITION && strcmp(x.args[3], "1234") == 0,
+	   "prefixes and an offset");
 	cmdtab_match_free(&x);
 	ok(m("resume flow A->B --topic orders --partition -1 --from latest", MODE_EXEC, &x, err,
-	     sizeof(err)) == MATCH_BAD_ARG, "a negative partition is refused");
+	     sizeof(err)) == MATCH_BAD_ARG,
+	   "a negative partition is refused");
 	like(err, "PARTITION: expected a partition number", "naming the argument");
 	ok(m("resume flow A->B --topic orders --partition 2 --from soon", MODE_EXEC, &x, err,
-	     sizeof(err)) == MATCH_BAD_ARG, "a position that is none is refused");
+	     sizeof(err)) == MATCH_BAD_ARG,
+	   "a position that is none is refused");
 	like(err, "POSITION: expected earliest, latest or an offset", "saying what is expected");
 	{
 		long long v;
 
 		ok(cmdtab_parse_position("earliest", &v) == 0 && v == -2 &&
-		   cmdtab_parse_position("latest", &v) == 0 && v == -1 &&
-		   cmdtab_parse_position("42", &v) == 0 && v == 42 &&
-		   cmdtab_parse_position("4x", &v) == -1 && cmdtab_parse_position("-3", &v) == -1,
+			   cmdtab_parse_position("latest", &v) == 0 && v == -1 &&
+			   cmdtab_parse_position("42", &v) == 0 && v == 42 &&
+			   cmdtab_parse_position("4x", &v) == -1 &&
+			   cmdtab_parse_position("-3", &v) == -1,
 		   "positions parse: earliest -2, latest -1, offsets as given");
 	}
 
 	/* failover: an optional keyword at the end */
-	ok(m("failover A->B --groups 'bill.*|pay' --drain", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
-	   x.def->id == CMD_FAILOVER, "failover with --drain");
+	ok(m("failover A->B --groups 'bill.*|pay' --drain", MODE_EXEC, &x, err, sizeof(err)) ==
+			   MATCH_OK &&
+		   x.def->id == CMD_FAILOVER,
+	   "failover with --drain");
 	is(x.args[1], "bill.*|pay", "a quoted regex keeps its |");
 	ok(cmdtab_flag(&x, "--drain"), "--drain given");
 	cmdtab_match_free(&x);
-	ok(m("failover A->B --g x", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && !cmdtab_flag(&x, "--drain"),
+	ok(m("failover A->B --g x", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   !cmdtab_flag(&x, "--drain"),
 	   "--drain left out; --g abbreviates --groups");
 	cmdtab_match_free(&x);
 	is_int(m("reset-offsets A --group g --to-datetime noon", MODE_EXEC, &x, err, sizeof(err)),
@@ -172,8 +191,10 @@ int main(void)
 
 		ok(cmdtab_parse_datetime("1970-01-01T00:00:01Z", &ms) == 0 && ms == 1000, "ISO, Z");
 		ok(cmdtab_parse_datetime("2026-11-22T10:00:00.250+01:00", &ms) == 0 &&
-		   ms == 1795338000250LL, "ISO, fraction and offset");
-		ok(cmdtab_parse_datetime("1795338000250", &ms) == 0 && ms == 1795338000250LL, "epoch ms");
+			   ms == 1795338000250LL,
+		   "ISO, fraction and offset");
+		ok(cmdtab_parse_datetime("1795338000250", &ms) == 0 && ms == 1795338000250LL,
+		   "epoch ms");
 		ok(cmdtab_parse_datetime("2026-11-22T10:00:00", &ms) == -1, "no zone: refused");
 		ok(cmdtab_parse_datetime("2026-13-22T10:00:00Z", &ms) == -1, "month 13: refused");
 		ok(cmdtab_parse_datetime("", &ms) == -1, "empty: refused");
@@ -209,8 +230,10 @@ int main(void)
 				   "%s: its own line, not show's", d[i].syntax);
 			}
 			for (size_t j = 0; j < i; j++)
-				if ((d[i].modes & d[j].modes) && d[i].summary_len == d[j].summary_len &&
-				    strncmp(d[i].summary, d[j].summary, (size_t)d[i].summary_len) == 0) {
+				if ((d[i].modes & d[j].modes) &&
+				    d[i].summary_len == d[j].summary_len &&
+				    strncmp(d[i].summary, d[j].summary, (size_t)d[i].summary_len) ==
+					    0) {
 					diag("%s and %s: both \"%.*s\"", d[i].syntax, d[j].syntax,
 					     d[i].summary_len, d[i].summary);
 					dup++;
@@ -219,14 +242,14 @@ int main(void)
 		ok(shows >= 10, "the show commands were looked at (%d)", shows);
 		is_int(empty, 0, "no command without a description");
 		is_int(dup, 0, "no two commands of one mode share a description");
-		is(summary(CMD_SHOW_LAG),
-		   "Per-partition replication lag", "show lag: its token's help");
-		is(summary(CMD_PAUSE_FLOW),
-		   "Pause a replication flow", "pause flow: its first word's (not \"flow\"'s)");
-		is(summary(CMD_RESUME_PARTITION),
-		   "Resume one stopped partition", "resume flow ... --topic: where it parts from resume flow");
-		is(summary(CMD_CFG_COMPARE),
-		   "Differences from the running configuration", "show | compare: past the pipe");
+		is(summary(CMD_SHOW_LAG), "Per-partition replication lag",
+		   "show lag: its token's help");
+		is(summary(CMD_PAUSE_FLOW), "Pause a replication flow",
+		   "pause flow: its first word's (not \"flow\"'s)");
+		is(summary(CMD_RESUME_PARTITION), "Resume one stopped partition",
+		   "resume flow ... --topic: where it parts from resume flow");
+		is(summary(CMD_CFG_COMPARE), "Differences from the running configuration",
+		   "show | compare: past the pipe");
 	}
 	return done_testing();
 }

@@ -165,8 +165,10 @@ static void test_fingerprint_every_key(void)
 
 		if ((k->flags & CK_FLOW) && !(k->flags & (CK_NOT_YET | CK_WORKER | CK_PREFIX)) &&
 		    !(k->flags & CK_DEPRECATED) && strcmp(k->name, "enabled") != 0)
-			ok(k->field != CKF_NONE, "%s: a per-flow key has its place in struct conf_flow "
-			   "(F(...) in conf_keys.c)", k->name);
+			ok(k->field != CKF_NONE,
+			   "%s: a per-flow key has its place in struct conf_flow "
+			   "(F(...) in conf_keys.c)",
+			   k->name);
 		if (k->flags & CK_DEPRECATED) {
 			/* an old name lands where its current name does */
 			held = conf_key_find(k->alias_of);
@@ -181,8 +183,8 @@ static void test_fingerprint_every_key(void)
 			char *fp;
 
 			/* per flow where the key may be, else at the top level */
-			snprintf(line, sizeof(line), "%s%s = %s\n", (k->flags & CK_FLOW) ? "A->B." : "",
-				 k->name, cand[j]);
+			snprintf(line, sizeof(line), "%s%s = %s\n",
+				 (k->flags & CK_FLOW) ? "A->B." : "", k->name, cand[j]);
 			fp = fp_with(line, held, newv, sizeof(newv));
 			if (fp && strcmp(newv, basev) != 0) {
 				tried = 1;
@@ -191,14 +193,19 @@ static void test_fingerprint_every_key(void)
 			free(fp);
 		}
 		ok(tried, "%s: some other value loads and changes what the flow holds", k->name);
-		ok(changed, "%s: a commit that changes it changes the flow's fingerprint (restarts it)",
+		ok(changed,
+		   "%s: a commit that changes it changes the flow's fingerprint (restarts it)",
 		   k->name);
 		checked++;
 	}
 	ok(checked >= 30, "fingerprint: %u keys checked", checked);
 
 	/* what is not a table key: client settings at every level, clusters */
-	static const struct { const char *line; int changes; const char *what; } extra[] = {
+	static const struct {
+		const char *line;
+		int changes;
+		const char *what;
+	} extra[] = {
 		{ "A.consumer.fetch.min.bytes = 7\n", 1, "a consumer setting of the source" },
 		{ "A->B.consumer.check.crcs = true\n", 1, "a flow's consumer setting" },
 		{ "producer.linger.ms = 7\n", 1, "a top-level producer setting" },
@@ -232,14 +239,15 @@ static void test_failback_copy(void)
 	struct conf_flow *fb = NULL;
 	struct ferr e;
 	const struct conf_flow *f;
-	const char *text = "clusters = A, B\nA.bootstrap.servers = a:9092\nB.bootstrap.servers = b:9092\n"
-			   "A->B.enabled = true\n"
-			   "A->B.topics = orders, pay.*\n"
-			   "A->B.tasks.max = 3\n"
-			   "A->B.replication.policy.separator = _\n"
-			   "A->B.ferry.canary.enabled = true\n"
-			   "A->B.sync.group.offsets.enabled = true\n"
-			   "ferry.positions.flush.interval.ms = 250\n";
+	const char *text =
+		"clusters = A, B\nA.bootstrap.servers = a:9092\nB.bootstrap.servers = b:9092\n"
+		"A->B.enabled = true\n"
+		"A->B.topics = orders, pay.*\n"
+		"A->B.tasks.max = 3\n"
+		"A->B.replication.policy.separator = _\n"
+		"A->B.ferry.canary.enabled = true\n"
+		"A->B.sync.group.offsets.enabled = true\n"
+		"ferry.positions.flush.interval.ms = 250\n";
 
 	ok(conf_parse("mm2.properties", text, strlen(text), &c, &d) == 0, "failback: file loads");
 	f = c ? conf_find_flow(c, "A->B") : NULL;
@@ -250,8 +258,8 @@ static void test_failback_copy(void)
 
 		if (k->field == CKF_NONE || !(k->flags & CK_FAILBACK))
 			continue;
-		is(conf_flow_key_value(fb, k, n1, sizeof(n1)), conf_flow_key_value(f, k, n2, sizeof(n2)),
-		   "failback keeps %s", k->name);
+		is(conf_flow_key_value(fb, k, n1, sizeof(n1)),
+		   conf_flow_key_value(f, k, n2, sizeof(n2)), "failback keeps %s", k->name);
 	}
 	if (fb) {
 		is(regexlist_source(fb->topics), "orders, pay.*", "failback: the topics of A->B");
@@ -275,16 +283,19 @@ static void test_refused_overrides(void)
 				   "B.bootstrap.servers = b:9092\nA->B.enabled = true\n";
 	static const struct {
 		const char *line;
-		const char *at;     /* NULL: accepted */
+		const char *at; /* NULL: accepted */
 		const char *why;
 	} cases[] = {
 		{ "B.producer.delivery.timeout.ms = 30000\n", ":5: delivery.timeout.ms",
 		  "delivery.timeout.ms=30000 would reorder records" },
-		{ "producer.delivery.timeout.ms = 120000\n", ":5: delivery.timeout.ms", "would reorder records" },
-		{ "A->B.producer.delivery.timeout.ms = 1\n", ":5: delivery.timeout.ms", "would reorder records" },
+		{ "producer.delivery.timeout.ms = 120000\n", ":5: delivery.timeout.ms",
+		  "would reorder records" },
+		{ "A->B.producer.delivery.timeout.ms = 1\n", ":5: delivery.timeout.ms",
+		  "would reorder records" },
 		{ "A->B.producer.message.timeout.ms = 300000\n", ":5: message.timeout.ms",
 		  "would reorder records" },
-		{ "B.producer.delivery.timeout.ms = soon\n", ":5: delivery.timeout.ms", "expected 0" },
+		{ "B.producer.delivery.timeout.ms = soon\n", ":5: delivery.timeout.ms",
+		  "expected 0" },
 		{ "B.producer.delivery.timeout.ms = 0\n", NULL, NULL },
 		{ "A->B.producer.delivery.timeout.ms = 2147483647\n", NULL, NULL },
 		{ "A.consumer.isolation.level = read_uncommitted\n", ":5: isolation.level",
@@ -316,7 +327,8 @@ static void test_refused_overrides(void)
 		snprintf(text, sizeof(text), "%s%s", base, cases[i].line);
 		rc = conf_parse("mm2.properties", text, strlen(text), &c, &d);
 		if (!cases[i].at) {
-			ok(rc == 0, "accepted: %.*s", (int)strcspn(cases[i].line, "\n"), cases[i].line);
+			ok(rc == 0, "accepted: %.*s", (int)strcspn(cases[i].line, "\n"),
+			   cases[i].line);
 			if (rc)
 				for (size_t j = 0; j < d.n; j++)
 					diag("%s", d.v[j].msg);
@@ -347,10 +359,13 @@ static void test_refused_overrides(void)
 		if (f) {
 			is(rd_get(&f->producer, ROLE_PRODUCER, "message.timeout.ms"), "0",
 			   "delivery.timeout.ms=2147483647 is no timeout (0)");
-			is(rd_get(&f->consumer, ROLE_CONSUMER, "isolation.level"), "read_uncommitted",
+			is(rd_get(&f->consumer, ROLE_CONSUMER, "isolation.level"),
+			   "read_uncommitted",
 			   "isolation.level=read_uncommitted when the flow asks for aborted records");
-			is_int(f->mirror_read_uncommitted, 1, "ferry.mirror.read.uncommitted resolved");
-			is(rd_topic_get(&f->consumer, ROLE_CONSUMER, "auto.offset.reset"), "largest",
+			is_int(f->mirror_read_uncommitted, 1,
+			       "ferry.mirror.read.uncommitted resolved");
+			is(rd_topic_get(&f->consumer, ROLE_CONSUMER, "auto.offset.reset"),
+			   "largest",
 			   "auto.offset.reset=latest is not handed to librdkafka (its default stays)");
 		}
 		conf_free(c);
@@ -386,7 +401,8 @@ int main(void)
 		 "B.producer.linger.ms = 7\n"
 		 "topics.blacklist = x.*\n"
 		 "offset.storage.replication.factor = 1\n"
-		 "sync.topic.acls.enabled = false\n", &d);
+		 "sync.topic.acls.enabled = false\n",
+		 &d);
 	ok(c != NULL, "valid file loads");
 	is_int(d.nerrors, 0, "no errors");
 	is_int(c ? c->nflows : 0, 2, "two enabled flows (A->C disabled)");
@@ -400,19 +416,26 @@ int main(void)
 		is_int(f->tasks_max, 2, "tasks.max from top level");
 		is_int(f->refresh_interval_s, 5, "refresh interval");
 		is(f->policy.separator, "_", "separator");
-		is(setting(&f->consumer, "fetch.min.bytes"), "30", "A->B.consumer.* wins over A.consumer.* and consumer.*");
-		is(setting(&f->consumer, "bootstrap.servers"), "a:9092", "consumer reads the source");
-		is(setting(&f->producer, "bootstrap.servers"), "b:9092", "producer writes the target");
-		is(setting(&f->producer, "linger.ms"), "7", "B.producer.* applies to producers into B");
-		is(setting(&f->consumer, "security.protocol"), "PLAINTEXT", "top-level client key inherited");
+		is(setting(&f->consumer, "fetch.min.bytes"), "30",
+		   "A->B.consumer.* wins over A.consumer.* and consumer.*");
+		is(setting(&f->consumer, "bootstrap.servers"), "a:9092",
+		   "consumer reads the source");
+		is(setting(&f->producer, "bootstrap.servers"), "b:9092",
+		   "producer writes the target");
+		is(setting(&f->producer, "linger.ms"), "7",
+		   "B.producer.* applies to producers into B");
+		is(setting(&f->consumer, "security.protocol"), "PLAINTEXT",
+		   "top-level client key inherited");
 	}
 	f = flow(c, "B->A");
 	if (f) {
 		ok(regexlist_match(f->topics, "pay1") && !regexlist_match(f->topics, "orders1"),
 		   "B->A.topics overrides topics");
-		is(setting(&f->consumer, "fetch.min.bytes"), "10", "B has no override: consumer.* applies");
+		is(setting(&f->consumer, "fetch.min.bytes"), "10",
+		   "B has no override: consumer.* applies");
 		is_int(f->replication_factor, 1, "top-level replication.factor");
-		is(setting(&f->producer, "linger.ms"), NULL, "B.producer.* does not apply to producers into A");
+		is(setting(&f->producer, "linger.ms"), NULL,
+		   "B.producer.* does not apply to producers into A");
 	}
 	ok(find(&d, "topics.blacklist: deprecated") != NULL, "deprecated key warned");
 	ok(find(&d, "offset.storage") == NULL, "Connect worker keys ignored silently");
@@ -422,13 +445,15 @@ int main(void)
 	diags_free(&d);
 
 	/* --- defaults as MM2 --- */
-	c = load("clusters=A,B\nA.bootstrap.servers=a:1\nB.bootstrap.servers=b:1\nA->B.enabled=true\n", &d);
+	c = load("clusters=A,B\nA.bootstrap.servers=a:1\nB.bootstrap.servers=b:1\nA->B.enabled=true\n",
+		 &d);
 	f = flow(c, "A->B");
 	ok(f != NULL, "minimal file");
 	if (f) {
 		is(regexlist_source(f->topics), ".*", "topics default .*");
 		ok(regexlist_match(f->exclude, "__consumer_offsets") &&
-		   regexlist_match(f->exclude, "a.internal") && regexlist_match(f->exclude, "b.replica"),
+			   regexlist_match(f->exclude, "a.internal") &&
+			   regexlist_match(f->exclude, "b.replica"),
 		   "MM2 default excludes");
 		is_int(f->replication_factor, 2, "replication.factor default 2 (MM2)");
 		is_int(f->refresh_interval_s, 600, "refresh default 600 s");
@@ -436,7 +461,8 @@ int main(void)
 		is_int(f->tasks_max, 1, "tasks.max default 1");
 		ok(f->policy.kind == POLICY_DEFAULT && strcmp(f->policy.separator, ".") == 0,
 		   "DefaultReplicationPolicy with '.'");
-		is(rd_get(&f->consumer, ROLE_CONSUMER, "bootstrap.servers"), "a:1", "translated bootstrap");
+		is(rd_get(&f->consumer, ROLE_CONSUMER, "bootstrap.servers"), "a:1",
+		   "translated bootstrap");
 	}
 	conf_free(c);
 	diags_free(&d);
@@ -449,36 +475,44 @@ int main(void)
 
 	/* --- misspelt keys: errors with the key meant, at every scope --- */
 	{
-		static const struct { const char *line, *msg; } typos[] = {
+		static const struct {
+			const char *line, *msg;
+		} typos[] = {
 			{ "A->B.topcis = orders", "mm2.properties:5: A->B.topcis: unknown flow "
-			  "setting \"topcis\"; did you mean A->B.topics?" },
-			{ "tasks.mx = 2", "mm2.properties:5: tasks.mx: unknown setting; did you mean "
+						  "setting \"topcis\"; did you mean A->B.topics?" },
+			{ "tasks.mx = 2",
+			  "mm2.properties:5: tasks.mx: unknown setting; did you mean "
 			  "tasks.max?" },
-			{ "A.bootstrap.servres = a:2", "mm2.properties:5: A.bootstrap.servres: unknown "
+			{ "A.bootstrap.servres = a:2",
+			  "mm2.properties:5: A.bootstrap.servres: unknown "
 			  "cluster setting \"bootstrap.servres\"; did you mean A.bootstrap.servers?" },
-			{ "A.consumer.fetch.max.bytez = 1", "mm2.properties:5: A.consumer.fetch.max.bytez: "
+			{ "A.consumer.fetch.max.bytez = 1",
+			  "mm2.properties:5: A.consumer.fetch.max.bytez: "
 			  "unknown consumer setting \"fetch.max.bytez\"; did you mean "
 			  "A.consumer.fetch.max.bytes?" },
 			{ "A->B.producer.lingr.ms = 1", "did you mean A->B.producer.linger.ms?" },
 			{ "consumer.isolation.levl = read_committed", "did you mean "
-			  "consumer.isolation.level?" },
-			{ "sasl.mechanisms = PLAIN", "sasl.mechanisms: unknown setting; did you mean "
+								      "consumer.isolation.level?" },
+			{ "sasl.mechanisms = PLAIN",
+			  "sasl.mechanisms: unknown setting; did you mean "
 			  "sasl.mechanism?" },
 			{ "A->B.emit.checkpoint.enabled = true", "did you mean "
-			  "A->B.emit.checkpoints.enabled?" },
+								 "A->B.emit.checkpoints.enabled?" },
 			{ "ferry.control.sockt = /x", "did you mean ferry.control.socket?" },
 			{ "A->B.enabeld = true", "did you mean A->B.enabled?" },
 		};
 		for (size_t i = 0; i < sizeof(typos) / sizeof(typos[0]); i++) {
 			char text[512];
 
-			snprintf(text, sizeof(text), "clusters = A, B\nA.bootstrap.servers = a:1\n"
-				 "B.bootstrap.servers = b:1\nA->B.enabled = true\n%s\n", typos[i].line);
+			snprintf(text, sizeof(text),
+				 "clusters = A, B\nA.bootstrap.servers = a:1\n"
+				 "B.bootstrap.servers = b:1\nA->B.enabled = true\n%s\n",
+				 typos[i].line);
 			c = load(text, &d);
 			ok(c == NULL, "misspelt %s refuses the file", typos[i].line);
 			is_int(d.nerrors, 1, "%s: one error", typos[i].line);
-			like(find(&d, "did you mean"), typos[i].msg, "%s: names line, key and the key meant",
-			     typos[i].line);
+			like(find(&d, "did you mean"), typos[i].msg,
+			     "%s: names line, key and the key meant", typos[i].line);
 			conf_free(c);
 			diags_free(&d);
 		}
@@ -486,13 +520,15 @@ int main(void)
 	/* far from every key: something ferry does not know, a warning */
 	c = load("clusters = A, B\nA.bootstrap.servers = a:1\nB.bootstrap.servers = b:1\n"
 		 "A->B.enabled = true\nno.such.key = 1\nA->B.producer.totally.unknown = 1\n"
-		 "C.bootstrap.servers = c:1\n", &d);
+		 "C.bootstrap.servers = c:1\n",
+		 &d);
 	ok(c != NULL, "keys far from every known key do not refuse the file");
 	like(find(&d, "no.such.key"), "mm2.properties:5: no.such.key: unknown setting, ignored",
 	     "a far key is a warning");
 	like(find(&d, "totally.unknown"), "unknown producer setting \"totally.unknown\", ignored",
 	     "a far client key too");
-	like(find(&d, "C.bootstrap"), "C.bootstrap.servers: unknown setting, ignored (if C is a "
+	like(find(&d, "C.bootstrap"),
+	     "C.bootstrap.servers: unknown setting, ignored (if C is a "
 	     "cluster, `clusters` does not list it)",
 	     "a client setting of an unlisted cluster is not taken for a misspelt key");
 	ok(find(&d, "did you mean") == NULL, "and none of them gets a suggestion");
@@ -503,23 +539,28 @@ int main(void)
 	c = load("clusters = A, B\n"
 		 "A.bootstrap.servers = a:1\n"
 		 "B.bootstrap.servers = b:1\n"
-		 "A->X.enabled = true\n", &d);
+		 "A->X.enabled = true\n",
+		 &d);
 	ok(c == NULL, "unknown alias in a flow refuses the file");
-	like(find(&d, "unknown cluster alias"), "mm2.properties:4: A->X.enabled: unknown cluster alias \"X\"",
+	like(find(&d, "unknown cluster alias"),
+	     "mm2.properties:4: A->X.enabled: unknown cluster alias \"X\"",
 	     "names file:line, key and alias");
 	diags_free(&d);
 
 	c = load("clusters = A, B\n"
 		 "A.bootstrap.servers = a:1\n"
-		 "A->B.enabled = true\n", &d);
+		 "A->B.enabled = true\n",
+		 &d);
 	ok(c == NULL, "missing bootstrap servers refuses the file");
 	like(find(&d, "B.bootstrap.servers"), "missing", "names the missing key");
 	diags_free(&d);
 
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nA->B.topics = (unclosed\n", &d);
+		 "A->B.enabled = true\nA->B.topics = (unclosed\n",
+		 &d);
 	ok(c == NULL, "invalid regex refuses the file");
-	like(find(&d, "invalid regular expression"), "mm2.properties:5: A->B.topics:", "names file:line and key");
+	like(find(&d, "invalid regular expression"),
+	     "mm2.properties:5: A->B.topics:", "names file:line and key");
 	diags_free(&d);
 
 	c = load("A.bootstrap.servers=a\n", &d);
@@ -533,45 +574,56 @@ int main(void)
 		 "replication.factor = many\n"
 		 "replication.policy.class = com.example.Custom\n"
 		 "B.producer.acks = 1\n"
-		 "A->A.enabled = true\n", &d);
+		 "A->A.enabled = true\n",
+		 &d);
 	ok(c == NULL, "malformed values refuse the file");
 	like(find(&d, ":4: A->B.enabled"), "expected true or false", "bad boolean");
 	like(find(&d, ":5: tasks.max"), "out of range; expected 1..256", "out of range");
 	like(find(&d, ":6: replication.factor"), "expected an integer", "not a number");
-	like(find(&d, ":7: replication.policy.class"), "unsupported replication policy", "unknown policy");
+	like(find(&d, ":7: replication.policy.class"), "unsupported replication policy",
+	     "unknown policy");
 	like(find(&d, ":9: A->A.enabled"), "two different clusters", "self flow");
 	diags_free(&d);
 
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nB.producer.acks = 1\n", &d);
+		 "A->B.enabled = true\nB.producer.acks = 1\n",
+		 &d);
 	ok(c == NULL, "acks=1 refused");
 	like(find(&d, ":5: acks"), "ferry requires acks=all", "says why");
 	diags_free(&d);
 
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
 		 "A->B.enabled = true\nA->B.sync.topic.acls.enabled = true\nA.consumer.no.such.key = 1\n"
-		 "A.replication.factor = 3\n", &d);
+		 "A.replication.factor = 3\n",
+		 &d);
 	ok(c != NULL, "unsupported keys are warnings, not errors");
-	like(find(&d, ":5: A->B.sync.topic.acls.enabled"), "not supported by ferry yet", "not-yet key warned");
-	like(find(&d, ":6: A.consumer.no.such.key"), "unknown consumer setting", "unknown client key warned");
-	like(find(&d, ":7: A.replication.factor"), "not read per cluster", "cluster-scoped flow key warned");
+	like(find(&d, ":5: A->B.sync.topic.acls.enabled"), "not supported by ferry yet",
+	     "not-yet key warned");
+	like(find(&d, ":6: A.consumer.no.such.key"), "unknown consumer setting",
+	     "unknown client key warned");
+	like(find(&d, ":7: A.replication.factor"), "not read per cluster",
+	     "cluster-scoped flow key warned");
 	conf_free(c);
 	diags_free(&d);
 
 	/* client.dns.lookup: what librdkafka 2.0.2 does anyway, or a warning */
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
 		 "A->B.enabled = true\nclient.dns.lookup = use_all_dns_ips\n"
-		 "B.client.dns.lookup = resolve_canonical_bootstrap_servers_only\n", &d);
+		 "B.client.dns.lookup = resolve_canonical_bootstrap_servers_only\n",
+		 &d);
 	ok(c != NULL, "client.dns.lookup as MM2 files set it starts");
-	ok(find(&d, ":5: client.dns.lookup") == NULL, "use_all_dns_ips is what librdkafka does: no word");
+	ok(find(&d, ":5: client.dns.lookup") == NULL,
+	   "use_all_dns_ips is what librdkafka does: no word");
 	like(find(&d, ":6: client.dns.lookup"), "not supported, ignored",
 	     "the canonical lookup librdkafka cannot do is warned");
 	conf_free(c);
 	diags_free(&d);
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nclient.dns.lookup = all_of_them\n", &d);
+		 "A->B.enabled = true\nclient.dns.lookup = all_of_them\n",
+		 &d);
 	ok(c == NULL, "an unknown client.dns.lookup refuses the file");
-	like(find(&d, ":5: client.dns.lookup"), "expected use_all_dns_ips or", "names what is expected");
+	like(find(&d, ":5: client.dns.lookup"), "expected use_all_dns_ips or",
+	     "names what is expected");
 	diags_free(&d);
 
 	/* --- security settings translated to librdkafka --- */
@@ -583,18 +635,26 @@ int main(void)
 		 "username=\"alice\" password=\"s3cr\\\\\"et\";\n"
 		 "B.producer.max.request.size = 2000000\n"
 		 "B.producer.buffer.memory = 33554432\n"
-		 "A.consumer.fetch.max.wait.ms = 250\n", &d);
+		 "A.consumer.fetch.max.wait.ms = 250\n",
+		 &d);
 	f = flow(c, "A->B");
 	ok(f != NULL, "SASL config loads");
 	if (f) {
-		is(rd_get(&f->consumer, ROLE_CONSUMER, "security.protocol"), "sasl_plaintext", "protocol");
-		is(rd_get(&f->consumer, ROLE_CONSUMER, "sasl.mechanisms"), "SCRAM-SHA-256", "mechanism");
+		is(rd_get(&f->consumer, ROLE_CONSUMER, "security.protocol"), "sasl_plaintext",
+		   "protocol");
+		is(rd_get(&f->consumer, ROLE_CONSUMER, "sasl.mechanisms"), "SCRAM-SHA-256",
+		   "mechanism");
 		is(rd_get(&f->consumer, ROLE_CONSUMER, "sasl.username"), "alice", "JAAS username");
-		is(rd_get(&f->consumer, ROLE_CONSUMER, "sasl.password"), "s3cr\"et", "JAAS password, escaped quote");
-		is(rd_get(&f->consumer, ROLE_CONSUMER, "fetch.wait.max.ms"), "250", "fetch.max.wait.ms renamed");
-		is(rd_get(&f->producer, ROLE_PRODUCER, "message.max.bytes"), "2000000", "max.request.size renamed");
-		is(rd_get(&f->producer, ROLE_PRODUCER, "queue.buffering.max.kbytes"), "32768", "buffer.memory in KiB");
-		ok(clientconf_is_sensitive("sasl.jaas.config") && clientconf_is_sensitive("ssl.keystore.password"),
+		is(rd_get(&f->consumer, ROLE_CONSUMER, "sasl.password"), "s3cr\"et",
+		   "JAAS password, escaped quote");
+		is(rd_get(&f->consumer, ROLE_CONSUMER, "fetch.wait.max.ms"), "250",
+		   "fetch.max.wait.ms renamed");
+		is(rd_get(&f->producer, ROLE_PRODUCER, "message.max.bytes"), "2000000",
+		   "max.request.size renamed");
+		is(rd_get(&f->producer, ROLE_PRODUCER, "queue.buffering.max.kbytes"), "32768",
+		   "buffer.memory in KiB");
+		ok(clientconf_is_sensitive("sasl.jaas.config") &&
+			   clientconf_is_sensitive("ssl.keystore.password"),
 		   "secrets are marked sensitive");
 	}
 	conf_free(c);
@@ -604,23 +664,29 @@ int main(void)
 	int fd = mkstemp(jks);
 	const unsigned char magic[] = { 0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2 };
 
-	ok(fd >= 0 && write(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic), "wrote a JKS-looking file");
+	ok(fd >= 0 && write(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic),
+	   "wrote a JKS-looking file");
 	close(fd);
 	char text[1024];
 
-	snprintf(text, sizeof(text), "clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nA.security.protocol=SSL\nA.ssl.truststore.location=%s\n", jks);
+	snprintf(text, sizeof(text),
+		 "clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
+		 "A->B.enabled = true\nA.security.protocol=SSL\nA.ssl.truststore.location=%s\n",
+		 jks);
 	c = load(text, &d);
 	ok(c == NULL, "JKS truststore refused");
-	like(find(&d, ":6: ssl.truststore.location"), "Java KeyStore (JKS)", "with a conversion hint");
+	like(find(&d, ":6: ssl.truststore.location"), "Java KeyStore (JKS)",
+	     "with a conversion hint");
 	diags_free(&d);
 	unlink(jks);
 
-	snprintf(text, sizeof(text), "clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
+	snprintf(text, sizeof(text),
+		 "clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
 		 "A->B.enabled = true\nA.ssl.truststore.location=/nonexistent/ca.pem\n");
 	c = load(text, &d);
 	ok(c == NULL, "missing truststore refused");
-	like(find(&d, ":5: ssl.truststore.location"), "cannot open /nonexistent/ca.pem", "names the file");
+	like(find(&d, ":5: ssl.truststore.location"), "cannot open /nonexistent/ca.pem",
+	     "names the file");
 	diags_free(&d);
 
 	test_fingerprint_every_key();

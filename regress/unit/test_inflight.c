@@ -12,7 +12,7 @@ int main(void)
 	is_int(inflight_position(&f), -1, "nothing known");
 	inflight_push(&f, 10);
 	inflight_push(&f, 11);
-	inflight_push(&f, 15);   /* a gap: compaction or a transaction marker */
+	inflight_push(&f, 15); /* a gap: compaction or a transaction marker */
 	is_int(inflight_position(&f), 10, "first in flight");
 	ok(inflight_ack(&f, 11) == 0, "out-of-order ack accepted");
 	is_int(inflight_position(&f), 10, "position waits for 10");
@@ -71,7 +71,8 @@ int main(void)
 	inflight_ack(&f, 8);
 	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 1000, "a later ack does not move it");
 	inflight_ack(&f, 7);
-	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 9000, "acks of the head move it past every acked one");
+	ok(inflight_oldest_seq(&f, &seq) == 1 && seq == 9000,
+	   "acks of the head move it past every acked one");
 	inflight_ack(&f, 9);
 	ok(inflight_oldest_seq(&f, &seq) == 0, "all acked: none");
 	inflight_free(&f);

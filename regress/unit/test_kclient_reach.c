@@ -117,7 +117,8 @@ int main(void)
 	other = reach_new("X", "X->Z");
 	reach_up(other);
 	reach_up(watch);
-	o = (struct kclient_opts){ .what = "X->Y admin client of X", .reach = watch,
+	o = (struct kclient_opts){ .what = "X->Y admin client of X",
+				   .reach = watch,
 				   .reach_manual = 1 };
 	ok(kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_ADMIN, &o, &rk, &err) == 0,
 	   "a watched client");

@@ -24,8 +24,8 @@ int main(void)
 	ok(same(&b, v1, sizeof(v1)), "offset sync value: two big-endian int64");
 
 	mm2_checkpoint_key(&b, "g1", "A.orders", 0);
-	const unsigned char k2[] = { 0, 2, 'g', '1', 0, 8, 'A', '.', 'o', 'r', 'd', 'e', 'r', 's',
-				     0, 0, 0, 0 };
+	const unsigned char k2[] = { 0,   2,   'g', '1', 0,   8, 'A', '.', 'o',
+				     'r', 'd', 'e', 'r', 's', 0, 0,   0,   0 };
 	ok(same(&b, k2, sizeof(k2)), "checkpoint key: group, remote topic, partition");
 	mm2_checkpoint_value(&b, 10, 7, "");
 	const unsigned char v2[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0 };
@@ -43,13 +43,17 @@ int main(void)
 	mm2_checkpoint_key(&k, "billing", "A.pay", 7);
 	mm2_checkpoint_value(&v, 123456789012LL, 99, "meta");
 	ok(mm2_checkpoint_decode(k.data, k.len, v.data, v.len, g, sizeof(g), t, sizeof(t), &p, &up,
-				 &down) == 0, "decode a checkpoint");
+				 &down) == 0,
+	   "decode a checkpoint");
 	ok(strcmp(g, "billing") == 0 && strcmp(t, "A.pay") == 0 && p == 7 && up == 123456789012LL &&
-	   down == 99, "its fields round-trip");
+		   down == 99,
+	   "its fields round-trip");
 	ok(mm2_checkpoint_decode(k.data, k.len - 1, v.data, v.len, g, sizeof(g), t, sizeof(t), &p,
-				 &up, &down) == -1, "a short key is malformed");
+				 &up, &down) == -1,
+	   "a short key is malformed");
 	v.data[1] = 1;
 	ok(mm2_checkpoint_decode(k.data, k.len, v.data, v.len, g, sizeof(g), t, sizeof(t), &p, &up,
-				 &down) == -1, "an unknown version is refused");
+				 &down) == -1,
+	   "an unknown version is refused");
 	return done_testing();
 }

@@ -21,9 +21,9 @@ static atomic_int freed;
 struct tjob {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int gate_open;           /* a gated job waits for it */
+	int gate_open; /* a gated job waits for it */
 	int gated;
-	rd_kafka_t *rk;          /* a kadmin job waits on a queue of it */
+	rd_kafka_t *rk; /* a kadmin job waits on a queue of it */
 	atomic_int entered, waited_out;
 };
 
@@ -128,7 +128,7 @@ int main(void)
 		sleep_ms(1);
 	ctl_offload_abandon(o);
 	is_int(atomic_load(&freed), 1, "abandoned while running: the worker still owns the job");
-	open_gate(j);   /* j is the worker's until it frees it */
+	open_gate(j); /* j is the worker's until it frees it */
 	polls = 0;
 	while (atomic_load(&freed) < 2 && polls++ < 10000)
 		sleep_ms(1);
@@ -159,7 +159,7 @@ int main(void)
 		ok(o != NULL, "a job waiting on a queue nobody answers starts");
 		while (!atomic_load(&j->entered))
 			sleep_ms(1);
-		ctl_offload_abandon(o);   /* as control_stop's sessions do */
+		ctl_offload_abandon(o); /* as control_stop's sessions do */
 		ctl_offload_shutdown(5000);
 		is_int(atomic_load(&freed), 4,
 		       "shutdown: the stop flag ended its kadmin_wait, the worker freed the job");

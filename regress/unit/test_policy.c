@@ -13,7 +13,8 @@ int main(void)
 	enum policy_kind k;
 
 	ok(policy_kind_parse("org.apache.kafka.connect.mirror.DefaultReplicationPolicy", &k) == 0 &&
-	   k == POLICY_DEFAULT, "fully qualified DefaultReplicationPolicy");
+		   k == POLICY_DEFAULT,
+	   "fully qualified DefaultReplicationPolicy");
 	ok(policy_kind_parse("IdentityReplicationPolicy", &k) == 0 && k == POLICY_IDENTITY,
 	   "simple IdentityReplicationPolicy");
 	ok(policy_kind_parse("com.example.MyPolicy", &k) == -1, "unknown class refused");
@@ -38,7 +39,8 @@ int main(void)
 	ok(policy_topic_source(&d, "orders", buf, sizeof(buf)) == 0, "orders is not remote");
 	ok(policy_topic_source(&d, "orders.", buf, sizeof(buf)) == 0,
 	   "trailing separator only: not remote (Java split drops trailing empties)");
-	ok(policy_topic_source(&id, "B.orders", buf, sizeof(buf)) == 0, "identity: nothing is remote");
+	ok(policy_topic_source(&id, "B.orders", buf, sizeof(buf)) == 0,
+	   "identity: nothing is remote");
 	ok(policy_upstream_topic(&d, "C.B.orders", buf, sizeof(buf)) == 1, "two hops");
 	is(buf, "B.orders", "upstream of C.B.orders");
 
@@ -95,7 +97,8 @@ int main(void)
 	   "alternation backtracks to a whole match");
 	regexlist_free(rl);
 	ok(regexlist_compile("", &rl, &err) == 0 && !regexlist_match(rl, "") &&
-	   !regexlist_match(rl, "x"), "empty list matches nothing");
+		   !regexlist_match(rl, "x"),
+	   "empty list matches nothing");
 	regexlist_free(rl);
 	ok(regexlist_compile("good, [bad", &rl, &err) == -1, "invalid regex refused");
 	like(err.msg, "[bad", "error quotes the list");

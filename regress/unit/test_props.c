@@ -24,36 +24,36 @@ int main(void)
 {
 	struct props p;
 	struct ferr err;
-	const char text[] =
-		"# comment\n"
-		"! also a comment\n"
-		"\n"
-		"clusters = A, B\n"
-		"A.bootstrap.servers=a:9092\n"
-		"B.bootstrap.servers:b:9092\n"
-		"key\\ with\\ spaces value with spaces  \n"
-		"   indented    =    x\n"
-		"multi = one, \\\n"
-		"        two, \\\n"
-		"        three\n"
-		"after.multi = 1\n"
-		"escaped = tab\\there\\nnewline \\u00e9 \\\\ end\n"
-		"emptyval =\n"
-		"justkey\n"
-		"A->B.topics = .*\\\\.orders\n"
-		"dup = first\n"
-		"dup = second\r\n"
-		"colon\\:key = v\n"
-		"eq\\=key = v2\n"
-		"#not = a key\n"
-		"trailing.backslash.even = x\\\\\n"
-		"next = y\n";
+	const char text[] = "# comment\n"
+			    "! also a comment\n"
+			    "\n"
+			    "clusters = A, B\n"
+			    "A.bootstrap.servers=a:9092\n"
+			    "B.bootstrap.servers:b:9092\n"
+			    "key\\ with\\ spaces value with spaces  \n"
+			    "   indented    =    x\n"
+			    "multi = one, \\\n"
+			    "        two, \\\n"
+			    "        three\n"
+			    "after.multi = 1\n"
+			    "escaped = tab\\there\\nnewline \\u00e9 \\\\ end\n"
+			    "emptyval =\n"
+			    "justkey\n"
+			    "A->B.topics = .*\\\\.orders\n"
+			    "dup = first\n"
+			    "dup = second\r\n"
+			    "colon\\:key = v\n"
+			    "eq\\=key = v2\n"
+			    "#not = a key\n"
+			    "trailing.backslash.even = x\\\\\n"
+			    "next = y\n";
 
 	ok(props_parse("t.properties", text, sizeof(text) - 1, &p, &err) == 0, "parses");
 	is(get(&p, "clusters"), "A, B", "'=' separator with blanks");
 	is(get(&p, "A.bootstrap.servers"), "a:9092", "no blanks");
 	is(get(&p, "B.bootstrap.servers"), "b:9092", "':' separator");
-	is(get(&p, "key with spaces"), "value with spaces  ", "escaped blanks in key; trailing blanks kept");
+	is(get(&p, "key with spaces"), "value with spaces  ",
+	   "escaped blanks in key; trailing blanks kept");
 	is(get(&p, "indented"), "x", "leading blanks skipped");
 	is(get(&p, "multi"), "one, two, three", "continuation lines joined, indentation dropped");
 	is_int(line_of(&p, "multi"), 9, "continued entry reports its first line");

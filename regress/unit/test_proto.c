@@ -26,9 +26,10 @@ int main(void)
 	frame_feed(&fb, b, 3);
 	is_int(frame_take(&fb, &out, err, sizeof(err)), FRAME_NEED_MORE, "partial header: wait");
 	frame_feed(&fb, b + 3, n - 3);
-	frame_feed(&fb, b, n);   /* a second frame right behind */
+	frame_feed(&fb, b, n); /* a second frame right behind */
 	ok(frame_take(&fb, &out, err, sizeof(err)) == FRAME_OK &&
-	   json_integer_value(json_object_get(out, "version")) == 1, "first frame");
+		   json_integer_value(json_object_get(out, "version")) == 1,
+	   "first frame");
 	json_decref(out);
 	ok(frame_take(&fb, &out, err, sizeof(err)) == FRAME_OK, "second frame");
 	json_decref(out);
@@ -36,7 +37,7 @@ int main(void)
 	free(b);
 	json_decref(j);
 
-	unsigned char big[4] = { 0x00, 0x20, 0x00, 0x00 };   /* 2 MiB */
+	unsigned char big[4] = { 0x00, 0x20, 0x00, 0x00 }; /* 2 MiB */
 
 	frame_feed(&fb, big, 4);
 	is_int(frame_take(&fb, &out, err, sizeof(err)), FRAME_TOO_BIG, "over 1 MiB refused");

@@ -39,8 +39,10 @@ int main(void)
 		struct reach *fresh = reach_new("A", "A->D");
 
 		why[0] = '\0';
-		ok(reach_is_down(fresh, why, sizeof(why)), "a new watcher of a cluster known down says down");
-		is(why, "Connect to ipv4#127.0.0.1:1 failed: Connection refused", "with the cluster's reason");
+		ok(reach_is_down(fresh, why, sizeof(why)),
+		   "a new watcher of a cluster known down says down");
+		is(why, "Connect to ipv4#127.0.0.1:1 failed: Connection refused",
+		   "with the cluster's reason");
 		reach_up(fresh);
 		ok(!reach_is_down(fresh, NULL, 0), "until it hears from the cluster itself");
 		reach_free(fresh);

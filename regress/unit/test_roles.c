@@ -10,8 +10,9 @@ int main(void)
 	struct acl_peer p;
 	struct ferr err;
 
-	ok(acl_rules_new("uid:0", "gid:4242, uid:1000", "user:nobody, cert:CN=audit,O=Example;",
-			 &r, &err) == 0, "rules parse");
+	ok(acl_rules_new("uid:0", "gid:4242, uid:1000", "user:nobody, cert:CN=audit,O=Example;", &r,
+			 &err) == 0,
+	   "rules parse");
 	acl_peer_from_cred(&p, 0, 0);
 	is(acl_role_name(acl_role_of(r, &p)), "admin", "uid 0 is admin");
 	acl_peer_from_cred(&p, 1000, 100);
@@ -30,7 +31,8 @@ int main(void)
 	acl_rules_free(r);
 
 	ok(acl_rules_new("user:no-such-user-here", "", "", &r, &err) == -1, "unknown user");
-	is(err.msg, "admin principal \"user:no-such-user-here\": no such user", "named with its role");
+	is(err.msg, "admin principal \"user:no-such-user-here\": no such user",
+	   "named with its role");
 	ok(acl_rules_new("", "uid:abc", "", &r, &err) == -1, "bad uid");
 	like(err.msg, "operator principal \"uid:abc\": not a number", "named");
 	ok(acl_rules_new("", "", "host:x", &r, &err) == -1, "unknown kind");

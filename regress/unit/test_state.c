@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SY(t, p, u, d) { .topic = (t), .partition = (p), .upstream = (u), .downstream = (d) }
+#define SY(t, p, u, d)                                                             \
+	{                                                                          \
+		.topic = (t), .partition = (p), .upstream = (u), .downstream = (d) \
+	}
 
 /* Loads the history of A->B orders[P] and translates G: the answer or -1,
  * the result in *R. */
@@ -73,11 +76,12 @@ int main(void)
 				       { "orders", 1, 7, -1, -1, -1, 0, 0, -1 },
 				       { "pay", 0, 0, -1, -1, -1, 0, 0, -1 } };
 
-	ok(state_positions_save(st, "A->B", ps, 3, NULL, 0, 100, &err) == 0, "save three positions");
+	ok(state_positions_save(st, "A->B", ps, 3, NULL, 0, 100, &err) == 0,
+	   "save three positions");
 	ok(state_position_get(st, "A->B", "orders", 1, &pos, &err) == 1 && pos == 7, "read back");
 	is_int(state_position_get(st, "A->C", "orders", 1, &pos, &err), 0, "flows are separate");
 	ps[0].next_offset = 200;
-	ps[0].last_upstream = ps[0].last_downstream = -1;   /* unknown: keeps what is saved */
+	ps[0].last_upstream = ps[0].last_downstream = -1; /* unknown: keeps what is saved */
 	ok(state_positions_save(st, "A->B", ps, 1, NULL, 0, 100, &err) == 0, "update");
 	ok(state_position_get(st, "A->B", "orders", 0, &pos, &err) == 1 && pos == 200, "updated");
 
@@ -100,8 +104,8 @@ int main(void)
 	enum translate_result r;
 
 	ok(state_positions_save(w, "A->B", &p0, 1, sy, 4, 100, &err) == 0, "syncs saved");
-	ok(state_syncs_load(w, "A->B", "orders", 0, &h, &err) == 0 && h.n == 3 &&
-	   h.last_down == 29, "three syncs of partition 0, last downstream 29");
+	ok(state_syncs_load(w, "A->B", "orders", 0, &h, &err) == 0 && h.n == 3 && h.last_down == 29,
+	   "three syncs of partition 0, last downstream 29");
 	ok(h.n == 3 && h.syncs[1].upstream == 20 && h.syncs[1].downstream == 10,
 	   "in downstream order");
 	is_int(h.translate_from, 0, "a start from the beginning: exact from 0");
@@ -113,14 +117,16 @@ int main(void)
 
 	ok(state_positions_save(w, "A->B", &p1, 1, more, 2, 3, &err) == 0, "retention 3");
 	ok(state_syncs_load(w, "A->B", "orders", 0, &h, &err) == 0 && h.n == 3 &&
-	   h.syncs[0].downstream == 20, "the oldest went first");
+		   h.syncs[0].downstream == 20,
+	   "the oldest went first");
 	is_int(h.translate_from, 31, "the count cap raised translate_from to the oldest kept sync");
 	offset_history_free(&h);
 	is_int(tr_at(w, 0, 25, &r), -1, "pruned by the count cap: no answer");
 	is_int(r, TRANSLATE_BELOW_HISTORY, "TRANSLATE_BELOW_HISTORY, not the oldest sync's offset");
 	is_int(tr_at(w, 0, 31, &r), 20, "the oldest kept sync still translates");
 	ok(state_syncs_load(w, "A->C", "orders", 0, &h, &err) == 0 && h.n == 0 &&
-	   h.last_down == -1 && h.translate_from == -1, "another flow has none");
+		   h.last_down == -1 && h.translate_from == -1,
+	   "another flow has none");
 	offset_history_free(&h);
 
 	/* mirroring began mid-topic at 1000 (no history yet): exact from there */
@@ -134,7 +140,7 @@ int main(void)
 	is_int(tr_at(w, 2, 1005, &r), 5, "above it: exact");
 	struct state_sync later = SY("orders", 2, 1020, 10);
 
-	later.translate_from = 0;   /* ignored: the partition has a history */
+	later.translate_from = 0; /* ignored: the partition has a history */
 	pm.next_offset = 1030;
 	pm.last_upstream = 1029;
 	pm.last_downstream = 19;
@@ -150,7 +156,7 @@ int main(void)
 	ls[2].log_start = 150;
 	ok(state_positions_save(w, "A->B", &pl, 1, ls, 3, 100, &err) == 0, "log start 150");
 	ok(state_syncs_load(w, "A->B", "orders", 3, &h, &err) == 0 && h.n == 2 &&
-	   h.syncs[0].upstream == 101 && h.translate_from == 101,
+		   h.syncs[0].upstream == 101 && h.translate_from == 101,
 	   "runs wholly below the log start pruned; exact from the run holding it");
 	offset_history_free(&h);
 	is_int(tr_at(w, 3, 100, &r), -1, "below: no answer");
@@ -173,7 +179,8 @@ int main(void)
 	ok(state_positions_save(w, "A->B", &pu, 1, &u1, 1, 100, &err) == 0,
 	   "a fresh sync after unknown ones");
 	ok(state_syncs_load(w, "A->B", "orders", 4, &h, &err) == 0 && h.nholes == 1 &&
-	   h.holes[0].from == 11 && h.holes[0].to == 19, "the hole 11..19 is kept");
+		   h.holes[0].from == 11 && h.holes[0].to == 19,
+	   "the hole 11..19 is kept");
 	offset_history_free(&h);
 	is_int(tr_at(w, 4, 10, &r), 10, "g after the last known record: exact");
 	is_int(tr_at(w, 4, 17, &r), -1, "g inside the unknown range: no answer");
@@ -197,7 +204,7 @@ int main(void)
 	is_int(tr_at(w, 4, 40, &r), 39, "the new run: exact");
 	struct state_sync u3 = SY("orders", 4, 41, 40);
 
-	u3.known_up = -1;   /* a restart, contiguous on the target: no hole */
+	u3.known_up = -1; /* a restart, contiguous on the target: no hole */
 	pu.next_offset = 42;
 	pu.last_upstream = 41;
 	pu.last_downstream = 40;
@@ -210,7 +217,8 @@ int main(void)
 
 	ok(state_positions_save(w, "A->B", NULL, 0, &u4, 1, 1, &err) == 0, "retention 1");
 	ok(state_syncs_load(w, "A->B", "orders", 4, &h, &err) == 0 && h.n == 1 && h.nholes == 0 &&
-	   h.translate_from == 50, "holes below translate_from go with the syncs");
+		   h.translate_from == 50,
+	   "holes below translate_from go with the syncs");
 	offset_history_free(&h);
 
 	/* a save racing a load: the load sees the store before or after the
@@ -235,7 +243,8 @@ int main(void)
 	/* a history cut at a discontinuity of the source */
 	ok(state_history_cut(w, "A->B", "orders", 4, 7, &err) == 0, "history cut at 7");
 	ok(state_syncs_load(w, "A->B", "orders", 4, &h, &err) == 0 && h.n == 0 && h.nholes == 0 &&
-	   h.last_down == -1 && h.translate_from == 7, "no syncs, no holes, exact from 7");
+		   h.last_down == -1 && h.translate_from == 7,
+	   "no syncs, no holes, exact from 7");
 	offset_history_free(&h);
 	ok(state_position_get(w, "A->B", "orders", 4, &pos, &err) == 1 && pos == 7,
 	   "the position is 7");
@@ -245,25 +254,27 @@ int main(void)
 	struct state_position pc = { "orders", 4, 20, 19, 70, -1, 0, 0, -1 };
 
 	c1.known_up = -1;
-	c1.translate_from = 9;   /* ignored: the cut set it */
-	ok(state_positions_save(w, "A->B", &pc, 1, &c1, 1, 100, &err) == 0, "mirrored after the cut");
+	c1.translate_from = 9; /* ignored: the cut set it */
+	ok(state_positions_save(w, "A->B", &pc, 1, &c1, 1, 100, &err) == 0,
+	   "mirrored after the cut");
 	is_int(tr_at(w, 4, 7, &r), 60, "from the cut on: exact");
 	is_int(tr_at(w, 4, 6, &r), -1, "below the cut: no answer");
 	is_int(r, TRANSLATE_BELOW_HISTORY, "TRANSLATE_BELOW_HISTORY");
 	ok(state_history_cut(w, "A->B", "orders", 99, 0, &err) == 0 &&
-	   state_position_get(w, "A->B", "orders", 99, &pos, &err) == 1 && pos == 0,
+		   state_position_get(w, "A->B", "orders", 99, &pos, &err) == 1 && pos == 0,
 	   "a cut of a partition without a position creates it");
 
 	d = 0;
 	is_int(state_group_commit_get(w, "B", "g", "A.orders", 0, &d, &err), 0, "no group commit");
 	ok(state_group_commit_put(w, "B", "g", "A.orders", 0, 50, 40, &err) == 0 &&
-	   state_group_commit_get(w, "B", "g", "A.orders", 0, &d, &err) == 1 && d == 40,
+		   state_group_commit_get(w, "B", "g", "A.orders", 0, &d, &err) == 1 && d == 40,
 	   "a group commit round-trips");
 	state_close(w);
 	state_close(st);
 
 	ok(state_open(sub, &st, &err) == 0, "reopen (migrations idempotent)");
-	ok(state_position_get(st, "A->B", "pay", 0, &pos, &err) == 1 && pos == 0, "positions survive");
+	ok(state_position_get(st, "A->B", "pay", 0, &pos, &err) == 1 && pos == 0,
+	   "positions survive");
 	state_close(st);
 
 	/* a store from before 006 with a history: exact from its oldest sync */
@@ -276,11 +287,13 @@ int main(void)
 	ok(sqlite3_open(dbpath, &odb) == SQLITE_OK, "an old store");
 	for (unsigned i = 0; i < schema_migrations_count && schema_migrations[i].version < 6; i++)
 		sqlite3_exec(odb, schema_migrations[i].sql, NULL, NULL, NULL);
-	ok(sqlite3_exec(odb, "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
+	ok(sqlite3_exec(odb,
+			"INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
 			"last_upstream, last_downstream) VALUES ('A->B', 'orders', 0, 60, 0, 59, 49);"
 			"INSERT INTO offset_syncs (flow, topic, partition, upstream, downstream, ts_ms) "
 			"VALUES ('A->B', 'orders', 0, 30, 20, 0), ('A->B', 'orders', 0, 45, 30, 0);"
-			"PRAGMA user_version = 5;", NULL, NULL, NULL) == SQLITE_OK,
+			"PRAGMA user_version = 5;",
+			NULL, NULL, NULL) == SQLITE_OK,
 	   "with a pruned history and no translate_from");
 	sqlite3_close(odb);
 	ok(state_open(olddir, &st, &err) == 0, "migrated to 006");
@@ -303,7 +316,7 @@ int main(void)
 	ok(state_open("/proc/ferry-cannot", &st, &err) == -1, "uncreatable directory");
 	like(err.msg, "/proc/ferry-cannot", "error names the directory");
 
-	store_files_remove(sub);   /* DIR/nested/state */
+	store_files_remove(sub); /* DIR/nested/state */
 	snprintf(cmd, sizeof(cmd), "%s/nested", dir);
 	rmdir(cmd);
 	rmdir(dir);

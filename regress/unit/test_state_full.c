@@ -29,19 +29,25 @@ static int save_batch(struct state *st, int64_t round, struct ferr *err)
 
 	for (int t = 0; t < 8; t++) {
 		snprintf(topics[t], sizeof(topics[t]), "topic-%d", t);
-		ps[t] = (struct state_position){ .topic = topics[t], .partition = 0,
+		ps[t] = (struct state_position){ .topic = topics[t],
+						 .partition = 0,
 						 .next_offset = round * 100 + 100,
 						 .last_upstream = round * 100 + 99,
 						 .last_downstream = round * 200 + 99,
 						 .last_timestamp = -1 };
 		for (int k = 0; k < 16; k++)
-			sy[ns++] = (struct state_sync){ .topic = topics[t], .partition = 0,
-							// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
-							.upstream = round * 100 + k * 6,
-							// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
-							.downstream = round * 200 + k * 12,
-							.translate_from = -1, .unknown_min = -1,
-							.known_up = -1, .log_start = -1 };
+			sy[ns++] = (struct state_sync){
+				.topic = topics[t],
+				.partition = 0,
+				// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
+				.upstream = round * 100 + k * 6,
+				// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): small test values
+				.downstream = round * 200 + k * 12,
+				.translate_from = -1,
+				.unknown_min = -1,
+				.known_up = -1,
+				.log_start = -1
+			};
 	}
 	return state_positions_save(st, "A->B", ps, 8, sy, ns, 1000000, err);
 }
@@ -55,7 +61,7 @@ int main(void)
 	int64_t pos, round = 0, saved_round = -1;
 	int failed = 0;
 
-	signal(SIGXFSZ, SIG_IGN);   /* EFBIG instead of a signal */
+	signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of a signal */
 	ok(mkdtemp(dir) != NULL, "temp dir");
 	snprintf(db, sizeof(db), "%s/ferry.db", dir);
 	snprintf(wal, sizeof(wal), "%s/ferry.db-wal", dir);
@@ -67,7 +73,8 @@ int main(void)
 	/* the files may not grow beyond their current size plus a little */
 	off_t cap = file_size(wal) > file_size(db) ? file_size(wal) : file_size(db);
 
-	ok(set_fsize((rlim_t)cap + 8192) == 0, "file size limited to %lld bytes", (long long)cap + 8192);
+	ok(set_fsize((rlim_t)cap + 8192) == 0, "file size limited to %lld bytes",
+	   (long long)cap + 8192);
 	for (int i = 0; i < 2000 && !failed; i++) {
 		if (save_batch(st, round, &err) == 0)
 			saved_round = round;
@@ -79,12 +86,13 @@ int main(void)
 	like(err.msg, "ferry.db", "the error names the store: %s", err.msg);
 	pos = -1;
 	ok(state_position_get(st, "A->B", "topic-3", 0, &pos, &err) == 1 &&
-	   pos == saved_round * 100 + 100, "the failed save changed nothing");
+		   pos == saved_round * 100 + 100,
+	   "the failed save changed nothing");
 	/* again and again: each attempt fails cleanly, none wedges the
 	 * connection with a transaction left open */
 	for (int i = 0; i < 5; i++)
 		ok(save_batch(st, round, &err) == -1 &&
-		   strstr(err.msg, "within a transaction") == NULL,
+			   strstr(err.msg, "within a transaction") == NULL,
 		   "retry %d fails for the same reason: %s", i + 1, err.msg);
 
 	/* checkpoint.c commits a group offset on the target only once this
@@ -103,14 +111,17 @@ int main(void)
 	ok(set_fsize(RLIM_INFINITY) == 0, "the files may grow again");
 	ok(save_batch(st, round, &err) == 0, "the next save succeeds: %s", err.msg);
 	ok(state_group_commit_put(st, "B", "billing", "A.orders", gp, -1, 4242, &err) == 0 &&
-	   state_group_commit_get(st, "B", "billing", "A.orders", gp, &down, &err) == 1 && down == 4242,
+		   state_group_commit_get(st, "B", "billing", "A.orders", gp, &down, &err) == 1 &&
+		   down == 4242,
 	   "the group-commit record is saved on the next try");
-	ok(state_position_get(st, "A->B", "topic-3", 0, &pos, &err) == 1 && pos == round * 100 + 100,
+	ok(state_position_get(st, "A->B", "topic-3", 0, &pos, &err) == 1 &&
+		   pos == round * 100 + 100,
 	   "and is read back");
 	state_close(st);
 
 	ok(state_open(dir, &st, &err) == 0, "reopened");
-	ok(state_position_get(st, "A->B", "topic-3", 0, &pos, &err) == 1 && pos == round * 100 + 100,
+	ok(state_position_get(st, "A->B", "topic-3", 0, &pos, &err) == 1 &&
+		   pos == round * 100 + 100,
 	   "the position survived");
 	state_close(st);
 
@@ -118,8 +129,9 @@ int main(void)
 	sqlite3_stmt *s;
 
 	ok(sqlite3_open(db, &h) == SQLITE_OK &&
-	   sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &s, NULL) == SQLITE_OK &&
-	   sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0,
+		   sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &s, NULL) == SQLITE_OK &&
+		   sqlite3_step(s) == SQLITE_ROW &&
+		   strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0,
 	   "integrity_check: ok");
 	sqlite3_finalize(s);
 	sqlite3_close(h);

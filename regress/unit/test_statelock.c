@@ -20,7 +20,8 @@ int main(void)
 	snprintf(sub, sizeof(sub), "%s/state/deeper", dir);
 	snprintf(lockf, sizeof(lockf), "%s/ferry.lock", sub);
 
-	ok(statelock_take(sub, &a, &busy, &err) == 0, "the first taker locks (creating the directory)");
+	ok(statelock_take(sub, &a, &busy, &err) == 0,
+	   "the first taker locks (creating the directory)");
 	is_int(busy, 0, "and is not told busy");
 	fp = fopen(lockf, "r");
 	ok(fp && fgets(buf, sizeof(buf), fp), "the lock file holds a line");
@@ -33,8 +34,9 @@ int main(void)
 	 * the same process conflicts as another process would */
 	ok(statelock_take(sub, &b, &busy, &err) == -1, "a second taker is refused");
 	is_int(busy, 1, "as busy");
-	snprintf(want, sizeof(want), "state directory %s is in use by another ferryd (pid %ld holds %s)",
-		 sub, (long)getpid(), lockf);
+	snprintf(want, sizeof(want),
+		 "state directory %s is in use by another ferryd (pid %ld holds %s)", sub,
+		 (long)getpid(), lockf);
 	is(err.msg, want, "naming the directory, the holder's pid and the lock file");
 
 	statelock_release(a);
@@ -43,7 +45,8 @@ int main(void)
 	statelock_release(b);
 	statelock_release(NULL);
 
-	ok(statelock_take("/proc/ferry-no/state", &a, &busy, &err) == -1, "an uncreatable directory");
+	ok(statelock_take("/proc/ferry-no/state", &a, &busy, &err) == -1,
+	   "an uncreatable directory");
 	is_int(busy, 0, "is not busy");
 	like(err.msg, "cannot create /proc/ferry-no", "and names the directory");
 

@@ -17,7 +17,8 @@ int main(void)
 	is_int(suggest_distance("topicss", "topics"), 1, "one byte more: 1");
 	is_int(suggest_distance("topixs", "topics"), 1, "one byte wrong: 1");
 	is_int(suggest_distance("servres", "servers"), 1, "swap in the middle");
-	is_int(suggest_distance("ca", "abc"), 3, "optimal string alignment: no edit of a swapped pair");
+	is_int(suggest_distance("ca", "abc"), 3,
+	       "optimal string alignment: no edit of a swapped pair");
 	is_int(suggest_distance("", "abc"), 3, "from empty: one insert each");
 	is_int(suggest_distance("abc", ""), 3, "to empty: one delete each");
 	is_int(suggest_distance("kitten", "sitting"), 3, "the textbook pair");

@@ -13,8 +13,9 @@ static int64_t trx(const struct offset_sync *s, size_t n, int64_t last, int64_t 
 		   const struct offset_hole *holes, size_t nholes, int64_t g,
 		   enum translate_result *r)
 {
-	struct offset_history h = { (struct offset_sync *)s, n, (struct offset_hole *)holes, nholes,
-				    last, from };
+	struct offset_history h = {
+		(struct offset_sync *)s, n, (struct offset_hole *)holes, nholes, last, from
+	};
 	int64_t d = -99;
 
 	*r = offsets_translate(&h, g, &d);
@@ -30,9 +31,8 @@ static int64_t tr(const struct offset_sync *s, size_t n, int64_t last, int64_t g
 	return trx(s, n, last, 0, NULL, 0, g, &r);
 }
 
-static enum translate_result res(const struct offset_sync *s, size_t n, int64_t last,
-				 int64_t from, const struct offset_hole *holes, size_t nholes,
-				 int64_t g)
+static enum translate_result res(const struct offset_sync *s, size_t n, int64_t last, int64_t from,
+				 const struct offset_hole *holes, size_t nholes, int64_t g)
 {
 	enum translate_result r;
 
@@ -85,7 +85,8 @@ int main(void)
 	struct offset_sync resent[] = { { 0, 0 }, { 80, 100 } };
 
 	is_int(tr(resent, N(resent), 139, 50), 50, "re-send: g before the re-sent range");
-	is_int(tr(resent, N(resent), 139, 90), 110, "re-send: g inside -> its last copy, nothing re-read");
+	is_int(tr(resent, N(resent), 139, 90), 110,
+	       "re-send: g inside -> its last copy, nothing re-read");
 	is_int(tr(resent, N(resent), 139, 100), 120, "re-send: the first new record");
 	is_int(tr(resent, N(resent), 139, 110), 130, "re-send: later");
 	is_int(tr(resent, N(resent), 139, 200), 140, "re-send: the end");
@@ -94,7 +95,8 @@ int main(void)
 	 * offsets for new records, mirrored after the old ones */
 	struct offset_sync trunc[] = { { 0, 0 }, { 60, 100 } };
 
-	is_int(tr(trunc, N(trunc), 129, 70), 110, "truncation: reused offsets map to the new records");
+	is_int(tr(trunc, N(trunc), 129, 70), 110,
+	       "truncation: reused offsets map to the new records");
 	is_int(tr(trunc, N(trunc), 129, 30), 30, "truncation: older offsets keep their place");
 
 	is_int(tr(plain, 0, 99, 5), -1, "no history: no answer");
@@ -155,7 +157,8 @@ int main(void)
 	 * record, so translate_from 0 answers its offset for lower g */
 	struct offset_sync fresh[] = { { 40, 0 } };
 
-	is_int(trx(fresh, 1, 9, 0, NULL, 0, 3, &r), 0, "from the beginning: g below the first record");
+	is_int(trx(fresh, 1, 9, 0, NULL, 0, 3, &r), 0,
+	       "from the beginning: g below the first record");
 	is_int(r, TRANSLATE_OK, "exact: nothing mirrorable lies below it");
 	is_int(res(fresh, 1, 9, 40, NULL, 0, 3), TRANSLATE_BELOW_HISTORY,
 	       "a start mid-topic at 40: below it, cannot translate");
@@ -166,7 +169,8 @@ int main(void)
 	struct offset_sync unk[] = { { 0, 0 }, { 20, 19 } };
 	struct offset_hole hole[] = { { 11, 19 } };
 
-	is_int(trx(unk, N(unk), 29, 0, hole, 1, 10, &r), 10, "unknown: g after the last known record");
+	is_int(trx(unk, N(unk), 29, 0, hole, 1, 10, &r), 10,
+	       "unknown: g after the last known record");
 	is_int(r, TRANSLATE_OK, "is exact");
 	is_int(trx(unk, N(unk), 29, 0, hole, 1, 11, &r), -1, "unknown: g inside -> no answer");
 	is_int(r, TRANSLATE_UNKNOWN_RANGE, "TRANSLATE_UNKNOWN_RANGE");
