@@ -3,7 +3,7 @@
 #   make            build ferryd and the test tools (build/release/)
 #   make SANITIZE=1 the same with ASan + UBSan (build/san/)
 #   make deps       install Debian packages and fetch the Kafka jars
-#   make check      deps + lint + sanitizer build + unit and integration tests
+#   make check      deps + format-check + lint + sanitizer build + unit and integration tests
 #   make demo       deps + build + two local Kafka clusters mirrored A->B
 #   make bench      1M x 1 KiB records mirrored A->B, measured; re-reads after
 #                   failover, ferry against MM2
@@ -128,6 +128,7 @@ deps-build:
 
 PROVE_FLAGS ?=
 check: build-with-deps
+	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory SANITIZE=1 all
 	FERRY_BUILD=$(CURDIR)/build/san prove $(PROVE_FLAGS) --exec '' build/san/unit/*
