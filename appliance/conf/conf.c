@@ -139,6 +139,11 @@ static int check_value(struct loader *L, const struct conf_key *k, const struct 
 			err_at(L, p, "must not be empty");
 			return -1;
 		}
+		if (strcmp(k->name, "use.defaults.from") == 0 && strcmp(p->value, "target") != 0 &&
+		    strcmp(p->value, "source") != 0) {
+			err_at(L, p, "expected target or source, got \"%s\"", p->value);
+			return -1;
+		}
 		return 0;
 	}
 	return 0;
@@ -221,6 +226,84 @@ static void check_client_key(struct loader *L, const struct prop *p, enum key_sc
 	unknown_key(L, p, sc, prefix, p->key + strlen(prefix), what);
 }
 
+/*
+ * The topic configs of Kafka 3.9 and 4.x (kafka-configs --entity-type
+ * topics): an override names one of them, so that a misspelt name fails
+ * here, naming its line, rather than at every remote topic on the target.
+ */
+static const char *const topic_config_names[] = {
+	"cleanup.policy",
+	"compression.gzip.level",
+	"compression.lz4.level",
+	"compression.type",
+	"compression.zstd.level",
+	"delete.retention.ms",
+	"file.delete.delay.ms",
+	"flush.messages",
+	"flush.ms",
+	"follower.replication.throttled.replicas",
+	"index.interval.bytes",
+	"leader.replication.throttled.replicas",
+	"local.retention.bytes",
+	"local.retention.ms",
+	"max.compaction.lag.ms",
+	"max.message.bytes",
+	"message.downconversion.enable",
+	"message.format.version",
+	"message.timestamp.after.max.ms",
+	"message.timestamp.before.max.ms",
+	"message.timestamp.difference.max.ms",
+	"message.timestamp.type",
+	"min.cleanable.dirty.ratio",
+	"min.compaction.lag.ms",
+	"min.insync.replicas",
+	"preallocate",
+	"remote.log.copy.disable",
+	"remote.log.delete.on.disable",
+	"remote.storage.enable",
+	"retention.bytes",
+	"retention.ms",
+	"segment.bytes",
+	"segment.index.bytes",
+	"segment.jitter.ms",
+	"segment.ms",
+	"unclean.leader.election.enable",
+};
+
+#define OVERRIDES "topic.overrides."
+
+/* INNER is "topic.overrides.CONFIG" as written after P's "B." or "A->B.". */
+static void check_override(struct loader *L, const struct prop *p, const char *inner)
+{
+	const char *name = inner + strlen(OVERRIDES);
+	struct suggest s;
+	const char *best;
+
+	if (strncmp(inner, OVERRIDES, strlen(OVERRIDES)) != 0 || !*name) {
+		err_at(L, p, "expected %sCONFIG = VALUE, naming a topic config", OVERRIDES);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(topic_config_names) / sizeof(topic_config_names[0]); i++) {
+		if (strcmp(name, topic_config_names[i]) == 0) {
+			if (!p->value[0])
+				err_at(L, p, "expected a value for topic config %s", name);
+			return;
+		}
+	}
+	suggest_init(&s, name);
+	for (size_t i = 0; i < sizeof(topic_config_names) / sizeof(topic_config_names[0]); i++)
+		suggest_offer(&s, "", topic_config_names[i]);
+	best = suggest_best(&s);
+	if (best)
+		err_at(L, p, "unknown topic config \"%s\"; did you mean %.*s%s?", name,
+		       (int)(name - p->key), p->key, best);
+	else
+		err_at(L, p,
+		       "unknown topic config \"%s\"; expected a Kafka topic config such as "
+		       "retention.ms or cleanup.policy",
+		       name);
+}
+
 /* Classifies and checks every line; returns nothing, errors go to L->d. */
 static void classify(struct loader *L)
 {
@@ -274,7 +357,9 @@ static void classify(struct loader *L)
 			inner = dot + 1;
 			const struct conf_key *k = conf_key_find(inner);
 
-			if (k && (k->flags & CK_FLOW)) {
+			if (k && (k->flags & CK_CLUSTER)) {
+				check_override(L, p, inner);
+			} else if (k && (k->flags & CK_FLOW)) {
 				if (!(k->flags & CK_WORKER)) {
 					if (check_value(L, k, p) == 0)
 						note_support(L, k, p);
@@ -314,7 +399,9 @@ static void classify(struct loader *L)
 			}
 			const struct conf_key *k = conf_key_find(inner);
 
-			if (k && !(k->flags & CK_WORKER)) {
+			if (k && (k->flags & CK_CLUSTER)) {
+				check_override(L, p, inner);
+			} else if (k && !(k->flags & CK_WORKER)) {
 				warn_at(L, p,
 					"\"%s\" is not read per cluster (MM2 ignores it too); "
 					"set it at the top level or per flow as SOURCE->TARGET.%s",
@@ -635,6 +722,7 @@ static int flow_derive(struct conf_flow *f, struct ferr *e)
 		 hb[0] ? hb : "heartbeats");
 	policy_set_internal_separator(&f->policy, f->internal_sep_enabled);
 	f->offset_syncs_on_target = strcmp(f->offset_syncs_location, "target") == 0;
+	f->defaults_from_source = strcmp(f->use_defaults_from, "source") == 0;
 	policy_offset_syncs_topic(&f->policy, f->target, f->offset_syncs_topic,
 				  sizeof(f->offset_syncs_topic));
 	policy_checkpoints_topic(&f->policy, f->source, f->checkpoints_topic,
@@ -662,6 +750,26 @@ static void check_isolation(struct loader *L, const struct conf_flow *f)
 			  "isolation.level=read_committed contradicts "
 			  "ferry.mirror.read.uncommitted = true of flow %s; remove one",
 			  f->name);
+}
+
+/* F's topic overrides: its target's (B.topic.overrides.X), then its own
+ * (A->B.topic.overrides.X), a later line of the same key winning as in Java. */
+static int collect_overrides(struct loader *L, struct conf_flow *f)
+{
+	const char *level[2] = { f->target, f->name };
+	char pre[600];
+
+	for (int l = 0; l < 2; l++) {
+		snprintf(pre, sizeof(pre), "%s.%s", level[l], OVERRIDES);
+		for (size_t i = 0; i < L->c->raw.n; i++) {
+			const struct prop *p = &L->c->raw.v[i];
+
+			if (strncmp(p->key, pre, strlen(pre)) == 0 && p->key[strlen(pre)] &&
+			    props_put(&f->topic_overrides, p->key + strlen(pre), p->value))
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t ti)
@@ -711,6 +819,8 @@ static int build_flow(struct loader *L, struct conf_flow *f, size_t si, size_t t
 		return -1;
 	}
 
+	if (collect_overrides(L, f))
+		return -1;
 	if (client_settings(L, &f->consumer, f->source, f->name, ROLE_CONSUMER) ||
 	    client_settings(L, &f->producer, f->target, f->name, ROLE_PRODUCER) ||
 	    client_settings(L, &f->source_admin, f->source, f->name, ROLE_ADMIN) ||
@@ -734,6 +844,8 @@ static void free_flow(struct conf_flow *f)
 	regexlist_free(f->exclude);
 	regexlist_free(f->groups);
 	regexlist_free(f->groups_exclude);
+	regexlist_free(f->config_exclude);
+	props_free(&f->topic_overrides);
 	props_free(&f->consumer);
 	props_free(&f->producer);
 	props_free(&f->source_admin);
@@ -1045,6 +1157,7 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	fp_props(&buf, &len, &cap, "producer", &f->producer);
 	fp_props(&buf, &len, &cap, "source_admin", &f->source_admin);
 	fp_props(&buf, &len, &cap, "target_admin", &f->target_admin);
+	fp_props(&buf, &len, &cap, "topic.overrides", &f->topic_overrides);
 	return buf;
 }
 

@@ -67,10 +67,18 @@ struct conf_flow {
 	char canary_topic[256];
 	long long canary_interval_ms, canary_threshold_ms;
 	int mirror_read_uncommitted; /* ferry.mirror.read.uncommitted */
+	int sync_topic_configs;      /* sync.topic.configs.enabled */
+	long long sync_topic_configs_interval_s;
+	struct regexlist *config_exclude; /* config.properties.exclude */
+	char use_defaults_from[64];       /* target or source (room for a wrong value) */
 	/* derived from the above */
 	int offset_syncs_on_target; /* offset-syncs.topic.location = target */
 	char offset_syncs_topic[512];
 	char checkpoints_topic[512]; /* <source>.checkpoints.internal, on the target */
+	int defaults_from_source;    /* use.defaults.from = source */
+	/* topic configs every remote topic of the flow gets: <target>.topic.overrides.X,
+	 * then <flow>.topic.overrides.X (the flow's wins); key = config name */
+	struct props topic_overrides;
 	/* Java-named client settings in precedence order (later wins) */
 	struct props consumer; /* source cluster */
 	struct props producer; /* target cluster */

@@ -166,10 +166,14 @@ const struct conf_key conf_keys[] = {
 	{ "sync.group.offsets.interval.seconds", CK_INT, "60", 1, 86400, CK_GLOBAL | CK_FLOW, NULL,
 	  NULL, "How often group offsets are synced to the target.",
 	  F(CKF_LL, sync_group_offsets_interval_s) },
-	{ "sync.topic.configs.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
-	  "false", "Topic config sync (not yet implemented).", NOF },
-	{ "sync.topic.configs.interval.seconds", CK_INT, "600", NB,
-	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, NULL, "(not yet implemented)", NOF },
+	{ "sync.topic.configs.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Copy the configs of source topics to the remote topics ferry created, every "
+	  "sync.topic.configs.interval.seconds (topics are created with them either way).",
+	  F(CKF_BOOL, sync_topic_configs) },
+	// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): fits in int
+	{ "sync.topic.configs.interval.seconds", CK_INT, "600", 1, 86400 * 365, CK_GLOBAL | CK_FLOW,
+	  NULL, NULL, "How often topic configs are copied from the source to the target.",
+	  F(CKF_LL, sync_topic_configs_interval_s) },
 	{ "sync.topic.acls.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
 	  "false", "Topic ACL sync (not yet implemented).", NOF },
 	{ "sync.topic.acls.interval.seconds", CK_INT, "600", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
@@ -202,10 +206,28 @@ const struct conf_key conf_keys[] = {
 	{ "checkpoints.topic.replication.factor", CK_INT, "3", -1, 32767, CK_GLOBAL | CK_FLOW, NULL,
 	  NULL, "Replication factor of the checkpoints topic when ferry creates it.",
 	  F(CKF_INT, checkpoints_rf) },
-	{ "config.properties.exclude", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
-	  NULL, "(not yet implemented)", NOF },
-	{ "config.properties.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
-	  NULL, "(not yet implemented)", NOF },
+	{ "config.properties.exclude", CK_LIST,
+	  "follower\\.replication\\.throttled\\.replicas, "
+	  "leader\\.replication\\.throttled\\.replicas, "
+	  "message\\.timestamp\\.difference\\.max\\.ms, message\\.timestamp\\.type, "
+	  "unclean\\.leader\\.election\\.enable, min\\.insync\\.replicas",
+	  NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
+	  "Regular expressions (whole name) of topic configs never copied to remote topics; "
+	  "the target's own value of such a config is kept.",
+	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	  F(CKF_REGEX, config_exclude) },
+	{ "config.properties.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
+	  "config.properties.exclude", NULL, "Deprecated name of config.properties.exclude.", NOF },
+	{ "use.defaults.from", CK_STRING, "target", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL,
+	  NULL,
+	  "target: a source config at its default is not copied, the target's default applies; "
+	  "source: default values are copied too.",
+	  F(CKF_STR, use_defaults_from) },
+	{ "topic.overrides.", CK_STRING, NULL, NB, CK_FLOW | CK_CLUSTER | CK_PREFIX, NULL, NULL,
+	  "B.topic.overrides.CONFIG = VALUE (per target) or A->B.topic.overrides.CONFIG (per "
+	  "flow, wins): a topic config every remote topic on B gets, at creation and at "
+	  "every sync, whatever the source says.",
+	  NOF },
 	{ "offset.lag.max", CK_INT, "100", 0, 1000000000, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "An offset sync is also written to MM2's topic after this many records without one.",
 	  F(CKF_LL, offset_lag_max) },
@@ -227,7 +249,10 @@ const struct conf_key conf_keys[] = {
 	  "disabled", "(not yet implemented)", NOF },
 	{ "use.incremental.alter.configs", CK_STRING, "requested", NB,
 	  CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL, "never",
-	  "(not yet implemented: ferry alters no topic configs on the target)", NOF },
+	  "ferry always sends the whole config set with AlterConfigs, as MM2's \"never\" "
+	  "(librdkafka 2.0.2 has no IncrementalAlterConfigs); the set it sends keeps the "
+	  "target's values of excluded configs.",
+	  NOF },
 	{ "add.source.alias.to.metrics", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
 	  NULL, "false", "(not yet implemented: ferry's metrics name the flow)", NOF },
 	{ "forwarding.admin.class", CK_CLASS, NULL, NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,

@@ -76,6 +76,11 @@ const struct metric_def metric_defs[] = {
 	  "absent while no running flow uses it" },
 	{ "cluster-unreachable-seconds", "ferry_cluster_unreachable_seconds_total", "counter",
 	  "Seconds the cluster was unreachable since ferryd started" },
+	{ "topic-config-sync-count", "ferry_topic_config_syncs_total", "counter",
+	  "Remote topics whose configs topic config sync altered since ferryd started" },
+	{ "topic-config-sync-errors", "ferry_topic_config_sync_errors_total", "counter",
+	  "Topic config syncs of a remote topic that failed (describe or alter refused) since "
+	  "ferryd started" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -105,7 +110,9 @@ enum {
 	M_INFLIGHT,
 	M_INFLIGHT_MAX,
 	M_CLUSTER_REACHABLE,
-	M_CLUSTER_UNREACHABLE_SECS
+	M_CLUSTER_UNREACHABLE_SECS,
+	M_TC_SYNCS,
+	M_TC_SYNC_ERRORS
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -278,6 +285,11 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 		fn(ctx, &metric_defs[M_STORE_ERRORS], base, (double)c.store_errors);
 		if (f->cf->emit_checkpoints)
 			fn(ctx, &metric_defs[M_CKPT_COUNT], base, (double)c.checkpoints);
+		if (f->cf->sync_topic_configs) {
+			fn(ctx, &metric_defs[M_TC_SYNCS], base, (double)c.topic_config_syncs);
+			fn(ctx, &metric_defs[M_TC_SYNC_ERRORS], base,
+			   (double)c.topic_config_sync_errors);
+		}
 		if (!f->flow) {
 			partition_samples(rt, f, base, fn, ctx);
 			continue;

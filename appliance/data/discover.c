@@ -19,6 +19,8 @@
 #include "appliance/kafka/kadmin.h"
 #include "appliance/kafka/kclient.h"
 #include "appliance/log.h"
+#include "appliance/store/state.h"
+#include "appliance/sync/topicconf.h"
 
 #define MD_TIMEOUT_MS 10000
 #define ADMIN_TIMEOUT_MS 30000
@@ -35,11 +37,13 @@ struct cand {
 	char remote[512];
 	int32_t src_parts, tgt_parts;
 	int failed;
+	int retry_plain; /* the target refused it with the source's configs */
 };
 
 struct discovery {
 	struct flow *f;
 	rd_kafka_t *src, *tgt;
+	struct state *st; /* records the topics ferry creates (topic config sync) */
 	struct known_topic *known;
 	size_t nknown;
 	int last_ok; /* for logging only transitions */
@@ -186,21 +190,45 @@ static void probe_unreachable(struct discovery *d)
 	}
 }
 
-static void create_topics(struct discovery *d, struct cand *c, size_t n)
+/* Records that ferry created C's remote topic: only those are altered by
+ * topic config sync. Not recorded, it is treated as made by hand. */
+static void record_created(struct discovery *d, const struct cand *c)
+{
+	const struct conf_flow *cf = d->f->cf;
+	struct ferr e;
+
+	if (!d->st || state_topic_created_add(d->st, cf->target, c->remote, cf->name, c->name, &e))
+		log_error("%s: created %s on %s but cannot record it (%s): topic config sync "
+			  "will leave it alone",
+			  cf->name, c->remote, cf->target, d->st ? e.msg : "no state store");
+}
+
+/*
+ * Creates the remote topics of C that are missing, with their source's
+ * configs (KAFKA-12254) when WITH_CONFIGS; a topic the target refuses
+ * with them is marked retry_plain, and a call without WITH_CONFIGS
+ * creates those bare (topic config sync then reports the refused config
+ * every round, and mirroring goes on).
+ */
+static void create_topics(struct discovery *d, struct cand *c, size_t n, int with_configs)
 {
 	const struct conf_flow *cf = d->f->cf;
 	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	rd_kafka_NewTopic_t **nt = calloc(n ? n : 1, sizeof(*nt));
 	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	struct cand **who = calloc(n ? n : 1, sizeof(*who));
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	struct tc_set *cfgs = calloc(n ? n : 1, sizeof(*cfgs));
 	size_t cnt = 0;
 	char errstr[512];
 
-	if (!nt || !who)
+	if (!nt || !who || !names || !cfgs)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		if (c[i].tgt_parts != 0 || c[i].failed)
+		if (with_configs ? (c[i].tgt_parts != 0 || c[i].failed) : !c[i].retry_plain)
 			continue;
+		c[i].retry_plain = 0;
 		nt[cnt] = rd_kafka_NewTopic_new(c[i].remote, c[i].src_parts, cf->replication_factor,
 						errstr, sizeof(errstr));
 		if (!nt[cnt]) {
@@ -209,10 +237,22 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 			c[i].failed = 1;
 			continue;
 		}
+		names[cnt] = c[i].name;
 		who[cnt++] = &c[i];
 	}
 	if (cnt == 0)
 		goto out;
+	if (with_configs && topicconf_for_create(d->src, cf, names, cnt, cfgs, &d->f->stop) == 0) {
+		for (size_t i = 0; i < cnt; i++) {
+			if (cfgs[i].error)
+				log_warn("%s: creating %s on %s without the configs of %s: %s",
+					 cf->name, who[i]->remote, cf->target, who[i]->name,
+					 cfgs[i].error);
+			for (size_t j = 0; j < cfgs[i].n; j++)
+				rd_kafka_NewTopic_set_config(nt[i], cfgs[i].v[j].name,
+							     cfgs[i].v[j].value);
+		}
+	}
 
 	rd_kafka_queue_t *q;
 	rd_kafka_AdminOptions_t *opt;
@@ -241,11 +281,14 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 					continue;
 				if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 					who[j]->tgt_parts = who[j]->src_parts;
+					record_created(d, who[j]);
 					log_info("%s: created topic %s on %s (%" PRId32
 						 " partitions, "
-						 "replication factor %d)",
+						 "replication factor %d%s)",
 						 cf->name, name, cf->target, who[j]->src_parts,
-						 cf->replication_factor);
+						 cf->replication_factor,
+						 with_configs && cfgs[j].n ? ", source configs"
+									   : "");
 					audit_system("ok",
 						     "%s: created topic %s on %s (%" PRId32
 						     " partitions)",
@@ -253,6 +296,16 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 				} else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 					/* raced with another creator; the next round checks its size */
 					who[j]->failed = 1;
+				} else if (with_configs && cfgs[j].n) {
+					log_error("%s: %s refused topic %s with the configs of "
+						  "%s: %s; creating it without them",
+						  cf->name, cf->target, name, who[j]->name,
+						  rd_kafka_topic_result_error_string(tr[i]));
+					audit_system("error",
+						     "%s: create topic %s on %s with configs: %s",
+						     cf->name, name, cf->target,
+						     rd_kafka_topic_result_error_string(tr[i]));
+					who[j]->retry_plain = 1;
 				} else {
 					log_error("%s: cannot create topic %s on %s: %s", cf->name,
 						  name, cf->target,
@@ -267,10 +320,14 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n)
 	}
 	admin_end(q, opt, ev);
 out:
-	for (size_t i = 0; i < cnt; i++)
+	for (size_t i = 0; i < cnt; i++) {
 		rd_kafka_NewTopic_destroy(nt[i]);
+		tc_set_free(&cfgs[i]);
+	}
 	free(nt);
 	free(who);
+	free(names);
+	free(cfgs);
 }
 
 static void grow_topics(struct discovery *d, struct cand *c, size_t n)
@@ -406,7 +463,8 @@ static int discover_once(struct discovery *d)
 		c[n].tgt_parts = target_partitions(tmd, c[n].remote);
 		n++;
 	}
-	create_topics(d, c, n);
+	create_topics(d, c, n, 1);
+	create_topics(d, c, n, 0);
 	grow_topics(d, c, n);
 
 	for (size_t i = 0; i < n; i++) {
@@ -490,6 +548,9 @@ void *discover_main(void *arg)
 		return NULL;
 	}
 
+	if (state_open_worker(f->state_dir, &d.st, &err))
+		log_error("%s: %s (topics created now will not get topic config sync)", cf->name,
+			  err.msg);
 	if (cf->emit_offset_syncs) {
 		/* MM2's offset-syncs topic: compacted, one partition */
 		static const char *const cfg[] = { "cleanup.policy", "compact", NULL };
@@ -534,6 +595,7 @@ void *discover_main(void *arg)
 	for (size_t i = 0; i < d.nknown; i++)
 		free(d.known[i].name);
 	free(d.known);
+	state_close(d.st);
 	kclient_destroy(d.src);
 	kclient_destroy(d.tgt);
 	return NULL;

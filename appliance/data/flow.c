@@ -11,6 +11,7 @@
 #include "appliance/store/audit.h"
 #include "appliance/log.h"
 #include "appliance/data/mirror.h"
+#include "appliance/sync/topicconf.h"
 
 const char *flow_status_name(enum flow_status s)
 {
@@ -221,6 +222,15 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		}
 		f->checkpoint_started = 1;
 	}
+	if (cf->sync_topic_configs) {
+		rc = pthread_create(&f->topicconf_thr, NULL, topicconf_main, f);
+		if (rc != 0) {
+			ferr_set(err, "%s: cannot start topic config sync thread: %s", cf->name,
+				 strerror(rc));
+			goto fail;
+		}
+		f->topicconf_started = 1;
+	}
 	if (cf->canary_enabled) {
 		rc = pthread_create(&f->canary_thr, NULL, canary_main, f);
 		if (rc != 0) {
@@ -243,6 +253,8 @@ void flow_counters_add(struct flow *f, struct flow_counters *total)
 	total->bytes += atomic_load(&f->bytes);
 	total->checkpoints += atomic_load(&f->checkpoints_written);
 	total->store_errors += atomic_load(&f->store_errors);
+	total->topic_config_syncs += atomic_load(&f->topic_config_syncs);
+	total->topic_config_sync_errors += atomic_load(&f->topic_config_sync_errors);
 }
 
 void flow_join(struct flow *f, struct flow_counters *total)
@@ -255,6 +267,8 @@ void flow_join(struct flow *f, struct flow_counters *total)
 		pthread_join(f->canary_thr, NULL);
 	if (f->checkpoint_started)
 		pthread_join(f->checkpoint_thr, NULL);
+	if (f->topicconf_started)
+		pthread_join(f->topicconf_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	if (total)

@@ -56,8 +56,8 @@ struct flow {
 	pthread_cond_t cond;  /* wakes the discovery thread */
 	char fail_reason[512];
 
-	pthread_t discover_thr, canary_thr, checkpoint_thr;
-	int discover_started, canary_started, checkpoint_started;
+	pthread_t discover_thr, canary_thr, checkpoint_thr, topicconf_thr;
+	int discover_started, canary_started, checkpoint_started, topicconf_started;
 	struct mirror_task **tasks;
 	int ntasks;
 
@@ -76,6 +76,11 @@ struct flow {
 	/* checkpoints */
 	atomic_int_fast64_t checkpoint_latency_ms; /* last round: start to acknowledged */
 	atomic_uint_fast64_t checkpoints_written;
+
+	/* topic config sync (appliance/sync/topicconf.c): remote topics
+	 * whose configs were altered, and attempts that failed */
+	atomic_uint_fast64_t topic_config_syncs;
+	atomic_uint_fast64_t topic_config_sync_errors;
 
 	/* state store: a task whose save fails stops consuming (flow_stall)
 	 * until a save succeeds again (flow_unstall); the flow shows
@@ -101,6 +106,7 @@ struct flow {
  * restart (pause/resume, commit) never takes them back. */
 struct flow_counters {
 	uint64_t records, bytes, checkpoints, store_errors;
+	uint64_t topic_config_syncs, topic_config_sync_errors;
 };
 /* Adds F's counters as they are now to *TOTAL. */
 void flow_counters_add(struct flow *f, struct flow_counters *total);

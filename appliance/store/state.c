@@ -56,6 +56,8 @@ enum stmt_id {
 	ST_GAP_ADD,
 	ST_GAP_SUM,
 	ST_HIST_BLOCK,
+	ST_TOPIC_CREATED_ADD,
+	ST_TOPIC_CREATED_GET,
 	ST__COUNT
 };
 
@@ -165,6 +167,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_HIST_BLOCK] = "UPDATE positions SET translate_from = 9223372036854775807 WHERE "
 			  "flow = ?1 AND topic = ?2 AND partition = ?3",
+	[ST_TOPIC_CREATED_ADD] = "INSERT OR REPLACE INTO created_topics (cluster, topic, flow, "
+				 "source_topic, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_TOPIC_CREATED_GET] = "SELECT flow, source_topic FROM created_topics WHERE cluster = ?1 "
+				 "AND topic = ?2",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -1027,4 +1033,35 @@ int state_history_block(struct state *st, const char *flow, const char *topic, i
 {
 	bind_part(st, ST_HIST_BLOCK, flow, topic, partition);
 	return step_done(st, ST_HIST_BLOCK, err, "blocking translation");
+}
+
+int state_topic_created_add(struct state *st, const char *cluster, const char *topic,
+			    const char *flow, const char *source_topic, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_TOPIC_CREATED_ADD];
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, source_topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, state_now_ms());
+	return step_done(st, ST_TOPIC_CREATED_ADD, err, "recording a created topic");
+}
+
+int state_topic_created_get(struct state *st, const char *cluster, const char *topic, char *flow,
+			    size_t flowsz, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_TOPIC_CREATED_GET];
+	int rc;
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && flow && flowsz)
+		snprintf(flow, flowsz, "%s", col_text(s, 0));
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_err(st, err, "reading created topics");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

@@ -169,6 +169,14 @@ int state_gap_add(struct state *st, const char *flow, const char *topic, int32_t
 int state_gaps_total(struct state *st, const char *flow, const char *topic, int32_t partition,
 		     int64_t *out, struct ferr *err);
 
+/* Remote topics ferry created (topic config sync alters only these):
+ * TOPIC on target CLUSTER, created by FLOW from SOURCE_TOPIC. */
+int state_topic_created_add(struct state *st, const char *cluster, const char *topic,
+			    const char *flow, const char *source_topic, struct ferr *err);
+/* 1 when ferry created TOPIC on CLUSTER (the flow that did into FLOW,
+ * when not NULL), 0 when not, -1 on error. */
+int state_topic_created_get(struct state *st, const char *cluster, const char *topic, char *flow,
+			    size_t flowsz, struct ferr *err);
 
 int64_t state_now_ms(void);
 

@@ -137,6 +137,7 @@ static size_t candidates(const struct conf_key *k, char out[][128], size_t max)
 	case CK_STRING:
 		snprintf(out[n++], 128, "%sx", k->def ? k->def : "");
 		snprintf(out[n++], 128, "target");
+		snprintf(out[n++], 128, "source");
 		snprintf(out[n++], 128, "_");
 		break;
 	case CK_LIST:
