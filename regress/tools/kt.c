@@ -68,6 +68,8 @@ static const char USAGE[] =
 	"  add-partitions TOPIC TOTAL\n"
 	"  delete TOPIC\n"
 	"  set-config TOPIC key=value...        replaces the topic's dynamic configs\n"
+	"  configs TOPIC [--all]                 key<TAB>value of its topic-level configs,\n"
+	"                                        sorted; --all: every entry, key<TAB>value<TAB>source\n"
 	"  delete-records TOPIC PARTITION OFFSET the log then starts at OFFSET\n"
 	"  topics [--all]                        name<TAB>partitions, sorted; --all shows __*\n"
 	"  produce TOPIC --count N [--start S] [--size BYTES] [--partition P]\n"
@@ -681,6 +683,69 @@ static int cmd_set_config(int argc, char **argv)
 				     rd_kafka_ConfigResource_error_string(res[j]));
 				rc = 1;
 			}
+		}
+		rd_kafka_event_destroy(ev);
+	}
+out:
+	rd_kafka_ConfigResource_destroy(cr);
+	if (opts)
+		rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+/*
+ * configs TOPIC [--all]: DescribeConfigs; the topic-level (dynamic topic)
+ * entries, or every entry with its source.
+ */
+static int cmd_configs(int argc, char **argv)
+{
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opts;
+	rd_kafka_ConfigResource_t *cr;
+	rd_kafka_event_t *ev;
+	int all = argc == 2 && strcmp(argv[1], "--all") == 0, rc = 1;
+
+	if (argc < 1 || argc > 2 || (argc == 2 && !all))
+		usage("configs needs TOPIC [--all]");
+	rk = admin_new();
+	if (!rk)
+		return 1;
+	q = rd_kafka_queue_new(rk);
+	opts = admin_options(rk, 30000);
+	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, argv[0]);
+	if (!opts)
+		goto out;
+	rd_kafka_DescribeConfigs(rk, &cr, 1, opts, q);
+	ev = admin_wait(q, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, 35000, 0);
+	if (ev) {
+		size_t n, ce;
+		const rd_kafka_ConfigResource_t **res = rd_kafka_DescribeConfigs_result_resources(
+			rd_kafka_event_DescribeConfigs_result(ev), &n);
+
+		for (size_t j = 0; j < n; j++) {
+			const rd_kafka_ConfigEntry_t **e;
+
+			if (rd_kafka_ConfigResource_error(res[j])) {
+				fail("topic '%s': %s", argv[0],
+				     rd_kafka_ConfigResource_error_string(res[j]));
+				continue;
+			}
+			e = rd_kafka_ConfigResource_configs(res[j], &ce);
+			for (size_t k = 0; k < ce; k++) {
+				rd_kafka_ConfigSource_t src = rd_kafka_ConfigEntry_source(e[k]);
+				const char *v = rd_kafka_ConfigEntry_value(e[k]);
+
+				if (all)
+					printf("%s\t%s\t%s\n", rd_kafka_ConfigEntry_name(e[k]),
+					       v ? v : "", rd_kafka_ConfigSource_name(src));
+				else if (src == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+					printf("%s\t%s\n", rd_kafka_ConfigEntry_name(e[k]),
+					       v ? v : "");
+			}
+			rc = 0;
 		}
 		rd_kafka_event_destroy(ev);
 	}
@@ -1992,6 +2057,7 @@ static const struct {
 	{ "add-partitions", cmd_add_partitions },
 	{ "delete", cmd_delete },
 	{ "set-config", cmd_set_config },
+	{ "configs", cmd_configs },
 	{ "delete-records", cmd_delete_records },
 	{ "join", cmd_join },
 	{ "topics", cmd_topics },

@@ -489,6 +489,23 @@ sub create_topic
 	return;
 }
 
+# topic_configs($topic) -> { key => value } of its topic-level configs
+sub topic_configs
+{
+	my ($self, $topic) = @_;
+	my %c = map { split /\t/, $_, 2 } split /\n/, $self->kt('configs', $topic);
+	return \%c;
+}
+
+# set_topic_configs($topic, key => value, ...): the topic's topic-level
+# configs become exactly these (whole-set AlterConfigs)
+sub set_topic_configs
+{
+	my ($self, $topic, %cfg) = @_;
+	$self->kt('set-config', $topic, map { "$_=$cfg{$_}" } sort keys %cfg);
+	return;
+}
+
 sub add_partitions
 {
 	my ($self, $topic, $total) = @_;
