@@ -68,7 +68,8 @@ int main(void)
 	   "unclean.leader.election.enable is excluded");
 	is(val(&want, "leader.replication.throttled.replicas"), "(absent)",
 	   "leader.replication.throttled.replicas is excluded");
-	is(val(&want, "segment.bytes"), "(absent)", "a default is not copied (use.defaults.from=target)");
+	is(val(&want, "segment.bytes"), "(absent)",
+	   "a default is not copied (use.defaults.from=target)");
 	is(val(&want, "log.dirs.static"), "(absent)", "a static broker entry is never copied");
 	is(val(&want, "ro.thing"), "(absent)", "a read-only entry is never copied");
 	is(val(&want, "secret.thing"), "(absent)", "a sensitive entry is never copied");
