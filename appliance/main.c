@@ -112,6 +112,7 @@ static void print_topology(const struct conf *c)
 		print_settings("producer", &f->producer);
 		print_settings("source admin", &f->source_admin);
 		print_settings("target admin", &f->target_admin);
+		print_settings("topic overrides", &f->topic_overrides);
 	}
 }
 

@@ -420,6 +420,13 @@ static void classify(struct loader *L)
 		if (k && (k->flags & CK_GLOBAL)) {
 			if (!(k->flags & CK_WORKER) && check_value(L, k, p) == 0)
 				note_support(L, k, p);
+		} else if (k && (k->flags & CK_CLUSTER)) {
+			/* would apply nowhere: the override a file means must not
+			 * be silently lost */
+			err_at(L, p,
+			       "a topic override names its target or flow; write "
+			       "<target>.%s or SOURCE->TARGET.%s",
+			       key, key);
 		} else if (k) {
 			warn_at(L, p, "only meaningful per flow; write SOURCE->TARGET.%s", key);
 		} else if (clientconf_is_common_key(key)) {

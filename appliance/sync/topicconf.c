@@ -22,6 +22,7 @@
 
 #define ADMIN_MS 30000
 #define MD_MS 10000
+#define STEP_MS 2000        /* blocking metadata calls are cut in steps to notice a stop */
 #define FIRST_ROUND_MS 1000 /* after a (re)start: a commit's overrides apply at once */
 
 /* ---------------------------------------------------------------- sets */
@@ -480,6 +481,21 @@ struct pair {
 	char remote[512];
 };
 
+/* Metadata of every topic, asked in short steps so that a stop of the
+ * flow is noticed within STEP_MS. */
+static rd_kafka_resp_err_t metadata(struct tcsync *t, rd_kafka_t *rk,
+				    const struct rd_kafka_metadata **md)
+{
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+	for (int waited = 0; waited < MD_MS && !atomic_load(&t->f->stop); waited += STEP_MS) {
+		e = rd_kafka_metadata(rk, 1, NULL, md, STEP_MS);
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)
+			break;
+	}
+	return e;
+}
+
 static void sync_round(struct tcsync *t)
 {
 	struct flow *f = t->f;
@@ -493,13 +509,13 @@ static void sync_round(struct tcsync *t)
 	struct ferr e = { 0 };
 	rd_kafka_resp_err_t re;
 
-	re = rd_kafka_metadata(t->src, 1, NULL, &smd, MD_MS);
+	re = metadata(t, t->src, &smd);
 	if (re) {
 		log_debug("%s: topic config sync: cannot list topics of %s: %s", cf->name,
 			  cf->source, rd_kafka_err2str(re));
 		goto out;
 	}
-	re = rd_kafka_metadata(t->tgt, 1, NULL, &tmd, MD_MS);
+	re = metadata(t, t->tgt, &tmd);
 	if (re) {
 		log_debug("%s: topic config sync: cannot list topics of %s: %s", cf->name,
 			  cf->target, rd_kafka_err2str(re));

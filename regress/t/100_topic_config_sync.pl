@@ -179,6 +179,14 @@ like($err, qr/:\Q@{[$nl + 1]}\E: B\.topic\.overrides\.: expected topic\.override
 ($rc, $out, $err) = $f->check_config($base . "A->B.topic.overrides.retention.ms =\n");
 isnt($rc, 0, 'an override without a value is an error');
 like($err, qr/:\Q@{[$nl + 1]}\E: A->B\.topic\.overrides\.retention\.ms: expected a value/, 'naming line and key');
+($rc, $out, $err) = $f->check_config($base . "topic.overrides.retention.ms = 1\n");
+isnt($rc, 0, 'an override for no target is an error, not lost silently');
+like($err, qr/:\Q@{[$nl + 1]}\E: topic\.overrides\.retention\.ms: a topic override names its target or flow/,
+	'naming line and key');
+($rc, $out, $err) = $f->check_config($base . "B.topic.overrides.retention.ms = 1\nA->B.topic.overrides.retention.ms = 2\n"
+	  . "B.topic.overrides.flush.ms = 3\n");
+is($rc, 0, 'good overrides pass --check-config') or diag($err);
+like($out, qr/^  topic overrides: retention\.ms=2, flush\.ms=3$/m, 'which lists them as resolved (the flow\'s wins)');
 ($rc, $out, $err) = $f->check_config($base . "use.defaults.from = both\n");
 isnt($rc, 0, 'use.defaults.from must be target or source');
 like($err, qr/use\.defaults\.from: expected target or source, got "both"/, 'and says so');
