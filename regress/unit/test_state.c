@@ -72,6 +72,21 @@ int main(void)
 	   "migrated to the latest schema version");
 	is_int(state_position_get(st, "A->B", "orders", 0, &pos, &err), 0, "no position yet");
 
+	/* the remote topics ferry created (topic config sync alters only these) */
+	{
+		char owner[64] = "";
+
+		is_int(state_topic_created_get(st, "B", "A.orders", owner, sizeof(owner), &err), 0,
+		       "a topic not recorded is not ferry's");
+		ok(state_topic_created_add(st, "B", "A.orders", "A->B", "orders", &err) == 0,
+		   "a created topic is recorded");
+		is_int(state_topic_created_get(st, "B", "A.orders", owner, sizeof(owner), &err), 1,
+		       "and found");
+		is(owner, "A->B", "with the flow that created it");
+		is_int(state_topic_created_get(st, "C", "A.orders", NULL, 0, &err), 0,
+		       "per target cluster");
+	}
+
 	struct state_position ps[] = { { "orders", 0, 100, 99, 99, -1, 0, 0, -1 },
 				       { "orders", 1, 7, -1, -1, -1, 0, 0, -1 },
 				       { "pay", 0, 0, -1, -1, -1, 0, 0, -1 } };
