@@ -787,6 +787,14 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 		}
 		if (!dup && k < max)
 			out[k++] = (struct cmd_next){ t->word, t->kind, t->help, t->help_len };
+		/* an optional argument may be left out for the keyword after it */
+		if (ti + 1 < d->ntok && t->optional && t->kind != ARG_KEYWORD &&
+		    d->tok[ti + 1].kind == ARG_KEYWORD && d->tok[ti + 1].optional &&
+		    strncmp(d->tok[ti + 1].word, partial, pl) == 0 && k < max) {
+			const struct cmd_tok *kw = &d->tok[ti + 1];
+
+			out[k++] = (struct cmd_next){ kw->word, kw->kind, kw->help, kw->help_len };
+		}
 		if (t->optional && pl == 0 && k < max) {
 			int dupe = 0;
 

@@ -120,6 +120,15 @@ int main(void)
 
 		ok(k == 1 && nx[0].kind == ARG_DATE, "? after --since: DATE");
 		cmdtab_free_words(tw, tn);
+		tn = cmdtab_split("show transfers", &tw, err, sizeof(err));
+		k = cmdtab_next(tw, tn, "", MODE_EXEC, nx, 16);
+		ok(k == 3 && nx[0].kind == ARG_FLOW && strcmp(nx[1].word, "--since") == 0 &&
+			   nx[2].word == NULL,
+		   "? after show transfers: FLOW, --since or the end");
+		k = cmdtab_next(tw, tn, "--s", MODE_EXEC, nx, 16);
+		ok(k == 2 && nx[1].word && strcmp(nx[1].word, "--since") == 0,
+		   "completing --s: --since (and FLOW, any word)");
+		cmdtab_free_words(tw, tn);
 	}
 
 	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
