@@ -293,4 +293,5 @@ like($err, qr/FLOW: expected SOURCE->TARGET, got "orders"/, 'names FLOW');
 is($rc, 0, 'nobody (auditor) may show transfers') or diag($err);
 
 is($f->stop, 0, 'ferryd exits 0');
+is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
 done_testing();
