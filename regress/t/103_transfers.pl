@@ -204,6 +204,10 @@ my $yesterday = POSIX::strftime('%Y-%m-%d', gmtime(time - 86400));
 ok(!grep({ $_->{day} ne $today && $_->{day} ne $yesterday } @rows),
 	"rows of the day of mirroring (UTC, $today)");
 
+# kt writes record timestamps a day in the past: the day is the mirroring's
+ok(!grep({ substr($_->{'first timestamp'}, 0, 10) eq $_->{day} } @rows),
+	'bucketed by the day of mirroring, not by the records\' timestamps (a day older)');
+
 # the text view
 my ($rc, $out, $err) = $f->ferry('show', 'transfers', 'A->B');
 is($rc, 0, 'show transfers A->B (text)') or diag($err);
