@@ -106,6 +106,17 @@ static struct cmd_def table[] = {
 	    "configuration revisions",
 	    A, E | C, 0,
 	    "Lists the committed configuration revisions: number, time, who, comment."),
+	CMD(CMD_SHOW_TRANSFERS, "show transfers [FLOW] [--since DATE]",
+	    "Show running system information\nThe transfer ledger: what was mirrored where, "
+	    "per day\nOnly this flow\nFrom a day on\nUTC day, YYYY-MM-DD",
+	    A, E, 0,
+	    "The transfer ledger, per UTC day (the day ferry mirrored the records, not their "
+	    "timestamps), flow, source topic and partition: records and bytes (key + value) "
+	    "mirrored, the first and last source offset and those records' timestamps, the "
+	    "placement rule and category that applied, and the records held back by it; of FLOW "
+	    "only, from day DATE on. A record counts once, when the position that covers it is "
+	    "saved: a restart, even after a crash, never counts it twice. A flow no longer "
+	    "configured is still shown."),
 	CMD(CMD_PAUSE_FLOW, "pause flow FLOW",
 	    "Pause a replication flow\nReplication flow\nFlow "
 	    "name (SOURCE->TARGET)",
@@ -201,7 +212,7 @@ static const struct {
 	{ "GROUP", ARG_GROUP },       { "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
 	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
 	{ "REGEX", ARG_REGEX },       { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
-	{ "POSITION", ARG_POSITION },
+	{ "POSITION", ARG_POSITION }, { "DATE", ARG_DATE },
 };
 
 const char *arg_kind_name(enum arg_kind k)
@@ -470,11 +481,26 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 				 w);
 			return -1;
 		}
+	} else if (t->kind == ARG_DATE) {
+		if (cmdtab_parse_date(w)) {
+			snprintf(err, errsz, "DATE: expected a day YYYY-MM-DD, got \"%s\"", w);
+			return -1;
+		}
 	} else if (t->kind == ARG_FLOW && !strstr(w, "->")) {
 		snprintf(err, errsz, "FLOW: expected SOURCE->TARGET, got \"%s\"", w);
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether token TI of D, an optional argument, is left out: word W is the
+ * optional keyword that follows it ("show transfers --since DATE"). */
+static int skip_arg(const struct cmd_def *d, size_t ti, const char *w)
+{
+	const struct cmd_tok *next = ti + 1 < d->ntok ? &d->tok[ti + 1] : NULL;
+
+	return d->tok[ti].optional && next && next->kind == ARG_KEYWORD && next->optional &&
+	       kw_match(next, w) != 0;
 }
 
 /* How the command fares against WORDS: score = sum of keyword exactness;
@@ -507,7 +533,7 @@ static int try_cmd(const struct cmd_def *d, char **words, int n, int *stop, int 
 			wi++;
 		} else if (is_rest(t->kind)) {
 			wi = n;
-		} else {
+		} else if (!skip_arg(d, ti, words[wi])) {
 			wi++;
 		}
 	}
@@ -600,6 +626,8 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 				}
 				m->nargs++;
 				wi = n;
+			} else if (skip_arg(best, ti, words[wi])) {
+				m->args[m->nargs++] = NULL; /* left out */
 			} else {
 				if (check_arg(t, words[wi], err, errsz)) {
 					cmdtab_match_free(m);
@@ -726,6 +754,8 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 				ti = d->ntok;
 				ok = 0; /* nothing structured follows a rest argument */
 				break;
+			} else if (skip_arg(d, ti, words[wi])) {
+				continue;
 			}
 			wi++;
 		}
@@ -757,6 +787,14 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 		}
 		if (!dup && k < max)
 			out[k++] = (struct cmd_next){ t->word, t->kind, t->help, t->help_len };
+		/* an optional argument may be left out for the keyword after it */
+		if (ti + 1 < d->ntok && t->optional && t->kind != ARG_KEYWORD &&
+		    d->tok[ti + 1].kind == ARG_KEYWORD && d->tok[ti + 1].optional &&
+		    strncmp(d->tok[ti + 1].word, partial, pl) == 0 && k < max) {
+			const struct cmd_tok *kw = &d->tok[ti + 1];
+
+			out[k++] = (struct cmd_next){ kw->word, kw->kind, kw->help, kw->help_len };
+		}
 		if (t->optional && pl == 0 && k < max) {
 			int dupe = 0;
 
@@ -796,6 +834,29 @@ int cmdtab_parse_position(const char *s, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	return *end || errno ? -1 : 0;
+}
+
+int cmdtab_parse_date(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, n = 0;
+	time_t t;
+
+	// NOLINTNEXTLINE(cert-err34-c): %n and the count check the whole form
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
+	    s[4] != '-' || s[7] != '-' || strspn(s, "0123456789-") != 10)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	t = timegm(&tm);
+	/* a day that does not exist (2026-02-30) comes back as another one */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 ||
+	    tm.tm_mday != d)
+		return -1;
+	return 0;
 }
 
 int cmdtab_parse_datetime(const char *s, long long *ms)

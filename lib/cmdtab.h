@@ -9,8 +9,10 @@
  * Grammar: lowercase words and "|" are keywords (a unique prefix is
  * accepted, as on routers); UPPERCASE words are arguments of a kind
  * (FLOW, CLUSTER, TOPIC, GROUP, KEY, VALUE, TEXT, REVISION, COUNT); an
- * argument in [brackets] is optional and must come last; VALUE and TEXT
- * take the rest of the line.
+ * argument in [brackets] is optional and must come last, or be followed
+ * only by an optional keyword and its argument ("show transfers [FLOW]
+ * [--since DATE]": a word that is that keyword skips the argument, whose
+ * value is then NULL); VALUE and TEXT take the rest of the line.
  */
 #ifndef FERRY_CMDTAB_H
 #define FERRY_CMDTAB_H
@@ -33,6 +35,7 @@ enum cmd_id {
 	CMD_SHOW_AUDIT,
 	CMD_SHOW_CONFIG,
 	CMD_SHOW_REVISIONS,
+	CMD_SHOW_TRANSFERS,
 	CMD_PAUSE_FLOW,
 	CMD_RESUME_FLOW,
 	CMD_RESUME_PARTITION,
@@ -66,6 +69,7 @@ enum arg_kind {
 	ARG_DATETIME,  /* ISO 8601 (2026-11-22T10:00:00Z) or epoch milliseconds */
 	ARG_PARTITION, /* a partition number: 0 or more */
 	ARG_POSITION,  /* earliest, latest, or an offset (0 or more) */
+	ARG_DATE,      /* a UTC day, YYYY-MM-DD */
 };
 
 enum cmd_mode { MODE_EXEC = 1, MODE_CONFIG = 2 };
@@ -131,6 +135,9 @@ int cmdtab_parse_position(const char *s, long long *out);
 
 /* DATETIME: ISO 8601 with a zone (Z or +HH:MM) or epoch milliseconds; 0 or -1. */
 int cmdtab_parse_datetime(const char *s, long long *ms);
+
+/* DATE: a real calendar day YYYY-MM-DD; 0 or -1. */
+int cmdtab_parse_date(const char *s);
 
 enum match_rc { MATCH_OK, MATCH_UNKNOWN, MATCH_AMBIGUOUS, MATCH_INCOMPLETE, MATCH_BAD_ARG };
 

@@ -605,6 +605,113 @@ static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const st
 		ctl_fail(r, "internal", "%s", err.msg);
 }
 
+/* show transfers, off the loop (ctl_offload): the ledger is read through
+ * a state connection of the worker's own, so a long ledger never holds
+ * the main loop on the disk. */
+struct transfers_job {
+	char *state_dir, *flow, *since; /* flow, since: NULL for all */
+	int flow_running;               /* FLOW is in the running configuration */
+};
+
+static void transfers_job_free(void *job)
+{
+	struct transfers_job *j = job;
+
+	if (!j)
+		return;
+	free(j->state_dir);
+	free(j->flow);
+	free(j->since);
+	free(j);
+}
+
+static json_t *opt_int(int64_t v)
+{
+	return v >= 0 ? json_integer((json_int_t)v) : json_null();
+}
+
+/* A record timestamp (ms) as ISO 8601 UTC with milliseconds; null unknown. */
+static json_t *opt_ts(int64_t ms)
+{
+	char t[40];
+	size_t n;
+
+	if (ms < 0)
+		return json_null();
+	fmt_time(ms - ms % 1000, t, sizeof(t));
+	n = strlen(t);
+	if (n > 0 && t[n - 1] == 'Z')
+		snprintf(t + n - 1, sizeof(t) - (n - 1), ".%03dZ", (int)(ms % 1000));
+	return json_string(t);
+}
+
+static void transfer_row(void *ctx, const struct state_transfer *x)
+{
+	struct ctl_reply *r = ctx;
+	json_t *row = json_pack("[s,s,s,i,I,I]", x->day, x->flow, x->topic, (int)x->partition,
+				(json_int_t)x->l.records, (json_int_t)x->l.bytes);
+
+	if (!row)
+		return;
+	json_array_append_new(row, opt_int(x->l.first_offset));
+	json_array_append_new(row, opt_int(x->l.last_offset));
+	json_array_append_new(row, opt_ts(x->l.first_ts));
+	json_array_append_new(row, opt_ts(x->l.last_ts));
+	json_array_append_new(row, x->l.rule ? json_string(x->l.rule) : json_null());
+	json_array_append_new(row, x->l.category ? json_string(x->l.category) : json_null());
+	json_array_append_new(row, json_integer((json_int_t)x->l.held_back));
+	json_array_append_new(r->rows, row);
+}
+
+static void transfers_job_run(void *job, struct ctl_reply *out)
+{
+	struct transfers_job *j = job;
+	struct state *st = NULL;
+	struct ferr err;
+
+	table(out, "day", "flow", "topic", "partition", "records", "bytes", "first offset",
+	      "last offset", "first timestamp", "last timestamp", "rule", "category", "held back",
+	      NULL);
+	if (state_open_worker(j->state_dir, &st, &err) ||
+	    state_transfers_list(st, j->flow, j->since, transfer_row, out, &err)) {
+		ctl_fail(out, "internal", "%s", err.msg);
+		state_close(st);
+		return;
+	}
+	state_close(st);
+	/* a flow no longer configured still has its history; one that never
+	 * was is a mistake worth naming */
+	if (j->flow && !j->flow_running && json_array_size(out->rows) == 0)
+		ctl_fail(out, "not_found",
+			 "FLOW: no flow %s in the running configuration nor in the transfer ledger "
+			 "(see show flows)",
+			 j->flow);
+}
+
+static const struct ctl_job_ops transfers_ops = { transfers_job_run, transfers_job_free };
+
+static void h_show_transfers(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			     struct ctl_reply *r)
+{
+	const char *flow = NULL, *since = NULL;
+	struct transfers_job *j;
+
+	(void)s;
+	/* either may be left out (NULL) */
+	flow = m->nargs > 0 ? m->args[0] : NULL;
+	since = m->nargs > 1 ? m->args[1] : NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j || !(j->state_dir = strdup(rt->state_dir)) || (flow && !(j->flow = strdup(flow))) ||
+	    (since && !(j->since = strdup(since)))) {
+		transfers_job_free(j);
+		ctl_fail(r, "internal", "out of memory");
+		return;
+	}
+	j->flow_running = flow && runtime_flow(rt, flow) != NULL;
+	/* j passes to the offload; the rows come from its worker */
+	ctl_offload(r, &transfers_ops, j);
+}
+
 static void h_pause(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		    struct ctl_reply *r)
 {
@@ -1054,6 +1161,7 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_AUDIT] = h_show_audit,
 	[CMD_SHOW_CONFIG] = h_show_config,
 	[CMD_SHOW_REVISIONS] = h_show_revisions,
+	[CMD_SHOW_TRANSFERS] = h_show_transfers,
 	[CMD_PAUSE_FLOW] = h_pause,
 	[CMD_RESUME_FLOW] = h_resume,
 	[CMD_RESUME_PARTITION] = h_resume_partition,

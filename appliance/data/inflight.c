@@ -8,16 +8,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void tally_reset(struct inflight_tally *t)
+{
+	*t = (struct inflight_tally){ 0, 0, -1, -1, -1, -1, 0 };
+}
+
 void inflight_init(struct inflight *f, int64_t start)
 {
 	memset(f, 0, sizeof(*f));
 	f->acked_next = start;
+	tally_reset(&f->tally);
 }
 
+/* The tally outlives the ring: a partition resumed on a new log must still
+ * report what its old log's position passed over. */
 void inflight_free(struct inflight *f)
 {
+	struct inflight_tally keep = f->tally;
+
 	free(f->ring);
 	memset(f, 0, sizeof(*f));
+	f->tally = keep;
+}
+
+void inflight_tally_take(struct inflight *f, struct inflight_tally *out)
+{
+	*out = f->tally;
+	tally_reset(&f->tally);
+}
+
+int inflight_tally_pending(const struct inflight *f)
+{
+	return f->tally.records > 0 || f->tally.held > 0;
 }
 
 static struct inflight_ent *at(const struct inflight *f, size_t i)
@@ -30,7 +52,7 @@ int inflight_push(struct inflight *f, int64_t offset)
 	return inflight_push_seq(f, offset, 0);
 }
 
-int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq)
+static int push(struct inflight *f, struct inflight_ent e)
 {
 	if (f->len == f->cap) {
 		size_t ncap = f->cap ? f->cap * 2 : 256;
@@ -45,8 +67,54 @@ int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq)
 		f->cap = ncap;
 		f->head = 0;
 	}
-	f->ring[(f->head + f->len) % f->cap] = (struct inflight_ent){ offset, 0, seq };
+	f->ring[(f->head + f->len) % f->cap] = e;
 	f->len++;
+	return 0;
+}
+
+/* The acknowledged prefix leaves the ring; the records in it are tallied. */
+static void drain(struct inflight *f)
+{
+	while (f->len && at(f, 0)->acked) {
+		const struct inflight_ent *e = at(f, 0);
+		struct inflight_tally *t = &f->tally;
+
+		if (e->kind == ENT_RECORD) {
+			t->records++;
+			t->bytes += e->bytes;
+			/* offsets rise within a ring; a resumed log may start lower */
+			if (t->first_offset < 0 || e->offset < t->first_offset) {
+				t->first_offset = e->offset;
+				t->first_ts = e->ts;
+			}
+			if (e->offset > t->last_offset) {
+				t->last_offset = e->offset;
+				t->last_ts = e->ts;
+			}
+		} else if (e->kind == ENT_HELD) {
+			t->held++;
+		}
+		f->acked_next = e->offset + 1;
+		f->head = (f->head + 1) % f->cap;
+		f->len--;
+	}
+}
+
+int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq)
+{
+	return push(f, (struct inflight_ent){ offset, 0, ENT_RECORD, seq, 0, -1 });
+}
+
+int inflight_push_rec(struct inflight *f, int64_t offset, uint64_t seq, int64_t bytes, int64_t ts)
+{
+	return push(f, (struct inflight_ent){ offset, 0, ENT_RECORD, seq, bytes, ts });
+}
+
+int inflight_push_held(struct inflight *f, int64_t offset, uint64_t seq)
+{
+	if (push(f, (struct inflight_ent){ offset, 1, ENT_HELD, seq, 0, -1 }) != 0)
+		return -1;
+	drain(f);
 	return 0;
 }
 
@@ -66,11 +134,7 @@ int inflight_ack(struct inflight *f, int64_t offset)
 	}
 	if (i == f->len)
 		return -1;
-	while (f->len && at(f, 0)->acked) {
-		f->acked_next = at(f, 0)->offset + 1;
-		f->head = (f->head + 1) % f->cap;
-		f->len--;
-	}
+	drain(f);
 	return 0;
 }
 
@@ -82,10 +146,7 @@ int inflight_skip_to(struct inflight *f, int64_t offset)
 	}
 	/* a placeholder for the last deleted offset, acknowledged already:
 	 * the prefix drains through it to OFFSET */
-	if (inflight_push(f, offset - 1) != 0)
-		return -1;
-	at(f, f->len - 1)->acked = 1;
-	return 0;
+	return push(f, (struct inflight_ent){ offset - 1, 1, ENT_SKIP, 0, 0, -1 });
 }
 
 int64_t inflight_position(const struct inflight *f)

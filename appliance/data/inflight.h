@@ -10,16 +10,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What the acknowledged prefix passed over since the tally was last taken
+ * (inflight_tally_take): exactly the records below the position, for the
+ * transfer ledger, which is saved with that position. Offsets and
+ * timestamps are -1 while unknown.
+ */
+struct inflight_tally {
+	int64_t records, bytes; /* mirrored records, their key + value bytes */
+	int64_t first_offset, last_offset;
+	int64_t first_ts, last_ts; /* the timestamps of those two records */
+	int64_t held;              /* records held back (inflight_push_held) */
+};
+
 struct inflight {
 	/* seq: where the record lies in its task's stream of consumed
 	 * bytes (see inflight_push_seq) */
 	struct inflight_ent {
 		int64_t offset;
 		int acked;
+		enum { ENT_RECORD, ENT_HELD, ENT_SKIP } kind;
 		uint64_t seq;
+		int64_t bytes, ts; /* ENT_RECORD: key + value size, timestamp (-1) */
 	} * ring;
 	size_t cap, head, len;
 	int64_t acked_next; /* first offset after the acknowledged prefix; -1 unknown */
+	struct inflight_tally tally;
 };
 
 /* START: the partition's starting position if known (else -1). */
@@ -30,6 +46,18 @@ int inflight_push(struct inflight *f, int64_t offset);
 /* The same, with SEQ: the count of bytes its task had consumed before this
  * record (non-decreasing per partition). */
 int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq);
+/* The same, with the record's key + value BYTES and timestamp TS (-1
+ * unknown): what the tally counts once the position passes it. */
+int inflight_push_rec(struct inflight *f, int64_t offset, uint64_t seq, int64_t bytes, int64_t ts);
+/* A record at OFFSET that is not sent (held back by a placement rule): it
+ * counts as done at once, and as held in the tally once the position
+ * passes it. 0, or -1 out of memory. */
+int inflight_push_held(struct inflight *f, int64_t offset, uint64_t seq);
+/* What the position passed over since the last take, into *OUT; the
+ * tally starts again. inflight_free() keeps it (see resume). */
+void inflight_tally_take(struct inflight *f, struct inflight_tally *out);
+/* Whether the tally holds anything not yet taken. */
+int inflight_tally_pending(const struct inflight *f);
 /* The SEQ of the first record not yet acknowledged: 1 and *seq, or 0 when
  * nothing is in flight. */
 int inflight_oldest_seq(const struct inflight *f, uint64_t *seq);

@@ -58,6 +58,8 @@ enum stmt_id {
 	ST_HIST_BLOCK,
 	ST_TOPIC_CREATED_ADD,
 	ST_TOPIC_CREATED_GET,
+	ST_LEDGER_ADD,
+	ST_LEDGER_LIST,
 	ST__COUNT
 };
 
@@ -171,6 +173,30 @@ static const char *const stmt_sql[ST__COUNT] = {
 				 "source_topic, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TOPIC_CREATED_GET] = "SELECT flow, source_topic FROM created_topics WHERE cluster = ?1 "
 				 "AND topic = ?2",
+	/* the first and last records are the lowest and highest offsets of
+	 * the day (a resumed partition may start lower again); every right
+	 * side reads the row as it was before this update */
+	[ST_LEDGER_ADD] =
+		"INSERT INTO transfers (day, flow, topic, partition, records, bytes, first_offset, "
+		"last_offset, first_ts, last_ts, rule, category, held_back, updated_ms) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT "
+		"(day, flow, topic, partition) DO UPDATE SET records = records + excluded.records, "
+		"bytes = bytes + excluded.bytes, "
+		"first_ts = CASE WHEN first_offset IS NULL OR excluded.first_offset < first_offset "
+		"THEN excluded.first_ts ELSE first_ts END, "
+		"first_offset = CASE WHEN first_offset IS NULL OR excluded.first_offset < "
+		"first_offset THEN excluded.first_offset ELSE first_offset END, "
+		"last_ts = CASE WHEN last_offset IS NULL OR excluded.last_offset > last_offset "
+		"THEN excluded.last_ts ELSE last_ts END, "
+		"last_offset = CASE WHEN last_offset IS NULL OR excluded.last_offset > last_offset "
+		"THEN excluded.last_offset ELSE last_offset END, "
+		"rule = COALESCE(excluded.rule, rule), category = COALESCE(excluded.category, "
+		"category), held_back = held_back + excluded.held_back, "
+		"updated_ms = excluded.updated_ms",
+	[ST_LEDGER_LIST] = "SELECT day, flow, topic, partition, records, bytes, first_offset, "
+			   "last_offset, first_ts, last_ts, rule, category, held_back, updated_ms "
+			   "FROM transfers WHERE (?1 IS NULL OR flow = ?1) AND (?2 IS NULL OR "
+			   "day >= ?2) ORDER BY day, flow, topic, partition",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -526,18 +552,143 @@ static int prune_step(struct state *st, enum stmt_id id, const char *flow,
 	return step_done(st, ST_TF_RAISE, err, "saving translate_from");
 }
 
+void state_day_utc(int64_t ms, char buf[static 11])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+static void bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Adds L to the ledger row of DAY (inside the caller's transaction). */
+static int ledger_add(struct state *st, const char *day, const char *flow, const char *topic,
+		      int32_t partition, const struct state_ledger *l, int64_t now,
+		      struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_LEDGER_ADD];
+
+	if (l->records <= 0 && l->held_back <= 0)
+		return 0;
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, partition);
+	sqlite3_bind_int64(s, 5, l->records > 0 ? l->records : 0);
+	sqlite3_bind_int64(s, 6, l->bytes > 0 ? l->bytes : 0);
+	/* no record, no offsets: a held-back count alone leaves them be */
+	bind_opt_int(s, 7, l->records > 0 ? l->first_offset : -1);
+	bind_opt_int(s, 8, l->records > 0 ? l->last_offset : -1);
+	bind_opt_int(s, 9, l->records > 0 ? l->first_ts : -1);
+	bind_opt_int(s, 10, l->records > 0 ? l->last_ts : -1);
+	bind_opt_text(s, 11, l->rule);
+	bind_opt_text(s, 12, l->category);
+	sqlite3_bind_int64(s, 13, l->held_back > 0 ? l->held_back : 0);
+	sqlite3_bind_int64(s, 14, now);
+	return step_done(st, ST_LEDGER_ADD, err, "saving the transfer ledger");
+}
+
+int state_ledger_add_held(struct state *st, const char *flow, const char *topic, int32_t partition,
+			  int64_t n, const char *rule, const char *category, struct ferr *err)
+{
+	struct state_ledger l = { 0, 0, -1, -1, -1, -1, n, rule, category };
+	int64_t now = state_now_ms();
+	char day[11];
+
+	if (n <= 0)
+		return 0;
+	state_day_utc(now, day);
+	end_failed_txn(st);
+	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
+		return -1;
+	if (ledger_add(st, day, flow, topic, partition, &l, now, err) == 0 &&
+	    step_done(st, ST_COMMIT, err, "committing the transfer ledger") == 0)
+		return 0;
+	end_failed_txn(st);
+	return -1;
+}
+
+static int64_t col_opt_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, i);
+}
+
+static const char *col_opt_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int state_transfers_list(struct state *st, const char *flow, const char *since,
+			 state_transfer_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_LEDGER_LIST];
+	int rc;
+
+	bind_opt_text(s, 1, flow);
+	bind_opt_text(s, 2, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct state_transfer x = {
+			.day = (const char *)sqlite3_column_text(s, 0),
+			.flow = (const char *)sqlite3_column_text(s, 1),
+			.topic = (const char *)sqlite3_column_text(s, 2),
+			.partition = sqlite3_column_int(s, 3),
+			.l = { .records = sqlite3_column_int64(s, 4),
+			       .bytes = sqlite3_column_int64(s, 5),
+			       .first_offset = col_opt_int(s, 6),
+			       .last_offset = col_opt_int(s, 7),
+			       .first_ts = col_opt_int(s, 8),
+			       .last_ts = col_opt_int(s, 9),
+			       .rule = col_opt_text(s, 10),
+			       .category = col_opt_text(s, 11),
+			       .held_back = sqlite3_column_int64(s, 12) },
+			.updated_ms = sqlite3_column_int64(s, 13),
+		};
+
+		fn(ctx, &x);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the transfer ledger");
+}
+
 int state_positions_save(struct state *st, const char *flow, const struct state_position *v,
 			 size_t n, const struct state_sync *syncs, size_t ns, long long retention,
 			 struct ferr *err)
 {
+	return state_positions_save_ledger(st, flow, v, NULL, n, syncs, ns, retention, err);
+}
+
+int state_positions_save_ledger(struct state *st, const char *flow, const struct state_position *v,
+				const struct state_ledger *ledger, size_t n,
+				const struct state_sync *syncs, size_t ns, long long retention,
+				struct ferr *err)
+{
 	sqlite3_stmt *s = st->stmt[ST_POS_PUT];
 	int64_t now = state_now_ms();
 	int64_t *raise = NULL;
+	char day[11];
 
 	if (n == 0 && ns == 0)
 		return 0;
 	if (ns && !(raise = malloc(ns * sizeof(*raise))))
 		return ferr_set(err, "out of memory");
+	state_day_utc(now, day);
 	end_failed_txn(st);
 	if (step_done(st, ST_BEGIN, err, "starting a transaction")) {
 		free(raise);
@@ -581,6 +732,12 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 		else
 			sqlite3_bind_null(s, 9);
 		if (step_done(st, ST_POS_PUT, err, "saving positions"))
+			goto fail;
+		/* the ledger counts what this very position covers: a crash
+		 * before COMMIT loses both, and the re-sent records are counted
+		 * when their position is saved */
+		if (ledger &&
+		    ledger_add(st, day, flow, v[i].topic, v[i].partition, &ledger[i], now, err))
 			goto fail;
 	}
 	/* per run of one partition's syncs (runs of several partitions may

@@ -5,6 +5,8 @@
 #include "lib/cmdtab.h"
 #include "tap.h"
 
+#include <string.h>
+
 static enum match_rc m(const char *line, unsigned mode, struct cmd_match *out, char *err,
 		       size_t errsz)
 {
@@ -74,6 +76,61 @@ int main(void)
 	is_int(m("show audit 2147483647", MODE_EXEC, &x, err, sizeof(err)), MATCH_OK,
 	       "COUNT INT_MAX");
 	cmdtab_match_free(&x);
+	/* an optional argument followed by an optional keyword and its own */
+	ok(m("show transfers", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_SHOW_TRANSFERS && x.nargs == 0,
+	   "show transfers: both left out");
+	cmdtab_match_free(&x);
+	ok(m("show transfers A->B", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.nargs == 1 &&
+		   strcmp(x.args[0], "A->B") == 0,
+	   "show transfers FLOW");
+	cmdtab_match_free(&x);
+	ok(m("show transfers --since 2026-12-01", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.nargs == 2 && x.args[0] == NULL && strcmp(x.args[1], "2026-12-01") == 0 &&
+		   cmdtab_flag(&x, "--since"),
+	   "show transfers --since DATE: FLOW left out (NULL)");
+	cmdtab_match_free(&x);
+	ok(m("show transfers A->B --since 2026-12-01", MODE_EXEC, &x, err, sizeof(err)) ==
+			   MATCH_OK &&
+		   x.nargs == 2 && strcmp(x.args[0], "A->B") == 0 &&
+		   strcmp(x.args[1], "2026-12-01") == 0,
+	   "show transfers FLOW --since DATE");
+	cmdtab_match_free(&x);
+	is_int(m("show transfers --since", MODE_EXEC, &x, err, sizeof(err)), MATCH_INCOMPLETE,
+	       "--since without its DATE");
+	like(err, "expected <DATE> after \"--since\"", "says what is missing");
+	is_int(m("show transfers --since 2026-02-30", MODE_EXEC, &x, err, sizeof(err)),
+	       MATCH_BAD_ARG, "a day that does not exist");
+	is(err, "DATE: expected a day YYYY-MM-DD, got \"2026-02-30\"", "names DATE");
+	is_int(m("show transfers A->B --since 1.12.2026", MODE_EXEC, &x, err, sizeof(err)),
+	       MATCH_BAD_ARG, "a day in another form");
+	like(err, "DATE: expected a day YYYY-MM-DD", "names DATE");
+	is_int(m("show transfers orders", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
+	       "show transfers: a FLOW that is none");
+	like(err, "FLOW: expected SOURCE->TARGET", "names FLOW");
+	ok(cmdtab_parse_date("2028-02-29") == 0 && cmdtab_parse_date("2026-02-29") != 0 &&
+		   cmdtab_parse_date("2026-1-01") != 0 && cmdtab_parse_date("2026-01-01x") != 0 &&
+		   cmdtab_parse_date("+026-01-01") != 0,
+	   "DATE: leap days, and nothing but YYYY-MM-DD");
+	{
+		char **tw;
+		struct cmd_next nx[16];
+		int tn = cmdtab_split("show transfers --since", &tw, err, sizeof(err));
+		size_t k = cmdtab_next(tw, tn, "", MODE_EXEC, nx, 16);
+
+		ok(k == 1 && nx[0].kind == ARG_DATE, "? after --since: DATE");
+		cmdtab_free_words(tw, tn);
+		tn = cmdtab_split("show transfers", &tw, err, sizeof(err));
+		k = cmdtab_next(tw, tn, "", MODE_EXEC, nx, 16);
+		ok(k == 3 && nx[0].kind == ARG_FLOW && strcmp(nx[1].word, "--since") == 0 &&
+			   nx[2].word == NULL,
+		   "? after show transfers: FLOW, --since or the end");
+		k = cmdtab_next(tw, tn, "--s", MODE_EXEC, nx, 16);
+		ok(k == 2 && nx[1].word && strcmp(nx[1].word, "--since") == 0,
+		   "completing --s: --since (and FLOW, any word)");
+		cmdtab_free_words(tw, tn);
+	}
+
 	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
 	like(err, "type ? or help", "points at help when nothing is close");
 
