@@ -76,6 +76,14 @@ const struct metric_def metric_defs[] = {
 	  "absent while no running flow uses it" },
 	{ "cluster-unreachable-seconds", "ferry_cluster_unreachable_seconds_total", "counter",
 	  "Seconds the cluster was unreachable since ferryd started" },
+	{ "acl-bindings-created", "ferry_acl_bindings_created_total", "counter",
+	  "ACL bindings ACL sync created on the target since ferryd started" },
+	{ "acl-bindings-removed", "ferry_acl_bindings_removed_total", "counter",
+	  "ACL bindings ferry had created that ACL sync removed from the target (gone at the "
+	  "source) since ferryd started" },
+	{ "acl-sync-failures", "ferry_acl_sync_failures_total", "counter",
+	  "ACL sync rounds that failed (a cluster did not answer, a binding was refused) since "
+	  "ferryd started" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -105,7 +113,10 @@ enum {
 	M_INFLIGHT,
 	M_INFLIGHT_MAX,
 	M_CLUSTER_REACHABLE,
-	M_CLUSTER_UNREACHABLE_SECS
+	M_CLUSTER_UNREACHABLE_SECS,
+	M_ACL_CREATED,
+	M_ACL_REMOVED,
+	M_ACL_FAILURES
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -278,6 +289,11 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 		fn(ctx, &metric_defs[M_STORE_ERRORS], base, (double)c.store_errors);
 		if (f->cf->emit_checkpoints)
 			fn(ctx, &metric_defs[M_CKPT_COUNT], base, (double)c.checkpoints);
+		if (f->cf->sync_acls && !f->cf->failback_of[0]) {
+			fn(ctx, &metric_defs[M_ACL_CREATED], base, (double)c.acl_created);
+			fn(ctx, &metric_defs[M_ACL_REMOVED], base, (double)c.acl_removed);
+			fn(ctx, &metric_defs[M_ACL_FAILURES], base, (double)c.acl_failures);
+		}
 		if (!f->flow) {
 			partition_samples(rt, f, base, fn, ctx);
 			continue;

@@ -221,6 +221,16 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		}
 		f->checkpoint_started = 1;
 	}
+	/* a failback flow copies back what the sync put on its source */
+	if (cf->sync_acls && !cf->failback_of[0]) {
+		rc = pthread_create(&f->aclsync_thr, NULL, aclsync_main, f);
+		if (rc != 0) {
+			ferr_set(err, "%s: cannot start ACL sync thread: %s", cf->name,
+				 strerror(rc));
+			goto fail;
+		}
+		f->aclsync_started = 1;
+	}
 	if (cf->canary_enabled) {
 		rc = pthread_create(&f->canary_thr, NULL, canary_main, f);
 		if (rc != 0) {
@@ -243,6 +253,9 @@ void flow_counters_add(struct flow *f, struct flow_counters *total)
 	total->bytes += atomic_load(&f->bytes);
 	total->checkpoints += atomic_load(&f->checkpoints_written);
 	total->store_errors += atomic_load(&f->store_errors);
+	total->acl_created += atomic_load(&f->acl_created);
+	total->acl_removed += atomic_load(&f->acl_removed);
+	total->acl_failures += atomic_load(&f->acl_failures);
 }
 
 void flow_join(struct flow *f, struct flow_counters *total)
@@ -255,6 +268,8 @@ void flow_join(struct flow *f, struct flow_counters *total)
 		pthread_join(f->canary_thr, NULL);
 	if (f->checkpoint_started)
 		pthread_join(f->checkpoint_thr, NULL);
+	if (f->aclsync_started)
+		pthread_join(f->aclsync_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	if (total)

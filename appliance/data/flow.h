@@ -58,6 +58,8 @@ struct flow {
 
 	pthread_t discover_thr, canary_thr, checkpoint_thr;
 	int discover_started, canary_started, checkpoint_started;
+	pthread_t aclsync_thr; /* sync.topic.acls.enabled (appliance/sync/aclsync.c) */
+	int aclsync_started;
 	struct mirror_task **tasks;
 	int ntasks;
 
@@ -76,6 +78,9 @@ struct flow {
 	/* checkpoints */
 	atomic_int_fast64_t checkpoint_latency_ms; /* last round: start to acknowledged */
 	atomic_uint_fast64_t checkpoints_written;
+
+	/* ACL sync: bindings created and removed on the target, failed rounds */
+	atomic_uint_fast64_t acl_created, acl_removed, acl_failures;
 
 	/* state store: a task whose save fails stops consuming (flow_stall)
 	 * until a save succeeds again (flow_unstall); the flow shows
@@ -101,6 +106,7 @@ struct flow {
  * restart (pause/resume, commit) never takes them back. */
 struct flow_counters {
 	uint64_t records, bytes, checkpoints, store_errors;
+	uint64_t acl_created, acl_removed, acl_failures;
 };
 /* Adds F's counters as they are now to *TOTAL. */
 void flow_counters_add(struct flow *f, struct flow_counters *total);
