@@ -11,6 +11,7 @@
 #include "appliance/store/audit.h"
 #include "appliance/log.h"
 #include "appliance/data/mirror.h"
+#include "appliance/sync/aclsync.h"
 
 const char *flow_status_name(enum flow_status s)
 {
