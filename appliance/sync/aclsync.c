@@ -58,7 +58,7 @@ static int group_synced(void *arg, const char *group)
 	       strncmp(group, "ferry-mirror.", 13) != 0;
 }
 
-/* Every TOPIC and GROUP binding of the cluster of RK into *OUT. Returns 0;
+/* Every binding of the cluster of RK into *OUT. Returns 0;
  * 1 when the cluster has no authorizer (SECURITY_DISABLED); -1 on error. */
 static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct aclmap_list *out,
 		    struct ferr *err)
@@ -94,11 +94,9 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 		rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			struct aclmap_binding b;
-			rd_kafka_ResourceType_t rt = rd_kafka_AclBinding_restype(v[i]);
 
-			if (rt != RD_KAFKA_RESOURCE_TOPIC && rt != RD_KAFKA_RESOURCE_GROUP)
-				continue;
-			aclmap_binding_set(&b, rt, rd_kafka_AclBinding_resource_pattern_type(v[i]),
+			aclmap_binding_set(&b, rd_kafka_AclBinding_restype(v[i]),
+					   rd_kafka_AclBinding_resource_pattern_type(v[i]),
 					   rd_kafka_AclBinding_name(v[i]),
 					   rd_kafka_AclBinding_principal(v[i]),
 					   rd_kafka_AclBinding_host(v[i]),
