@@ -58,8 +58,81 @@ static int group_synced(void *arg, const char *group)
 	       strncmp(group, "ferry-mirror.", 13) != 0;
 }
 
+/*
+ * Whether the cluster of RK has an authorizer: 1 yes, 0 no, -1 unknown
+ * (error set). librdkafka 2.0.2 drops DescribeAcls' top-level error
+ * (rd_kafka_DescribeAclsResponse_parse reads the error code and never
+ * sets it on the result), so a cluster without an authorizer, which
+ * answers SECURITY_DISABLED, reads as one without bindings; and an empty
+ * source must never read as "every binding is gone". So a broker's
+ * authorizer.class.name is read first (DescribeConfigs, read-only).
+ */
+static int has_authorizer(struct as *c, rd_kafka_t *rk, const char *cluster, struct ferr *err)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, ADMIN_MS);
+	char id[32], es[512];
+	rd_kafka_ConfigResource_t *res;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *o;
+	rd_kafka_event_t *ev;
+	int rc = -1;
+
+	if (e || !md->broker_cnt) {
+		ferr_set(err, "brokers of %s: %s", cluster,
+			 e ? rd_kafka_err2str(e) : "none in the metadata");
+		if (md)
+			rd_kafka_metadata_destroy(md);
+		return -1;
+	}
+	snprintf(id, sizeof(id), "%d", (int)md->brokers[0].id);
+	rd_kafka_metadata_destroy(md);
+	res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, id);
+	q = rd_kafka_queue_new(rk);
+	o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_MS, es, sizeof(es));
+	rd_kafka_DescribeConfigs(rk, &res, 1, o, q);
+	ev = kadmin_wait(q, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, ADMIN_MS + 2000, &c->f->stop);
+	if (!ev) {
+		ferr_set(err, "the configuration of %s: no answer", cluster);
+	} else if (rd_kafka_event_error(ev)) {
+		ferr_set(err, "the configuration of %s: %s", cluster,
+			 rd_kafka_event_error_string(ev));
+	} else {
+		size_t nr, nc = 0;
+		const rd_kafka_ConfigResource_t **r = rd_kafka_DescribeConfigs_result_resources(
+			rd_kafka_event_DescribeConfigs_result(ev), &nr);
+		const rd_kafka_ConfigEntry_t **ce =
+			nr && !rd_kafka_ConfigResource_error(r[0])
+				? rd_kafka_ConfigResource_configs(r[0], &nc)
+				: NULL;
+
+		if (!ce) {
+			ferr_set(err, "the configuration of %s: %s", cluster,
+				 nr ? rd_kafka_ConfigResource_error_string(r[0]) : "no result");
+		} else {
+			rc = 0;
+			for (size_t i = 0; i < nc; i++) {
+				const char *v = rd_kafka_ConfigEntry_value(ce[i]);
+
+				if (strcmp(rd_kafka_ConfigEntry_name(ce[i]), "authorizer.class.name") ==
+					    0 &&
+				    v && *v)
+					rc = 1;
+			}
+		}
+	}
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_ConfigResource_destroy(res);
+	return rc;
+}
+
 /* Every binding of the cluster of RK into *OUT. Returns 0;
- * 1 when the cluster has no authorizer (SECURITY_DISABLED); -1 on error. */
+ * 1 when the cluster has no authorizer (SECURITY_DISABLED, for a
+ * librdkafka that reports it); -1 on error. */
 static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct aclmap_list *out,
 		    struct ferr *err)
 {
@@ -291,7 +364,11 @@ static int round_once(struct as *c)
 	/* everything is read before anything is changed: a round that cannot
 	 * see the whole picture changes nothing (an empty answer must never
 	 * read as "every binding is gone at the source") */
-	r = describe(c, c->src, cf->source, &src, &err);
+	r = has_authorizer(c, c->src, cf->source, &err);
+	if (r == 1)
+		r = describe(c, c->src, cf->source, &src, &err);
+	else if (r == 0)
+		r = 1;
 	if (r == 1) {
 		no_authorizer(c, 1);
 		rc = 0;
@@ -300,7 +377,11 @@ static int round_once(struct as *c)
 	if (r < 0 || source_topics(c, &topics, &ntopics, &err) ||
 	    kadmin_list_groups(c->src, &groups, &ngroups, ADMIN_MS, &err))
 		goto fail;
-	r = describe(c, c->tgt, cf->target, &have, &err);
+	r = has_authorizer(c, c->tgt, cf->target, &err);
+	if (r == 1)
+		r = describe(c, c->tgt, cf->target, &have, &err);
+	else if (r == 0)
+		r = 1;
 	if (r == 1) {
 		no_authorizer(c, 2);
 		rc = 0;
