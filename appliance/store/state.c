@@ -1100,7 +1100,8 @@ int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, 
 
 		if (aclmap_restype_parse(col_text(s, 0), &rt) ||
 		    aclmap_pattern_parse(col_text(s, 1), &pt) ||
-		    aclmap_op_parse(col_text(s, 5), &op) || aclmap_perm_parse(col_text(s, 6), &pm)) {
+		    aclmap_op_parse(col_text(s, 5), &op) ||
+		    aclmap_perm_parse(col_text(s, 6), &pm)) {
 			continue; /* not written by state_acl_add: never acted upon */
 		}
 		aclmap_binding_set(&b, rt, pt, col_text(s, 2), col_text(s, 3), col_text(s, 4), op,

@@ -102,10 +102,10 @@ static int has_authorizer(struct as *c, rd_kafka_t *rk, const char *cluster, str
 		size_t nr, nc = 0;
 		const rd_kafka_ConfigResource_t **r = rd_kafka_DescribeConfigs_result_resources(
 			rd_kafka_event_DescribeConfigs_result(ev), &nr);
-		const rd_kafka_ConfigEntry_t **ce =
-			nr && !rd_kafka_ConfigResource_error(r[0])
-				? rd_kafka_ConfigResource_configs(r[0], &nc)
-				: NULL;
+		const rd_kafka_ConfigEntry_t **ce = nr && !rd_kafka_ConfigResource_error(r[0])
+							    ? rd_kafka_ConfigResource_configs(r[0],
+											      &nc)
+							    : NULL;
 
 		if (!ce) {
 			ferr_set(err, "the configuration of %s: %s", cluster,
@@ -115,8 +115,8 @@ static int has_authorizer(struct as *c, rd_kafka_t *rk, const char *cluster, str
 			for (size_t i = 0; i < nc; i++) {
 				const char *v = rd_kafka_ConfigEntry_value(ce[i]);
 
-				if (strcmp(rd_kafka_ConfigEntry_name(ce[i]), "authorizer.class.name") ==
-					    0 &&
+				if (strcmp(rd_kafka_ConfigEntry_name(ce[i]),
+					   "authorizer.class.name") == 0 &&
 				    v && *v)
 					rc = 1;
 			}
@@ -143,8 +143,9 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 	rd_kafka_event_t *ev;
 	int rc = -1;
 
-	flt = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, NULL, RD_KAFKA_RESOURCE_PATTERN_ANY,
-					    NULL, NULL, RD_KAFKA_ACL_OPERATION_ANY,
+	flt = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, NULL,
+					    RD_KAFKA_RESOURCE_PATTERN_ANY, NULL, NULL,
+					    RD_KAFKA_ACL_OPERATION_ANY,
 					    RD_KAFKA_ACL_PERMISSION_TYPE_ANY, es, sizeof(es));
 	if (!flt)
 		return ferr_set(err, "ACL filter: %s", es);
@@ -158,11 +159,13 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 	} else if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_SECURITY_DISABLED) {
 		rc = 1;
 	} else if (rd_kafka_event_error(ev)) {
-		ferr_set(err, "reading the ACLs of %s: %s", cluster, rd_kafka_event_error_string(ev));
+		ferr_set(err, "reading the ACLs of %s: %s", cluster,
+			 rd_kafka_event_error_string(ev));
 	} else {
 		size_t n;
 		const rd_kafka_AclBinding_t **v =
-			rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
+			rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev),
+							  &n);
 
 		rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
@@ -222,17 +225,20 @@ static int source_topics(struct as *c, char ***out, size_t *n, struct ferr *err)
 static rd_kafka_AclBinding_t *to_kafka(const struct aclmap_binding *b, int filter, char *es,
 				       size_t essz)
 {
-	return (filter ? rd_kafka_AclBindingFilter_new : rd_kafka_AclBinding_new)(
-		b->restype, b->name, b->pattern, b->principal, b->host, b->op, b->perm, es, essz);
+	return (filter ? rd_kafka_AclBindingFilter_new
+		       : rd_kafka_AclBinding_new)(b->restype, b->name, b->pattern, b->principal,
+						  b->host, b->op, b->perm, es, essz);
 }
 
 /* Creates the bindings of WANT on the target; *OK[i] is set for each one
  * the target acknowledged. Returns the number of failures (logged). */
 static size_t create(struct as *c, const struct aclmap_list *want, int *ok)
 {
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	rd_kafka_AclBinding_t **v = calloc(want->n ? want->n : 1, sizeof(*v));
 	rd_kafka_queue_t *q = rd_kafka_queue_new(c->tgt);
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->tgt, RD_KAFKA_ADMIN_OP_CREATEACLS);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->tgt,
+							       RD_KAFKA_ADMIN_OP_CREATEACLS);
 	rd_kafka_event_t *ev = NULL;
 	char es[512], d[1400];
 	size_t failed = 0, n = 0;

@@ -2003,10 +2003,19 @@ static int acl_code(const char *what, const char *s, const char *const *names, i
 /* Kafka's names, indexed by the protocol codes librdkafka's enums share */
 static const char *const ACL_TYPES[] = { NULL, NULL, "TOPIC", "GROUP", "CLUSTER" };
 static const char *const ACL_PATTERNS[] = { NULL, NULL, NULL, "LITERAL", "PREFIXED" };
-static const char *const ACL_OPS[] = { NULL,	   NULL,	     "ALL",	 "READ",
-				       "WRITE",	   "CREATE",	     "DELETE",	 "ALTER",
-				       "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS",
-				       "ALTER_CONFIGS", "IDEMPOTENT_WRITE" };
+static const char *const ACL_OPS[] = { NULL,
+				       NULL,
+				       "ALL",
+				       "READ",
+				       "WRITE",
+				       "CREATE",
+				       "DELETE",
+				       "ALTER",
+				       "DESCRIBE",
+				       "CLUSTER_ACTION",
+				       "DESCRIBE_CONFIGS",
+				       "ALTER_CONFIGS",
+				       "IDEMPOTENT_WRITE" };
 static const char *const ACL_PERMS[] = { NULL, NULL, "DENY", "ALLOW" };
 #define NN(v) ((int)(sizeof(v) / sizeof((v)[0])))
 
@@ -2029,16 +2038,22 @@ static int acl_change(int argc, char **argv, int del)
 	if (argc != 7)
 		usage("%s needs TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION",
 		      del ? "acl-del" : "acl-add");
-	b = (del ? rd_kafka_AclBindingFilter_new : rd_kafka_AclBinding_new)(
-		(rd_kafka_ResourceType_t)acl_code("TYPE", argv[0], ACL_TYPES, NN(ACL_TYPES)),
-		argv[1],
-		(rd_kafka_ResourcePatternType_t)acl_code("PATTERN", argv[2], ACL_PATTERNS,
-							 NN(ACL_PATTERNS)),
-		argv[3], argv[4],
-		(rd_kafka_AclOperation_t)acl_code("OPERATION", argv[5], ACL_OPS, NN(ACL_OPS)),
-		(rd_kafka_AclPermissionType_t)acl_code("PERMISSION", argv[6], ACL_PERMS,
-						       NN(ACL_PERMS)),
-		errstr, sizeof errstr);
+	b = (del ? rd_kafka_AclBindingFilter_new
+		 : rd_kafka_AclBinding_new)((rd_kafka_ResourceType_t)acl_code("TYPE", argv[0],
+									      ACL_TYPES,
+									      NN(ACL_TYPES)),
+					    argv[1],
+					    (rd_kafka_ResourcePatternType_t)
+						    acl_code("PATTERN", argv[2], ACL_PATTERNS,
+							     NN(ACL_PATTERNS)),
+					    argv[3], argv[4],
+					    (rd_kafka_AclOperation_t)acl_code("OPERATION", argv[5],
+									      ACL_OPS, NN(ACL_OPS)),
+					    (rd_kafka_AclPermissionType_t)acl_code("PERMISSION",
+										   argv[6],
+										   ACL_PERMS,
+										   NN(ACL_PERMS)),
+					    errstr, sizeof errstr);
 	if (!b) {
 		fail("%s", errstr);
 		return 1;
@@ -2056,15 +2071,18 @@ static int acl_change(int argc, char **argv, int del)
 		rd_kafka_DeleteAcls(rk, &b, 1, opts, q);
 	else
 		rd_kafka_CreateAcls(rk, &b, 1, opts, q);
-	ev = admin_wait(q, del ? RD_KAFKA_EVENT_DELETEACLS_RESULT : RD_KAFKA_EVENT_CREATEACLS_RESULT,
+	ev = admin_wait(q,
+			del ? RD_KAFKA_EVENT_DELETEACLS_RESULT : RD_KAFKA_EVENT_CREATEACLS_RESULT,
 			35000, 0);
 	if (!ev)
 		goto out;
 	if (del) {
 		size_t n, m = 0;
 		const rd_kafka_DeleteAcls_result_response_t **r =
-			rd_kafka_DeleteAcls_result_responses(rd_kafka_event_DeleteAcls_result(ev), &n);
-		const rd_kafka_error_t *e = n ? rd_kafka_DeleteAcls_result_response_error(r[0]) : NULL;
+			rd_kafka_DeleteAcls_result_responses(rd_kafka_event_DeleteAcls_result(ev),
+							     &n);
+		const rd_kafka_error_t *e = n ? rd_kafka_DeleteAcls_result_response_error(r[0])
+					      : NULL;
 
 		if (n && !e)
 			rd_kafka_DeleteAcls_result_response_matching_acls(r[0], &m);
@@ -2123,8 +2141,9 @@ static int cmd_acl_list(int argc, char **argv)
 	(void)argv;
 	if (argc != 0)
 		usage("acl-list takes no arguments");
-	f = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, NULL, RD_KAFKA_RESOURCE_PATTERN_ANY,
-					  NULL, NULL, RD_KAFKA_ACL_OPERATION_ANY,
+	f = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, NULL,
+					  RD_KAFKA_RESOURCE_PATTERN_ANY, NULL, NULL,
+					  RD_KAFKA_ACL_OPERATION_ANY,
 					  RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr);
 	if (!f) {
 		fail("%s", errstr);
@@ -2151,7 +2170,8 @@ static int cmd_acl_list(int argc, char **argv)
 	} else {
 		size_t n;
 		const rd_kafka_AclBinding_t **v =
-			rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
+			rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev),
+							  &n);
 		char **lines = calloc(n ? n : 1, sizeof(*lines));
 
 		rc = lines ? 0 : 1;
@@ -2167,7 +2187,8 @@ static int cmd_acl_list(int argc, char **argv)
 				     acl_name(ACL_OPS, NN(ACL_OPS),
 					      (int)rd_kafka_AclBinding_operation(v[i])),
 				     acl_name(ACL_PERMS, NN(ACL_PERMS),
-					      (int)rd_kafka_AclBinding_permission_type(v[i]))) < 0) {
+					      (int)rd_kafka_AclBinding_permission_type(v[i]))) <
+			    0) {
 				lines[i] = NULL;
 				rc = 1;
 			}
