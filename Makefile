@@ -69,8 +69,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 
 # --- the daemon's library (everything but main), shared with unit tests ---
 # appliance/ is the data flow in folders (docs/architecture.md): conf/,
-# kafka/, data/, dr/, store/, control/, and main, runtime and log on top
-APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c appliance/*/*.c))
+# kafka/, data/, dr/, sync/, store/, control/, and main, runtime and log on
+# top; acl/ holds the ACL sync rules (pure C, unit-tested), linked in too
+APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c appliance/*/*.c)) \
+           $(wildcard acl/*.c)
 APP_OBJ := $(APP_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 SCHEMA  := $(sort $(wildcard schema/[0-9]*.sql))
 
@@ -171,7 +173,7 @@ docs: $(B)/ferry
 # --- static analysis and format (docs/HACKING.md) ---
 # every C file we own, by folder; pgext/ joins once it exists
 C_SRC  := $(LIB_SRC) $(APP_SRC) appliance/main.c shell/ferry.c \
-          $(wildcard acl/*.c) regress/tools/kt.c $(UNIT_SRC)
+          regress/tools/kt.c $(UNIT_SRC)
 C_HDR  := $(wildcard lib/*.h appliance/*.h appliance/*/*.h shell/*.h acl/*.h regress/unit/*.h)
 CLANG_TIDY   ?= clang-tidy
 CPPCHECK     ?= cppcheck

@@ -60,6 +60,8 @@ struct conf_flow {
 	long long refresh_groups_interval_s;
 	int sync_group_offsets;
 	long long sync_group_offsets_interval_s;
+	int sync_acls; /* sync.topic.acls.enabled (appliance/sync/aclsync.c) */
+	long long sync_acls_interval_s;
 	int emit_heartbeats; /* this pair's heartbeats (they run outside the flow) */
 	long long heartbeats_interval_s;
 	int heartbeats_rf;

@@ -174,10 +174,14 @@ const struct conf_key conf_keys[] = {
 	{ "sync.topic.configs.interval.seconds", CK_INT, "600", 1, 86400 * 365, CK_GLOBAL | CK_FLOW,
 	  NULL, NULL, "How often topic configs are copied from the source to the target.",
 	  F(CKF_LL, sync_topic_configs_interval_s) },
-	{ "sync.topic.acls.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET, NULL,
-	  "false", "Topic ACL sync (not yet implemented).", NOF },
-	{ "sync.topic.acls.interval.seconds", CK_INT, "600", NB, CK_GLOBAL | CK_FLOW | CK_NOT_YET,
-	  NULL, NULL, "(not yet implemented)", NOF },
+	{ "sync.topic.acls.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Copy the source's TOPIC ACL bindings of mirrored topics (LITERAL, PREFIXED; not "
+	  "ALLOW WRITE; ALLOW ALL as ALLOW READ) and GROUP bindings of synced groups to the "
+	  "target; bindings ferry created are removed when gone at the source.",
+	  F(CKF_BOOL, sync_acls) },
+	{ "sync.topic.acls.interval.seconds", CK_INT, "600", 1, 86400, CK_GLOBAL | CK_FLOW, NULL,
+	  NULL, "How often ACL bindings are synced to the target.",
+	  F(CKF_LL, sync_acls_interval_s) },
 	{ "groups", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "Regular expressions of the consumer groups to checkpoint (whole-name match).",
 	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element

@@ -81,6 +81,14 @@ const struct metric_def metric_defs[] = {
 	{ "topic-config-sync-errors", "ferry_topic_config_sync_errors_total", "counter",
 	  "Topic config syncs of a remote topic that failed (describe or alter refused) since "
 	  "ferryd started" },
+	{ "acl-bindings-created", "ferry_acl_bindings_created_total", "counter",
+	  "ACL bindings ACL sync created on the target since ferryd started" },
+	{ "acl-bindings-removed", "ferry_acl_bindings_removed_total", "counter",
+	  "ACL bindings ferry had created that ACL sync removed from the target (gone at the "
+	  "source) since ferryd started" },
+	{ "acl-sync-failures", "ferry_acl_sync_failures_total", "counter",
+	  "ACL sync rounds that failed (a cluster did not answer, a binding was refused) since "
+	  "ferryd started" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -112,7 +120,10 @@ enum {
 	M_CLUSTER_REACHABLE,
 	M_CLUSTER_UNREACHABLE_SECS,
 	M_TC_SYNCS,
-	M_TC_SYNC_ERRORS
+	M_TC_SYNC_ERRORS,
+	M_ACL_CREATED,
+	M_ACL_REMOVED,
+	M_ACL_FAILURES
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -289,6 +300,11 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 			fn(ctx, &metric_defs[M_TC_SYNCS], base, (double)c.topic_config_syncs);
 			fn(ctx, &metric_defs[M_TC_SYNC_ERRORS], base,
 			   (double)c.topic_config_sync_errors);
+		}
+		if (f->cf->sync_acls && !f->cf->failback_of[0]) {
+			fn(ctx, &metric_defs[M_ACL_CREATED], base, (double)c.acl_created);
+			fn(ctx, &metric_defs[M_ACL_REMOVED], base, (double)c.acl_removed);
+			fn(ctx, &metric_defs[M_ACL_FAILURES], base, (double)c.acl_failures);
 		}
 		if (!f->flow) {
 			partition_samples(rt, f, base, fn, ctx);

@@ -12,6 +12,7 @@
 #include "appliance/log.h"
 #include "appliance/data/mirror.h"
 #include "appliance/sync/topicconf.h"
+#include "appliance/sync/aclsync.h"
 
 const char *flow_status_name(enum flow_status s)
 {
@@ -231,6 +232,16 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		}
 		f->topicconf_started = 1;
 	}
+	/* a failback flow copies back what the sync put on its source */
+	if (cf->sync_acls && !cf->failback_of[0]) {
+		rc = pthread_create(&f->aclsync_thr, NULL, aclsync_main, f);
+		if (rc != 0) {
+			ferr_set(err, "%s: cannot start ACL sync thread: %s", cf->name,
+				 strerror(rc));
+			goto fail;
+		}
+		f->aclsync_started = 1;
+	}
 	if (cf->canary_enabled) {
 		rc = pthread_create(&f->canary_thr, NULL, canary_main, f);
 		if (rc != 0) {
@@ -255,6 +266,9 @@ void flow_counters_add(struct flow *f, struct flow_counters *total)
 	total->store_errors += atomic_load(&f->store_errors);
 	total->topic_config_syncs += atomic_load(&f->topic_config_syncs);
 	total->topic_config_sync_errors += atomic_load(&f->topic_config_sync_errors);
+	total->acl_created += atomic_load(&f->acl_created);
+	total->acl_removed += atomic_load(&f->acl_removed);
+	total->acl_failures += atomic_load(&f->acl_failures);
 }
 
 void flow_join(struct flow *f, struct flow_counters *total)
@@ -269,6 +283,8 @@ void flow_join(struct flow *f, struct flow_counters *total)
 		pthread_join(f->checkpoint_thr, NULL);
 	if (f->topicconf_started)
 		pthread_join(f->topicconf_thr, NULL);
+	if (f->aclsync_started)
+		pthread_join(f->aclsync_thr, NULL);
 	for (int i = 0; i < f->ntasks; i++)
 		mirror_task_join(f->tasks[i]);
 	if (total)

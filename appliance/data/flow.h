@@ -58,6 +58,8 @@ struct flow {
 
 	pthread_t discover_thr, canary_thr, checkpoint_thr, topicconf_thr;
 	int discover_started, canary_started, checkpoint_started, topicconf_started;
+	pthread_t aclsync_thr; /* sync.topic.acls.enabled (appliance/sync/aclsync.c) */
+	int aclsync_started;
 	struct mirror_task **tasks;
 	int ntasks;
 
@@ -81,6 +83,8 @@ struct flow {
 	 * whose configs were altered, and attempts that failed */
 	atomic_uint_fast64_t topic_config_syncs;
 	atomic_uint_fast64_t topic_config_sync_errors;
+	/* ACL sync: bindings created and removed on the target, failed rounds */
+	atomic_uint_fast64_t acl_created, acl_removed, acl_failures;
 
 	/* state store: a task whose save fails stops consuming (flow_stall)
 	 * until a save succeeds again (flow_unstall); the flow shows
@@ -107,6 +111,7 @@ struct flow {
 struct flow_counters {
 	uint64_t records, bytes, checkpoints, store_errors;
 	uint64_t topic_config_syncs, topic_config_sync_errors;
+	uint64_t acl_created, acl_removed, acl_failures;
 };
 /* Adds F's counters as they are now to *TOTAL. */
 void flow_counters_add(struct flow *f, struct flow_counters *total);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "acl/aclmap.h"
 #include "lib/clock.h"
 #include "appliance/store/state_schema.h"
 #include "appliance/dr/translate.h"
@@ -60,6 +61,9 @@ enum stmt_id {
 	ST_TOPIC_CREATED_GET,
 	ST_LEDGER_ADD,
 	ST_LEDGER_LIST,
+	ST_ACL_ADD,
+	ST_ACL_DEL,
+	ST_ACL_LIST,
 	ST__COUNT
 };
 
@@ -200,6 +204,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_ACL_ADD] = "INSERT OR REPLACE INTO acl_bindings (flow, cluster, resource_type, "
+		       "pattern_type, name, principal, host, operation, permission, created_ms) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_ACL_DEL] = "DELETE FROM acl_bindings WHERE flow = ?1 AND resource_type = ?3 AND "
+		       "pattern_type = ?4 AND name = ?5 AND principal = ?6 AND host = ?7 AND "
+		       "operation = ?8 AND permission = ?9",
+	[ST_ACL_LIST] = "SELECT resource_type, pattern_type, name, principal, host, operation, "
+			"permission FROM acl_bindings WHERE flow = ?1",
 };
 
 struct state {
@@ -1221,4 +1233,82 @@ int state_topic_created_get(struct state *st, const char *cluster, const char *t
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Binds ?1 FLOW, ?2 CLUSTER and ?3..?9 the binding B, by Kafka's names. */
+static int bind_acl(struct state *st, enum stmt_id id, const char *flow, const char *cluster,
+		    const struct aclmap_binding *b, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	const char *rt = aclmap_restype_name(b->restype), *pt = aclmap_pattern_name(b->pattern);
+	const char *op = aclmap_op_name(b->op), *pm = aclmap_perm_name(b->perm);
+
+	if (!rt || !pt || !op || !pm)
+		return ferr_set(err, "ACL binding of %s: a type Kafka does not name", b->name);
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	if (cluster)
+		sqlite3_bind_text(s, 2, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, pt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, b->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, b->principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, b->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, pm, -1, SQLITE_STATIC);
+	return 0;
+}
+
+int state_acl_add(struct state *st, const char *flow, const char *cluster,
+		  const struct aclmap_binding *b, struct ferr *err)
+{
+	if (bind_acl(st, ST_ACL_ADD, flow, cluster, b, err)) {
+		sqlite3_clear_bindings(st->stmt[ST_ACL_ADD]);
+		return -1;
+	}
+	sqlite3_bind_int64(st->stmt[ST_ACL_ADD], 10, state_now_ms());
+	return step_done(st, ST_ACL_ADD, err, "recording an ACL binding");
+}
+
+int state_acl_del(struct state *st, const char *flow, const struct aclmap_binding *b,
+		  struct ferr *err)
+{
+	if (bind_acl(st, ST_ACL_DEL, flow, NULL, b, err)) {
+		sqlite3_clear_bindings(st->stmt[ST_ACL_DEL]);
+		return -1;
+	}
+	return step_done(st, ST_ACL_DEL, err, "forgetting an ACL binding");
+}
+
+int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_ACL_LIST];
+	int rc;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct aclmap_binding b;
+		rd_kafka_ResourceType_t rt;
+		rd_kafka_ResourcePatternType_t pt;
+		rd_kafka_AclOperation_t op;
+		rd_kafka_AclPermissionType_t pm;
+
+		if (aclmap_restype_parse(col_text(s, 0), &rt) ||
+		    aclmap_pattern_parse(col_text(s, 1), &pt) ||
+		    aclmap_op_parse(col_text(s, 5), &op) ||
+		    aclmap_perm_parse(col_text(s, 6), &pm)) {
+			continue; /* not written by state_acl_add: never acted upon */
+		}
+		aclmap_binding_set(&b, rt, pt, col_text(s, 2), col_text(s, 3), col_text(s, 4), op,
+				   pm);
+		if (aclmap_list_add(out, &b)) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return ferr_set(err, "out of memory");
+		}
+	}
+	if (rc != SQLITE_DONE)
+		db_err(st, err, "listing ACL bindings");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -223,6 +223,16 @@ int state_topic_created_add(struct state *st, const char *cluster, const char *t
  * when not NULL), 0 when not, -1 on error. */
 int state_topic_created_get(struct state *st, const char *cluster, const char *topic, char *flow,
 			    size_t flowsz, struct ferr *err);
+/* ACL sync (appliance/sync/aclsync.c): the bindings ferry created on the
+ * target of FLOW (CLUSTER), so that it removes only what it created. */
+struct aclmap_binding;
+struct aclmap_list;
+int state_acl_add(struct state *st, const char *flow, const char *cluster,
+		  const struct aclmap_binding *b, struct ferr *err);
+int state_acl_del(struct state *st, const char *flow, const struct aclmap_binding *b,
+		  struct ferr *err);
+/* Appends FLOW's recorded bindings to *OUT. */
+int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, struct ferr *err);
 
 int64_t state_now_ms(void);
 

@@ -29,6 +29,12 @@ my @cases = (
 	[ 'number out of range',
 	  $base . "A->B.enabled = true\ntasks.max = 100000\n",
 	  qr/:5: tasks\.max: value 100000 is out of range; expected 1\.\.256/ ],
+	[ 'ACL sync interval out of range',
+	  $base . "A->B.enabled = true\nA->B.sync.topic.acls.interval.seconds = 0\n",
+	  qr/:5: A->B\.sync\.topic\.acls\.interval\.seconds: value 0 is out of range; expected 1\.\.86400/ ],
+	[ 'ACL sync switch not a boolean',
+	  $base . "A->B.enabled = true\nsync.topic.acls.enabled = on\n",
+	  qr/:5: sync\.topic\.acls\.enabled: expected true or false, got "on"/ ],
 	[ 'setting that could lose records',
 	  $base . "A->B.enabled = true\nB.producer.acks = 1\n",
 	  qr/:5: acks: acks=1 could lose records; ferry requires acks=all/ ],
@@ -94,9 +100,9 @@ is($rc, 78, 'a directory: exit 78');
 like($err, qr{cannot read: Is a directory}, 'a directory: says so');
 
 # warnings do not stop ferryd, and name file:line and key
-($rc, $out, $err) = $f->check_config($base . "A->B.enabled = true\nsync.topic.acls.enabled = true\nno.such.key = 1\n");
+($rc, $out, $err) = $f->check_config($base . "A->B.enabled = true\nrefresh.groups.enabled = false\nno.such.key = 1\n");
 is($rc, 0, 'unsupported and unknown keys are warnings');
-like($err, qr/:5: sync\.topic\.acls\.enabled: not supported by ferry yet/, "not-yet key named");
+like($err, qr/:5: refresh\.groups\.enabled: not supported by ferry yet/, "not-yet key named");
 like($err, qr/:6: no\.such\.key: unknown setting, ignored/, 'unknown key named');
 unlike($err, qr/did you mean/, 'a key far from every known key gets no suggestion');
 like($out, qr/flow A->B/, 'topology still printed');

@@ -12,6 +12,7 @@
  *   - single hand-made records                 (put)
  *   - reading a whole topic back               (dump, count, seqcheck)
  *   - consumer group offsets                   (group-commit, group-offsets)
+ *   - ACL bindings                             (acl-add, acl-del, acl-list)
  *
  * It is a test tool only: ferryd neither links nor runs it.
  *
@@ -47,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
@@ -88,6 +90,13 @@ static const char USAGE[] =
 	"  group-commit GROUP TOPIC PARTITION OFFSET\n"
 	"  group-offsets GROUP                   topic<TAB>partition<TAB>offset\n"
 	"  join GROUP TOPIC [--seconds S]        be an active member of GROUP for S s (30)\n"
+	"  acl-add TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION\n"
+	"                                        one ACL binding (names as Kafka's, any case:\n"
+	"                                        topic orders literal User:alice '*' read allow)\n"
+	"  acl-del TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION\n"
+	"                                        removes exactly that binding\n"
+	"  acl-list                              TYPE NAME PATTERN PRINCIPAL HOST OP PERM, sorted,\n"
+	"                                        tab-separated; exit 3 without an authorizer\n"
 	"\n"
 	"options:\n"
 	"  -b BOOTSTRAP   bootstrap.servers\n"
@@ -2046,6 +2055,228 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------------------- ACLs */
+
+static int acl_code(const char *what, const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] && strcasecmp(s, names[i]) == 0)
+			return i;
+	usage("%s: unknown '%s'", what, s);
+}
+
+/* Kafka's names, indexed by the protocol codes librdkafka's enums share */
+static const char *const ACL_TYPES[] = { NULL, NULL, "TOPIC", "GROUP", "CLUSTER" };
+static const char *const ACL_PATTERNS[] = { NULL, NULL, NULL, "LITERAL", "PREFIXED" };
+static const char *const ACL_OPS[] = { NULL,
+				       NULL,
+				       "ALL",
+				       "READ",
+				       "WRITE",
+				       "CREATE",
+				       "DELETE",
+				       "ALTER",
+				       "DESCRIBE",
+				       "CLUSTER_ACTION",
+				       "DESCRIBE_CONFIGS",
+				       "ALTER_CONFIGS",
+				       "IDEMPOTENT_WRITE" };
+static const char *const ACL_PERMS[] = { NULL, NULL, "DENY", "ALLOW" };
+#define NN(v) ((int)(sizeof(v) / sizeof((v)[0])))
+
+static const char *acl_name(const char *const *names, int n, int code)
+{
+	return code >= 0 && code < n && names[code] ? names[code] : "?";
+}
+
+/* acl-add / acl-del: one binding (a filter matching exactly it) */
+static int acl_change(int argc, char **argv, int del)
+{
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opts;
+	rd_kafka_AclBinding_t *b;
+	rd_kafka_event_t *ev;
+	char errstr[512];
+	int rc = 1;
+
+	if (argc != 7)
+		usage("%s needs TYPE NAME PATTERN PRINCIPAL HOST OPERATION PERMISSION",
+		      del ? "acl-del" : "acl-add");
+	b = (del ? rd_kafka_AclBindingFilter_new
+		 : rd_kafka_AclBinding_new)((rd_kafka_ResourceType_t)acl_code("TYPE", argv[0],
+									      ACL_TYPES,
+									      NN(ACL_TYPES)),
+					    argv[1],
+					    (rd_kafka_ResourcePatternType_t)
+						    acl_code("PATTERN", argv[2], ACL_PATTERNS,
+							     NN(ACL_PATTERNS)),
+					    argv[3], argv[4],
+					    (rd_kafka_AclOperation_t)acl_code("OPERATION", argv[5],
+									      ACL_OPS, NN(ACL_OPS)),
+					    (rd_kafka_AclPermissionType_t)acl_code("PERMISSION",
+										   argv[6],
+										   ACL_PERMS,
+										   NN(ACL_PERMS)),
+					    errstr, sizeof errstr);
+	if (!b) {
+		fail("%s", errstr);
+		return 1;
+	}
+	rk = admin_new();
+	if (!rk) {
+		rd_kafka_AclBinding_destroy(b);
+		return 1;
+	}
+	q = rd_kafka_queue_new(rk);
+	opts = admin_options(rk, 30000);
+	if (!opts)
+		goto out;
+	if (del)
+		rd_kafka_DeleteAcls(rk, &b, 1, opts, q);
+	else
+		rd_kafka_CreateAcls(rk, &b, 1, opts, q);
+	ev = admin_wait(q,
+			del ? RD_KAFKA_EVENT_DELETEACLS_RESULT : RD_KAFKA_EVENT_CREATEACLS_RESULT,
+			35000, 0);
+	if (!ev)
+		goto out;
+	if (del) {
+		size_t n, m = 0;
+		const rd_kafka_DeleteAcls_result_response_t **r =
+			rd_kafka_DeleteAcls_result_responses(rd_kafka_event_DeleteAcls_result(ev),
+							     &n);
+		const rd_kafka_error_t *e = n ? rd_kafka_DeleteAcls_result_response_error(r[0])
+					      : NULL;
+
+		if (n && !e)
+			rd_kafka_DeleteAcls_result_response_matching_acls(r[0], &m);
+		if (!n || e)
+			fail("%s", e ? rd_kafka_error_string(e) : "no result");
+		else if (m != 1)
+			fail("%zu bindings matched, expected exactly 1", m);
+		else
+			rc = 0;
+	} else {
+		size_t n;
+		const rd_kafka_acl_result_t **r =
+			rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev), &n);
+		const rd_kafka_error_t *e = n ? rd_kafka_acl_result_error(r[0]) : NULL;
+
+		if (!n || e)
+			fail("%s", e ? rd_kafka_error_string(e) : "no result");
+		else
+			rc = 0;
+	}
+	rd_kafka_event_destroy(ev);
+out:
+	if (opts)
+		rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_AclBinding_destroy(b);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
+static int cmd_acl_add(int argc, char **argv)
+{
+	return acl_change(argc, argv, 0);
+}
+
+static int cmd_acl_del(int argc, char **argv)
+{
+	return acl_change(argc, argv, 1);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmd_acl_list(int argc, char **argv)
+{
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	rd_kafka_AdminOptions_t *opts;
+	rd_kafka_AclBindingFilter_t *f;
+	rd_kafka_event_t *ev;
+	char errstr[512];
+	int rc = 1;
+
+	(void)argv;
+	if (argc != 0)
+		usage("acl-list takes no arguments");
+	f = rd_kafka_AclBindingFilter_new(RD_KAFKA_RESOURCE_ANY, NULL,
+					  RD_KAFKA_RESOURCE_PATTERN_ANY, NULL, NULL,
+					  RD_KAFKA_ACL_OPERATION_ANY,
+					  RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr);
+	if (!f) {
+		fail("%s", errstr);
+		return 1;
+	}
+	rk = admin_new();
+	if (!rk) {
+		rd_kafka_AclBinding_destroy(f);
+		return 1;
+	}
+	q = rd_kafka_queue_new(rk);
+	opts = admin_options(rk, 30000);
+	if (!opts)
+		goto out;
+	rd_kafka_DescribeAcls(rk, f, opts, q);
+	ev = admin_wait(q, RD_KAFKA_EVENT_DESCRIBEACLS_RESULT, 35000, 1);
+	if (!ev)
+		goto out;
+	if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_SECURITY_DISABLED) {
+		fail("%s", rd_kafka_event_error_string(ev));
+		rc = 3;
+	} else if (rd_kafka_event_error(ev)) {
+		fail("%s", rd_kafka_event_error_string(ev));
+	} else {
+		size_t n;
+		const rd_kafka_AclBinding_t **v =
+			rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev),
+							  &n);
+		char **lines = calloc(n ? n : 1, sizeof(*lines));
+
+		rc = lines ? 0 : 1;
+		for (size_t i = 0; lines && i < n; i++) {
+			if (asprintf(&lines[i], "%s\t%s\t%s\t%s\t%s\t%s\t%s",
+				     acl_name(ACL_TYPES, NN(ACL_TYPES),
+					      (int)rd_kafka_AclBinding_restype(v[i])),
+				     rd_kafka_AclBinding_name(v[i]),
+				     acl_name(ACL_PATTERNS, NN(ACL_PATTERNS),
+					      (int)rd_kafka_AclBinding_resource_pattern_type(v[i])),
+				     rd_kafka_AclBinding_principal(v[i]),
+				     rd_kafka_AclBinding_host(v[i]),
+				     acl_name(ACL_OPS, NN(ACL_OPS),
+					      (int)rd_kafka_AclBinding_operation(v[i])),
+				     acl_name(ACL_PERMS, NN(ACL_PERMS),
+					      (int)rd_kafka_AclBinding_permission_type(v[i]))) <
+			    0) {
+				lines[i] = NULL;
+				rc = 1;
+			}
+		}
+		if (lines && rc == 0) {
+			qsort(lines, n, sizeof(*lines), cmp_str);
+			for (size_t i = 0; i < n; i++)
+				printf("%s\n", lines[i]);
+		}
+		for (size_t i = 0; lines && i < n; i++)
+			free(lines[i]);
+		free(lines);
+	}
+	rd_kafka_event_destroy(ev);
+out:
+	if (opts)
+		rd_kafka_AdminOptions_destroy(opts);
+	rd_kafka_AclBinding_destroy(f);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static const struct {
@@ -2068,6 +2299,9 @@ static const struct {
 	{ "seqcheck", cmd_seqcheck },
 	{ "group-commit", cmd_group_commit },
 	{ "group-offsets", cmd_group_offsets },
+	{ "acl-add", cmd_acl_add },
+	{ "acl-del", cmd_acl_del },
+	{ "acl-list", cmd_acl_list },
 };
 
 int main(int argc, char **argv)

@@ -402,7 +402,7 @@ int main(void)
 		 "B.producer.linger.ms = 7\n"
 		 "topics.blacklist = x.*\n"
 		 "offset.storage.replication.factor = 1\n"
-		 "sync.topic.acls.enabled = false\n",
+		 "refresh.groups.enabled = true\n",
 		 &d);
 	ok(c != NULL, "valid file loads");
 	is_int(d.nerrors, 0, "no errors");
@@ -440,7 +440,7 @@ int main(void)
 	}
 	ok(find(&d, "topics.blacklist: deprecated") != NULL, "deprecated key warned");
 	ok(find(&d, "offset.storage") == NULL, "Connect worker keys ignored silently");
-	ok(find(&d, "sync.topic.acls.enabled") == NULL,
+	ok(find(&d, "refresh.groups.enabled") == NULL,
 	   "unsupported key set to what ferry does anyway: no warning");
 	conf_free(c);
 	diags_free(&d);
@@ -594,11 +594,11 @@ int main(void)
 	diags_free(&d);
 
 	c = load("clusters = A, B\nA.bootstrap.servers=a\nB.bootstrap.servers=b\n"
-		 "A->B.enabled = true\nA->B.sync.topic.acls.enabled = true\nA.consumer.no.such.key = 1\n"
+		 "A->B.enabled = true\nA->B.refresh.groups.enabled = false\nA.consumer.no.such.key = 1\n"
 		 "A.replication.factor = 3\n",
 		 &d);
 	ok(c != NULL, "unsupported keys are warnings, not errors");
-	like(find(&d, ":5: A->B.sync.topic.acls.enabled"), "not supported by ferry yet",
+	like(find(&d, ":5: A->B.refresh.groups.enabled"), "not supported by ferry yet",
 	     "not-yet key warned");
 	like(find(&d, ":6: A.consumer.no.such.key"), "unknown consumer setting",
 	     "unknown client key warned");

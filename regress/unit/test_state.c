@@ -3,6 +3,7 @@
  * offset-sync history (pruning, translate_from, holes, one-snapshot loads,
  * history cuts).
  */
+#include "acl/aclmap.h"
 #include "appliance/store/state.h"
 #include "appliance/store/state_schema.h"
 #include "appliance/dr/translate.h"
@@ -284,6 +285,34 @@ int main(void)
 	ok(state_group_commit_put(w, "B", "g", "A.orders", 0, 50, 40, &err) == 0 &&
 		   state_group_commit_get(w, "B", "g", "A.orders", 0, &d, &err) == 1 && d == 40,
 	   "a group commit round-trips");
+
+	/* ACL bindings ferry created (schema 007) */
+	{
+		struct aclmap_binding a, b;
+		struct aclmap_list l = { 0 };
+
+		aclmap_binding_set(&a, RD_KAFKA_RESOURCE_TOPIC, RD_KAFKA_RESOURCE_PATTERN_PREFIXED,
+				   "A.ord", "User:bob", "*",
+				   RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS,
+				   RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW);
+		aclmap_binding_set(&b, RD_KAFKA_RESOURCE_GROUP, RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+				   "app-1", "User:alice", "10.0.0.1", RD_KAFKA_ACL_OPERATION_READ,
+				   RD_KAFKA_ACL_PERMISSION_TYPE_DENY);
+		ok(state_acl_add(w, "A->B", "B", &a, &err) == 0 &&
+			   state_acl_add(w, "A->B", "B", &b, &err) == 0 &&
+			   state_acl_add(w, "A->B", "B", &b, &err) == 0,
+		   "ACL bindings recorded (twice is once)");
+		ok(state_acl_list(w, "A->B", &l, &err) == 0 && l.n == 2, "both listed");
+		aclmap_list_sort(&l);
+		ok(aclmap_list_find(&l, &a) && aclmap_list_find(&l, &b), "every field round-trips");
+		aclmap_list_free(&l);
+		ok(state_acl_list(w, "C->B", &l, &err) == 0 && l.n == 0, "per flow");
+		ok(state_acl_del(w, "A->B", &a, &err) == 0 &&
+			   state_acl_list(w, "A->B", &l, &err) == 0 && l.n == 1 &&
+			   aclmap_cmp(&l.v[0], &b) == 0,
+		   "one forgotten, the other kept");
+		aclmap_list_free(&l);
+	}
 	state_close(w);
 	state_close(st);
 
