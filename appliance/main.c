@@ -33,7 +33,7 @@
 static const char usage_text[] =
 	"usage: ferryd [OPTIONS] CONFIG\n"
 	"       ferryd --check-config CONFIG\n"
-	"       ferryd --list-keys\n"
+	"       ferryd --list-keys | --dump-keys\n"
 	"\n"
 	"Runs every enabled replication flow of CONFIG, an Apache Kafka MirrorMaker 2\n"
 	"connect-mirror-maker.properties file, in the foreground.\n"
@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
 	"  -t, --log-target T     auto (default), stderr or journal\n"
 	"      --list-keys        print every configuration key ferryd knows, exit\n"
+	"      --dump-keys        the same with every column of the table (make docs), exit\n"
 	"  -V, --version          print the version, exit\n"
 	"  -h, --help             print this help, exit\n"
 	"\n"
@@ -129,6 +130,39 @@ static void list_keys(void)
 
 		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
 		       ck_type_name(k->type), k->def ? k->def : "-", scope, support, k->help);
+	}
+}
+
+/*
+ * Every column of the key table, tab-separated, "-" where a column has no
+ * value (a default of "" prints as nothing): name (prefix keys end in
+ * '*'), type, default, bounds (min..max for integers with bounds), scope,
+ * support, deprecated alias of, when it applies (commit or restart),
+ * sensitive (yes/no), the value that silences a not-yet key, help.
+ * scripts/gen-man.pl turns it into the key reference of ferry.conf(5).
+ */
+static void dump_keys(void)
+{
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *support = (k->flags & CK_NOT_YET)      ? "not-yet"
+				      : (k->flags & CK_WORKER)     ? "ignored"
+				      : (k->flags & CK_DEPRECATED) ? "deprecated"
+								   : "supported";
+		const char *scope = (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
+				    : (k->flags & CK_FLOW)                         ? "flow"
+										   : "global";
+		char bounds[64] = "-";
+
+		if (k->type == CK_INT && (k->min || k->max))
+			snprintf(bounds, sizeof(bounds), "%lld..%lld", k->min, k->max);
+		printf("%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k->name,
+		       (k->flags & CK_PREFIX) ? "*" : "", ck_type_name(k->type),
+		       k->def ? k->def : "-", bounds, scope, support,
+		       k->alias_of ? k->alias_of : "-",
+		       (k->flags & CK_RESTART) ? "restart" : "commit",
+		       (k->flags & CK_SENSITIVE) ? "yes" : "no",
+		       k->ferry_value ? k->ferry_value : "-", k->help);
 	}
 }
 
@@ -289,6 +323,7 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-target", required_argument, NULL, 't' },
 		{ "list-keys", no_argument, NULL, 'K' },
+		{ "dump-keys", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -330,6 +365,9 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			list_keys();
+			return 0;
+		case 'D':
+			dump_keys();
 			return 0;
 		case 'V':
 			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION,
