@@ -10,7 +10,8 @@
 #   make install    deps-build + build; ferryd, ferry, man pages and the
 #                   systemd unit (PREFIX, DESTDIR)
 #   make docs       regenerate the generated sections of the man pages from
-#                   their tables (ferry.1 COMMANDS, ferry.conf.5 keys);
+#                   their tables (ferry.1 COMMANDS, ferry.conf.5 keys,
+#                   ferryd.8 METRICS);
 #                   regress/t/003_docs.pl fails when one is stale
 #   make lint       clang-tidy (.clang-tidy) and cppcheck over
 #                   all C code; fails on any finding
@@ -168,10 +169,12 @@ install: deps-build
 
 # the man pages' generated sections come from the tables: ferry(1)'s
 # COMMANDS from the command table, ferry.conf(5)'s key reference from the
-# key table (between their BEGIN/END markers; the rest is hand-written)
+# key table, ferryd(8)'s METRICS from the metric registry (between their
+# BEGIN/END markers; the rest is hand-written)
 docs: $(B)/ferry $(B)/ferryd
 	scripts/gen-commands-man.sh $(B)/ferry docs/ferry.1
 	scripts/gen-man.pl keys $(B)/ferryd docs/ferry.conf.5
+	scripts/gen-man.pl metrics $(B)/ferryd docs/ferryd.8
 
 # --- static analysis and format (docs/HACKING.md) ---
 # every C file we own, by folder; pgext/ joins once it exists

@@ -33,7 +33,7 @@
 static const char usage_text[] =
 	"usage: ferryd [OPTIONS] CONFIG\n"
 	"       ferryd --check-config CONFIG\n"
-	"       ferryd --list-keys | --dump-keys\n"
+	"       ferryd --list-keys | --dump-keys | --dump-metrics\n"
 	"\n"
 	"Runs every enabled replication flow of CONFIG, an Apache Kafka MirrorMaker 2\n"
 	"connect-mirror-maker.properties file, in the foreground.\n"
@@ -45,6 +45,7 @@ static const char usage_text[] =
 	"  -t, --log-target T     auto (default), stderr or journal\n"
 	"      --list-keys        print every configuration key ferryd knows, exit\n"
 	"      --dump-keys        the same with every column of the table (make docs), exit\n"
+	"      --dump-metrics     print every metric of the registry (make docs), exit\n"
 	"  -V, --version          print the version, exit\n"
 	"  -h, --help             print this help, exit\n"
 	"\n"
@@ -164,6 +165,15 @@ static void dump_keys(void)
 		       (k->flags & CK_SENSITIVE) ? "yes" : "no",
 		       k->ferry_value ? k->ferry_value : "-", k->help);
 	}
+}
+
+/* The metric registry, tab-separated: Prometheus name, type, MM2's name,
+ * help; scripts/gen-man.pl turns it into ferryd(8)'s METRICS. */
+static void dump_metrics(void)
+{
+	for (unsigned i = 0; i < metric_defs_count; i++)
+		printf("%s\t%s\t%s\t%s\n", metric_defs[i].prom, metric_defs[i].type,
+		       metric_defs[i].name, metric_defs[i].help);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -324,6 +334,7 @@ int main(int argc, char **argv)
 		{ "log-target", required_argument, NULL, 't' },
 		{ "list-keys", no_argument, NULL, 'K' },
 		{ "dump-keys", no_argument, NULL, 'D' },
+		{ "dump-metrics", no_argument, NULL, 'M' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -368,6 +379,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'D':
 			dump_keys();
+			return 0;
+		case 'M':
+			dump_metrics();
 			return 0;
 		case 'V':
 			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION,

@@ -129,11 +129,10 @@ sub metrics_section
 	{
 		chomp $l;
 		my @c = split /\t/, $l, -1;
-		die "gen-man.pl: --dump-metrics line has " . scalar(@c) . " columns, not 5: $l\n" if @c != 5;
-		my ($mm2, $prom, $type, $labels, $help) = @c;
+		die "gen-man.pl: --dump-metrics line has " . scalar(@c) . " columns, not 4: $l\n" if @c != 4;
+		my ($prom, $type, $mm2, $help) = @c;
 		push @out, '.TP', '.B ' . esc($prom);
-		push @out, text("($type; labels " . join(', ', map { "`$_`" } split /,/, $labels)
-			. "; MM2's `$mm2`) $help.");
+		push @out, text("($type; `$mm2` in `ferry show metrics`) $help.");
 	}
 	close $fh or die "gen-man.pl: $ferryd --dump-metrics failed\n";
 	die "gen-man.pl: $ferryd --dump-metrics printed no metric\n" unless @out;

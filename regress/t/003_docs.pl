@@ -19,6 +19,7 @@ my $dir = tmp_dir('docs');
 my @gen = (
 	[ 'ferry.1', 'COMMANDS', [ "$root/scripts/gen-commands-man.sh", "$build/ferry" ] ],
 	[ 'ferry.conf.5', 'KEYS', [ "$root/scripts/gen-man.pl", 'keys', "$build/ferryd" ] ],
+	[ 'ferryd.8', 'METRICS', [ "$root/scripts/gen-man.pl", 'metrics', "$build/ferryd" ] ],
 );
 
 sub write_file
