@@ -94,6 +94,14 @@ typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const str
 /* Indexed by enum cmd_id; NULL for commands the shell handles itself. */
 extern const ctl_handler ctl_handlers[CMD__COUNT];
 
+/*
+ * 0 when the command table (lib/cmdtab.c) and ctl_handlers[] agree: every
+ * enum cmd_id has exactly one row, and a handler exactly when its row is
+ * not CMDF_LOCAL. Else -1, ERR naming the first command at fault and where
+ * to fix it. control_start() refuses to serve commands otherwise, and
+ * regress/unit/test_ctl_handlers.c checks it at build-and-test time.
+ */
+int ctl_handlers_check(struct ferr *err);
 
 /* ctl_failover.c */
 void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,

@@ -1107,6 +1107,41 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_CFG_DISCARD] = h_cfg_discard,
 };
 
+int ctl_handlers_check(struct ferr *err)
+{
+	size_t n;
+	const struct cmd_def *all = cmdtab_all(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)all[i].id >= CMD__COUNT)
+			return ferr_set(err, "`%s`: its id is not in enum cmd_id (lib/cmdtab.h)",
+					all[i].syntax);
+	for (unsigned id = 0; id < CMD__COUNT; id++) {
+		const struct cmd_def *d = NULL;
+		size_t rows = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned)all[i].id == id) {
+				d = &all[i];
+				rows++;
+			}
+		if (rows != 1)
+			return ferr_set(err, "command id %u has %zu rows in lib/cmdtab.c, not 1",
+					id, rows);
+		if ((d->flags & CMDF_LOCAL) && ctl_handlers[id])
+			return ferr_set(err,
+					"`%s` is the shell's own (CMDF_LOCAL) but has a handler "
+					"in ctl_handlers[] (appliance/control/ctl_cmds.c)",
+					d->syntax);
+		if (!(d->flags & CMDF_LOCAL) && !ctl_handlers[id])
+			return ferr_set(err,
+					"`%s` has no handler in ctl_handlers[] "
+					"(appliance/control/ctl_cmds.c)",
+					d->syntax);
+	}
+	return 0;
+}
+
 static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g)
 {
 	json_t *a = arg;
