@@ -9,7 +9,10 @@
 #                   failover, ferry against MM2
 #   make install    deps-build + build; ferryd, ferry, man pages and the
 #                   systemd unit (PREFIX, DESTDIR)
-#   make docs       regenerate the command list of docs/ferry.1
+#   make docs       regenerate the generated sections of the man pages from
+#                   their tables (ferry.1 COMMANDS, ferry.conf.5 keys,
+#                   ferryd.8 METRICS);
+#                   regress/t/003_docs.pl fails when one is stale
 #   make lint       clang-tidy (.clang-tidy) and cppcheck over
 #                   all C code; fails on any finding
 #   make compile_commands.json  the compile database clang-tidy and editors read
@@ -166,9 +169,14 @@ install: deps-build
 	install -D -m 0644 docs/ferry.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ferry.conf.5
 	install -D -m 0644 appliance/ferryd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ferryd.service
 
-# the COMMANDS section of ferry(1) is generated from the command table
-docs: $(B)/ferry
+# the man pages' generated sections come from the tables: ferry(1)'s
+# COMMANDS from the command table, ferry.conf(5)'s key reference from the
+# key table, ferryd(8)'s METRICS from the metric registry (between their
+# BEGIN/END markers; the rest is hand-written)
+docs: $(B)/ferry $(B)/ferryd
 	scripts/gen-commands-man.sh $(B)/ferry docs/ferry.1
+	scripts/gen-man.pl keys $(B)/ferryd docs/ferry.conf.5
+	scripts/gen-man.pl metrics $(B)/ferryd docs/ferryd.8
 
 # --- static analysis and format (docs/HACKING.md) ---
 # every C file we own, by folder; pgext/ joins once it exists

@@ -33,7 +33,7 @@
 static const char usage_text[] =
 	"usage: ferryd [OPTIONS] CONFIG\n"
 	"       ferryd --check-config CONFIG\n"
-	"       ferryd --list-keys\n"
+	"       ferryd --list-keys | --dump-keys | --dump-metrics\n"
 	"\n"
 	"Runs every enabled replication flow of CONFIG, an Apache Kafka MirrorMaker 2\n"
 	"connect-mirror-maker.properties file, in the foreground.\n"
@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
 	"  -t, --log-target T     auto (default), stderr or journal\n"
 	"      --list-keys        print every configuration key ferryd knows, exit\n"
+	"      --dump-keys        the same with every column of the table (make docs), exit\n"
+	"      --dump-metrics     print every metric of the registry (make docs), exit\n"
 	"  -V, --version          print the version, exit\n"
 	"  -h, --help             print this help, exit\n"
 	"\n"
@@ -116,6 +118,16 @@ static void print_topology(const struct conf *c)
 	}
 }
 
+/* where a key may be set, as --list-keys and --dump-keys name it */
+static const char *key_scope(const struct conf_key *k)
+{
+	if ((k->flags & CK_CLUSTER) && (k->flags & CK_FLOW))
+		return "cluster,flow";
+	if ((k->flags & CK_GLOBAL) && (k->flags & CK_FLOW))
+		return "global,flow";
+	return (k->flags & CK_FLOW) ? "flow" : "global";
+}
+
 static void list_keys(void)
 {
 	for (unsigned i = 0; i < conf_keys_count; i++) {
@@ -124,13 +136,51 @@ static void list_keys(void)
 				      : (k->flags & CK_WORKER)     ? "ignored"
 				      : (k->flags & CK_DEPRECATED) ? "deprecated"
 								   : "supported";
-		const char *scope = (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
-				    : (k->flags & CK_FLOW)                         ? "flow"
-										   : "global";
+		const char *scope = key_scope(k);
 
 		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
 		       ck_type_name(k->type), k->def ? k->def : "-", scope, support, k->help);
 	}
+}
+
+/*
+ * Every column of the key table, tab-separated, "-" where a column has no
+ * value (a default of "" prints as nothing): name (prefix keys end in
+ * '*'), type, default, bounds (min..max for integers with bounds), scope,
+ * support, deprecated alias of, when it applies (commit or restart),
+ * sensitive (yes/no), the value that silences a not-yet key, help.
+ * scripts/gen-man.pl turns it into the key reference of ferry.conf(5).
+ */
+static void dump_keys(void)
+{
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const char *support = (k->flags & CK_NOT_YET)      ? "not-yet"
+				      : (k->flags & CK_WORKER)     ? "ignored"
+				      : (k->flags & CK_DEPRECATED) ? "deprecated"
+								   : "supported";
+		const char *scope = key_scope(k);
+		char bounds[64] = "-";
+
+		if (k->type == CK_INT && (k->min || k->max))
+			snprintf(bounds, sizeof(bounds), "%lld..%lld", k->min, k->max);
+		printf("%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k->name,
+		       (k->flags & CK_PREFIX) ? "*" : "", ck_type_name(k->type),
+		       k->def ? k->def : "-", bounds, scope, support,
+		       k->alias_of ? k->alias_of : "-",
+		       (k->flags & CK_RESTART) ? "restart" : "commit",
+		       (k->flags & CK_SENSITIVE) ? "yes" : "no",
+		       k->ferry_value ? k->ferry_value : "-", k->help);
+	}
+}
+
+/* The metric registry, tab-separated: Prometheus name, type, MM2's name,
+ * help; scripts/gen-man.pl turns it into ferryd(8)'s METRICS. */
+static void dump_metrics(void)
+{
+	for (unsigned i = 0; i < metric_defs_count; i++)
+		printf("%s\t%s\t%s\t%s\n", metric_defs[i].prom, metric_defs[i].type,
+		       metric_defs[i].name, metric_defs[i].help);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -290,6 +340,8 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-target", required_argument, NULL, 't' },
 		{ "list-keys", no_argument, NULL, 'K' },
+		{ "dump-keys", no_argument, NULL, 'D' },
+		{ "dump-metrics", no_argument, NULL, 'M' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -331,6 +383,12 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			list_keys();
+			return 0;
+		case 'D':
+			dump_keys();
+			return 0;
+		case 'M':
+			dump_metrics();
 			return 0;
 		case 'V':
 			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION,

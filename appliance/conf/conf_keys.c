@@ -18,17 +18,21 @@
 const struct conf_key conf_keys[] = {
 	/* --- topology --- */
 	{ "clusters", CK_LIST, NULL, NB, CK_GLOBAL, NULL, NULL,
-	  "Aliases of the Kafka clusters of the topology, comma-separated.", NOF },
+	  "Aliases of the Kafka clusters of the topology, comma-separated; required. An alias "
+	  "may not contain `.`, `->` or blanks, and each needs its `<alias>.bootstrap.servers`.",
+	  NOF },
 	{ "enabled", CK_BOOL, "false", NB, CK_FLOW, NULL, NULL,
-	  "Whether flow A->B runs (set as A->B.enabled).", NOF },
+	  "Whether the flow runs. As in MM2, flows are off unless enabled.", NOF },
 	{ "topics", CK_LIST, ".*", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
-	  "Java regular expressions of the topics to mirror; the list is joined with '|' "
-	  "and must match the whole topic name.",
+	  "Java regular expressions of the topics to mirror. The list is joined with `|` and "
+	  "must match the whole topic name (Java `Pattern.matches`), as in MM2; ferry compiles "
+	  "it with PCRE2.",
 	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	  F(CKF_REGEX, topics) },
 	{ "topics.exclude", CK_LIST, ".*[\\-\\.]internal, .*\\.replica, __.*", NB,
 	  CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
-	  "Regular expressions of topics never mirrored, even when `topics` matches.",
+	  "Regular expressions of topics never mirrored, even when `topics` matches. The old "
+	  "name `topics.blacklist` is read too (deprecated, warned).",
 	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	  F(CKF_REGEX, exclude) },
 	{ "topics.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
@@ -36,19 +40,24 @@ const struct conf_key conf_keys[] = {
 	{ "replication.policy.class", CK_CLASS,
 	  "org.apache.kafka.connect.mirror.DefaultReplicationPolicy", NB,
 	  CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
-	  "How remote topics are named: DefaultReplicationPolicy (A.orders) or "
-	  "IdentityReplicationPolicy (orders).",
+	  "How remote topics are named. `DefaultReplicationPolicy` names remote topics "
+	  "`<source>.<topic>` and detects cycles by those names; `IdentityReplicationPolicy` "
+	  "keeps topic names (no cycle detection: do not use it both ways). The simple class "
+	  "names are accepted too.",
 	  F(CKF_POLICY, policy.kind) },
 	{ "replication.policy.separator", CK_STRING, ".", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK,
-	  NULL, NULL, "Separator between source alias and topic in remote topic names.",
+	  NULL, NULL,
+	  "Separator between the source alias and the topic name in remote topic names.",
 	  F(CKF_STR, policy.separator) },
 	{ "replication.factor", CK_INT, "2", -1, 32767, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL,
 	  NULL,
-	  "Replication factor of remote topics ferry creates; -1 uses the target "
-	  "broker's default.",
+	  "Replication factor of remote topics ferry creates (the default is MM2's); -1 takes "
+	  "the target broker's default.",
 	  F(CKF_INT, replication_factor) },
 	{ "refresh.topics.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL,
-	  NULL, "Whether new source topics and partitions are picked up while running.",
+	  NULL,
+	  "Whether new source topics and partitions are picked up while running; when false, "
+	  "topics are discovered once at start.",
 	  F(CKF_BOOL, refresh_enabled) },
 	// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): fits in int
 	{ "refresh.topics.interval.seconds", CK_INT, "600", 1, 86400 * 365,
@@ -56,26 +65,36 @@ const struct conf_key conf_keys[] = {
 	  "How often the source is checked for new topics and partitions.",
 	  F(CKF_LL, refresh_interval_s) },
 	{ "tasks.max", CK_INT, "1", 1, 256, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
-	  "Mirror workers per flow; each owns a stable share of the partitions "
-	  "and has its own consumer and producer.",
+	  "Mirror tasks per flow. Each has its own consumer, producer and a stable share of the "
+	  "partitions (by a hash of topic and partition, so adding partitions never moves "
+	  "existing ones).",
 	  F(CKF_INT, tasks_max) },
 
 	/* --- ferry's own keys --- */
 	{ "ferry.positions.flush.interval.ms", CK_INT, "1000", 10, 600000, CK_GLOBAL | CK_FAILBACK,
 	  NULL, NULL,
-	  "How often acknowledged source positions are written to the state store; "
-	  "a crash re-sends at most this much (duplicates, never loss).",
+	  "How often acknowledged source positions are written to the state store. A crash "
+	  "re-sends at most what was acknowledged in this window (duplicates, never loss).",
 	  F(CKF_LL, flush_interval_ms) },
 	{ "ferry.shutdown.timeout.ms", CK_INT, "30000", 0, 3600000, CK_GLOBAL | CK_FAILBACK, NULL,
 	  NULL,
-	  "On SIGTERM, how long to wait for in-flight records to be acknowledged "
-	  "before giving up on them (they are re-sent after restart).",
+	  "On SIGTERM, how long to wait for in-flight records to be acknowledged before giving "
+	  "up on them (they are re-sent after the next start).",
 	  F(CKF_LL, shutdown_timeout_ms) },
 	{ "ferry.mirror.max.inflight.bytes", CK_INT, "33554432", 65536, 17179869184LL,
 	  CK_GLOBAL | CK_FAILBACK, NULL, NULL,
-	  "Per mirror task, the key + value bytes of records handed to the target producer and "
-	  "not yet acknowledged; at this budget the task stops taking records from the source "
-	  "until acknowledgements free it (see ferryd(8), Memory).",
+	  "Per mirror task: how many key + value bytes (32 MiB by default) may have been "
+	  "consumed since the oldest record the target has not acknowledged yet. A consumed "
+	  "record keeps its whole fetch buffer in memory until it is acknowledged, and one "
+	  "fetch buffer holds records of many partitions, so this window, not only the bytes in "
+	  "flight, is what bounds the memory a stalled target costs. At the budget the task "
+	  "stops taking records from the source (the consumer stops fetching once "
+	  "`queued.max.messages.kbytes` are queued) and goes on when acknowledgements free it; "
+	  "no record is dropped or skipped. Capped by the producer's `buffer.memory` "
+	  "(queue.buffering.max.kbytes, ferry's default 65536 KiB); the producer's "
+	  "`queue.buffering.max.messages` (default 20000) bounds the number of records the same "
+	  "way. Shown as `ferry_inflight_bytes` in `/metrics`. The worst-case memory per task "
+	  "and of ferryd is in ferryd(8), section Memory.",
 	  F(CKF_LL, max_inflight_bytes) },
 
 	{ "ferry.appliance.name", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
@@ -83,25 +102,42 @@ const struct conf_key conf_keys[] = {
 	  NOF },
 	{ "ferry.control.socket", CK_STRING, "/run/ferry/control.sock", NB, CK_GLOBAL | CK_RESTART,
 	  NULL, NULL,
-	  "UNIX socket of the control protocol (shell, automation, SQL); \"off\": none, "
-	  "and no TLS listener either. One that cannot be set up stops ferryd at start.",
+	  "UNIX socket of the control protocol used by ferry(1), automation and the SQL "
+	  "extension. Created with mode 0660; a path that exists and is not a socket is never "
+	  "replaced. At most 107 bytes, or `off`: no control socket (and no TLS listener), so "
+	  "no shell and no commands. Unless it is off, a socket that cannot be set up (the path "
+	  "is another ferryd's or not a socket, its directory cannot be created or written) "
+	  "stops ferryd at start; see ferryd(8).",
 	  NOF },
 	{ "ferry.control.group", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
-	  "Group owning the control socket (mode 0660); empty: ferryd's own group. A name that is "
-	  "no group is a configuration error.",
+	  "Group owning the control socket (mode 0660); empty: ferryd's own group. Its members "
+	  "may connect (their role decides what they may do). A name that is no group is an "
+	  "error of the file (`ferryd --check-config` reports it too).",
 	  NOF },
 	{ "ferry.control.role.admin", CK_STRING, "uid:0", NB, CK_GLOBAL, NULL, NULL,
-	  "Principals with the admin role (everything, configure included): comma-separated "
-	  "uid:N, user:NAME, gid:N, group:NAME, or cert:SUBJECT (ended by ';').",
+	  "Principals with the admin role (everything, `configure` included): comma-separated "
+	  "`uid:<N>`, `user:<NAME>`, `gid:<N>`, `group:<NAME>` (UNIX peers, identified by "
+	  "SO_PEERCRED), or `cert:<SUBJECT>` (TLS peers; the RFC 2253 subject, ended by `;`). A "
+	  "peer gets the highest role that names it. Auditors may run `show` commands; "
+	  "operators also `pause`, `resume` (and the failover commands); admins also "
+	  "`configure`. A peer without a role is refused every command, and the refusal is "
+	  "audited. A name that does not resolve is a configuration error.",
 	  NOF },
 	{ "ferry.control.role.operator", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
-	  "Principals with the operator role (show, pause, resume, failover, reset offsets).",
+	  "Principals with the operator role (`show`, `pause`, `resume`, failover, reset "
+	  "offsets), written as for `ferry.control.role.admin`.",
 	  NOF },
 	{ "ferry.control.role.auditor", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
-	  "Principals with the auditor role (show commands only).", NOF },
+	  "Principals with the auditor role (`show` commands only), written as for "
+	  "`ferry.control.role.admin`.",
+	  NOF },
 	{ "ferry.control.tls.listen", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
-	  "host:port of the TLS listener of the control protocol; empty: none. Clients must "
-	  "present a certificate signed by ferry.control.tls.ca.",
+	  "host:port of a TLS listener of the control protocol; empty: none. Clients must "
+	  "present a certificate signed by `ferry.control.tls.ca`. Needs "
+	  "`ferry.control.tls.cert`, `ferry.control.tls.key` and `ferry.control.tls.ca` (PEM "
+	  "files), and the control socket (not `off`). A listener that cannot be set up "
+	  "(address in use, unreadable certificate or key) stops ferryd at start, as the "
+	  "control socket does.",
 	  NOF },
 	{ "ferry.control.tls.cert", CK_STRING, "", NB, CK_GLOBAL | CK_RESTART, NULL, NULL,
 	  "PEM certificate (chain) of the TLS listener.", NOF },
@@ -111,11 +147,15 @@ const struct conf_key conf_keys[] = {
 	  "PEM CA certificates that sign client certificates.", NOF },
 	{ "ferry.metrics.listen", CK_STRING, "127.0.0.1:9464", NB, CK_GLOBAL | CK_RESTART, NULL,
 	  NULL,
-	  "host:port where /metrics is served in Prometheus text format; \"off\": not served.",
+	  "host:port where `/metrics` is served in the Prometheus text format, or `off`: not "
+	  "served.",
 	  NOF },
 	{ "ferry.canary.enabled", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Send a canary record through the flow every interval and measure its end-to-end "
-	  "latency on the target.",
+	  "Every `ferry.canary.interval.ms` ferryd writes a canary record to "
+	  "`ferry.canary.topic` on the source, the flow mirrors it like any record, and ferryd "
+	  "reads it back on the target to measure the end-to-end latency. Past "
+	  "`ferry.canary.threshold.ms`, or when no canary arrives for that long, the flow is "
+	  "`degraded`.",
 	  F(CKF_BOOL, canary_enabled) },
 	{ "ferry.canary.topic", CK_STRING, "ferry-canary", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "Source topic of the canary records (created with one partition if missing).",
@@ -123,45 +163,80 @@ const struct conf_key conf_keys[] = {
 	{ "ferry.canary.interval.ms", CK_INT, "5000", 100, 3600000, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "How often a canary record is sent.", F(CKF_LL, canary_interval_ms) },
 	{ "ferry.canary.threshold.ms", CK_INT, "10000", 1, 86400000, CK_GLOBAL | CK_FLOW, NULL,
-	  NULL, "Canary latency (or silence) above which the flow is degraded.",
+	  NULL, "Canary latency (or silence) above which the flow is `degraded`.",
 	  F(CKF_LL, canary_threshold_ms) },
 
 	{ "ferry.mirror.read.uncommitted", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Also mirror the records of aborted transactions (the source consumer reads with "
-	  "isolation.level=read_uncommitted); false: committed records only, as MM2.",
+	  "Whether the flow also mirrors the records of aborted transactions: true makes the "
+	  "source consumer read with `isolation.level=read_uncommitted`, so aborted records "
+	  "arrive on the target as ordinary records. By default only committed records are "
+	  "mirrored (as MM2 does), and a consumer `isolation.level` override that disagrees "
+	  "with this key is refused.",
 	  F(CKF_BOOL, mirror_read_uncommitted) },
 
 	{ "ferry.offset-syncs.retention", CK_INT, "100000", 10, 100000000, CK_GLOBAL | CK_FAILBACK,
 	  NULL, NULL,
-	  "Offset syncs kept at most per partition in the state store for translation (those "
-	  "below the source's log start go anyway); offsets older than the oldest kept cannot "
-	  "be translated: no checkpoint, failover refuses the group.",
+	  "A safety bound on the offset syncs kept per partition in the state store. The "
+	  "history is needed exactly for the offsets the source still holds: when syncs are "
+	  "saved, those whose runs lie wholly below the source partition's log start offset (as "
+	  "the mirror's last fetch reported it) are deleted; then, past this many, the oldest "
+	  "go. Each partition keeps the upstream offset its history is exact from "
+	  "(translate_from: where mirroring began, 0 when it began at the start of the "
+	  "partition, raised to the oldest kept sync whenever syncs are pruned). A group offset "
+	  "below it, or inside a range whose records the target acknowledged without their "
+	  "offsets (kept as a hole of the history), cannot be translated: no checkpoint, no "
+	  "group offset sync, and `ferry failover` refuses the group naming the partition. The "
+	  "exception is a group offset below the source partition's log start: the records "
+	  "between it and the log start are gone at the source, so the group resumes where a "
+	  "consumer on the source would, at the earliest record: its exact translation when the "
+	  "history holds it, else the target partition's earliest offset. So a retention small "
+	  "enough to be hit turns old offsets of idle groups into \"cannot translate\", never "
+	  "into a guess.",
 	  F(CKF_LL, syncs_retention) },
 
 	{ "ferry.failover.drain.timeout.ms", CK_INT, "120000", 1000, 3600000, CK_GLOBAL, NULL, NULL,
-	  "How long `failover --drain` waits for a flow's lag to reach 0 (only the session that "
-	  "asked waits; other sessions are served meanwhile).",
+	  "How long `ferry failover --drain` waits for the flow's lag to reach 0. Only the "
+	  "session that asked waits; ferryd serves other sessions and `/metrics` meanwhile, and "
+	  "closing the waiting session cancels the failover.",
 	  NOF },
 
 	/* --- MM2 keys ferry does not implement yet --- */
 	{ "emit.heartbeats.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Write heartbeats (source alias, target alias, time) to the `heartbeats` topic of "
-	  "the target; as in MM2, every ordered pair of clusters does unless this is false.",
+	  "As MM2, every ordered pair of clusters writes a heartbeat (source alias, target "
+	  "alias, time) every `emit.heartbeats.interval.seconds` to the `heartbeats.topic` of "
+	  "the target (one partition, compacted, `heartbeats.topic.replication.factor`), "
+	  "whether the pair is an enabled flow or not, unless this is false. Flows mirror "
+	  "heartbeats topics whatever their topic filters say (`A.heartbeats` on B), which is "
+	  "how replication hops are counted.",
 	  F(CKF_BOOL, emit_heartbeats) },
 	{ "emit.heartbeats.interval.seconds", CK_INT, "1", 1, 86400, CK_GLOBAL | CK_FLOW, NULL,
 	  NULL, "How often heartbeats are written.", F(CKF_LL, heartbeats_interval_s) },
 	{ "emit.checkpoints.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Write MM2 checkpoints (translated consumer-group offsets) to "
-	  "<source>.checkpoints.internal on the target.",
+	  "Every `emit.checkpoints.interval.seconds`, for the consumer groups matching `groups` "
+	  "and not `groups.exclude` that committed offsets on mirrored topics, write "
+	  "`<source>.checkpoints.internal` on the target (one partition, compacted, "
+	  "`checkpoints.topic.replication.factor`): the group, the remote topic, the partition, "
+	  "the upstream offset and its exact translation. A translated offset never moves "
+	  "backwards unless the group itself went back. A group offset ferry cannot translate "
+	  "exactly (below the kept history, or inside a range mirrored without known target "
+	  "offsets; see `ferry.offset-syncs.retention`) gets no checkpoint and no group offset "
+	  "sync, and ferryd logs why once; ferry never writes a nearby offset instead. Groups "
+	  "are listed afresh every round.",
 	  F(CKF_BOOL, emit_checkpoints) },
 	{ "emit.checkpoints.interval.seconds", CK_INT, "60", 1, 86400, CK_GLOBAL | CK_FLOW, NULL,
 	  NULL, "How often checkpoints are written.", F(CKF_LL, checkpoints_interval_s) },
 	{ "emit.offset-syncs.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Write MM2's offset-syncs topic (ferry keeps its own exact history either way).",
+	  "Write `mm2-offset-syncs.<target>.internal` (one partition, compacted) on the source, "
+	  "or on the target with `offset-syncs.topic.location = target`: a record (topic, "
+	  "partition; upstream offset, downstream offset) whenever the offset delta of a "
+	  "partition changes, and after `offset.lag.max` records without one. Independently, "
+	  "ferry keeps every change of delta in its state store, which is what makes its own "
+	  "translation exact (see `ferry.offset-syncs.retention` for how long).",
 	  F(CKF_BOOL, emit_offset_syncs) },
 	{ "sync.group.offsets.enabled", CK_BOOL, "false", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Commit translated offsets to the same groups on the target, when they have no "
-	  "active members there; never backwards.",
+	  "Every `sync.group.offsets.interval.seconds` also commit the translated offsets to "
+	  "the same groups on the target, for groups without active members there; an offset is "
+	  "never moved backwards.",
 	  F(CKF_BOOL, sync_group_offsets) },
 	{ "sync.group.offsets.interval.seconds", CK_INT, "60", 1, 86400, CK_GLOBAL | CK_FLOW, NULL,
 	  NULL, "How often group offsets are synced to the target.",
@@ -187,7 +262,9 @@ const struct conf_key conf_keys[] = {
 	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	  F(CKF_REGEX, groups) },
 	{ "groups.exclude", CK_LIST, "console-consumer-.*, connect-.*, __.*", NB,
-	  CK_GLOBAL | CK_FLOW, NULL, NULL, "Consumer groups never checkpointed.",
+	  CK_GLOBAL | CK_FLOW, NULL, NULL,
+	  "Consumer groups never checkpointed. The old name `groups.blacklist` is read too "
+	  "(deprecated, warned).",
 	  // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element
 	  F(CKF_REGEX, groups_exclude) },
 	{ "groups.blacklist", CK_LIST, NULL, NB, CK_GLOBAL | CK_FLOW | CK_DEPRECATED,
@@ -199,7 +276,7 @@ const struct conf_key conf_keys[] = {
 	  NULL, "Accepted for MM2 files; ferry lists groups at every checkpoint round.",
 	  F(CKF_LL, refresh_groups_interval_s) },
 	{ "offset-syncs.topic.location", CK_STRING, "source", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
-	  "Where MM2's offset-syncs topic lives: source or target.",
+	  "Where MM2's offset-syncs topic lives: `source` or `target`.",
 	  F(CKF_STR, offset_syncs_location) },
 	{ "offset-syncs.topic.replication.factor", CK_INT, "3", -1, 32767, CK_GLOBAL | CK_FLOW,
 	  NULL, NULL, "Replication factor of the offset-syncs topic when ferry creates it.",
@@ -228,16 +305,17 @@ const struct conf_key conf_keys[] = {
 	  "source: default values are copied too.",
 	  F(CKF_STR, use_defaults_from) },
 	{ "topic.overrides.", CK_STRING, NULL, NB, CK_FLOW | CK_CLUSTER | CK_PREFIX, NULL, NULL,
-	  "B.topic.overrides.CONFIG = VALUE (per target) or A->B.topic.overrides.CONFIG (per "
-	  "flow, wins): a topic config every remote topic on B gets, at creation and at "
-	  "every sync, whatever the source says.",
+	  "(ferry's; MM2 has no such key) `B.topic.overrides.`<config> `=` <value>: a topic "
+	  "config every remote topic on B gets, at creation and at every sync, whatever its "
+	  "source says (it wins over `config.properties.exclude` too). <config> must be a "
+	  "Kafka topic config and the value not empty.",
 	  NOF },
 	{ "offset.lag.max", CK_INT, "100", 0, 1000000000, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "An offset sync is also written to MM2's topic after this many records without one.",
 	  F(CKF_LL, offset_lag_max) },
 	{ "replication.policy.internal.topic.separator.enabled", CK_BOOL, "true", NB,
 	  CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL, NULL,
-	  "Whether MM2's internal topic names use replication.policy.separator (else \".\").",
+	  "Whether MM2's internal topic names use `replication.policy.separator` (else `.`).",
 	  F(CKF_BOOL, internal_sep_enabled) },
 	{ "heartbeats.topic", CK_STRING, "heartbeats", NB, CK_GLOBAL | CK_FLOW | CK_FAILBACK, NULL,
 	  NULL, "Name of the heartbeats topic (MM2's heartbeats.topic of the replication policy).",
@@ -265,19 +343,19 @@ const struct conf_key conf_keys[] = {
 
 	/* --- Connect worker and MM2 internals: no meaning for ferry --- */
 	{ "offset.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
-	  "Connect worker storage (ferry keeps positions in its state store).", NOF },
+	  "Connect worker storage; ferry keeps positions in its state store.", NOF },
 	{ "config.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL, "",
 	  NOF },
 	{ "status.storage.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL, "",
 	  NOF },
 	{ "key.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX, NULL,
-	  NULL, "Connect converters (ferry copies bytes unchanged).", NOF },
+	  NULL, "Connect converters; ferry copies bytes unchanged.", NOF },
 	{ "value.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX, NULL,
 	  NULL, "", NOF },
 	{ "header.converter", CK_STRING, NULL, NB, CK_GLOBAL | CK_FLOW | CK_WORKER | CK_PREFIX,
 	  NULL, NULL, "", NOF },
 	{ "offset.flush.", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,
-	  "Connect offset flushing (see ferry.positions.flush.interval.ms).", NOF },
+	  "Connect offset flushing; see `ferry.positions.flush.interval.ms`.", NOF },
 	{ "group.id", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER, NULL, NULL, "", NOF },
 	{ "plugin.path", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER, NULL, NULL, "", NOF },
 	{ "config.providers", CK_STRING, NULL, NB, CK_GLOBAL | CK_WORKER | CK_PREFIX, NULL, NULL,

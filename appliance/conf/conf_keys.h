@@ -2,7 +2,8 @@
  * conf_keys.h — the one table of every configuration key ferryd knows:
  * MM2's keys (those ferry implements, those it does not yet, and Connect
  * worker keys it has no use for) and ferry's own `ferry.*` keys. The config
- * loader, `ferryd --list-keys`, the docs check and (later) the shell all
+ * loader, `ferryd --list-keys`, ferry.conf(5)'s key reference (generated
+ * from `ferryd --dump-keys` by `make docs`) and (later) the shell all
  * read this table; nothing else spells a key's name, type or default.
  *
  * Kafka client settings (bootstrap.servers, security.protocol, ssl.*,
@@ -57,6 +58,9 @@ struct conf_key {
 	/* for CK_NOT_YET: the value that matches what ferry does today, so
 	 * setting it is not worth a warning (e.g. sync.topic.acls.enabled=false) */
 	const char *ferry_value;
+	/* the key's whole reference text: ferry.conf(5)'s entry is generated
+	 * from it (`make docs`, scripts/gen-man.pl) and --list-keys prints it.
+	 * One line of plain text; `word` is set in bold, <word> in italic. */
 	const char *help;
 	enum ck_field field; /* CKF_NONE: none of the below */
 	size_t off, size;    /* offsetof and sizeof the member of struct conf_flow */

@@ -876,6 +876,12 @@ int control_start(sd_event *ev, struct runtime *rt, struct control **out, struct
 	struct stat st;
 	mode_t old;
 
+	/* a command the table offers and nothing here runs would only be
+	 * found by the operator who types it */
+	if (ctl_handlers_check(err)) {
+		free(c);
+		return -1;
+	}
 	if (!c)
 		return ferr_set(err, "out of memory");
 	c->ev = ev;

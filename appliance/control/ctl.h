@@ -94,6 +94,15 @@ typedef void (*ctl_handler)(struct runtime *rt, struct ctl_session *s, const str
 /* Indexed by enum cmd_id; NULL for commands the shell handles itself. */
 extern const ctl_handler ctl_handlers[CMD__COUNT];
 
+/*
+ * 0 when the command table (lib/cmdtab.c) and ctl_handlers[] agree: every
+ * enum cmd_id has exactly one row, and a handler exactly when its row is
+ * not CMDF_LOCAL. Else -1, ERR naming the first command at fault and where
+ * to fix it. control_start() refuses to serve commands otherwise, and
+ * regress/unit/test_ctl_handlers.c checks it at build-and-test time.
+ */
+int ctl_handlers_check(struct ferr *err);
+
 /* ctl_failover.c */
 void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		  struct ctl_reply *r);
@@ -112,6 +121,34 @@ json_t *ctl_names(struct runtime *rt, struct ctl_session *s, const char *kind, j
 		  const char *partial, struct ctl_reply *r);
 
 void ctl_session_reset(struct ctl_session *s);
+
+/*
+ * A result set (`show` tables, failover reports): each table's columns
+ * are one static list of names, `static const char *const x_cols[]`,
+ * read by the header (CTL_TABLE) and by every row (CTL_ROW), so a column
+ * is added in that list and at the row's value, and a row with a value
+ * too many or too few does not compile. The values are jansson values
+ * (json_string(), json_integer(), json_real(), json_null(), or any json_t
+ * the row takes): their C types are checked where they are built, unlike
+ * a json_pack() format that must agree with its arguments.
+ */
+#define CTL_NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
+#define CTL_TABLE(r, cols) ctl_table((r), (cols), CTL_NCOLS(cols))
+#define CTL_ROW(rows, cols, ...)                                               \
+	do {                                                                   \
+		json_t *ctl_row_v_[] = { __VA_ARGS__ };                        \
+		_Static_assert(CTL_NCOLS(ctl_row_v_) == CTL_NCOLS(cols),       \
+			       "a row of " #cols " has one value per column"); \
+		ctl_row_add((rows), ctl_row_v_, CTL_NCOLS(ctl_row_v_));        \
+	} while (0)
+
+/* Sets R's columns to the N names of COLS and its rows to an empty array. */
+void ctl_table(struct ctl_reply *r, const char *const *cols, size_t n);
+
+/* Appends to ROWS an array of the N values V, taking each (a reference
+ * each); a NULL among them (a failed json_string(): NULL or invalid UTF-8,
+ * out of memory) drops the row and frees the others, as json_pack() did. */
+void ctl_row_add(json_t *rows, json_t *const *v, size_t n);
 
 /* Sets an error on R (printf-style). */
 void ctl_fail(struct ctl_reply *r, const char *code, const char *fmt, ...)

@@ -46,18 +46,29 @@ void ctl_session_reset(struct ctl_session *s)
 	s->mode = MODE_EXEC;
 }
 
-/* A result set with the given column names (NULL-terminated). */
-static void table(struct ctl_reply *r, ...)
+void ctl_table(struct ctl_reply *r, const char *const *cols, size_t n)
 {
-	va_list ap;
-	const char *c;
-
 	r->columns = json_array();
 	r->rows = json_array();
-	va_start(ap, r);
-	while ((c = va_arg(ap, const char *)) != NULL)
-		json_array_append_new(r->columns, json_string(c));
-	va_end(ap);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(r->columns, json_string(cols[i]));
+}
+
+void ctl_row_add(json_t *rows, json_t *const *v, size_t n)
+{
+	json_t *row = json_array();
+	size_t i;
+
+	for (i = 0; i < n && v[i] && row; i++)
+		json_array_append_new(row, v[i]); /* takes v[i] */
+	if (i == n && row) {
+		json_array_append_new(rows, row); /* takes row */
+		return;
+	}
+	/* a value failed: no row, and the values not yet taken are freed */
+	for (; i < n; i++)
+		json_decref(v[i]);
+	json_decref(row);
 }
 
 static void fmt_time(int64_t ms, char *buf, size_t sz)
@@ -79,6 +90,8 @@ static const char *flow_filter(const struct cmd_match *m, struct runtime *rt, st
 	return name;
 }
 
+static const char *const version_cols[] = { "item", "value" };
+
 static void h_show_version(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			   struct ctl_reply *r)
 {
@@ -92,16 +105,26 @@ static void h_show_version(struct runtime *rt, struct ctl_session *s, const stru
 		 (long long)(secs % 60));
 	snprintf(rev, sizeof(rev), "%d", rt->revision);
 	snprintf(proto, sizeof(proto), "%d", PROTO_VERSION);
-	table(r, "item", "value", NULL);
-	json_array_append_new(r->rows, json_pack("[s,s]", "appliance", rt->appliance));
-	json_array_append_new(r->rows, json_pack("[s,s]", "ferryd", FERRY_VERSION));
-	json_array_append_new(r->rows, json_pack("[s,s]", "librdkafka", rd_kafka_version_str()));
-	json_array_append_new(r->rows, json_pack("[s,s]", "protocol", proto));
-	json_array_append_new(r->rows, json_pack("[s,s]", "uptime", up));
-	json_array_append_new(r->rows, json_pack("[s,s]", "config revision", rev));
-	json_array_append_new(r->rows, json_pack("[s,s]", "config file", rt->config_file));
-	json_array_append_new(r->rows, json_pack("[s,s]", "state dir", rt->state_dir));
+	const char *const items[][2] = {
+		{ "appliance", rt->appliance },
+		{ "ferryd", FERRY_VERSION },
+		{ "librdkafka", rd_kafka_version_str() },
+		{ "protocol", proto },
+		{ "uptime", up },
+		{ "config revision", rev },
+		{ "config file", rt->config_file },
+		{ "state dir", rt->state_dir },
+	};
+
+	CTL_TABLE(r, version_cols);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		CTL_ROW(r->rows, version_cols, json_string(items[i][0]), json_string(items[i][1]));
 }
+
+static const char *const clusters_cols[] = {
+	"cluster",      "bootstrap.servers", "flows from", "flows to",
+	"reachability", "unreachable since", "last error",
+};
 
 static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			    struct ctl_reply *r)
@@ -110,8 +133,7 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 
 	(void)s;
 	(void)m;
-	table(r, "cluster", "bootstrap.servers", "flows from", "flows to", "reachability",
-	      "unreachable since", "last error", NULL);
+	CTL_TABLE(r, clusters_cols);
 	for (size_t i = 0; i < c->nclusters; i++) {
 		const char *alias = c->clusters[i].alias;
 		char key[300], from[1024] = "", to[1024] = "";
@@ -140,9 +162,9 @@ static void h_show_clusters(struct runtime *rt, struct ctl_session *s, const str
 
 		if (st == REACH_UNREACHABLE)
 			fmt_time(since_ms, since, sizeof(since));
-		json_array_append_new(r->rows,
-				      json_pack("[s,s,s,s,s,s,s]", alias, bs ? bs->value : "", from,
-						to, reach_state_name(st), since, why));
+		CTL_ROW(r->rows, clusters_cols, json_string(alias),
+			json_string(bs ? bs->value : ""), json_string(from), json_string(to),
+			json_string(reach_state_name(st)), json_string(since), json_string(why));
 	}
 }
 
@@ -171,12 +193,16 @@ static size_t sorted_partitions(struct runtime *rt, const struct rt_flow *f, con
 	return n;
 }
 
+static const char *const flows_cols[] = {
+	"flow", "state", "topics", "partitions", "records", "bytes", "reason",
+};
+
 static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)
 {
 	(void)s;
 	(void)m;
-	table(r, "flow", "state", "topics", "partitions", "records", "bytes", "reason", NULL);
+	CTL_TABLE(r, flows_cols);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		const char *reason;
@@ -200,12 +226,15 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 				topics += j == 0 || strcmp(v[j - 1].topic, v[j].topic) != 0;
 			free(v);
 		}
-		json_array_append_new(r->rows, json_pack("[s,s,I,I,I,I,s]", f->name, state, topics,
-							 parts, (json_int_t)c.records,
-							 (json_int_t)c.bytes, reason));
+		CTL_ROW(r->rows, flows_cols, json_string(f->name), json_string(state),
+			json_integer(topics), json_integer(parts),
+			json_integer((json_int_t)c.records), json_integer((json_int_t)c.bytes),
+			json_string(reason));
 	}
 }
 
+
+static const char *const topics_cols[] = { "flow", "topic", "remote topic", "partitions" };
 
 static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			  struct ctl_reply *r)
@@ -215,7 +244,7 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 	(void)s;
 	if (r->err_code)
 		return;
-	table(r, "flow", "topic", "remote topic", "partitions", NULL);
+	CTL_TABLE(r, topics_cols);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
@@ -226,18 +255,21 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 
 			while (k < n && strcmp(v[k].topic, v[j].topic) == 0)
 				k++;
-			json_array_append_new(r->rows, json_pack("[s,s,s,I]", f->name, v[j].topic,
-								 v[j].remote, (json_int_t)(k - j)));
+			CTL_ROW(r->rows, topics_cols, json_string(f->name), json_string(v[j].topic),
+				json_string(v[j].remote), json_integer((json_int_t)(k - j)));
 			j = k;
 		}
 		free(v);
 	}
 }
 
+static const char *const lag_cols[] = {
+	"flow", "topic", "partition", "end offset", "position", "lag", "never mirrored", "state",
+};
+
 static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 {
-	table(r, "flow", "topic", "partition", "end offset", "position", "lag", "never mirrored",
-	      "state", NULL);
+	CTL_TABLE(r, lag_cols);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
@@ -254,17 +286,11 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 			else
 				snprintf(state, sizeof(state), "%s",
 					 v[j].stopped ? v[j].reason : "mirroring");
-			json_array_append_new(r->rows,
-					      json_pack("[s,s,i,o,o,o,I,s]", f->name, v[j].topic,
-							(int)v[j].partition,
-							v[j].end_offset >= 0
-								? json_integer(v[j].end_offset)
-								: json_null(),
-							v[j].position >= 0
-								? json_integer(v[j].position)
-								: json_null(),
-							lag, (json_int_t)v[j].never_mirrored,
-							state));
+			CTL_ROW(r->rows, lag_cols, json_string(f->name), json_string(v[j].topic),
+				json_integer(v[j].partition),
+				v[j].end_offset >= 0 ? json_integer(v[j].end_offset) : json_null(),
+				v[j].position >= 0 ? json_integer(v[j].position) : json_null(), lag,
+				json_integer((json_int_t)v[j].never_mirrored), json_string(state));
 		}
 		free(v);
 	}
@@ -320,6 +346,10 @@ static void h_show_lag(struct runtime *rt, struct ctl_session *s, const struct c
 	r->wait = (struct ctl_wait){ .poll = lag_poll, .cancel = lag_cancel, .state = w };
 }
 
+static const char *const offsets_cols[] = {
+	"flow", "topic", "partition", "next offset", "saved at",
+};
+
 struct offsets_ctx {
 	struct ctl_reply *r;
 };
@@ -331,8 +361,8 @@ static void offsets_row(void *ctx, const char *flow, const char *topic, int32_t 
 	char t[32];
 
 	fmt_time(updated_ms, t, sizeof(t));
-	json_array_append_new(x->r->rows, json_pack("[s,s,i,I,s]", flow, topic, (int)partition,
-						    (json_int_t)next_offset, t));
+	CTL_ROW(x->r->rows, offsets_cols, json_string(flow), json_string(topic),
+		json_integer(partition), json_integer((json_int_t)next_offset), json_string(t));
 }
 
 static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -345,7 +375,7 @@ static void h_show_offsets(struct runtime *rt, struct ctl_session *s, const stru
 	(void)s;
 	if (r->err_code)
 		return;
-	table(r, "flow", "topic", "partition", "next offset", "saved at", NULL);
+	CTL_TABLE(r, offsets_cols);
 	if (state_positions_list(rt->st, only, offsets_row, &x, &err))
 		ctl_fail(r, "internal", "%s", err.msg);
 }
@@ -422,6 +452,8 @@ static void groups_job_free(void *job)
 	free(j);
 }
 
+static const char *const groups_cols[] = { "cluster", "group", "state", "simple" };
+
 static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
 static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g);
 
@@ -432,7 +464,7 @@ static void groups_job_run(void *job, struct ctl_reply *out)
 	if (j->names)
 		out->rows = json_array();
 	else
-		table(out, "cluster", "group", "state", "simple", NULL);
+		CTL_TABLE(out, groups_cols);
 	for (size_t i = 0; i < j->n; i++) {
 		const char *alias = j->v[i].alias;
 		struct ferr err;
@@ -448,8 +480,8 @@ static void groups_job_run(void *job, struct ctl_reply *out)
 		if (j->names)
 			log_debug("completion: groups of %s: %s", alias, err.msg);
 		else
-			json_array_append_new(out->rows,
-					      json_pack("[s,s,s,s]", alias, "", err.msg, ""));
+			CTL_ROW(out->rows, groups_cols, json_string(alias), json_string(""),
+				json_string(err.msg), json_string(""));
 	}
 }
 
@@ -489,14 +521,12 @@ static void group_row(void *arg, const char *alias, const rd_kafka_ConsumerGroup
 {
 	struct ctl_reply *r = arg;
 
-	json_array_append_new(r->rows,
-			      json_pack("[s,s,s,s]", alias,
-					rd_kafka_ConsumerGroupListing_group_id(g),
-					rd_kafka_consumer_group_state_name(
-						rd_kafka_ConsumerGroupListing_state(g)),
-					rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g)
-						? "yes"
-						: "no"));
+	CTL_ROW(r->rows, groups_cols, json_string(alias),
+		json_string(rd_kafka_ConsumerGroupListing_group_id(g)),
+		json_string(
+			rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(g))),
+		json_string(rd_kafka_ConsumerGroupListing_is_simple_consumer_group(g) ? "yes"
+										      : "no"));
 }
 
 static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -520,6 +550,8 @@ static void h_show_groups(struct runtime *rt, struct ctl_session *s, const struc
 	ctl_offload(r, &groups_ops, j);
 }
 
+static const char *const metrics_cols[] = { "metric", "labels", "value" };
+
 struct metrics_ctx {
 	struct ctl_reply *r;
 };
@@ -528,7 +560,8 @@ static void metrics_row(void *ctx, const struct metric_def *d, const char *label
 {
 	struct metrics_ctx *x = ctx;
 
-	json_array_append_new(x->r->rows, json_pack("[s,s,f]", d->name, labels, value));
+	CTL_ROW(x->r->rows, metrics_cols, json_string(d->name), json_string(labels),
+		json_real(value));
 }
 
 static void h_show_metrics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -538,9 +571,13 @@ static void h_show_metrics(struct runtime *rt, struct ctl_session *s, const stru
 
 	(void)s;
 	(void)m;
-	table(r, "metric", "labels", "value", NULL);
+	CTL_TABLE(r, metrics_cols);
 	metrics_collect(rt, metrics_row, &x);
 }
+
+static const char *const audit_cols[] = {
+	"id", "time", "who", "role", "origin", "action", "result", "detail",
+};
 
 static void audit_row(void *ctx, const struct audit_entry *e)
 {
@@ -548,9 +585,9 @@ static void audit_row(void *ctx, const struct audit_entry *e)
 	char t[32];
 
 	fmt_time(e->ts_ms, t, sizeof(t));
-	json_array_append_new(r->rows,
-			      json_pack("[I,s,s,s,s,s,s,s]", (json_int_t)e->id, t, e->who, e->role,
-					e->origin, e->action, e->result, e->detail));
+	CTL_ROW(r->rows, audit_cols, json_integer((json_int_t)e->id), json_string(t),
+		json_string(e->who), json_string(e->role), json_string(e->origin),
+		json_string(e->action), json_string(e->result), json_string(e->detail));
 }
 
 static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -561,7 +598,7 @@ static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct
 	struct ferr err;
 
 	(void)s;
-	table(r, "id", "time", "who", "role", "origin", "action", "result", "detail", NULL);
+	CTL_TABLE(r, audit_cols);
 	if (state_audit_list(rt->st, n > 10000 ? 10000 : n, audit_row, r, &err))
 		ctl_fail(r, "internal", "%s", err.msg);
 }
@@ -576,6 +613,8 @@ static void h_show_config(struct runtime *rt, struct ctl_session *s, const struc
 		ctl_fail(r, "internal", "out of memory");
 }
 
+static const char *const revisions_cols[] = { "revision", "running", "time", "who", "comment" };
+
 struct rev_ctx {
 	struct ctl_reply *r;
 	int running;
@@ -587,9 +626,9 @@ static void rev_row(void *ctx, const struct revision *rv)
 	char t[32];
 
 	fmt_time(rv->ts_ms, t, sizeof(t));
-	json_array_append_new(x->r->rows,
-			      json_pack("[i,s,s,s,s]", rv->rev, rv->rev == x->running ? "*" : "", t,
-					rv->who, rv->comment));
+	CTL_ROW(x->r->rows, revisions_cols, json_integer(rv->rev),
+		json_string(rv->rev == x->running ? "*" : ""), json_string(t), json_string(rv->who),
+		json_string(rv->comment));
 }
 
 static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -600,7 +639,7 @@ static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const st
 
 	(void)s;
 	(void)m;
-	table(r, "revision", "running", "time", "who", "comment", NULL);
+	CTL_TABLE(r, revisions_cols);
 	if (state_revision_list(rt->st, rev_row, &x, &err))
 		ctl_fail(r, "internal", "%s", err.msg);
 }
@@ -645,22 +684,27 @@ static json_t *opt_ts(int64_t ms)
 	return json_string(t);
 }
 
+static const char *const transfers_cols[] = {
+	"day",   "flow",         "topic",       "partition",       "records",
+	"bytes", "first offset", "last offset", "first timestamp", "last timestamp",
+	"rule",  "category",     "held back"
+};
+
+static json_t *opt_str(const char *v)
+{
+	return v ? json_string(v) : json_null();
+}
+
 static void transfer_row(void *ctx, const struct state_transfer *x)
 {
 	struct ctl_reply *r = ctx;
-	json_t *row = json_pack("[s,s,s,i,I,I]", x->day, x->flow, x->topic, (int)x->partition,
-				(json_int_t)x->l.records, (json_int_t)x->l.bytes);
 
-	if (!row)
-		return;
-	json_array_append_new(row, opt_int(x->l.first_offset));
-	json_array_append_new(row, opt_int(x->l.last_offset));
-	json_array_append_new(row, opt_ts(x->l.first_ts));
-	json_array_append_new(row, opt_ts(x->l.last_ts));
-	json_array_append_new(row, x->l.rule ? json_string(x->l.rule) : json_null());
-	json_array_append_new(row, x->l.category ? json_string(x->l.category) : json_null());
-	json_array_append_new(row, json_integer((json_int_t)x->l.held_back));
-	json_array_append_new(r->rows, row);
+	CTL_ROW(r->rows, transfers_cols, json_string(x->day), json_string(x->flow),
+		json_string(x->topic), json_integer(x->partition),
+		json_integer((json_int_t)x->l.records), json_integer((json_int_t)x->l.bytes),
+		opt_int(x->l.first_offset), opt_int(x->l.last_offset), opt_ts(x->l.first_ts),
+		opt_ts(x->l.last_ts), opt_str(x->l.rule), opt_str(x->l.category),
+		json_integer((json_int_t)x->l.held_back));
 }
 
 static void transfers_job_run(void *job, struct ctl_reply *out)
@@ -669,9 +713,7 @@ static void transfers_job_run(void *job, struct ctl_reply *out)
 	struct state *st = NULL;
 	struct ferr err;
 
-	table(out, "day", "flow", "topic", "partition", "records", "bytes", "first offset",
-	      "last offset", "first timestamp", "last timestamp", "rule", "category", "held back",
-	      NULL);
+	CTL_TABLE(out, transfers_cols);
 	if (state_open_worker(j->state_dir, &st, &err) ||
 	    state_transfers_list(st, j->flow, j->since, transfer_row, out, &err)) {
 		ctl_fail(out, "internal", "%s", err.msg);
@@ -1175,6 +1217,41 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_CFG_EXIT] = h_cfg_exit,
 	[CMD_CFG_DISCARD] = h_cfg_discard,
 };
+
+int ctl_handlers_check(struct ferr *err)
+{
+	size_t n;
+	const struct cmd_def *all = cmdtab_all(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)all[i].id >= CMD__COUNT)
+			return ferr_set(err, "`%s`: its id is not in enum cmd_id (lib/cmdtab.h)",
+					all[i].syntax);
+	for (unsigned id = 0; id < CMD__COUNT; id++) {
+		const struct cmd_def *d = NULL;
+		size_t rows = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned)all[i].id == id) {
+				d = &all[i];
+				rows++;
+			}
+		if (rows != 1)
+			return ferr_set(err, "command id %u has %zu rows in lib/cmdtab.c, not 1",
+					id, rows);
+		if ((d->flags & CMDF_LOCAL) && ctl_handlers[id])
+			return ferr_set(err,
+					"`%s` is the shell's own (CMDF_LOCAL) but has a handler "
+					"in ctl_handlers[] (appliance/control/ctl_cmds.c)",
+					d->syntax);
+		if (!(d->flags & CMDF_LOCAL) && !ctl_handlers[id])
+			return ferr_set(err,
+					"`%s` has no handler in ctl_handlers[] "
+					"(appliance/control/ctl_cmds.c)",
+					d->syntax);
+	}
+	return 0;
+}
 
 static void group_name(void *arg, const char *alias, const rd_kafka_ConsumerGroupListing_t *g)
 {

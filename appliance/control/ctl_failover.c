@@ -183,6 +183,11 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
  * the target of flow NAME (CF), and reports per group and partition.
  * Blocks on Kafka: runs on an offload worker (failover_run), with ST its
  * own state connection. */
+/* failover's report: one row per group partition, or per refused group */
+static const char *const failover_cols[] = {
+	"group", "topic", "partition", "upstream", "downstream", "result",
+};
+
 static void failover_commit(struct state *st, const struct conf_flow *cf, const char *who,
 			    const char *name, const char *pattern, struct ctl_reply *r)
 {
@@ -209,9 +214,7 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 		ctl_fail(r, "internal", "%s: %s", cf->source, err.msg);
 		goto out;
 	}
-	r->columns = json_pack("[s,s,s,s,s,s]", "group", "topic", "partition", "upstream",
-			       "downstream", "result");
-	r->rows = json_array();
+	CTL_TABLE(r, failover_cols);
 	for (size_t g = 0; g < ngroups; g++) {
 		struct group_offset *offs = NULL, *want = NULL;
 		size_t n = 0, nwant = 0;
@@ -227,16 +230,16 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 
 			snprintf(why, sizeof(why), "refused: %d active member%s on %s (%s)",
 				 members, members == 1 ? "" : "s", cf->target, state);
-			json_array_append_new(r->rows,
-					      json_pack("[s,s,n,n,n,s]", groups[g], "", why));
+			CTL_ROW(r->rows, failover_cols, json_string(groups[g]), json_string(""),
+				json_null(), json_null(), json_null(), json_string(why));
 			refused++;
 			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
 				 "%s%s (%s)", refused > 1 ? ", " : "", groups[g], why);
 			continue;
 		}
 		if (kadmin_group_offsets(src, groups[g], &offs, &n, ADMIN_MS, &err)) {
-			json_array_append_new(r->rows,
-					      json_pack("[s,s,n,n,n,s]", groups[g], "", err.msg));
+			CTL_ROW(r->rows, failover_cols, json_string(groups[g]), json_string(""),
+				json_null(), json_null(), json_null(), json_string(err.msg));
 			continue;
 		}
 		want = calloc(n ? n : 1, sizeof(*want));
@@ -264,11 +267,10 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 			case TRANSLATE_OK:
 				break;
 			case TRANSLATE_NONE:
-				json_array_append_new(r->rows,
-						      json_pack("[s,s,i,I,n,s]", groups[g], remote,
-								(int)offs[i].partition,
-								(json_int_t)offs[i].offset,
-								"skipped: nothing mirrored yet"));
+				CTL_ROW(r->rows, failover_cols, json_string(groups[g]),
+					json_string(remote), json_integer(offs[i].partition),
+					json_integer((json_int_t)offs[i].offset), json_null(),
+					json_string("skipped: nothing mirrored yet"));
 				offset_history_free(&h);
 				continue;
 			case TRANSLATE_BELOW_HISTORY:
@@ -320,21 +322,20 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 refuse:
 			/* the whole group: committing its other partitions would
 			 * leave this one to the consumer's reset policy, a guess */
-			json_array_append_new(r->rows,
-					      json_pack("[s,s,i,I,n,s]", groups[g], remote,
-							(int)offs[i].partition,
-							(json_int_t)offs[i].offset, reason));
+			CTL_ROW(r->rows, failover_cols, json_string(groups[g]), json_string(remote),
+				json_integer(offs[i].partition),
+				json_integer((json_int_t)offs[i].offset), json_null(),
+				json_string(reason));
 			if (!why[0])
 				snprintf(why, sizeof(why), "%s", reason);
 		}
 		if (why[0]) {
 			for (size_t i = 0; i < nwant; i++)
-				json_array_append_new(
-					r->rows,
-					json_pack("[s,s,i,I,I,s]", groups[g], want[i].topic,
-						  (int)want[i].partition, (json_int_t)ups[i],
-						  (json_int_t)want[i].offset,
-						  "not committed: the group is refused"));
+				CTL_ROW(r->rows, failover_cols, json_string(groups[g]),
+					json_string(want[i].topic), json_integer(want[i].partition),
+					json_integer((json_int_t)ups[i]),
+					json_integer((json_int_t)want[i].offset),
+					json_string("not committed: the group is refused"));
 			nwant = 0;
 			refused++;
 			snprintf(refusals + strlen(refusals), sizeof(refusals) - strlen(refusals),
@@ -365,12 +366,10 @@ refuse:
 					snprintf(res + strlen(res), sizeof(res) - strlen(res),
 						 " (not recorded in the state store: %s)",
 						 perr.msg);
-				json_array_append_new(r->rows,
-						      json_pack("[s,s,i,I,I,s]", groups[g],
-								want[i].topic,
-								(int)want[i].partition,
-								(json_int_t)ups[i],
-								(json_int_t)want[i].offset, res));
+				CTL_ROW(r->rows, failover_cols, json_string(groups[g]),
+					json_string(want[i].topic), json_integer(want[i].partition),
+					json_integer((json_int_t)ups[i]),
+					json_integer((json_int_t)want[i].offset), json_string(res));
 			}
 			if (ok)
 				committed++;
@@ -500,6 +499,8 @@ static void reset_job_free(void *job)
 }
 
 /* On the worker: resets the group to the first offset at or after the time. */
+static const char *const reset_cols[] = { "topic", "partition", "old offset", "new offset" };
+
 static void reset_offsets_run(void *job, struct ctl_reply *r)
 {
 	struct reset_job *j = job;
@@ -551,9 +552,7 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 			goto out;
 		}
 		want = calloc(n, sizeof(*want));
-		r->columns = json_pack("[s,s,s,s]", "topic", "partition", "old offset",
-				       "new offset");
-		r->rows = json_array();
+		CTL_TABLE(r, reset_cols);
 		for (int i = 0; want && i < tpl->cnt; i++) {
 			int64_t off = tpl->elems[i].offset;
 
@@ -575,10 +574,10 @@ static void reset_offsets_run(void *job, struct ctl_reply *r)
 			snprintf(want[i].topic, sizeof(want[i].topic), "%s", tpl->elems[i].topic);
 			want[i].partition = tpl->elems[i].partition;
 			want[i].offset = off;
-			json_array_append_new(r->rows, json_pack("[s,i,I,I]", want[i].topic,
-								 (int)want[i].partition,
-								 (json_int_t)offs[i].offset,
-								 (json_int_t)off));
+			CTL_ROW(r->rows, reset_cols, json_string(want[i].topic),
+				json_integer(want[i].partition),
+				json_integer((json_int_t)offs[i].offset),
+				json_integer((json_int_t)off));
 		}
 		rd_kafka_topic_partition_list_destroy(tpl);
 		if (r->err_code)
@@ -747,6 +746,12 @@ static void fb_wait_free(void *state)
 	free(w);
 }
 
+/* failback's report: one row per partition the flow mirrored */
+static const char *const failback_cols[] = {
+	"topic",           "partition",   "mirrored up to", "end offset", "only on old primary",
+	"comes back from", "starting at",
+};
+
 struct fb_report {
 	struct runtime *rt;
 	const char *flow;
@@ -791,16 +796,10 @@ static void fb_row(void *ctx, const char *flow, const char *topic, int32_t parti
 		x->unknown++;
 	else if (hi > next_offset)
 		x->only_on_source += hi - next_offset;
-	json_array_append_new(x->r->rows,
-			      json_pack("[s,i,I,o,o,s,o]", topic, (int)partition,
-					(json_int_t)next_offset,
-					hi >= 0 ? json_integer(hi) : json_null(),
-					hi >= 0 ? json_integer(hi > next_offset ? hi - next_offset
-										: 0)
-						: json_null(),
-					remote,
-					last_down >= 0 ? json_integer(last_down + 1)
-						       : json_null()));
+	CTL_ROW(x->r->rows, failback_cols, json_string(topic), json_integer(partition),
+		json_integer((json_int_t)next_offset), hi >= 0 ? json_integer(hi) : json_null(),
+		hi >= 0 ? json_integer(hi > next_offset ? hi - next_offset : 0) : json_null(),
+		json_string(remote), last_down >= 0 ? json_integer(last_down + 1) : json_null());
 }
 
 /* On the main loop, once the end offsets are in (ENDS, or ENDS_ERR):
@@ -820,10 +819,7 @@ static void fb_start(struct runtime *rt, const struct fb_wait *w, json_t *ends,
 	snprintf(what, sizeof(what), "failback:%s", w->flow);
 	fb = runtime_flow(rt, what);
 	x.fb = fb->cf;
-	r->columns = json_pack("[s,s,s,s,s,s,s]", "topic", "partition", "mirrored up to",
-			       "end offset", "only on old primary", "comes back from",
-			       "starting at");
-	r->rows = json_array();
+	CTL_TABLE(r, failback_cols);
 	if (state_positions_list(rt->st, w->flow, fb_row, &x, &err)) {
 		snprintf(r->message, sizeof(r->message),
 			 "failback of %s runs as flow %s; the report "

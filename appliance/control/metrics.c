@@ -18,82 +18,14 @@
 #include "appliance/log.h"
 #include "appliance/kafka/reach.h"
 
-const struct metric_def metric_defs[] = {
-	{ "flow-state", "ferry_flow_state", "gauge",
-	  "1 for the state the flow is in (label state), 0 for the others" },
-	{ "record-count", "ferry_record_count_total", "counter",
-	  "Records mirrored and acknowledged by the target since ferryd started" },
-	{ "byte-count", "ferry_byte_count_total", "counter",
-	  "Bytes (key + value) mirrored and acknowledged since ferryd started" },
-	{ "byte-rate", "ferry_byte_rate", "gauge",
-	  "Bytes per second mirrored over the last 10 seconds" },
-	{ "replication-latency-ms", "ferry_replication_latency_ms", "gauge",
-	  "Average ms from a record's timestamp to the target's acknowledgement, last 10-20 s" },
-	{ "replication-latency-ms-min", "ferry_replication_latency_ms_min", "gauge",
-	  "Minimum replication latency in ms, last 10-20 s" },
-	{ "replication-latency-ms-max", "ferry_replication_latency_ms_max", "gauge",
-	  "Maximum replication latency in ms, last 10-20 s" },
-	{ "replication-latency-ms-avg", "ferry_replication_latency_ms_avg", "gauge",
-	  "Average replication latency in ms, last 10-20 s" },
-	{ "record-age-ms", "ferry_record_age_ms", "gauge",
-	  "Average age in ms of records when consumed from the source, last 10-20 s" },
-	{ "record-age-ms-min", "ferry_record_age_ms_min", "gauge",
-	  "Minimum record age in ms, last 10-20 s" },
-	{ "record-age-ms-max", "ferry_record_age_ms_max", "gauge",
-	  "Maximum record age in ms, last 10-20 s" },
-	{ "record-age-ms-avg", "ferry_record_age_ms_avg", "gauge",
-	  "Average record age in ms, last 10-20 s" },
-	{ "checkpoint-latency-ms", "ferry_checkpoint_latency_ms", "gauge",
-	  "ms the last checkpoint round took, from reading the groups to the target's acknowledgement" },
-	{ "checkpoint-count", "ferry_checkpoint_count_total", "counter",
-	  "Checkpoint records written and acknowledged since ferryd started" },
-	{ "canary-latency-ms", "ferry_canary_latency_ms", "gauge",
-	  "End-to-end latency in ms of the flow's last canary record (ferry.canary.enabled)" },
-	{ "partition-end-offset", "ferry_partition_end_offset", "gauge",
-	  "Source high watermark of a mirrored partition, as last fetched (queried every 5 s "
-	  "while the flow is paused)" },
-	{ "partition-position", "ferry_partition_position", "gauge",
-	  "First source offset not yet acknowledged by the target" },
-	{ "partition-lag", "ferry_partition_lag", "gauge",
-	  "Records of the partition not yet mirrored: end offset minus position (also while "
-	  "the flow is paused)" },
-	{ "partition-stopped", "ferry_partition_stopped", "gauge",
-	  "1 when the partition stopped (source log changed under ferry, unreadable record) "
-	  "until an operator resumes it" },
-	{ "partition-offsets-never-mirrored", "ferry_partition_offsets_never_mirrored_total",
-	  "counter",
-	  "Source offsets deleted at the source (retention, DeleteRecords) before "
-	  "ferry mirrored them, as recorded in the state store" },
-	{ "state-store-errors", "ferry_state_store_errors_total", "counter",
-	  "Failed attempts to save the flow's positions and offset syncs (the flow stalls) "
-	  "since ferryd started" },
-	{ "inflight-bytes", "ferry_inflight_bytes", "gauge",
-	  "Key + value bytes of records handed to the target producer, not yet acknowledged" },
-	{ "inflight-bytes-max", "ferry_inflight_bytes_max", "gauge",
-	  "Highest ferry_inflight_bytes of the flow since it started" },
-	{ "cluster-reachable", "ferry_cluster_reachable", "gauge",
-	  "1 when the running flows' clients reach the cluster, 0 when it does not answer them; "
-	  "absent while no running flow uses it" },
-	{ "cluster-unreachable-seconds", "ferry_cluster_unreachable_seconds_total", "counter",
-	  "Seconds the cluster was unreachable since ferryd started" },
-	{ "topic-config-sync-count", "ferry_topic_config_syncs_total", "counter",
-	  "Remote topics whose configs topic config sync altered since ferryd started" },
-	{ "topic-config-sync-errors", "ferry_topic_config_sync_errors_total", "counter",
-	  "Topic config syncs of a remote topic that failed (describe or alter refused) since "
-	  "ferryd started" },
-	{ "acl-bindings-created", "ferry_acl_bindings_created_total", "counter",
-	  "ACL bindings ACL sync created on the target since ferryd started" },
-	{ "acl-bindings-removed", "ferry_acl_bindings_removed_total", "counter",
-	  "ACL bindings ferry had created that ACL sync removed from the target (gone at the "
-	  "source) since ferryd started" },
-	{ "acl-sync-failures", "ferry_acl_sync_failures_total", "counter",
-	  "ACL sync rounds that failed (a cluster did not answer, a binding was refused) since "
-	  "ferryd started" },
-};
-
-const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
-
-enum {
+/*
+ * Where each metric's row is: metrics_collect() names a metric by its
+ * index. The rows below are designated ([M_X] = ...), so their order is
+ * free, and M_COUNT_ checks that every index has one: a row left out at
+ * the end makes the array shorter (the _Static_assert below), one left out
+ * in between is an empty row (regress/unit/test_metrics.c).
+ */
+enum metric_id {
 	M_STATE,
 	M_RECORDS,
 	M_BYTES,
@@ -123,8 +55,93 @@ enum {
 	M_TC_SYNC_ERRORS,
 	M_ACL_CREATED,
 	M_ACL_REMOVED,
-	M_ACL_FAILURES
+	M_ACL_FAILURES,
+	M_COUNT_
 };
+
+const struct metric_def metric_defs[] = {
+	[M_STATE] = { "flow-state", "ferry_flow_state", "gauge",
+		      "1 for the state the flow is in (label state), 0 for the others" },
+	[M_RECORDS] = { "record-count", "ferry_record_count_total", "counter",
+			"Records mirrored and acknowledged by the target since ferryd started" },
+	[M_BYTES] = { "byte-count", "ferry_byte_count_total", "counter",
+		      "Bytes (key + value) mirrored and acknowledged since ferryd started" },
+	[M_BYTE_RATE] = { "byte-rate", "ferry_byte_rate", "gauge",
+			  "Bytes per second mirrored over the last 10 seconds" },
+	[M_RL] = { "replication-latency-ms", "ferry_replication_latency_ms", "gauge",
+		   "Average ms from a record's timestamp to the target's acknowledgement, last "
+		   "10-20 s" },
+	[M_RL_MIN] = { "replication-latency-ms-min", "ferry_replication_latency_ms_min", "gauge",
+		       "Minimum replication latency in ms, last 10-20 s" },
+	[M_RL_MAX] = { "replication-latency-ms-max", "ferry_replication_latency_ms_max", "gauge",
+		       "Maximum replication latency in ms, last 10-20 s" },
+	[M_RL_AVG] = { "replication-latency-ms-avg", "ferry_replication_latency_ms_avg", "gauge",
+		       "Average replication latency in ms, last 10-20 s" },
+	[M_AGE] = { "record-age-ms", "ferry_record_age_ms", "gauge",
+		    "Average age in ms of records when consumed from the source, last 10-20 s" },
+	[M_AGE_MIN] = { "record-age-ms-min", "ferry_record_age_ms_min", "gauge",
+			"Minimum record age in ms, last 10-20 s" },
+	[M_AGE_MAX] = { "record-age-ms-max", "ferry_record_age_ms_max", "gauge",
+			"Maximum record age in ms, last 10-20 s" },
+	[M_AGE_AVG] = { "record-age-ms-avg", "ferry_record_age_ms_avg", "gauge",
+			"Average record age in ms, last 10-20 s" },
+	[M_CKPT_LAT] = { "checkpoint-latency-ms", "ferry_checkpoint_latency_ms", "gauge",
+			 "ms the last checkpoint round took, from reading the groups to the "
+			 "target's acknowledgement" },
+	[M_CKPT_COUNT] = { "checkpoint-count", "ferry_checkpoint_count_total", "counter",
+			   "Checkpoint records written and acknowledged since ferryd started" },
+	[M_CANARY] = { "canary-latency-ms", "ferry_canary_latency_ms", "gauge",
+		       "End-to-end latency in ms of the flow's last canary record "
+		       "(ferry.canary.enabled)" },
+	[M_END] = { "partition-end-offset", "ferry_partition_end_offset", "gauge",
+		    "Source high watermark of a mirrored partition, as last fetched (queried "
+		    "every 5 s while the flow is paused)" },
+	[M_POS] = { "partition-position", "ferry_partition_position", "gauge",
+		    "First source offset not yet acknowledged by the target" },
+	[M_LAG] = { "partition-lag", "ferry_partition_lag", "gauge",
+		    "Records of the partition not yet mirrored: end offset minus position (also "
+		    "while the flow is paused)" },
+	[M_STOPPED] = { "partition-stopped", "ferry_partition_stopped", "gauge",
+			"1 when the partition stopped (source log changed under ferry, unreadable "
+			"record) until an operator resumes it" },
+	[M_NEVER] = { "partition-offsets-never-mirrored",
+		      "ferry_partition_offsets_never_mirrored_total", "counter",
+		      "Source offsets deleted at the source (retention, DeleteRecords) before "
+		      "ferry mirrored them, as recorded in the state store" },
+	[M_STORE_ERRORS] = { "state-store-errors", "ferry_state_store_errors_total", "counter",
+			     "Failed attempts to save the flow's positions and offset syncs (the "
+			     "flow stalls) since ferryd started" },
+	[M_INFLIGHT] = { "inflight-bytes", "ferry_inflight_bytes", "gauge",
+			 "Key + value bytes of records handed to the target producer, not yet "
+			 "acknowledged" },
+	[M_INFLIGHT_MAX] = { "inflight-bytes-max", "ferry_inflight_bytes_max", "gauge",
+			     "Highest ferry_inflight_bytes of the flow since it started" },
+	[M_CLUSTER_REACHABLE] = { "cluster-reachable", "ferry_cluster_reachable", "gauge",
+				  "1 when the running flows' clients reach the cluster, 0 when it "
+				  "does not answer them; absent while no running flow uses it" },
+	[M_CLUSTER_UNREACHABLE_SECS] = { "cluster-unreachable-seconds",
+					 "ferry_cluster_unreachable_seconds_total", "counter",
+					 "Seconds the cluster was unreachable since ferryd "
+					 "started" },
+	[M_TC_SYNCS] = { "topic-config-sync-count", "ferry_topic_config_syncs_total", "counter",
+			 "Remote topics whose configs topic config sync altered since ferryd started" },
+	[M_TC_SYNC_ERRORS] = { "topic-config-sync-errors", "ferry_topic_config_sync_errors_total",
+			       "counter",
+			       "Topic config syncs of a remote topic that failed (describe or alter "
+			       "refused) since ferryd started" },
+	[M_ACL_CREATED] = { "acl-bindings-created", "ferry_acl_bindings_created_total", "counter",
+			    "ACL bindings ACL sync created on the target since ferryd started" },
+	[M_ACL_REMOVED] = { "acl-bindings-removed", "ferry_acl_bindings_removed_total", "counter",
+			    "ACL bindings ferry had created that ACL sync removed from the target "
+			    "(gone at the source) since ferryd started" },
+	[M_ACL_FAILURES] = { "acl-sync-failures", "ferry_acl_sync_failures_total", "counter",
+			     "ACL sync rounds that failed (a cluster did not answer, a binding was "
+			     "refused) since ferryd started" },
+};
+_Static_assert(sizeof(metric_defs) / sizeof(metric_defs[0]) == M_COUNT_,
+	       "metric_defs[] needs one row per enum metric_id");
+
+const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
 long long metrics_lag(const struct part_stat *p)
 {

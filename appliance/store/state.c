@@ -337,6 +337,14 @@ static int open_conn(const char *dir, struct state **out, struct ferr *err)
 static int prepare_all(struct state *st, struct ferr *err)
 {
 	for (int i = 0; i < ST__COUNT; i++) {
+		/* stmt_sql[] is designated by enum stmt_id: an id added without
+		 * its SQL is a NULL here, found by every store that opens
+		 * (test_state) rather than by the first call that uses it */
+		if (!stmt_sql[i])
+			return ferr_set(err,
+					"state store: statement %d of enum stmt_id has no SQL "
+					"in stmt_sql[] (appliance/store/state.c)",
+					i);
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->stmt[i], NULL) != SQLITE_OK)
 			return db_err(st, err, "preparing statements");

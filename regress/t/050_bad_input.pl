@@ -139,18 +139,6 @@ for my $line (split /\n/, $out)
 }
 is_deeply(\@missing, [], 'ferry.conf(5) documents every key of --list-keys');
 
-# ferry(1) lists the command table as it is (make docs regenerates it)
-my $copy = $f->dir . '/ferry.1';
-open(my $cfh, '>', $copy) or die $!;
-print $cfh slurp(repo_root() . '/docs/ferry.1');
-close $cfh;
-($rc, $out, $err) = run_cmd([ repo_root() . '/scripts/gen-commands-man.sh', build_dir() . '/ferry', $copy ]);
-is($rc, 0, 'the command list of ferry(1) can be generated') or diag($err);
-is(slurp($copy), slurp(repo_root() . '/docs/ferry.1'), 'ferry(1) lists every command as the table defines it (run make docs)');
-for my $m (qw(ferryd.8 ferry.conf.5 ferry.1))
-{
-	($rc, $out, $err) = run_cmd([ 'groff', '-man', '-ww', '-z', repo_root() . "/docs/$m" ]);
-	is($err, '', "$m renders without warnings");
-}
+# ferry(1)'s COMMANDS and the man pages' other generated sections: 003_docs.pl
 
 done_testing();

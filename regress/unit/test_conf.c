@@ -151,6 +151,31 @@ static size_t candidates(const struct conf_key *k, char out[][128], size_t max)
 	return n < max ? n : max;
 }
 
+/*
+ * Every help text is one line of ferryd --dump-keys and the key's entry in
+ * ferry.conf(5) (scripts/gen-man.pl): no tab or newline, its `bold` marks
+ * paired, and a key ferry implements says what it does.
+ */
+static void test_help_texts(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < conf_keys_count; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		unsigned ticks = 0;
+
+		for (const char *p = k->help; p && *p; p++)
+			ticks += *p == '`';
+		if (!k->help || strpbrk(k->help, "\t\n") || ticks % 2 ||
+		    (!(k->flags & (CK_WORKER | CK_NOT_YET)) && !k->help[0])) {
+			diag("%s: help text missing, with a tab or newline, or an unpaired `",
+			     k->name);
+			bad++;
+		}
+	}
+	ok(bad == 0, "every key's help text can be a line of --dump-keys and of ferry.conf(5)");
+}
+
 static void test_fingerprint_every_key(void)
 {
 	char *base = fp_with("", NULL, NULL, 0);
@@ -690,6 +715,7 @@ int main(void)
 	     "names the file");
 	diags_free(&d);
 
+	test_help_texts();
 	test_fingerprint_every_key();
 	test_failback_copy();
 	test_refused_overrides();
