@@ -789,6 +789,11 @@ static void fb_row(void *ctx, const char *flow, const char *topic, int32_t parti
 
 	(void)flow;
 	(void)updated_ms;
+	/* A->B mirrors the heartbeats topic as MM2 does, but nothing of it
+	 * comes back, and the heartbeat thread keeps writing it on A while
+	 * A->B is paused: it is no record a producer wrote and lost */
+	if (policy_is_heartbeats(&x->fb->policy, topic))
+		return;
 	if (state_position_full(x->rt->st, x->flow, topic, partition, &next, &last_down, &err) != 1)
 		last_down = -1;
 	policy_format_remote(&x->fb->policy, x->fb->target, topic, remote, sizeof(remote));
