@@ -123,9 +123,10 @@ static void list_keys(void)
 				      : (k->flags & CK_WORKER)     ? "ignored"
 				      : (k->flags & CK_DEPRECATED) ? "deprecated"
 								   : "supported";
-		const char *scope = (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
-				    : (k->flags & CK_FLOW)                         ? "flow"
-										   : "global";
+		const char *scope = (k->flags & CK_CLUSTER)                          ? "cluster"
+				    : (k->flags & CK_GLOBAL) && (k->flags & CK_FLOW) ? "global,flow"
+				    : (k->flags & CK_FLOW)                           ? "flow"
+										     : "global";
 
 		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
 		       ck_type_name(k->type), k->def ? k->def : "-", scope, support, k->help);

@@ -26,6 +26,8 @@ enum ck_flags {
 	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
 	CK_RESTART = 1 << 7,    /* a commit records it; it takes effect at restart */
 	CK_FAILBACK = 1 << 8,   /* a failback flow keeps the original flow's value */
+	CK_CLUSTER = 1 << 9,    /* set per cluster as `A.<key>` */
+	CK_PATTERN = 1 << 10,   /* name holds one `<name>` part: any word of [A-Za-z0-9_-] */
 };
 
 /*
