@@ -76,6 +76,9 @@ const struct metric_def metric_defs[] = {
 	  "absent while no running flow uses it" },
 	{ "cluster-unreachable-seconds", "ferry_cluster_unreachable_seconds_total", "counter",
 	  "Seconds the cluster was unreachable since ferryd started" },
+	{ "placement-blocked-topics", "ferry_placement_blocked_topics", "gauge",
+	  "Source topics the flow does not copy to its target because a placement rule "
+	  "(ferry.placement.*) requires labels the target lacks" },
 };
 
 const unsigned metric_defs_count = sizeof(metric_defs) / sizeof(metric_defs[0]);
@@ -105,7 +108,8 @@ enum {
 	M_INFLIGHT,
 	M_INFLIGHT_MAX,
 	M_CLUSTER_REACHABLE,
-	M_CLUSTER_UNREACHABLE_SECS
+	M_CLUSTER_UNREACHABLE_SECS,
+	M_PLACEMENT_BLOCKED
 };
 
 long long metrics_lag(const struct part_stat *p)
@@ -286,6 +290,8 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 		   (double)atomic_load(&f->flow->inflight_bytes));
 		fn(ctx, &metric_defs[M_INFLIGHT_MAX], base,
 		   (double)atomic_load(&f->flow->inflight_bytes_peak));
+		fn(ctx, &metric_defs[M_PLACEMENT_BLOCKED], base,
+		   (double)atomic_load(&f->flow->topics_blocked));
 
 		struct lat_window rl, age;
 
