@@ -51,14 +51,12 @@ int placement_check(const struct conf *c, const char *topic, const char *cluster
 		for (size_t j = 0; j < r->nrequire; j++) {
 			const char *have = label_of(cl, r->require[j].key);
 			char want[256];
-			size_t n = strlen(v->missing);
 
 			if (have && strcmp(have, r->require[j].value) == 0)
 				continue;
 			snprintf(want, sizeof(want), "%s=%s", r->require[j].key,
 				 r->require[j].value);
-			snprintf(v->missing + n, sizeof(v->missing) - n, "%s%s: %s", n ? "; " : "",
-				 r->name, want);
+			add_word(v->missing, sizeof(v->missing), ", ", want);
 			met = 0;
 		}
 		if (!met) {

@@ -20,7 +20,7 @@ struct placement_verdict {
 	char blocking[512]; /* of those, the ones the cluster does not meet */
 	char category[512]; /* their categories, comma-separated, no repeats */
 	char basis[512];    /* their legal bases, "; "-separated, no repeats */
-	char missing[512];  /* required labels the cluster lacks ("rule: k=v, ...") */
+	char missing[512];  /* required labels the cluster lacks ("k=v, ...") */
 };
 
 /*
