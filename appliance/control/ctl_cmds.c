@@ -208,9 +208,13 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 			struct placement_hold *h = NULL;
 			size_t nh = flow_held(f->flow, &h);
 
-			snprintf(held, sizeof(held), "%zu topic(s) blocked-by-placement%s%.200s%s%.200s%s",
-				 nh, nh ? ": " : "", nh ? h[0].topic : "", nh ? " (rule " : "",
-				 nh ? h[0].rules : "", nh > 1 ? "), ..." : nh ? ")" : "");
+			snprintf(held, sizeof(held),
+				 "%zu topic(s) blocked-by-placement%s%.200s%s%.200s%s", nh,
+				 nh ? ": " : "", nh ? h[0].topic : "", nh ? " (rule " : "",
+				 nh ? h[0].rules : "",
+				 nh > 1 ? "), ..."
+				 : nh   ? ")"
+					: "");
 			free(h);
 			reason = held;
 		}
@@ -249,8 +253,8 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 				if (v[x].blocked)
 					state = v[x].reason;
 			json_array_append_new(r->rows,
-					      json_pack("[s,s,s,I,s]", f->name, v[j].topic, v[j].remote,
-							(json_int_t)(k - j), state));
+					      json_pack("[s,s,s,I,s]", f->name, v[j].topic,
+							v[j].remote, (json_int_t)(k - j), state));
 			j = k;
 		}
 		/* held back before a partition was ever handed to a task */

@@ -79,12 +79,12 @@ void ctl_placement_check(struct runtime *rt, struct ctl_session *s, const struct
 			 topic, cluster, labels[0] ? labels : "none");
 	else if (v.allowed)
 		snprintf(r->message, sizeof(r->message),
-			 "allowed: %s (labels: %s) meets every rule naming %s (%s)", cluster, labels,
-			 topic, v.rules);
+			 "allowed: %s (labels: %s) meets every rule naming %s (%s)", cluster,
+			 labels, topic, v.rules);
 	else
 		snprintf(r->message, sizeof(r->message),
-			 "blocked: %s may not be copied to %s (labels: %s): rule %s requires %s", topic,
-			 cluster, labels[0] ? labels : "none", v.blocking, v.missing);
+			 "blocked: %s may not be copied to %s (labels: %s): rule %s requires %s",
+			 topic, cluster, labels[0] ? labels : "none", v.blocking, v.missing);
 }
 
 /* One row of show placement, filled on the main loop; the worker adds what
@@ -291,10 +291,11 @@ static rd_kafka_t *handle(struct pcluster *pc, struct ferr *err)
  * exist there, -1 (ERR). */
 static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz, struct ferr *err)
 {
-	rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
+								     topic);
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *opt =
-		rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk,
+								 RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
 	rd_kafka_event_t *ev;
 	int rc = -1;
 
@@ -306,10 +307,11 @@ static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz,
 	} else if (rd_kafka_event_error(ev)) {
 		ferr_set(err, "%s", rd_kafka_event_error_string(ev));
 	} else {
-		const rd_kafka_DescribeConfigs_result_t *dr = rd_kafka_event_DescribeConfigs_result(ev);
+		const rd_kafka_DescribeConfigs_result_t *dr = rd_kafka_event_DescribeConfigs_result(
+			ev);
 		size_t n = 0, nc = 0;
-		const rd_kafka_ConfigResource_t **rs =
-			rd_kafka_DescribeConfigs_result_resources(dr, &n);
+		const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(dr,
+												 &n);
 
 		if (n < 1) {
 			ferr_set(err, "empty answer");
@@ -319,7 +321,8 @@ static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz,
 		} else if (rd_kafka_ConfigResource_error(rs[0])) {
 			ferr_set(err, "%s", rd_kafka_ConfigResource_error_string(rs[0]));
 		} else {
-			const rd_kafka_ConfigEntry_t **ce = rd_kafka_ConfigResource_configs(rs[0], &nc);
+			const rd_kafka_ConfigEntry_t **ce = rd_kafka_ConfigResource_configs(rs[0],
+											    &nc);
 
 			snprintf(out, sz, "?");
 			for (size_t i = 0; i < nc; i++)
@@ -328,8 +331,9 @@ static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz,
 						 rd_kafka_ConfigEntry_value(ce[i])
 							 ? rd_kafka_ConfigEntry_value(ce[i])
 							 : "?",
-						 rd_kafka_ConfigEntry_is_default(ce[i]) ? " (default)"
-											: "");
+						 rd_kafka_ConfigEntry_is_default(ce[i])
+							 ? " (default)"
+							 : "");
 			rc = 1;
 		}
 	}
@@ -344,8 +348,7 @@ static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz,
 /* The records of W's source topic the rule keeps from its flow's target:
  * per partition, the source end offset minus the flow's saved position
  * (the log start when it has none: nothing below it can be copied). */
-static long long held_back(struct pjob *j, struct state *st, const struct prow *w,
-			   struct ferr *err)
+static long long held_back(struct pjob *j, struct state *st, const struct prow *w, struct ferr *err)
 {
 	rd_kafka_t *rk = handle(&j->cl[w->si], err);
 	long long total = 0;
@@ -354,8 +357,8 @@ static long long held_back(struct pjob *j, struct state *st, const struct prow *
 		return -1;
 	for (int32_t p = 0; p < w->partitions; p++) {
 		int64_t lo = 0, hi = 0, pos = -1;
-		rd_kafka_resp_err_t e =
-			rd_kafka_query_watermark_offsets(rk, w->topic, p, &lo, &hi, ADMIN_MS);
+		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, w->topic, p, &lo, &hi,
+									 ADMIN_MS);
 
 		if (e) {
 			ferr_set(err, "%s[%d]: %s", w->topic, (int)p, rd_kafka_err2str(e));
@@ -384,9 +387,9 @@ static void pjob_run(void *job, struct ctl_reply *out)
 	for (size_t i = 0; i < j->n; i++) {
 		struct prow *w = &j->v[i];
 		rd_kafka_t *rk = handle(&j->cl[w->ci], &err);
-		int rc = rk && w->name[0]
-				 ? retention_of(rk, w->name, w->retention, sizeof(w->retention), &err)
-				 : -1;
+		int rc = rk && w->name[0] ? retention_of(rk, w->name, w->retention,
+							 sizeof(w->retention), &err)
+					  : -1;
 
 		if (rc < 0 && rk && w->name[0])
 			snprintf(w->retention, sizeof(w->retention), "unknown: %.100s", err.msg);
@@ -400,13 +403,13 @@ static void pjob_run(void *job, struct ctl_reply *out)
 		} else if (rc == 0) {
 			snprintf(w->retention, sizeof(w->retention), "(no such topic)");
 		}
-		json_array_append_new(
-			out->rows,
-			json_pack("[s,s,s,s,s,s,s,o,s]", w->topic, w->cluster, w->holds, w->labels,
-				  w->rules, w->category, w->retention,
-				  w->blocked && w->held_back >= 0 ? json_integer(w->held_back)
-								  : json_null(),
-				  w->flow));
+		json_array_append_new(out->rows, json_pack("[s,s,s,s,s,s,s,o,s]", w->topic,
+							   w->cluster, w->holds, w->labels,
+							   w->rules, w->category, w->retention,
+							   w->blocked && w->held_back >= 0
+								   ? json_integer(w->held_back)
+								   : json_null(),
+							   w->flow));
 	}
 	state_close(st);
 }
