@@ -766,6 +766,18 @@ static int label_char(int ch)
 	return isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '/' || ch == ':';
 }
 
+/* S[0..N) is a label's key or value for a buffer of SZ: non-empty, fits,
+ * label_char() throughout. */
+static int label_word(const char *s, size_t n, size_t sz)
+{
+	if (n == 0 || n >= sz)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!label_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 int conf_parse_labels(const char *list, struct conf_label **out, size_t *n, struct ferr *err)
 {
 	struct conf_label *v = NULL;
@@ -796,12 +808,8 @@ int conf_parse_labels(const char *list, struct conf_label **out, size_t *n, stru
 		while (vs < s + len && isspace((unsigned char)*vs))
 			vs++;
 		vl = (size_t)(s + len - vs);
-		int ok = eq && kl && vl && kl < sizeof(v->key) && vl < sizeof(v->value);
-
-		for (size_t i = 0; ok && i < kl; i++)
-			ok = label_char((unsigned char)s[i]);
-		for (size_t i = 0; ok && i < vl; i++)
-			ok = label_char((unsigned char)vs[i]);
+		int ok = eq && label_word(s, kl, sizeof(v->key)) &&
+			 label_word(vs, vl, sizeof(v->value));
 		for (size_t i = 0; ok && i < nv; i++)
 			if (strlen(v[i].key) == kl && strncmp(v[i].key, s, kl) == 0) {
 				free(v);
