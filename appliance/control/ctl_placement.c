@@ -16,6 +16,7 @@
 #include "appliance/control/ctl.h"
 #include "appliance/kafka/kadmin.h"
 #include "appliance/kafka/kclient.h"
+#include "appliance/placement/heldback.h"
 #include "appliance/placement/placement.h"
 #include "appliance/runtime.h"
 #include "appliance/store/state.h"
@@ -345,33 +346,16 @@ static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz,
 	return rc;
 }
 
-/* The records of W's source topic the rule keeps from its flow's target:
- * per partition, the source end offset minus the flow's saved position
- * (the log start when it has none: nothing below it can be copied). */
+/* The records of W's source topic the rule keeps from its flow's target;
+ * -1 when unknown. */
 static long long held_back(struct pjob *j, struct state *st, const struct prow *w, struct ferr *err)
 {
 	rd_kafka_t *rk = handle(&j->cl[w->si], err);
-	long long total = 0;
+	long long n = -1;
 
-	if (!rk)
+	if (!rk || placement_held_back(rk, st, w->flow, w->topic, w->partitions, ADMIN_MS, &n, err))
 		return -1;
-	for (int32_t p = 0; p < w->partitions; p++) {
-		int64_t lo = 0, hi = 0, pos = -1;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, w->topic, p, &lo, &hi,
-									 ADMIN_MS);
-
-		if (e) {
-			ferr_set(err, "%s[%d]: %s", w->topic, (int)p, rd_kafka_err2str(e));
-			return -1;
-		}
-		if (st && state_position_get(st, w->flow, w->topic, p, &pos, err) < 0)
-			return -1;
-		if (pos < lo)
-			pos = lo;
-		if (hi > pos)
-			total += hi - pos;
-	}
-	return total;
+	return n;
 }
 
 static void pjob_run(void *job, struct ctl_reply *out)
