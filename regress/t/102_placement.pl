@@ -38,7 +38,9 @@ my $base = mm2_config(
 	  . "refresh.topics.interval.seconds = 2\n"
 	  . "A.ferry.labels = region=eu, jurisdiction=de\n"
 	  . "E.ferry.labels = region=eu\n"
-	  . "U.ferry.labels = region=us, jurisdiction=us\n");
+	  . "U.ferry.labels = region=us, jurisdiction=us\n"
+	  . "ferry.control.group = nogroup\n"
+	  . "ferry.control.role.auditor = user:nobody\n");
 
 my $f = Ferry::Test::Ferryd->new(name => 'place', config => $base . $rules);
 
@@ -165,6 +167,17 @@ like(ferry_json('placement', 'check', 'orders', 'U')->{message}, qr/^allowed: no
 ($rc, $out, $err) = ferry('placement', 'check', 'orders', 'X');
 isnt($rc, 0, 'placement check of an unknown cluster fails');
 like($err, qr/no cluster X/, '... naming it');
+
+# the auditor role may run both, and change nothing
+my @nobody = ({ as => [ '--reuid=65534', '--regid=65534', '--clear-groups' ] });
+($rc, $out, $err) = ferry(@nobody, 'placement', 'check', 'customers-eu', 'U');
+is($rc, 0, 'an auditor may run placement check') or diag($err);
+like($out, qr/^blocked: /m, '... and reads the verdict');
+($rc, $out, $err) = ferry(@nobody, 'show', 'placement');
+is($rc, 0, 'an auditor may run show placement') or diag($err);
+like($out, qr/^customers-eu\s+U\s+blocked-by-placement\s/m, '... and sees the held topic');
+($rc, $out, $err) = ferry({ %{ $nobody[0] }, stdin => "configure\n" }, '-e');
+like("$out$err", qr/permission denied: `configure` needs the admin role/, 'but may not configure');
 
 # --- a rule added by commit while records flow ---
 my $N = 40000;
