@@ -242,7 +242,7 @@ static int flow_rows(struct pjob *j, const struct conf *c, struct runtime *rt, s
 		snprintf(w->name, sizeof(w->name), "%s", v[i].remote);
 		snprintf(w->flow, sizeof(w->flow), "%s", f->name);
 		placement_labels(c, f->cf->target, w->labels, sizeof(w->labels));
-		if (placement_check(c, v[i].topic, f->cf->target, &pv, &err) == 0) {
+		if (placement_check_flow(c, f->cf, v[i].topic, &pv, &err) == 0) {
 			snprintf(w->rules, sizeof(w->rules), "%s", pv.rules);
 			snprintf(w->category, sizeof(w->category), "%s", pv.category);
 		}

@@ -77,7 +77,7 @@ static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
 		struct placement_verdict v;
 		const struct placement_hold *was = held_find(d, c[i].name);
 
-		if (!held || placement_check(pc, c[i].name, cf->target, &v, &err) || v.allowed) {
+		if (!held || placement_check_flow(pc, cf, c[i].name, &v, &err) || v.allowed) {
 			if (held && was)
 				audit_system("ok",
 					     "placement: flow %s: topic %s may be copied to %s again "

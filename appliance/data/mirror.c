@@ -494,7 +494,7 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 		struct placement_verdict v;
 		struct ferr e;
 
-		if (placement_check(t->pconf, name, t->f->cf->target, &v, &e) == 0 && !v.allowed) {
+		if (placement_check_flow(t->pconf, t->f->cf, name, &v, &e) == 0 && !v.allowed) {
 			mt->blocked = 1;
 			snprintf(mt->block_reason, sizeof(mt->block_reason),
 				 "blocked-by-placement: rule %.250s", v.blocking);
@@ -1509,7 +1509,7 @@ static void placement_refresh(struct mirror_task *t)
 		struct mtopic *mt = t->topics[i];
 		struct placement_verdict v;
 		struct ferr e;
-		int blocked = placement_check(pc, mt->name, t->f->cf->target, &v, &e) == 0 &&
+		int blocked = placement_check_flow(pc, t->f->cf, mt->name, &v, &e) == 0 &&
 			      !v.allowed;
 
 		if (blocked) {

@@ -67,6 +67,52 @@ int placement_check(const struct conf *c, const char *topic, const char *cluster
 	return 0;
 }
 
+/* Adds each ", "-separated word of LIST to BUF (see add_word). */
+static void add_words(char *buf, size_t sz, const char *sep, const char *list)
+{
+	char w[512];
+	size_t seplen = strlen(sep);
+
+	while (*list) {
+		const char *e = strstr(list, sep);
+		size_t n = e ? (size_t)(e - list) : strlen(list);
+
+		snprintf(w, sizeof(w), "%.*s", (int)n, list);
+		add_word(buf, sz, sep, w);
+		list += n;
+		if (e)
+			list += seplen;
+	}
+}
+
+int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const char *topic,
+			 struct placement_verdict *v, struct ferr *err)
+{
+	char name[512], up[512];
+	struct placement_verdict one;
+
+	if (placement_check(c, topic, cf->target, v, err))
+		return -1;
+	snprintf(name, sizeof(name), "%s", topic);
+	/* a bounded walk: a cycle of names cannot come from a real policy */
+	for (int hop = 0; hop < 16; hop++) {
+		if (policy_upstream_topic(&cf->policy, name, up, sizeof(up)) != 1 ||
+		    strcmp(up, name) == 0)
+			break;
+		if (placement_check(c, up, cf->target, &one, err))
+			return -1;
+		v->allowed = v->allowed && one.allowed;
+		v->nrules += one.nrules;
+		add_words(v->rules, sizeof(v->rules), ", ", one.rules);
+		add_words(v->blocking, sizeof(v->blocking), ", ", one.blocking);
+		add_words(v->category, sizeof(v->category), ", ", one.category);
+		add_words(v->basis, sizeof(v->basis), "; ", one.basis);
+		add_words(v->missing, sizeof(v->missing), ", ", one.missing);
+		snprintf(name, sizeof(name), "%s", up);
+	}
+	return 0;
+}
+
 int placement_any(const struct conf *c)
 {
 	return c && c->nrules > 0;

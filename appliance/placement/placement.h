@@ -33,6 +33,16 @@ struct placement_verdict {
 int placement_check(const struct conf *c, const char *topic, const char *cluster,
 		    struct placement_verdict *v, struct ferr *err);
 
+/*
+ * The same for a topic a flow (CF) copies: TOPIC and, when the flow's
+ * replication policy says it is itself a remote topic (A.customers-eu on
+ * B, copied on by B->C), its upstream names too, hop by hop, so that a
+ * rule on customers-.* also holds on the second hop. The verdicts are
+ * merged: allowed only when every name is.
+ */
+int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const char *topic,
+			 struct placement_verdict *v, struct ferr *err);
+
 /* 1 when C has any placement rule (a quick way out for the data path). */
 int placement_any(const struct conf *c);
 

@@ -1,7 +1,8 @@
 # 102_placement: data placement. A (source, region=eu) fans out to E
 # (region=eu) and U (region=us); rule pii keeps customers-.* in region=eu.
 # customers-eu reaches E and never U: not one record, no topic created
-# there. A rule added by `commit` while records flow stops the copy to U
+# there, not even through E (E->U judges A.customers-eu by its upstream
+# name). A rule added by `commit` while records flow stops the copy to U
 # at once, without a restart, and holds its records back (show placement
 # counts them); removing it again copies every one of them to U, nothing
 # lost, nothing twice. The audit trail, show placement/topics/flows,
@@ -33,8 +34,9 @@ my $rules = "ferry.placement.rules = pii\n"
   . "ferry.placement.pii.basis = GDPR Art. 44\n";
 my $base = mm2_config(
 	clusters => { A => $A, E => $E, U => $U },
-	flows => [ 'A->E', 'A->U' ],
+	flows => [ 'A->E', 'A->U', 'E->U' ],
 	extra => "topics = customers-eu, orders, kyc-live\n"
+	  . "E->U.topics = A.customers-eu, A.orders\n"
 	  . "refresh.topics.interval.seconds = 2\n"
 	  . "A.ferry.labels = region=eu, jurisdiction=de\n"
 	  . "E.ferry.labels = region=eu\n"
@@ -143,6 +145,13 @@ like($out, qr/^A->U\s+running\s.*1 topic\(s\) blocked-by-placement: customers-eu
 is(blocked_metric('A->U'), 1, 'ferry_placement_blocked_topics{flow="A->U"} = 1');
 is(blocked_metric('A->E'), 0, 'ferry_placement_blocked_topics{flow="A->E"} = 0');
 
+# the second hop: A.customers-eu on E is judged by its upstream name
+ok(wait_count($U, 'E.A.orders', 500, 120), 'E->U copies A.orders on to U');
+ok($f->wait_rounds('E->U', 2), 'two more discovery rounds of E->U');
+ok(!exists $U->topics->{'E.A.customers-eu'}, 'E->U creates no E.A.customers-eu on U');
+is(scalar(audit_lines(qr/placement: flow E->U: topic A\.customers-eu blocked-by-placement on U: rule pii/)), 1,
+	'the second hop is audited too');
+
 my %pr = map { ("$_->[0] $_->[1]" => $_) } @{ placement_rows() };
 is_deeply([ @{ $pr{'customers-eu A'} }[ 2 .. 5 ] ], [ 'source', 'region=eu, jurisdiction=de', 'pii', 'personal-data' ],
 	'show placement: the source holds customers-eu, its labels, rule and category');
@@ -187,7 +196,7 @@ my $revs = revisions();
 ($rc, $out, $err) = commit('set ferry.placement.rules pii, live', 'set ferry.placement.live.topics kyc-.*',
 	'set ferry.placement.live.require region=eu', 'set ferry.placement.live.category kyc');
 is($rc, 0, 'commit of rule live') or diag($err);
-like($out, qr/restarted: none; stopped: none; unchanged: A->E A->U/, 'no flow restarts for a placement rule');
+like($out, qr/restarted: none; stopped: none; unchanged: A->E A->U E->U/, 'no flow restarts for a placement rule');
 ok(poll_until(sub { topic_state('A->U', 'kyc-live') eq 'blocked-by-placement: rule live' }, 10, 'blocked'),
 	'the rule is in force within seconds (nothing of kyc-live in flight to U)');
 my $on_u = count_or_zero($U, 'A.kyc-live');

@@ -14,6 +14,7 @@ static const char base[] = "clusters = A, EU, US, N\n"
 			   "US.bootstrap.servers = localhost:3\n"
 			   "N.bootstrap.servers = localhost:4\n"
 			   "A->EU.enabled = true\n"
+			   "EU->US.enabled = true\n"
 			   "A.ferry.labels = region=eu, jurisdiction=de\n"
 			   "EU.ferry.labels = region = eu , jurisdiction=de\n"
 			   "US.ferry.labels = region=us, jurisdiction=kr\n";
@@ -105,6 +106,20 @@ int main(void)
 	ok(placement_check(c, "orders", "X", &v, &err) == -1 && err.code == FERR_NOT_FOUND,
 	   "an unknown cluster is an error");
 	ok(placement_any(c), "placement_any");
+	/* the second hop: A.customers-eu on EU, copied on to US */
+	const struct conf_flow *hop = conf_find_flow(c, "EU->US");
+
+	ok(hop && placement_check_flow(c, hop, "A.customers-eu", &v, &err) == 0 && !v.allowed,
+	   "a remote topic is judged by its upstream name too");
+	is(v.blocking, "pii", "pii blocks A.customers-eu on the second hop");
+	ok(hop && placement_check_flow(c, hop, "A.customers-kr", &v, &err) == 0 && !v.allowed &&
+		   strcmp(v.rules, "pii, trading") == 0,
+	   "its rules merged");
+	ok(hop && placement_check_flow(c, hop, "A.orders", &v, &err) == 0 && v.allowed,
+	   "A.orders goes on");
+	ok(hop && placement_check_flow(c, hop, "A.kyc.x", &v, &err) == 0 && !v.allowed,
+	   "a dotted upstream name");
+
 	conf_free(c);
 
 	ok(refused("ferry.placement.rules = ghost\n", "unknown rule \"ghost\""), "unknown rule");
