@@ -123,6 +123,8 @@ static const char *key_scope(const struct conf_key *k)
 {
 	if ((k->flags & CK_CLUSTER) && (k->flags & CK_FLOW))
 		return "cluster,flow";
+	if (k->flags & CK_CLUSTER)
+		return "cluster";
 	if ((k->flags & CK_GLOBAL) && (k->flags & CK_FLOW))
 		return "global,flow";
 	return (k->flags & CK_FLOW) ? "flow" : "global";

@@ -434,6 +434,8 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 		if (!nv)
 			continue;
 		rt->flows = nv;
+		if (old[j].flow)
+			flow_set_placement(old[j].flow, newc); /* failbacks obey it too */
 		rt->flows[rt->nflows++] = old[j];
 		old[j].conf = NULL; /* moved */
 		old[j].owned_cf = NULL;
@@ -466,6 +468,11 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 						o->conf = conf_ref(newc);
 						o->cf = ncf;
 					}
+					/* placement rules and labels are not in
+					 * the fingerprint: they take effect in the
+					 * running flow, at once */
+					if (o->flow)
+						flow_set_placement(o->flow, newc);
 					rt->flows[rt->nflows++] = *o;
 					o->conf = NULL; /* moved */
 					append(kept, sizeof(kept), ncf->name);

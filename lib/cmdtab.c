@@ -117,6 +117,21 @@ static struct cmd_def table[] = {
 	    "only, from day DATE on. A record counts once, when the position that covers it is "
 	    "saved: a restart, even after a crash, never counts it twice. A flow no longer "
 	    "configured is still shown."),
+	CMD(CMD_SHOW_PLACEMENT, "show placement",
+	    "Show running system information\nWhere each mirrored topic is held, under which "
+	    "placement rules",
+	    A, E, 0,
+	    "Per mirrored topic, every cluster that holds it (the source and each copy) with the "
+	    "cluster's labels, the placement rules and data category that apply, the retention.ms in "
+	    "force there (asked of the cluster), and the topics a rule holds back from a flow's "
+	    "target with the records held back (source end offsets minus what was copied). A copy "
+	    "made before a rule existed is reported, not deleted."),
+	CMD(CMD_PLACEMENT_CHECK, "placement check TOPIC CLUSTER",
+	    "Data placement rules\nDry run: may TOPIC be copied to CLUSTER?\nSource topic name\n"
+	    "Target cluster alias",
+	    A, E, 0,
+	    "Says which placement rules name TOPIC, the labels each requires, the labels CLUSTER "
+	    "carries, and whether a copy of TOPIC on CLUSTER would be allowed; changes nothing."),
 	CMD(CMD_PAUSE_FLOW, "pause flow FLOW",
 	    "Pause a replication flow\nReplication flow\nFlow "
 	    "name (SOURCE->TARGET)",

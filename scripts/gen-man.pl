@@ -69,6 +69,10 @@ sub keys_section
 		{
 			push @out, '\fItarget\fB.' . esc($r->{name}) . '\fR, \fIsource\fB\->\fItarget\fB.' . esc($r->{name}) . '\fR';
 		}
+		elsif ($r->{scope} eq 'cluster')
+		{
+			push @out, '.IB alias .' . esc($r->{name});
+		}
 		elsif ($r->{scope} eq 'flow')
 		{
 			push @out, '.IB source \-> target .' . esc($r->{name});
@@ -91,6 +95,7 @@ sub keys_section
 		push @props, 'per flow only' if $r->{scope} eq 'flow';
 		push @props, "top level or per flow" if $r->{scope} eq 'global,flow';
 		push @props, "per target cluster or per flow, the flow's wins" if $r->{scope} eq 'cluster,flow';
+		push @props, 'per cluster only' if $r->{scope} eq 'cluster';
 		push @props, "deprecated, warned; the current name is `$r->{alias}`" if $r->{support} eq 'deprecated';
 		push @props, 'takes effect when ferryd restarts' if $r->{when} eq 'restart';
 		push @props, 'never logged or shown' if $r->{sensitive} eq 'yes';

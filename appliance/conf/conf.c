@@ -110,7 +110,10 @@ static int check_value(struct loader *L, const struct conf_key *k, const struct 
 		return 0;
 	}
 	case CK_LIST:
-		if (strcmp(k->name, "clusters") != 0 && !(k->flags & (CK_NOT_YET | CK_WORKER))) {
+		if (strcmp(k->name, "clusters") != 0 && strcmp(k->name, "ferry.labels") != 0 &&
+		    strcmp(k->name, "ferry.placement.rules") != 0 &&
+		    strcmp(k->name, "ferry.placement.<rule>.require") != 0 &&
+		    !(k->flags & (CK_NOT_YET | CK_WORKER))) {
 			struct regexlist *rl;
 			struct ferr e;
 
@@ -357,8 +360,11 @@ static void classify(struct loader *L)
 			inner = dot + 1;
 			const struct conf_key *k = conf_key_find(inner);
 
-			if (k && (k->flags & CK_CLUSTER)) {
+			if (k && (k->flags & CK_CLUSTER) && (k->flags & CK_FLOW)) {
 				check_override(L, p, inner);
+			} else if (k && (k->flags & CK_CLUSTER)) {
+				err_at(L, p, "\"%s\" is set per cluster; write <alias>.%s", inner,
+				       inner);
 			} else if (k && (k->flags & CK_FLOW)) {
 				if (!(k->flags & CK_WORKER)) {
 					if (check_value(L, k, p) == 0)
@@ -400,7 +406,11 @@ static void classify(struct loader *L)
 			const struct conf_key *k = conf_key_find(inner);
 
 			if (k && (k->flags & CK_CLUSTER)) {
-				check_override(L, p, inner);
+				/* topic overrides (also per flow), or labels */
+				if (k->flags & CK_FLOW)
+					check_override(L, p, inner);
+				else
+					check_value(L, k, p); /* labels: parse_placement() */
 			} else if (k && !(k->flags & CK_WORKER)) {
 				warn_at(L, p,
 					"\"%s\" is not read per cluster (MM2 ignores it too); "
@@ -421,12 +431,16 @@ static void classify(struct loader *L)
 			if (!(k->flags & CK_WORKER) && check_value(L, k, p) == 0)
 				note_support(L, k, p);
 		} else if (k && (k->flags & CK_CLUSTER)) {
-			/* would apply nowhere: the override a file means must not
-			 * be silently lost */
-			err_at(L, p,
-			       "a topic override names its target or flow; write "
-			       "<target>.%s or SOURCE->TARGET.%s",
-			       key, key);
+			/* would apply nowhere: what a file means must not be
+			 * silently lost */
+			if (k->flags & CK_FLOW)
+				err_at(L, p,
+				       "a topic override names its target or flow; write "
+				       "<target>.%s or SOURCE->TARGET.%s",
+				       key, key);
+			else
+				err_at(L, p, "set per cluster; write <alias>.%s (e.g. %s.%s)", key,
+				       L->c->clusters[0].alias, key);
 		} else if (k) {
 			warn_at(L, p, "only meaningful per flow; write SOURCE->TARGET.%s", key);
 		} else if (clientconf_is_common_key(key)) {
@@ -496,6 +510,7 @@ static int parse_clusters(struct loader *L)
 		if (!nc)
 			return -1;
 		c->clusters = nc;
+		memset(&c->clusters[c->nclusters], 0, sizeof(c->clusters[0]));
 		c->clusters[c->nclusters].alias = strdup(alias);
 		if (!c->clusters[c->nclusters].alias)
 			return -1;
@@ -869,6 +884,225 @@ static long long global_int(struct loader *L, const char *key)
 	return v;
 }
 
+/* CH is allowed in a label's key or value: letters, digits and what label
+ * values are made of in practice (region=eu-west-1, basis=gdpr/44). */
+static int label_char(int ch)
+{
+	return isalnum(ch) || ch == '_' || ch == '-' || ch == '.' || ch == '/' || ch == ':';
+}
+
+/* S[0..N) is a label's key or value for a buffer of SZ: non-empty, fits,
+ * label_char() throughout. */
+static int label_word(const char *s, size_t n, size_t sz)
+{
+	if (n == 0 || n >= sz)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!label_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int conf_parse_labels(const char *list, struct conf_label **out, size_t *n, struct ferr *err)
+{
+	struct conf_label *v = NULL;
+	size_t nv = 0;
+	const char *s = list;
+
+	*out = NULL;
+	*n = 0;
+	while (*s) {
+		const char *e, *eq;
+		size_t len, kl, vl;
+		struct conf_label *nl;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		e = strchr(s, ',');
+		if (!e)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+		eq = memchr(s, '=', len);
+		kl = eq ? (size_t)(eq - s) : 0;
+		while (kl && isspace((unsigned char)s[kl - 1]))
+			kl--;
+		const char *vs = eq ? eq + 1 : s + len;
+
+		while (vs < s + len && isspace((unsigned char)*vs))
+			vs++;
+		vl = (size_t)(s + len - vs);
+		int ok = eq && label_word(s, kl, sizeof(v->key)) &&
+			 label_word(vs, vl, sizeof(v->value));
+		for (size_t i = 0; ok && i < nv; i++)
+			if (strlen(v[i].key) == kl && strncmp(v[i].key, s, kl) == 0) {
+				free(v);
+				return ferr_set(err, "label key \"%.*s\" given twice", (int)kl, s);
+			}
+		if (!ok) {
+			free(v);
+			return ferr_set(err,
+					"malformed label \"%.*s\"; expected KEY=VALUE, both non-empty "
+					"(at most %zu and %zu characters) of letters, digits and _-./:",
+					(int)len, s, sizeof(v->key) - 1, sizeof(v->value) - 1);
+		}
+		nl = realloc(v, (nv + 1) * sizeof(*nl));
+		if (!nl) {
+			free(v);
+			return ferr_set(err, "out of memory");
+		}
+		v = nl;
+		snprintf(v[nv].key, sizeof(v[nv].key), "%.*s", (int)kl, s);
+		snprintf(v[nv].value, sizeof(v[nv].value), "%.*s", (int)vl, vs);
+		nv++;
+		s = *e ? e + 1 : e;
+		if (*e && !*s) {
+			free(v);
+			return ferr_set(err, "malformed label list: ends with ','");
+		}
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* "ferry.placement.NAME.SUFFIX" -> NAME (into BUF); 0, or -1 when KEY is
+ * no rule key. */
+static int rule_key(const char *key, char *buf, size_t sz)
+{
+	static const char pre[] = "ferry.placement.";
+	const char *s = key + sizeof(pre) - 1, *dot;
+
+	if (strncmp(key, pre, sizeof(pre) - 1) != 0 || strcmp(key, "ferry.placement.rules") == 0)
+		return -1;
+	dot = strrchr(s, '.');
+	if (!dot || dot == s)
+		return -1;
+	snprintf(buf, sz, "%.*s", (int)(dot - s), s);
+	return 0;
+}
+
+/* Labels of every cluster and the placement rules: each problem names its
+ * line and key; nothing of a bad rule is kept (the whole load fails). */
+static void parse_placement(struct loader *L)
+{
+	struct conf *c = L->c;
+	const struct prop *rp = props_get(&c->raw, "ferry.placement.rules");
+	struct ferr e;
+
+	for (size_t i = 0; i < c->nclusters; i++) {
+		char key[300];
+		const struct prop *p;
+
+		snprintf(key, sizeof(key), "%s.ferry.labels", c->clusters[i].alias);
+		p = props_get(&c->raw, key);
+		if (p && conf_parse_labels(p->value, &c->clusters[i].labels,
+					   &c->clusters[i].nlabels, &e))
+			err_at(L, p, "%s", e.msg);
+	}
+	/* the names listed */
+	for (const char *s = rp ? rp->value : ""; *s;) {
+		const char *e2;
+		size_t n;
+		struct conf_rule *nr, *r;
+
+		while (isspace((unsigned char)*s) || *s == ',')
+			s++;
+		if (!*s)
+			break;
+		e2 = strchr(s, ',');
+		if (!e2)
+			e2 = s + strlen(s);
+		n = (size_t)(e2 - s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		char name[64];
+		int ok = n > 0 && n < sizeof(name);
+
+		for (size_t j = 0; ok && j < n; j++)
+			ok = isalnum((unsigned char)s[j]) || s[j] == '_' || s[j] == '-';
+		if (!ok) {
+			err_at(L, rp,
+			       "invalid rule name \"%.*s\"; expected 1 to %zu letters, digits, _ "
+			       "or -",
+			       (int)n, s, sizeof(name) - 1);
+			s = e2;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)n, s);
+		s = e2;
+		for (size_t j = 0; j < c->nrules; j++)
+			if (strcmp(c->rules[j].name, name) == 0) {
+				err_at(L, rp, "rule \"%s\" listed twice", name);
+				ok = 0;
+			}
+		if (!ok)
+			continue;
+		nr = realloc(c->rules, (c->nrules + 1) * sizeof(*nr));
+		if (!nr) {
+			err_at(L, rp, "out of memory");
+			return;
+		}
+		c->rules = nr;
+		r = &c->rules[c->nrules++];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->name, sizeof(r->name), "%s", name);
+	}
+	/* every ferry.placement.<rule>.* key belongs to a listed rule */
+	for (size_t i = 0; i < c->raw.n; i++) {
+		const struct prop *p = &c->raw.v[i];
+		char name[300];
+		int listed = 0;
+
+		if (rule_key(p->key, name, sizeof(name)) || props_get(&c->raw, p->key) != p)
+			continue;
+		for (size_t j = 0; j < c->nrules; j++)
+			listed |= strcmp(c->rules[j].name, name) == 0;
+		if (!listed)
+			err_at(L, p, "rule \"%s\" is not listed in ferry.placement.rules (%s%s)",
+			       name, rp ? "which lists: " : "which is not set",
+			       rp ? rp->value : "");
+	}
+	for (size_t j = 0; j < c->nrules; j++) {
+		struct conf_rule *r = &c->rules[j];
+		char key[300];
+		const struct prop *pt, *pr, *pc, *pb;
+
+		snprintf(key, sizeof(key), "ferry.placement.%s.topics", r->name);
+		pt = props_get(&c->raw, key);
+		snprintf(key, sizeof(key), "ferry.placement.%s.require", r->name);
+		pr = props_get(&c->raw, key);
+		snprintf(key, sizeof(key), "ferry.placement.%s.category", r->name);
+		pc = props_get(&c->raw, key);
+		snprintf(key, sizeof(key), "ferry.placement.%s.basis", r->name);
+		pb = props_get(&c->raw, key);
+		r->category = strdup(pc ? pc->value : "");
+		r->basis = strdup(pb ? pb->value : "");
+		if (!pt && !pr && !pc && !pb) {
+			err_at(L, rp,
+			       "unknown rule \"%s\": no ferry.placement.%s.* keys define it "
+			       "(expected at least .topics and .require)",
+			       r->name, r->name);
+			continue;
+		}
+		if (!pt || !pt->value[0])
+			err_at(L, pt ? pt : rp,
+			       "rule \"%s\" has no topics; expected ferry.placement.%s.topics = "
+			       "<regex>[, <regex>...]",
+			       r->name, r->name);
+		else if (regexlist_compile(pt->value, &r->topics, &e))
+			r->topics = NULL; /* check_value() named the bad regex already */
+		if (!pr || !pr->value[0])
+			err_at(L, pr ? pr : rp,
+			       "rule \"%s\" requires nothing; expected ferry.placement.%s.require "
+			       "= KEY=VALUE[, KEY=VALUE...]",
+			       r->name, r->name);
+		else if (conf_parse_labels(pr->value, &r->require, &r->nrequire, &e))
+			err_at(L, pr, "%s", e.msg);
+	}
+}
+
 static int build(struct loader *L)
 {
 	struct conf *c = L->c;
@@ -877,6 +1111,7 @@ static int build(struct loader *L)
 	if (parse_clusters(L))
 		return -1;
 	classify(L);
+	parse_placement(L);
 
 	for (size_t i = 0; i < c->nclusters; i++) {
 		char key[300], rkey[320];
@@ -1096,9 +1331,18 @@ void conf_free(struct conf *c)
 		free_flow(&c->flows[i]);
 	free(c->flows);
 	free(c->heartbeats);
-	for (size_t i = 0; i < c->nclusters; i++)
+	for (size_t i = 0; i < c->nclusters; i++) {
 		free(c->clusters[i].alias);
+		free(c->clusters[i].labels);
+	}
 	free(c->clusters);
+	for (size_t i = 0; i < c->nrules; i++) {
+		regexlist_free(c->rules[i].topics);
+		free(c->rules[i].require);
+		free(c->rules[i].category);
+		free(c->rules[i].basis);
+	}
+	free(c->rules);
 	props_free(&c->raw);
 	free(c->file);
 	free(c);
@@ -1166,6 +1410,14 @@ char *conf_flow_fingerprint(const struct conf *c, const struct conf_flow *f)
 	fp_props(&buf, &len, &cap, "target_admin", &f->target_admin);
 	fp_props(&buf, &len, &cap, "topic.overrides", &f->topic_overrides);
 	return buf;
+}
+
+const struct conf_cluster *conf_find_cluster(const struct conf *c, const char *alias)
+{
+	for (size_t i = 0; c && i < c->nclusters; i++)
+		if (strcmp(c->clusters[i].alias, alias) == 0)
+			return &c->clusters[i];
+	return NULL;
 }
 
 const struct conf_flow *conf_find_flow(const struct conf *c, const char *name)

@@ -21,8 +21,27 @@
 #include "appliance/conf/props.h"
 #include "appliance/conf/topicfilter.h"
 
+/* One `key=value` label of a cluster (`A.ferry.labels`) or one label a
+ * placement rule requires (`ferry.placement.<rule>.require`). */
+struct conf_label {
+	char key[64], value[128];
+};
+
 struct conf_cluster {
 	char *alias;
+	struct conf_label *labels; /* A.ferry.labels; none: meets no requirement */
+	size_t nlabels;
+};
+
+/* A data-placement rule (`ferry.placement.<name>.*`): the topics it names
+ * may only be copied to clusters carrying every label of require. The
+ * decision is appliance/placement/placement.h's. */
+struct conf_rule {
+	char name[64];
+	struct regexlist *topics; /* whole-name match, as MM2's topic filters */
+	struct conf_label *require;
+	size_t nrequire;
+	char *category, *basis; /* "" when not set */
 };
 
 struct conf_flow {
@@ -111,6 +130,8 @@ struct conf {
 	long long syncs_retention;
 	long long shutdown_timeout_ms;
 	long long max_inflight_bytes; /* ferry.mirror.max.inflight.bytes, per task */
+	struct conf_rule *rules;      /* ferry.placement.rules, in their listed order */
+	size_t nrules;
 };
 
 /*
@@ -156,6 +177,12 @@ int conf_cluster_settings(const struct conf *c, const char *alias, enum client_r
 
 /* Splits "host:port" (IPv6 as [addr]:port); 0 or -1. */
 int conf_parse_hostport(const char *s, char *host, size_t hostsz, int *port);
+
+/* A cluster by alias, or NULL. */
+const struct conf_cluster *conf_find_cluster(const struct conf *c, const char *alias);
+/* Parses a label list "k=v, k=v" (LIST) into *OUT (caller frees); 0, or -1
+ * with ERR saying which label is malformed and what was expected. */
+int conf_parse_labels(const char *list, struct conf_label **out, size_t *n, struct ferr *err);
 
 /* A flow by name ("A->B"), or NULL. */
 const struct conf_flow *conf_find_flow(const struct conf *c, const char *name);

@@ -200,6 +200,41 @@ const struct conf_key conf_keys[] = {
 	  "closing the waiting session cancels the failover.",
 	  NOF },
 
+	/* --- data placement (appliance/placement/) --- */
+	{ "ferry.labels", CK_LIST, "", NB, CK_CLUSTER, NULL, NULL,
+	  "The cluster's labels for data placement, comma-separated <key>`=`<value> (e.g. "
+	  "`A.ferry.labels = region=eu, jurisdiction=de`); key and value are non-empty (at "
+	  "most 63 and 127 characters) of letters, digits and `_-./:`, a key appears once. A "
+	  "cluster without labels meets no placement requirement. Without a cluster prefix it "
+	  "is an error.",
+	  NOF },
+	{ "ferry.placement.rules", CK_LIST, "", NB, CK_GLOBAL, NULL, NULL,
+	  "Names of the data-placement rules in force, comma-separated (letters, digits, `_`, "
+	  "`-`); each needs `ferry.placement.`<rule>`.topics` and `.require`. A name listed "
+	  "without them, or a `ferry.placement.`<rule>`.*` key of a rule not listed, is an "
+	  "error.",
+	  NOF },
+	{ "ferry.placement.<rule>.topics", CK_LIST, NULL, NB, CK_GLOBAL | CK_PATTERN, NULL, NULL,
+	  "Java regular expressions (whole-name match, as `topics`) of the source topics the rule "
+	  "restricts; required. A remote topic a flow copies on (`A.customers-eu` on B, copied "
+	  "by B->C) is judged by its name and by its upstream names, so the rule holds on the "
+	  "second hop. A backslash is doubled in a .properties file: `kyc\\\\..*` is the "
+	  "regular expression `kyc\\..*`.",
+	  NOF },
+	{ "ferry.placement.<rule>.require", CK_LIST, NULL, NB, CK_GLOBAL | CK_PATTERN, NULL, NULL,
+	  "Labels (<key>`=`<value>, comma-separated) a cluster must all carry to hold a copy of "
+	  "the rule's topics; required. A topic matched by several rules must meet all of "
+	  "them.",
+	  NOF },
+	{ "ferry.placement.<rule>.category", CK_STRING, "", NB, CK_GLOBAL | CK_PATTERN, NULL, NULL,
+	  "The data category of the rule's topics (e.g. `personal-data`), named in the audit "
+	  "trail, `show placement`, `placement check` and the transfer ledger.",
+	  NOF },
+	{ "ferry.placement.<rule>.basis", CK_STRING, "", NB, CK_GLOBAL | CK_PATTERN, NULL, NULL,
+	  "The legal basis of the rule (e.g. `GDPR Art. 44`), named in the audit trail and "
+	  "`placement check`.",
+	  NOF },
+
 	/* --- MM2 keys ferry does not implement yet --- */
 	{ "emit.heartbeats.enabled", CK_BOOL, "true", NB, CK_GLOBAL | CK_FLOW, NULL, NULL,
 	  "As MM2, every ordered pair of clusters writes a heartbeat (source alias, target "
@@ -378,12 +413,35 @@ const struct conf_key conf_keys[] = {
 
 const unsigned conf_keys_count = sizeof(conf_keys) / sizeof(conf_keys[0]);
 
+/* NAME against a CK_PATTERN entry "pre<word>post": the word is one or more
+ * of [A-Za-z0-9_-]. */
+static int pattern_match(const char *pat, const char *name)
+{
+	const char *lt = strchr(pat, '<'), *gt = strchr(pat, '>');
+	size_t pre, post, n = strlen(name);
+
+	if (!lt || !gt)
+		return 0;
+	pre = (size_t)(lt - pat);
+	post = strlen(gt + 1);
+	if (n <= pre + post || strncmp(name, pat, pre) != 0 || strcmp(name + n - post, gt + 1) != 0)
+		return 0;
+	for (size_t i = pre; i < n - post; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+			    name[i]))
+			return 0;
+	return 1;
+}
+
 const struct conf_key *conf_key_find(const char *name)
 {
 	for (unsigned i = 0; i < conf_keys_count; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
-		if (k->flags & CK_PREFIX) {
+		if (k->flags & CK_PATTERN) {
+			if (pattern_match(k->name, name) || strcmp(name, k->name) == 0)
+				return k;
+		} else if (k->flags & CK_PREFIX) {
 			if (strncmp(name, k->name, strlen(k->name)) == 0 ||
 			    strcmp(name, k->name) == 0)
 				return k;

@@ -27,7 +27,9 @@ enum ck_flags {
 	CK_DEPRECATED = 1 << 6, /* old MM2 name; `alias_of` is the current one */
 	CK_RESTART = 1 << 7,    /* a commit records it; it takes effect at restart */
 	CK_FAILBACK = 1 << 8,   /* a failback flow keeps the original flow's value */
-	CK_CLUSTER = 1 << 9,    /* may be set per target cluster as `B.<key>` (a flow's wins) */
+	CK_CLUSTER = 1 << 9,    /* set per cluster as `A.<key>` (with CK_FLOW also per flow,
+				 * which wins: topic overrides) */
+	CK_PATTERN = 1 << 10,   /* name holds one `<name>` part: any word of [A-Za-z0-9_-] */
 };
 
 /*

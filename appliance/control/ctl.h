@@ -111,6 +111,12 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		  struct ctl_reply *r);
 
+/* ctl_placement.c: data placement */
+void ctl_show_placement(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			struct ctl_reply *r);
+void ctl_placement_check(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r);
+
 /* Names of KIND ("flow", "cluster", "topic", "group", "key") for completion;
  * WORDS (a JSON array or NULL) is the line typed so far: groups are those of
  * the cluster it names. PARTIAL (or NULL) is the word being completed: keys

@@ -226,6 +226,24 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 				topics += j == 0 || strcmp(v[j - 1].topic, v[j].topic) != 0;
 			free(v);
 		}
+		char held[600];
+
+		/* placement holding topics back is the flow doing its job: the
+		 * state stays, the reason says which topics and why */
+		if (f->flow && !reason[0] && atomic_load(&f->flow->topics_blocked) > 0) {
+			struct placement_hold *h = NULL;
+			size_t nh = flow_held(f->flow, &h);
+
+			snprintf(held, sizeof(held),
+				 "%zu topic(s) blocked-by-placement%s%.200s%s%.200s%s", nh,
+				 nh ? ": " : "", nh ? h[0].topic : "", nh ? " (rule " : "",
+				 nh ? h[0].rules : "",
+				 nh > 1 ? "), ..."
+				 : nh   ? ")"
+					: "");
+			free(h);
+			reason = held;
+		}
 		CTL_ROW(r->rows, flows_cols, json_string(f->name), json_string(state),
 			json_integer(topics), json_integer(parts),
 			json_integer((json_int_t)c.records), json_integer((json_int_t)c.bytes),
@@ -234,7 +252,7 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 }
 
 
-static const char *const topics_cols[] = { "flow", "topic", "remote topic", "partitions" };
+static const char *const topics_cols[] = { "flow", "topic", "remote topic", "partitions", "state" };
 
 static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			  struct ctl_reply *r)
@@ -249,16 +267,39 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 		struct rt_flow *f = &rt->flows[i];
 		struct part_stat *v = NULL;
 		size_t n = sorted_partitions(rt, f, only, &v);
+		struct placement_hold *h = NULL;
+		size_t nh = f->flow && (!only || strcmp(only, f->name) == 0)
+				    ? flow_held(f->flow, &h)
+				    : 0;
 
 		for (size_t j = 0; j < n;) {
 			size_t k = j;
+			const char *state = "mirroring";
 
 			while (k < n && strcmp(v[k].topic, v[j].topic) == 0)
 				k++;
+			for (size_t x = j; x < k; x++)
+				if (v[x].blocked)
+					state = v[x].reason;
 			CTL_ROW(r->rows, topics_cols, json_string(f->name), json_string(v[j].topic),
-				json_string(v[j].remote), json_integer((json_int_t)(k - j)));
+				json_string(v[j].remote), json_integer((json_int_t)(k - j)),
+				json_string(state));
 			j = k;
 		}
+		/* held back before a partition was ever handed to a task */
+		for (size_t x = 0; x < nh; x++) {
+			char state[600];
+			int seen = 0;
+
+			for (size_t y = 0; y < n && !seen; y++)
+				seen = strcmp(v[y].topic, h[x].topic) == 0;
+			if (seen)
+				continue;
+			snprintf(state, sizeof(state), "blocked-by-placement: rule %s", h[x].rules);
+			json_array_append_new(r->rows, json_pack("[s,s,s,I,s]", f->name, h[x].topic,
+								 "", (json_int_t)0, state));
+		}
+		free(h);
 		free(v);
 	}
 }
@@ -285,7 +326,7 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 					 v[j].reason[0] ? ": " : "", v[j].reason);
 			else
 				snprintf(state, sizeof(state), "%s",
-					 v[j].stopped ? v[j].reason : "mirroring");
+					 v[j].stopped || v[j].blocked ? v[j].reason : "mirroring");
 			CTL_ROW(r->rows, lag_cols, json_string(f->name), json_string(v[j].topic),
 				json_integer(v[j].partition),
 				v[j].end_offset >= 0 ? json_integer(v[j].end_offset) : json_null(),
@@ -1204,6 +1245,8 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_CONFIG] = h_show_config,
 	[CMD_SHOW_REVISIONS] = h_show_revisions,
 	[CMD_SHOW_TRANSFERS] = h_show_transfers,
+	[CMD_SHOW_PLACEMENT] = ctl_show_placement,
+	[CMD_PLACEMENT_CHECK] = ctl_placement_check,
 	[CMD_PAUSE_FLOW] = h_pause,
 	[CMD_RESUME_FLOW] = h_resume,
 	[CMD_RESUME_PARTITION] = h_resume_partition,

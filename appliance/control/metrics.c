@@ -56,6 +56,7 @@ enum metric_id {
 	M_ACL_CREATED,
 	M_ACL_REMOVED,
 	M_ACL_FAILURES,
+	M_PLACEMENT_BLOCKED,
 	M_COUNT_
 };
 
@@ -137,6 +138,11 @@ const struct metric_def metric_defs[] = {
 	[M_ACL_FAILURES] = { "acl-sync-failures", "ferry_acl_sync_failures_total", "counter",
 			     "ACL sync rounds that failed (a cluster did not answer, a binding was "
 			     "refused) since ferryd started" },
+	[M_PLACEMENT_BLOCKED] = { "placement-blocked-topics", "ferry_placement_blocked_topics",
+				  "gauge",
+				  "Source topics the flow does not copy to its target because a "
+				  "placement rule (ferry.placement.*) requires labels the target "
+				  "lacks" },
 };
 _Static_assert(sizeof(metric_defs) / sizeof(metric_defs[0]) == M_COUNT_,
 	       "metric_defs[] needs one row per enum metric_id");
@@ -331,6 +337,8 @@ void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 		   (double)atomic_load(&f->flow->inflight_bytes));
 		fn(ctx, &metric_defs[M_INFLIGHT_MAX], base,
 		   (double)atomic_load(&f->flow->inflight_bytes_peak));
+		fn(ctx, &metric_defs[M_PLACEMENT_BLOCKED], base,
+		   (double)atomic_load(&f->flow->topics_blocked));
 
 		struct lat_window rl, age;
 

@@ -21,6 +21,7 @@
 #include "appliance/log.h"
 #include "appliance/store/state.h"
 #include "appliance/sync/topicconf.h"
+#include "appliance/placement/placement.h"
 
 #define MD_TIMEOUT_MS 10000
 #define ADMIN_TIMEOUT_MS 30000
@@ -46,8 +47,83 @@ struct discovery {
 	struct state *st; /* records the topics ferry creates (topic config sync) */
 	struct known_topic *known;
 	size_t nknown;
-	int last_ok; /* for logging only transitions */
+	int last_ok;            /* for logging only transitions */
+	unsigned placement_gen; /* of the rules the last round applied */
+	/* topics held back by placement and audited as such: audited once per
+	 * topic and flow (not per round), and again only when it changes */
+	struct placement_hold *held;
+	size_t nheld;
 };
+
+static const struct placement_hold *held_find(const struct discovery *d, const char *topic)
+{
+	for (size_t i = 0; i < d->nheld; i++)
+		if (strcmp(d->held[i].topic, topic) == 0)
+			return &d->held[i];
+	return NULL;
+}
+
+/* The placement verdict of every candidate: a blocked one leaves C (never
+ * created, never assigned) and goes to the flow's held list; a change of
+ * verdict is audited once. */
+static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
+{
+	struct flow *f = d->f;
+	const struct conf_flow *cf = f->cf;
+	struct conf *pc = flow_placement(f, &d->placement_gen);
+	struct placement_hold *held = calloc(n + 1, sizeof(*held));
+	size_t nheld = 0, kept = 0;
+	char labels[512];
+	struct ferr err;
+
+	placement_labels(pc, cf->target, labels, sizeof(labels));
+	for (size_t i = 0; i < n; i++) {
+		struct placement_verdict v;
+		const struct placement_hold *was = held_find(d, c[i].name);
+
+		if (!held || placement_check_flow(pc, cf, c[i].name, &v, &err) || v.allowed) {
+			if (held && was)
+				audit_system("ok",
+					     "placement: flow %s: topic %s may be copied to %s again "
+					     "(no rule restricts it there now)",
+					     cf->name, c[i].name, cf->target);
+			c[kept++] = c[i];
+			continue;
+		}
+		struct placement_hold *h = &held[nheld++];
+		struct known_topic *k = NULL;
+
+		for (size_t j = 0; j < d->nknown; j++)
+			if (strcmp(d->known[j].name, c[i].name) == 0)
+				k = &d->known[j];
+		snprintf(h->topic, sizeof(h->topic), "%s", c[i].name);
+		snprintf(h->rules, sizeof(h->rules), "%s", v.blocking);
+		snprintf(h->category, sizeof(h->category), "%s", v.category);
+		h->partitions = c[i].src_parts;
+		h->copied_before = (k && k->published > 0) || c[i].tgt_parts > 0;
+		if (was && strcmp(was->rules, h->rules) == 0)
+			continue;
+		log_warn("%s: topic %s is not copied to %s: placement rule %s requires %s; %s has %s%s",
+			 cf->name, c[i].name, cf->target, v.blocking, v.missing, cf->target,
+			 labels[0] ? "labels " : "no labels", labels);
+		audit_system("denied",
+			     "placement: flow %s: topic %s blocked-by-placement on %s: rule %s "
+			     "(category %s%s%s) requires %s; %s has %s%s%s",
+			     cf->name, c[i].name, cf->target, v.blocking,
+			     v.category[0] ? v.category : "-", v.basis[0] ? ", basis " : "",
+			     v.basis, v.missing, cf->target, labels[0] ? "labels " : "no labels",
+			     labels,
+			     h->copied_before ? "; what was copied before stays there" : "");
+	}
+	if (held) {
+		flow_set_held(f, held, nheld);
+		free(d->held);
+		d->held = held; /* the discovery's own list from here */
+		d->nheld = nheld;
+	}
+	conf_unref(pc);
+	return kept;
+}
 
 /* Where TOPIC goes on the target: MM2's remote name, or for a failback
  * flow the upstream name (A.orders -> orders). */
@@ -463,6 +539,8 @@ static int discover_once(struct discovery *d)
 		c[n].tgt_parts = target_partitions(tmd, c[n].remote);
 		n++;
 	}
+	/* before anything is created on the target */
+	n = apply_placement(d, c, n);
 	create_topics(d, c, n, 1);
 	create_topics(d, c, n, 0);
 	grow_topics(d, c, n);
@@ -501,12 +579,13 @@ out:
 	return ok;
 }
 
-static void wait_ms(struct flow *f, int64_t ms)
+/* Waits MS, or until the flow stops or its placement rules change. */
+static void wait_ms(struct flow *f, int64_t ms, unsigned gen)
 {
 	struct timespec ts = clock_deadline(CLOCK_MONOTONIC, ms);
 
 	pthread_mutex_lock(&f->lock);
-	while (!atomic_load(&f->stop)) {
+	while (!atomic_load(&f->stop) && atomic_load(&f->placement_gen) == gen) {
 		if (pthread_cond_timedwait(&f->cond, &f->lock, &ts) == ETIMEDOUT)
 			break;
 	}
@@ -576,7 +655,9 @@ void *discover_main(void *arg)
 			log_debug("%s: both clusters answer again", cf->name);
 		d.last_ok = ok;
 		if (!ok) {
-			wait_ms(f, backoff);
+			/* the next round that gets through applies the newest rules */
+			d.placement_gen = atomic_load(&f->placement_gen);
+			wait_ms(f, backoff, d.placement_gen);
 			backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
 			continue;
 		}
@@ -587,8 +668,10 @@ void *discover_main(void *arg)
 		/* until the next round, in steps that probe a cluster the data
 		 * path finds unreachable */
 		for (int64_t left = cf->refresh_enabled ? cf->refresh_interval_s * 1000 : INT64_MAX;
-		     left > 0 && !atomic_load(&f->stop); left -= PROBE_MS) {
-			wait_ms(f, left < PROBE_MS ? left : PROBE_MS);
+		     left > 0 && !atomic_load(&f->stop) &&
+		     atomic_load(&f->placement_gen) == d.placement_gen;
+		     left -= PROBE_MS) {
+			wait_ms(f, left < PROBE_MS ? left : PROBE_MS, d.placement_gen);
 			probe_unreachable(&d);
 		}
 	}
@@ -596,6 +679,7 @@ void *discover_main(void *arg)
 		free(d.known[i].name);
 	free(d.known);
 	state_close(d.st);
+	free(d.held);
 	kclient_destroy(d.src);
 	kclient_destroy(d.tgt);
 	return NULL;

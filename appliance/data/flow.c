@@ -183,6 +183,8 @@ int flow_start(const struct conf *conf, const struct conf_flow *cf, const char *
 		return ferr_set(err, "out of memory");
 	f->conf = conf;
 	f->cf = cf;
+	/* the refcount is the only thing changed through it */
+	f->placement_conf = conf_ref((struct conf *)conf);
 	f->state_dir = strdup(state_dir);
 	atomic_init(&f->status, FLOW_STARTING);
 	pthread_mutex_init(&f->lock, NULL);
@@ -295,8 +297,68 @@ void flow_join(struct flow *f, struct flow_counters *total)
 	reach_free(f->reach_tgt);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
+	conf_unref(f->placement_conf);
+	free(f->held);
 	free(f->state_dir);
 	free(f);
+}
+
+void flow_set_placement(struct flow *f, struct conf *c)
+{
+	struct conf *old;
+
+	pthread_mutex_lock(&f->lock);
+	old = f->placement_conf;
+	f->placement_conf = conf_ref(c);
+	atomic_fetch_add(&f->placement_gen, 1);
+	pthread_cond_broadcast(&f->cond); /* discovery: a round now */
+	pthread_mutex_unlock(&f->lock);
+	conf_unref(old);
+}
+
+struct conf *flow_placement(struct flow *f, unsigned *gen)
+{
+	struct conf *c;
+
+	pthread_mutex_lock(&f->lock);
+	c = conf_ref(f->placement_conf);
+	*gen = atomic_load(&f->placement_gen);
+	pthread_mutex_unlock(&f->lock);
+	return c;
+}
+
+void flow_set_held(struct flow *f, const struct placement_hold *v, size_t n)
+{
+	struct placement_hold *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return; /* the last list stays: shown a little stale, nothing copied */
+	if (n)
+		memcpy(copy, v, n * sizeof(*copy));
+	pthread_mutex_lock(&f->lock);
+	free(f->held);
+	f->held = copy; /* owned by the flow from here */
+	f->nheld = n;
+	pthread_mutex_unlock(&f->lock);
+	atomic_store(&f->topics_blocked, n);
+}
+
+size_t flow_held(struct flow *f, struct placement_hold **out)
+{
+	size_t n;
+
+	*out = NULL;
+	pthread_mutex_lock(&f->lock);
+	n = f->nheld;
+	if (n) {
+		*out = malloc(n * sizeof(**out));
+		if (*out)
+			memcpy(*out, f->held, n * sizeof(**out));
+		else
+			n = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return n;
 }
 
 size_t flow_partitions(struct flow *f, struct part_stat **out)

@@ -29,6 +29,18 @@ struct part_stat {
 	int stopped;            /* the partition stopped (source log changed, unreadable record) */
 	char reason[400];       /* why, when stopped */
 	int64_t never_mirrored; /* offsets the source deleted before ferry read them */
+	int blocked;            /* held back by a placement rule (reason names it) */
+	int64_t inflight;       /* records handed to the producer, not yet acknowledged */
+};
+
+/* A topic the flow holds back by a placement rule, as discovery's last
+ * round found it (the verdict in short; placement.h has the whole). */
+struct placement_hold {
+	char topic[256];
+	char rules[512];    /* the rules the target does not meet */
+	char category[512]; /* their categories */
+	int32_t partitions; /* the source topic's */
+	int copied_before;  /* ferry mirrored it to the target before the rule */
 };
 
 /* min/max/avg of a latency in ms over a window. */
@@ -99,6 +111,17 @@ struct flow {
 	atomic_int_fast64_t inflight_bytes;
 	atomic_int_fast64_t inflight_bytes_peak;
 
+	/* data placement (appliance/placement/): the configuration whose rules
+	 * are in force, a reference replaced by flow_set_placement() when a
+	 * commit keeps the flow running; discovery and the tasks compare
+	 * placement_gen with the one they last acted on (a cheap check per
+	 * loop turn, i.e. per batch) */
+	struct conf *placement_conf; /* guarded by lock */
+	atomic_uint placement_gen;
+	struct placement_hold *held; /* guarded by lock: discovery's last list */
+	size_t nheld;
+	atomic_uint_fast64_t topics_blocked; /* nheld */
+
 	/* what the flow's clients say of its two clusters (reach.h): the
 	 * mirror consumer and producer report errors, the producer its
 	 * statistics, discovery its metadata calls */
@@ -146,6 +169,18 @@ int flow_stopped_partitions(struct flow *f, char *buf, size_t sz);
 /* Queues an operator's resume of a stopped partition (see mirror.h). */
 int flow_resume_partition(struct flow *f, const char *topic, int32_t partition, int64_t from,
 			  struct ferr *err);
+
+/* Main thread: makes C's placement rules (a reference is taken) the ones
+ * F enforces, at once: discovery runs a round, each task re-judges its
+ * topics before its next batch. */
+void flow_set_placement(struct flow *f, struct conf *c);
+/* Any thread: the configuration whose rules are in force (a reference:
+ * conf_unref() it) and its generation. */
+struct conf *flow_placement(struct flow *f, unsigned *gen);
+/* Discovery: replaces the list of held-back topics (V is copied). */
+void flow_set_held(struct flow *f, const struct placement_hold *v, size_t n);
+/* A copy of the held-back topics (caller frees *out); their count. */
+size_t flow_held(struct flow *f, struct placement_hold **out);
 
 /* Discovery -> tasks: queue a partition for the task that owns it. */
 void flow_assign(struct flow *f, const char *topic, const char *remote, int32_t partition);

@@ -24,6 +24,7 @@
 #include "appliance/log.h"
 #include "appliance/kafka/mm2fmt.h"
 #include "appliance/store/state.h"
+#include "appliance/placement/placement.h"
 
 #define BATCH_MAX 5000 /* records taken from the consumer per loop turn */
 
@@ -77,6 +78,12 @@ struct mpart {
 	/* the placement rule that applies to this partition's records, for
 	 * the transfer ledger (owned; NULL: none): see ledger_placement() */
 	char *rule, *category;
+	/* held back by a placement rule: unassigned, nothing more is handed to
+	 * the producer; what was handed before is acknowledged (or fails the
+	 * flow) as usual, so the position stays on the first record not copied,
+	 * and once the rule allows the topic again the partition is assigned
+	 * there (after its in-flight records are settled) */
+	int blocked;
 };
 
 /* An operator's `resume flow F --topic T --partition P --from X`. */
@@ -97,6 +104,8 @@ struct pending_sync {
 
 struct mtopic {
 	char *name, *remote;
+	int blocked;               /* by placement: forward() sends none of its records */
+	char block_reason[300];    /* "blocked-by-placement: rule ..." */
 	rd_kafka_topic_t *src_rkt; /* consumer side; opaque = this */
 	rd_kafka_topic_t *dst_rkt; /* producer side */
 	struct mpart **parts;      /* indexed by partition; NULL = not ours */
@@ -136,6 +145,11 @@ struct mirror_task {
 	unsigned consumer_warns_dropped;
 	size_t nreassign; /* partitions with reassign_at_ms set */
 	size_t nrecheck;  /* partitions with recheck set */
+	/* placement: the rules last applied (a reference) and their generation
+	 * (flow.placement_gen), compared once per loop turn, before a batch */
+	struct conf *pconf;
+	unsigned pgen;
+	size_t nunblock; /* partitions blocked whose topic is allowed again */
 
 	/* statistics: written by the task thread, read by the control plane */
 	struct lat_window repl_cur, age_cur; /* task thread only */
@@ -183,7 +197,7 @@ static int64_t part_position(const struct mpart *mp)
 {
 	int64_t p = inflight_position(&mp->fl);
 
-	if (!mp->dropped && !mp->stopped && !mp->verify && !mp->recheck &&
+	if (!mp->dropped && !mp->stopped && !mp->verify && !mp->recheck && !mp->blocked &&
 	    inflight_count(&mp->fl) == 0 && mp->eof > p)
 		return mp->eof;
 	return p;
@@ -479,6 +493,16 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 		free(mt);
 		return NULL;
 	}
+	if (t->pconf) {
+		struct placement_verdict v;
+		struct ferr e;
+
+		if (placement_check_flow(t->pconf, t->f->cf, name, &v, &e) == 0 && !v.allowed) {
+			mt->blocked = 1;
+			snprintf(mt->block_reason, sizeof(mt->block_reason),
+				 "blocked-by-placement: rule %.250s", v.blocking);
+		}
+	}
 	t->topics[t->ntopics++] = mt;
 	return mt;
 }
@@ -582,10 +606,16 @@ static int take_pending(struct mirror_task *t)
 				     &mp->never_mirrored, &err) != 0)
 			log_warn("%s: %s", t->what, err.msg); /* a count for display only */
 		mt->parts[pa->partition] = mp;
+		atomic_fetch_add(&t->f->partitions_mirrored, 1);
+		if (mt->blocked) {
+			/* discovery handed it over before the rule: not assigned */
+			mp->blocked = 1;
+			mp->verify = 0;
+			continue;
+		}
 		/* a failed assignment below fails the flow: nothing reads this then */
 		mp->assigned = 1;
 		rd_kafka_topic_partition_list_add(tpl, pa->topic, pa->partition)->offset = assign_at;
-		atomic_fetch_add(&t->f->partitions_mirrored, 1);
 		log_debug("%s: mirroring %s[%d] -> %s[%d] from %s%s", t->what, pa->topic,
 			  (int)pa->partition, pa->remote, (int)pa->partition,
 			  offset_str(found ? pos : t->start_logical, ob, sizeof(ob)),
@@ -951,10 +981,11 @@ static void forward(struct mirror_task *t, rd_kafka_message_t *m)
 		return;
 	}
 	ts = rd_kafka_message_timestamp(m, &tstype);
-	if (mp->stopped || mp->recheck) {
+	if (mp->stopped || mp->recheck || mp->t->blocked) {
 		/* fetched before the stop took effect, or perhaps from a new log
-		 * of a recreated topic: not ours to send (read again after the
-		 * check) */
+		 * of a recreated topic, or of a topic a placement rule now keeps
+		 * from the target: not ours to send (read again from the
+		 * position, which stays before it, when it may be) */
 		rd_kafka_message_destroy(m);
 		return;
 	}
@@ -1214,7 +1245,7 @@ static void consumer_event(struct mirror_task *t, rd_kafka_message_t *m)
 
 		/* not while records are dropped (held or stopped): the end they
 		 * reached was not mirrored */
-		if (mp && !mp->recheck && !mp->stopped && m->offset > mp->eof)
+		if (mp && !mp->recheck && !mp->stopped && !mp->blocked && m->offset > mp->eof)
 			mp->eof = m->offset;
 	} else if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
 		    m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) &&
@@ -1308,6 +1339,8 @@ static void shutdown_task(struct mirror_task *t)
 	t->nsyncs = t->capsyncs = 0;
 	state_close(t->st);
 	t->st = NULL;
+	conf_unref(t->pconf);
+	t->pconf = NULL;
 }
 
 /* Publishes positions, end offsets and latency windows for the control
@@ -1354,6 +1387,15 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 				nstopped++;
 			}
 			v[n].never_mirrored = mp->never_mirrored;
+			v[n].inflight = (int64_t)inflight_count(&mp->fl);
+			if (mt->blocked && !mp->stopped) {
+				v[n].blocked = 1;
+				snprintf(v[n].reason, sizeof(v[n].reason), "%s%s", mt->block_reason,
+					 v[n].inflight
+						 ? " (records handed over before it are being "
+						   "acknowledged)"
+						 : "");
+			}
 			n++;
 		}
 	}
@@ -1407,7 +1449,7 @@ static void do_reassigns(struct mirror_task *t)
 			t->nreassign--;
 			/* a held partition is assigned again by do_rechecks(), once
 			 * it exists: never one that does not (see there) */
-			if (!mp->stopped && !mp->recheck)
+			if (!mp->stopped && !mp->recheck && !mp->blocked)
 				assign_one(t, mp, mp->reassign_offset);
 		}
 	}
@@ -1428,6 +1470,25 @@ static int32_t partitions_now(struct mirror_task *t, struct mtopic *mt)
 	return n;
 }
 
+/* Assigns MP at POS (its position): a start if nothing was mirrored yet,
+ * else after reading the last mirrored record back when it lies below. */
+static void assign_at_position(struct mirror_task *t, struct mpart *mp, int64_t pos)
+{
+	if (pos < 0) {
+		/* nothing mirrored yet: a start like any other */
+		assign_one(t, mp, t->start_logical);
+	} else if (mp->have_ident && mp->ident_offset < pos) {
+		mp->verify = 1;
+		mp->resume_at = pos;
+		assign_one(t, mp, mp->ident_offset);
+	} else {
+		log_info("%s: %s[%d]: no mirrored record to check; going on at %" PRId64, t->what,
+			 mp->t->name, (int)mp->partition, pos);
+		mp->resume_at = pos;
+		assign_one(t, mp, pos);
+	}
+}
+
 /* Partitions whose topic vanished: once what is in flight is acknowledged
  * and the topic is back, read the last mirrored record again (as at a
  * start) before going on. The assignment is left alone while the topic is
@@ -1445,7 +1506,7 @@ static void do_rechecks(struct mirror_task *t)
 			struct mpart *mp = mt->parts[p];
 			int64_t pos;
 
-			if (!mp || !mp->recheck || inflight_count(&mp->fl) > 0 ||
+			if (!mp || !mp->recheck || mp->blocked || inflight_count(&mp->fl) > 0 ||
 			    mp->recheck_at_ms > now)
 				continue;
 			if (have < 0)
@@ -1467,21 +1528,90 @@ static void do_rechecks(struct mirror_task *t)
 				mp->reassign_at_ms = 0;
 				t->nreassign--;
 			}
-			if (pos < 0) {
-				/* nothing mirrored yet: a start like any other */
-				assign_one(t, mp, t->start_logical);
-			} else if (mp->have_ident && mp->ident_offset < pos) {
-				mp->verify = 1;
-				mp->resume_at = pos;
-				assign_one(t, mp, mp->ident_offset);
-			} else {
-				log_info("%s: %s[%d]: no mirrored record to check; going on at %" PRId64,
-					 t->what, mt->name, (int)p, pos);
-				mp->resume_at = pos;
-				assign_one(t, mp, pos);
-			}
+			assign_at_position(t, mp, pos);
 		}
 	}
+}
+
+/* Partitions whose placement block was lifted: assigned again at their
+ * position once the records handed over before the block are settled (a
+ * record is never handed over twice, nor skipped). */
+static void do_unblocks(struct mirror_task *t)
+{
+	for (size_t i = 0; i < t->ntopics && t->nunblock; i++) {
+		struct mtopic *mt = t->topics[i];
+
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+
+			if (!mp || !mp->blocked || mt->blocked || inflight_count(&mp->fl) > 0)
+				continue;
+			mp->blocked = 0;
+			t->nunblock--;
+			/* a stopped partition waits for its operator; a held one
+			 * for do_rechecks(), which assigns it */
+			if (!mp->stopped && !mp->recheck)
+				assign_at_position(t, mp, part_position(mp));
+		}
+	}
+}
+
+/*
+ * The placement rules changed (a commit): judge every topic of the task
+ * again before the next batch. A topic now blocked is unassigned at once
+ * and forward() drops what the consumer still holds of it, so no record
+ * of it is handed to the producer after this; records handed over before
+ * (at most linger.ms plus a produce request's worth) are acknowledged as
+ * any other: librdkafka 2.0.2 cannot take back queued records of an
+ * idempotent producer without a gap in its sequence numbers (only an
+ * aborted transaction moves its base), which fails the partition. The
+ * position stays on the first record not copied, so nothing is lost.
+ */
+static void placement_refresh(struct mirror_task *t)
+{
+	unsigned gen;
+	struct conf *pc = flow_placement(t->f, &gen);
+
+	conf_unref(t->pconf);
+	t->pconf = pc; /* the task's reference from here */
+	t->pgen = gen;
+	for (size_t i = 0; i < t->ntopics; i++) {
+		struct mtopic *mt = t->topics[i];
+		struct placement_verdict v;
+		struct ferr e;
+		int blocked = placement_check_flow(pc, t->f->cf, mt->name, &v, &e) == 0 &&
+			      !v.allowed;
+
+		if (blocked) {
+			snprintf(mt->block_reason, sizeof(mt->block_reason),
+				 "blocked-by-placement: rule %.250s", v.blocking);
+		}
+		if (blocked == mt->blocked)
+			continue;
+		mt->blocked = blocked;
+		for (int32_t p = 0; p < mt->nparts; p++) {
+			struct mpart *mp = mt->parts[p];
+
+			if (!mp)
+				continue;
+			if (blocked && !mp->blocked) {
+				mp->blocked = 1;
+				mp->verify = 0;
+				mp->eof = -1; /* what reached the end before is not copied now */
+				if (mp->assigned)
+					unassign_one(t, mp);
+				if (mp->reassign_at_ms) {
+					mp->reassign_at_ms = 0;
+					t->nreassign--;
+				}
+			} else if (!blocked && mp->blocked) {
+				t->nunblock++;
+			}
+		}
+		log_info("%s: %s %s: %s", t->what, blocked ? "stops copying" : "copies again",
+			 mt->name, blocked ? mt->block_reason : "no placement rule blocks it now");
+	}
+	publish_snapshot(t, clock_mono_ms());
 }
 
 /* Resumes a stopped partition from where the operator chose: the state
@@ -1582,7 +1712,10 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 		     "flow %s: partition %s[%d] resumed from offset %" PRId64
 		     "; offset-sync history cut there",
 		     flow, mt->name, (int)mp->partition, from);
-	assign_one(t, mp, from);
+	if (mt->blocked)
+		mp->blocked = 1; /* assigned at FROM once placement allows it */
+	else
+		assign_one(t, mp, from);
 	publish_snapshot(t, clock_mono_ms());
 }
 
@@ -1651,6 +1784,11 @@ static void *task_main(void *arg)
 			publish_snapshot(t,
 					 clock_mono_ms()); /* new partitions: show them at once */
 		take_resumes(t);
+		/* placement: one load per turn, so before every batch */
+		if (atomic_load(&f->placement_gen) != t->pgen)
+			placement_refresh(t);
+		if (t->nunblock)
+			do_unblocks(t);
 		if (t->nreassign)
 			do_reassigns(t);
 		if (t->nrecheck)
@@ -1731,6 +1869,7 @@ int mirror_task_new(struct flow *f, int index, struct mirror_task **out, struct 
 	if (!t)
 		return ferr_set(err, "out of memory");
 	t->f = f;
+	t->pconf = flow_placement(f, &t->pgen); /* the task's reference */
 	t->index = index;
 	snprintf(t->what, sizeof(t->what), "%s task %d", f->cf->name, index);
 	pthread_mutex_init(&t->lock, NULL);
@@ -1850,6 +1989,7 @@ fail:
 	kclient_destroy(t->producer);
 	kclient_destroy(t->consumer);
 	state_close(t->st);
+	conf_unref(t->pconf);
 	pthread_mutex_destroy(&t->lock);
 	pthread_mutex_destroy(&t->snap_lock);
 	free(t);

@@ -73,7 +73,7 @@ like($out, qr/^A\s+127\.0\.0\.1:\d+\s+A->B\s+B->A\s+reachable\s*$/m, 'keyword pr
 my $j;
 ok(poll_until(sub { $j = ferry_json('show', 'topics'); @{ $j->{result}{rows} } == 4 }, 120, 'show topics'),
 	'show topics: the 4 mirrored topics');
-is_deeply($j->{result}{columns}, [ 'flow', 'topic', 'remote topic', 'partitions' ], '| json: columns');
+is_deeply($j->{result}{columns}, [ 'flow', 'topic', 'remote topic', 'partitions', 'state' ], '| json: columns');
 is_deeply([ sort map { "$_->[0] $_->[1] $_->[2] $_->[3]" } @{ $j->{result}{rows} } ],
 	[ 'A->B heartbeats A.heartbeats 1', 'A->B orders A.orders 3', 'B->A heartbeats B.heartbeats 1',
 	  'B->A users B.users 1' ], '| json: rows');
