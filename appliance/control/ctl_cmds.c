@@ -745,7 +745,7 @@ static void transfer_row(void *ctx, const struct state_transfer *x)
 		json_integer((json_int_t)x->l.records), json_integer((json_int_t)x->l.bytes),
 		opt_int(x->l.first_offset), opt_int(x->l.last_offset), opt_ts(x->l.first_ts),
 		opt_ts(x->l.last_ts), opt_str(x->l.rule), opt_str(x->l.category),
-		json_integer((json_int_t)x->l.held_back));
+		json_integer((json_int_t)x->held_back));
 }
 
 static void transfers_job_run(void *job, struct ctl_reply *out)

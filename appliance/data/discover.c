@@ -21,12 +21,14 @@
 #include "appliance/log.h"
 #include "appliance/store/state.h"
 #include "appliance/sync/topicconf.h"
+#include "appliance/placement/heldback.h"
 #include "appliance/placement/placement.h"
 
 #define MD_TIMEOUT_MS 10000
 #define ADMIN_TIMEOUT_MS 30000
 #define STEP_MS 1000  /* blocking calls are cut in steps to notice a stop */
 #define PROBE_MS 5000 /* how often an unreachable cluster is asked again */
+#define HELD_MS 2000  /* per partition: a held-back count too late waits a round */
 
 struct known_topic {
 	char *name;
@@ -123,6 +125,33 @@ static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
 	}
 	conf_unref(pc);
 	return kept;
+}
+
+/*
+ * The records each topic of this round's held list is held back from the
+ * target (the source end offsets minus the flow's saved positions), into
+ * today's transfer ledger row of the topic as a whole, with the rules that
+ * hold it: once a round, off the main loop. A measurement that fails
+ * changes nothing: the row keeps the last count, never a guess.
+ */
+static void record_held(struct discovery *d)
+{
+	const struct conf_flow *cf = d->f->cf;
+
+	for (size_t i = 0; d->st && i < d->nheld && !atomic_load(&d->f->stop); i++) {
+		const struct placement_hold *h = &d->held[i];
+		long long n = 0;
+		struct ferr err;
+
+		if (placement_held_back(d->src, d->st, cf->name, h->topic, h->partitions, HELD_MS,
+					&n, &err) == 0 &&
+		    state_ledger_set_held(d->st, cf->name, h->topic, n, h->rules,
+					  h->category[0] ? h->category : NULL, &err) == 0)
+			continue;
+		log_warn("%s: cannot record the records held back of %s: %s (the transfer ledger "
+			 "keeps the last count; retried next round)",
+			 cf->name, h->topic, err.msg);
+	}
 }
 
 /* Where TOPIC goes on the target: MM2's remote name, or for a failback
@@ -571,6 +600,8 @@ static int discover_once(struct discovery *d)
 			flow_assign(f, c[i].name, c[i].remote, p);
 		k->published = upto;
 	}
+	/* after the assignments, which it must not delay */
+	record_held(d);
 	ok = 1;
 out:
 	free(c);

@@ -10,7 +10,7 @@
 
 static void tally_reset(struct inflight_tally *t)
 {
-	*t = (struct inflight_tally){ 0, 0, -1, -1, -1, -1, 0 };
+	*t = (struct inflight_tally){ 0, 0, -1, -1, -1, -1 };
 }
 
 void inflight_init(struct inflight *f, int64_t start)
@@ -39,7 +39,7 @@ void inflight_tally_take(struct inflight *f, struct inflight_tally *out)
 
 int inflight_tally_pending(const struct inflight *f)
 {
-	return f->tally.records > 0 || f->tally.held > 0;
+	return f->tally.records > 0;
 }
 
 static struct inflight_ent *at(const struct inflight *f, size_t i)
@@ -91,8 +91,6 @@ static void drain(struct inflight *f)
 				t->last_offset = e->offset;
 				t->last_ts = e->ts;
 			}
-		} else if (e->kind == ENT_HELD) {
-			t->held++;
 		}
 		f->acked_next = e->offset + 1;
 		f->head = (f->head + 1) % f->cap;
@@ -108,14 +106,6 @@ int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq)
 int inflight_push_rec(struct inflight *f, int64_t offset, uint64_t seq, int64_t bytes, int64_t ts)
 {
 	return push(f, (struct inflight_ent){ offset, 0, ENT_RECORD, seq, bytes, ts });
-}
-
-int inflight_push_held(struct inflight *f, int64_t offset, uint64_t seq)
-{
-	if (push(f, (struct inflight_ent){ offset, 1, ENT_HELD, seq, 0, -1 }) != 0)
-		return -1;
-	drain(f);
-	return 0;
 }
 
 int inflight_ack(struct inflight *f, int64_t offset)

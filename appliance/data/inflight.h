@@ -20,7 +20,6 @@ struct inflight_tally {
 	int64_t records, bytes; /* mirrored records, their key + value bytes */
 	int64_t first_offset, last_offset;
 	int64_t first_ts, last_ts; /* the timestamps of those two records */
-	int64_t held;              /* records held back (inflight_push_held) */
 };
 
 struct inflight {
@@ -29,7 +28,7 @@ struct inflight {
 	struct inflight_ent {
 		int64_t offset;
 		int acked;
-		enum { ENT_RECORD, ENT_HELD, ENT_SKIP } kind;
+		enum { ENT_RECORD, ENT_SKIP } kind;
 		uint64_t seq;
 		int64_t bytes, ts; /* ENT_RECORD: key + value size, timestamp (-1) */
 	} * ring;
@@ -49,10 +48,6 @@ int inflight_push_seq(struct inflight *f, int64_t offset, uint64_t seq);
 /* The same, with the record's key + value BYTES and timestamp TS (-1
  * unknown): what the tally counts once the position passes it. */
 int inflight_push_rec(struct inflight *f, int64_t offset, uint64_t seq, int64_t bytes, int64_t ts);
-/* A record at OFFSET that is not sent (held back by a placement rule): it
- * counts as done at once, and as held in the tally once the position
- * passes it. 0, or -1 out of memory. */
-int inflight_push_held(struct inflight *f, int64_t offset, uint64_t seq);
 /* What the position passed over since the last take, into *OUT; the
  * tally starts again. inflight_free() keeps it (see resume). */
 void inflight_tally_take(struct inflight *f, struct inflight_tally *out);

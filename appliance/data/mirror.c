@@ -455,6 +455,58 @@ static struct mtopic *topic_find(struct mirror_task *t, const char *name)
 	return NULL;
 }
 
+/*
+ * The placement rule and category that apply to MP's records from now on,
+ * as the transfer ledger records them (NULL: none); copied. 0, or -1 out
+ * of memory (the old ones stay).
+ */
+static int ledger_placement(struct mpart *mp, const char *rule, const char *category)
+{
+	char *r = rule ? strdup(rule) : NULL, *c = category ? strdup(category) : NULL;
+
+	if ((rule && !r) || (category && !c)) {
+		free(r);
+		free(c);
+		return -1;
+	}
+	free(mp->rule);
+	free(mp->category);
+	mp->rule = r;
+	mp->category = c;
+	return 0;
+}
+
+/*
+ * MP's ledger rule and category from V, the verdict of the task's rules on
+ * its topic (NULL: none could be had, so no rule): the rules that named the
+ * topic and that the target met, so the copy was allowed. A blocked
+ * verdict changes nothing: what is still acknowledged of MP was sent under
+ * the rules before, and nothing more is sent.
+ */
+static void part_placement(struct mirror_task *t, struct mpart *mp,
+			   const struct placement_verdict *v)
+{
+	int named = v && v->nrules > 0;
+
+	if (v && !v->allowed)
+		return;
+	if (ledger_placement(mp, named ? v->rules : NULL,
+			     named && v->category[0] ? v->category : NULL) != 0)
+		flow_fail(t->f, "%s: out of memory", t->what);
+}
+
+/* The verdict of the task's rules on TOPIC into *V: V, or NULL when there
+ * is none (no rules loaded, or the target unknown to them). */
+static const struct placement_verdict *judge(struct mirror_task *t, const char *topic,
+					     struct placement_verdict *v)
+{
+	struct ferr e;
+
+	if (!t->pconf || placement_check_flow(t->pconf, t->f->cf, topic, v, &e) != 0)
+		return NULL;
+	return v;
+}
+
 static struct mtopic *topic_get(struct mirror_task *t, const char *name, const char *remote)
 {
 	struct mtopic *mt;
@@ -493,11 +545,10 @@ static struct mtopic *topic_get(struct mirror_task *t, const char *name, const c
 		free(mt);
 		return NULL;
 	}
-	if (t->pconf) {
+	{
 		struct placement_verdict v;
-		struct ferr e;
 
-		if (placement_check_flow(t->pconf, t->f->cf, name, &v, &e) == 0 && !v.allowed) {
+		if (judge(t, name, &v) && !v.allowed) {
 			mt->blocked = 1;
 			snprintf(mt->block_reason, sizeof(mt->block_reason),
 				 "blocked-by-placement: rule %.250s", v.blocking);
@@ -607,6 +658,11 @@ static int take_pending(struct mirror_task *t)
 			log_warn("%s: %s", t->what, err.msg); /* a count for display only */
 		mt->parts[pa->partition] = mp;
 		atomic_fetch_add(&t->f->partitions_mirrored, 1);
+		{
+			struct placement_verdict v;
+
+			part_placement(t, mp, judge(t, mt->name, &v));
+		}
 		if (mt->blocked) {
 			/* discovery handed it over before the rule: not assigned */
 			mp->blocked = 1;
@@ -701,8 +757,7 @@ static int save_positions(struct mirror_task *t)
 				led[n] = (struct state_ledger){ ty->records,      ty->bytes,
 								ty->first_offset, ty->last_offset,
 								ty->first_ts,     ty->last_ts,
-								ty->held,         mp->rule,
-								mp->category };
+								mp->rule,         mp->category };
 			}
 			/* the identity of the last acknowledged record goes along,
 			 * so that a restart can tell whether the log is the same */
@@ -793,44 +848,6 @@ out:
 	free(led);
 	free(who);
 	return rc;
-}
-
-/*
- * The placement rule and category that apply to MP's records from now on,
- * as the transfer ledger records them (NULL: none); copied. 0, or -1 out
- * of memory (the old ones stay).
- */
-__attribute__((unused)) /* the placement check (issue 12) calls it */
-static int
-ledger_placement(struct mpart *mp, const char *rule, const char *category)
-{
-	char *r = rule ? strdup(rule) : NULL, *c = category ? strdup(category) : NULL;
-
-	if ((rule && !r) || (category && !c)) {
-		free(r);
-		free(c);
-		return -1;
-	}
-	free(mp->rule);
-	free(mp->category);
-	mp->rule = r;
-	mp->category = c;
-	return 0;
-}
-
-/*
- * ledger_add_held: record M of MP is held back (a placement rule forbids
- * its copy): it is not sent, the position passes it as if mirrored, and
- * the ledger counts it as held back in the same transaction as that
- * position, so a restart neither re-counts nor loses it. Takes M.
- */
-__attribute__((unused)) /* the placement check (issue 12) calls it */
-static void
-ledger_add_held(struct mirror_task *t, struct mpart *mp, rd_kafka_message_t *m)
-{
-	if (inflight_push_held(&mp->fl, m->offset, t->consumed_bytes) != 0)
-		flow_fail(t->f, "%s: out of memory", t->what);
-	rd_kafka_message_destroy(m);
 }
 
 static void unassign_one(struct mirror_task *t, struct mpart *mp);
@@ -1572,20 +1589,25 @@ static void placement_refresh(struct mirror_task *t)
 	unsigned gen;
 	struct conf *pc = flow_placement(t->f, &gen);
 
+	/* what was acknowledged under the rules before goes to the ledger
+	 * with them (a failed save keeps it for the next, with the new ones) */
+	(void)save_positions(t);
 	conf_unref(t->pconf);
 	t->pconf = pc; /* the task's reference from here */
 	t->pgen = gen;
 	for (size_t i = 0; i < t->ntopics; i++) {
 		struct mtopic *mt = t->topics[i];
 		struct placement_verdict v;
-		struct ferr e;
-		int blocked = placement_check_flow(pc, t->f->cf, mt->name, &v, &e) == 0 &&
-			      !v.allowed;
+		const struct placement_verdict *pv = judge(t, mt->name, &v);
+		int blocked = pv && !pv->allowed;
 
 		if (blocked) {
 			snprintf(mt->block_reason, sizeof(mt->block_reason),
 				 "blocked-by-placement: rule %.250s", v.blocking);
 		}
+		for (int32_t p = 0; p < mt->nparts; p++)
+			if (mt->parts[p])
+				part_placement(t, mt->parts[p], pv);
 		if (blocked == mt->blocked)
 			continue;
 		mt->blocked = blocked;

@@ -60,6 +60,7 @@ enum stmt_id {
 	ST_TOPIC_CREATED_ADD,
 	ST_TOPIC_CREATED_GET,
 	ST_LEDGER_ADD,
+	ST_LEDGER_SET_HELD,
 	ST_LEDGER_LIST,
 	ST_ACL_ADD,
 	ST_ACL_DEL,
@@ -182,8 +183,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * side reads the row as it was before this update */
 	[ST_LEDGER_ADD] =
 		"INSERT INTO transfers (day, flow, topic, partition, records, bytes, first_offset, "
-		"last_offset, first_ts, last_ts, rule, category, held_back, updated_ms) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT "
+		"last_offset, first_ts, last_ts, rule, category, updated_ms) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT "
 		"(day, flow, topic, partition) DO UPDATE SET records = records + excluded.records, "
 		"bytes = bytes + excluded.bytes, "
 		"first_ts = CASE WHEN first_offset IS NULL OR excluded.first_offset < first_offset "
@@ -195,8 +196,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"last_offset = CASE WHEN last_offset IS NULL OR excluded.last_offset > last_offset "
 		"THEN excluded.last_offset ELSE last_offset END, "
 		"rule = COALESCE(excluded.rule, rule), category = COALESCE(excluded.category, "
-		"category), held_back = held_back + excluded.held_back, "
-		"updated_ms = excluded.updated_ms",
+		"category), updated_ms = excluded.updated_ms",
+	/* a snapshot, not a sum: the count and rules as last measured */
+	[ST_LEDGER_SET_HELD] = "INSERT INTO transfers (day, flow, topic, partition, rule, category, "
+			       "held_back, updated_ms) VALUES (?1, ?2, ?3, -1, ?4, ?5, ?6, ?7) "
+			       "ON CONFLICT (day, flow, topic, partition) DO UPDATE SET "
+			       "rule = excluded.rule, category = excluded.category, "
+			       "held_back = excluded.held_back, updated_ms = excluded.updated_ms",
 	[ST_LEDGER_LIST] = "SELECT day, flow, topic, partition, records, bytes, first_offset, "
 			   "last_offset, first_ts, last_ts, rule, category, held_back, updated_ms "
 			   "FROM transfers WHERE (?1 IS NULL OR flow = ?1) AND (?2 IS NULL OR "
@@ -604,7 +610,7 @@ static int ledger_add(struct state *st, const char *day, const char *flow, const
 {
 	sqlite3_stmt *s = st->stmt[ST_LEDGER_ADD];
 
-	if (l->records <= 0 && l->held_back <= 0)
+	if (l->records <= 0)
 		return 0;
 	sqlite3_bind_text(s, 1, day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, flow, -1, SQLITE_STATIC);
@@ -613,35 +619,36 @@ static int ledger_add(struct state *st, const char *day, const char *flow, const
 	sqlite3_bind_int64(s, 5, l->records > 0 ? l->records : 0);
 	sqlite3_bind_int64(s, 6, l->bytes > 0 ? l->bytes : 0);
 	/* no record, no offsets: a held-back count alone leaves them be */
-	bind_opt_int(s, 7, l->records > 0 ? l->first_offset : -1);
-	bind_opt_int(s, 8, l->records > 0 ? l->last_offset : -1);
-	bind_opt_int(s, 9, l->records > 0 ? l->first_ts : -1);
-	bind_opt_int(s, 10, l->records > 0 ? l->last_ts : -1);
+	bind_opt_int(s, 7, l->first_offset);
+	bind_opt_int(s, 8, l->last_offset);
+	bind_opt_int(s, 9, l->first_ts);
+	bind_opt_int(s, 10, l->last_ts);
 	bind_opt_text(s, 11, l->rule);
 	bind_opt_text(s, 12, l->category);
-	sqlite3_bind_int64(s, 13, l->held_back > 0 ? l->held_back : 0);
-	sqlite3_bind_int64(s, 14, now);
+	sqlite3_bind_int64(s, 13, now);
 	return step_done(st, ST_LEDGER_ADD, err, "saving the transfer ledger");
 }
 
-int state_ledger_add_held(struct state *st, const char *flow, const char *topic, int32_t partition,
-			  int64_t n, const char *rule, const char *category, struct ferr *err)
+int state_ledger_set_held(struct state *st, const char *flow, const char *topic, int64_t n,
+			  const char *rule, const char *category, struct ferr *err)
 {
-	struct state_ledger l = { 0, 0, -1, -1, -1, -1, n, rule, category };
+	sqlite3_stmt *s = st->stmt[ST_LEDGER_SET_HELD];
 	int64_t now = state_now_ms();
 	char day[11];
 
-	if (n <= 0)
-		return 0;
+	if (n < 0)
+		return ferr_set(err, "%s %s: %lld records held back: expected a count >= 0", flow,
+				topic, (long long)n);
 	state_day_utc(now, day);
-	end_failed_txn(st);
-	if (step_done(st, ST_BEGIN, err, "starting a transaction"))
-		return -1;
-	if (ledger_add(st, day, flow, topic, partition, &l, now, err) == 0 &&
-	    step_done(st, ST_COMMIT, err, "committing the transfer ledger") == 0)
-		return 0;
-	end_failed_txn(st);
-	return -1;
+	/* one statement: its own transaction */
+	sqlite3_bind_text(s, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
+	bind_opt_text(s, 4, rule);
+	bind_opt_text(s, 5, category);
+	sqlite3_bind_int64(s, 6, n);
+	sqlite3_bind_int64(s, 7, now);
+	return step_done(st, ST_LEDGER_SET_HELD, err, "saving the records held back");
 }
 
 static int64_t col_opt_int(sqlite3_stmt *s, int i)
@@ -675,8 +682,8 @@ int state_transfers_list(struct state *st, const char *flow, const char *since,
 			       .first_ts = col_opt_int(s, 8),
 			       .last_ts = col_opt_int(s, 9),
 			       .rule = col_opt_text(s, 10),
-			       .category = col_opt_text(s, 11),
-			       .held_back = sqlite3_column_int64(s, 12) },
+			       .category = col_opt_text(s, 11) },
+			.held_back = sqlite3_column_int64(s, 12),
 			.updated_ms = sqlite3_column_int64(s, 13),
 		};
 

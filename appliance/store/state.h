@@ -78,37 +78,40 @@ int state_positions_save(struct state *st, const char *flow, const struct state_
 /* --- the transfer ledger (schema/008_transfers.sql) --- */
 
 /* What one partition's position passed over since its last save: the
- * records the target acknowledged below it, and those held back by a
- * placement rule. Offsets and timestamps are -1 while unknown; RULE and
- * CATEGORY are NULL when no placement rule applied. */
+ * records the target acknowledged below it. Offsets and timestamps are -1
+ * while unknown; RULE and CATEGORY are the placement rules that named the
+ * topic and that the target met, so the copy was allowed, and their
+ * categories (NULL: no rule names the topic). */
 struct state_ledger {
 	int64_t records, bytes; /* bytes: key + value of each record */
 	int64_t first_offset, last_offset;
 	int64_t first_ts, last_ts; /* record timestamps of those two records */
-	int64_t held_back;
 	const char *rule, *category;
 };
 
 /* state_positions_save, and with each position V[i] its ledger entry
  * LEDGER[i] (LEDGER NULL: none) in the same transaction, added to the row
- * of the UTC day of this commit. An entry without records or held-back
- * records writes nothing. */
+ * of the UTC day of this commit. An entry without records writes nothing;
+ * a rule kept in the row stays when an entry has none. */
 int state_positions_save_ledger(struct state *st, const char *flow, const struct state_position *v,
 				const struct state_ledger *ledger, size_t n,
 				const struct state_sync *syncs, size_t ns, long long retention,
 				struct ferr *err);
 
-/* Records held back from FLOW's TOPIC/PARTITION (-1: the topic as a whole)
- * outside of a position save, in a transaction of their own: N more
- * records on today's row, with the rule and category that held them. */
-int state_ledger_add_held(struct state *st, const char *flow, const char *topic, int32_t partition,
-			  int64_t n, const char *rule, const char *category, struct ferr *err);
+/* N records a placement rule holds back from FLOW's target of TOPIC (the
+ * source end offsets minus the saved positions, as just measured), with
+ * the rules that hold them (RULE) and their categories: today's row of
+ * the topic as a whole (partition -1) is set to them, a snapshot, not a
+ * sum (the last measurement of the day stands). Its own transaction. */
+int state_ledger_set_held(struct state *st, const char *flow, const char *topic, int64_t n,
+			  const char *rule, const char *category, struct ferr *err);
 
 /* A row of the ledger as read back. */
 struct state_transfer {
 	const char *day, *flow, *topic;
 	int32_t partition;
 	struct state_ledger l; /* offsets and timestamps -1 when NULL */
+	int64_t held_back;     /* state_ledger_set_held's last count; 0 none */
 	int64_t updated_ms;
 };
 /* The ledger's rows of FLOW (NULL: every flow) from day SINCE on (a
