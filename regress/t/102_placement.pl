@@ -7,7 +7,10 @@
 # counts them); removing it again copies every one of them to U, nothing
 # lost, nothing twice. The audit trail, show placement/topics/flows,
 # /metrics and `placement check` say so; each bad rule is refused whole,
-# from the file and from a commit.
+# from the file and from a commit. The transfer ledger (show transfers)
+# gives the records copied to E the rule and category that allowed them,
+# as many as E holds, and has for U a row of the topic as a whole
+# (partition -1) with the rule and the records it holds back.
 use strict;
 use warnings FATAL => 'all';
 
@@ -118,6 +121,36 @@ sub topic_state
 
 sub placement_rows { return ferry_json('show', 'placement')->{result}{rows}; }
 
+# `show transfers FLOW`'s rows of TOPIC, each as { column => value }
+sub ledger_rows
+{
+	my ($flow, $topic) = @_;
+	my $res = ferry_json('show', 'transfers', $flow)->{result};
+	my @rows;
+	for my $r (@{ $res->{rows} })
+	{
+		my %h;
+		@h{ @{ $res->{columns} } } = @$r;
+		push @rows, \%h if $h{topic} eq $topic;
+	}
+	return \@rows;
+}
+
+# the records FLOW's ledger counts of TOPIC, all days and partitions
+sub ledger_records
+{
+	my $n = 0;
+	$n += $_->{records} for @{ ledger_rows(@_) };
+	return $n;
+}
+
+# the ledger row of TOPIC as a whole (partition -1) of FLOW, the last day's
+sub held_row
+{
+	my @h = grep { $_->{partition} == -1 } @{ ledger_rows(@_) };
+	return $h[-1];
+}
+
 sub blocked_metric
 {
 	my ($flow) = @_;
@@ -163,6 +196,38 @@ is_deeply([ @{ $pr{'customers-eu U'} }[ 2 .. 5 ], $pr{'customers-eu U'}[7], $pr{
 	[ 'blocked-by-placement', 'region=us, jurisdiction=us', 'pii', 'personal-data', 1000, 'A->U' ],
 	'show placement: held back from U, all 1000 records');
 is($pr{'orders U'}[2], 'copy A.orders', 'show placement: orders (no rule) is copied to U');
+
+# --- the transfer ledger: the rule that allowed a copy, and what a rule held back ---
+my $on_e = count_or_zero($E, 'A.customers-eu');
+ok(poll_until(sub { ledger_records('A->E', 'customers-eu') == $on_e }, 30, 'the ledger of A->E'),
+	"show transfers: A->E counts $on_e records of customers-eu, as many as E holds");
+my @erows = @{ ledger_rows('A->E', 'customers-eu') };
+is_deeply([ map { "$_->{partition} $_->{rule} $_->{category}" } @erows ],
+	[ '0 pii personal-data', '1 pii personal-data' ],
+	'... per partition, with the rule and category that allowed the copy (no held-back row)');
+is_deeply([ map { $_->{'held back'} } @erows ], [ 0, 0 ], '... and nothing held back');
+my $on_u_orders = count_or_zero($U, 'A.orders');
+ok(poll_until(sub { ledger_records('A->U', 'orders') == $on_u_orders }, 30, 'the ledger of orders'),
+	"show transfers: A->U counts the $on_u_orders orders records U holds");
+ok(!grep({ defined $_->{rule} || defined $_->{category} } @{ ledger_rows('A->U', 'orders') }),
+	'... without a rule or category (no rule names orders)');
+my $held_cu = $A->count('customers-eu') - count_or_zero($U, 'A.customers-eu');
+my $h;
+ok(poll_until(sub { $h = held_row('A->U', 'customers-eu'); $h && $h->{'held back'} == $held_cu },
+		30, 'the held-back row of A->U'),
+	"show transfers: A->U holds back $held_cu records of customers-eu (source end offsets minus what reached U)");
+is_deeply([ map { $_->{partition} } @{ ledger_rows('A->U', 'customers-eu') } ], [-1],
+	'... in the row of the topic as a whole, its only row');
+is_deeply([ @{$h}{qw(records bytes rule category)}, $h->{'first offset'} ], [ 0, 0, 'pii', 'personal-data', undef ],
+	'... with the rule and category that hold them, and no record copied');
+my $held_e = count_or_zero($E, 'A.customers-eu') - count_or_zero($U, 'E.A.customers-eu');
+ok(poll_until(sub { $h = held_row('E->U', 'A.customers-eu'); $h && $h->{'held back'} == $held_e }, 30,
+		'the held-back row of E->U'),
+	"show transfers: the second hop E->U holds back $held_e records of A.customers-eu");
+is($h && $h->{rule}, 'pii', '... by rule pii');
+($rc, $out) = ferry('show', 'transfers', 'A->U');
+like($out, qr/^\S+\s+A->U\s+customers-eu\s+-1\s+0\s+0\s.*\spii\s+personal-data\s+$held_cu\s*$/m,
+	'show transfers (table): the held-back row reads as such');
 
 my $j = ferry_json('placement', 'check', 'customers-eu', 'U');
 like($j->{message}, qr/^blocked: customers-eu may not be copied to U \(labels: region=us, jurisdiction=us\): rule pii requires region=eu$/,
@@ -220,6 +285,19 @@ ok(poll_until(sub {
 	}, 20, 'held back'),
 	'show placement: the copy made before the rule, and exactly the records held back');
 is(blocked_metric('A->U'), 2, 'ferry_placement_blocked_topics{flow="A->U"} = 2');
+ok(poll_until(sub { $h = held_row('A->U', 'kyc-live'); $h && $h->{'held back'} == $N - $on_u }, 30,
+		'the held-back row of kyc-live'),
+	'show transfers: A->U holds back exactly the kyc-live records not copied');
+is_deeply([ @{$h}{qw(rule category)} ], [ 'live', 'kyc' ], '... by rule live, category kyc');
+my @urows = grep { $_->{partition} >= 0 } @{ ledger_rows('A->U', 'kyc-live') };
+my $urecs = 0;
+$urecs += $_->{records} for @urows;
+is($urecs, $on_u, "the ledger counts the $on_u kyc-live records U got before the rule");
+ok(!grep({ defined $_->{rule} } @urows), '... which no rule named when they were copied');
+ok(poll_until(sub { ledger_records('A->E', 'kyc-live') == $N }, 30, 'the ledger of kyc-live on E'),
+	"show transfers: A->E counts all $N kyc-live records, as many as E holds");
+is_deeply([ map { $_->{rule} } @{ ledger_rows('A->E', 'kyc-live') } ], [ 'live', 'live' ],
+	'... under rule live, which E meets');
 
 # --- bad rules by commit: refused whole, nothing applied ---
 for my $b (
