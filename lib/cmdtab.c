@@ -112,11 +112,13 @@ static struct cmd_def table[] = {
 	    A, E, 0,
 	    "The transfer ledger, per UTC day (the day ferry mirrored the records, not their "
 	    "timestamps), flow, source topic and partition: records and bytes (key + value) "
-	    "mirrored, the first and last source offset and those records' timestamps, the "
-	    "placement rule and category that applied, and the records held back by it; of FLOW "
-	    "only, from day DATE on. A record counts once, when the position that covers it is "
-	    "saved: a restart, even after a crash, never counts it twice. A flow no longer "
-	    "configured is still shown."),
+	    "mirrored, the first and last source offset and those records' timestamps, and the "
+	    "placement rules and categories that allowed the copy; a topic a rule holds back from "
+	    "the flow's target has a row of its own, partition -1 (the topic as a whole), with "
+	    "the records held back as last measured that day and the rule and category that hold "
+	    "them. Of FLOW only, from day DATE on. A record counts once, when the position that "
+	    "covers it is saved: a restart, even after a crash, never counts it twice. A flow no "
+	    "longer configured is still shown."),
 	CMD(CMD_SHOW_PLACEMENT, "show placement",
 	    "Show running system information\nWhere each mirrored topic is held, under which "
 	    "placement rules",

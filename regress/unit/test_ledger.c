@@ -210,11 +210,12 @@ int main(void)
 		   0,
 	   "held back: 1000 measured");
 	r = list(st, "A->U", NULL);
-	ok(r.n == 1 && strcmp(r.v[0].day, today) == 0 && strcmp(r.v[0].topic, "customers-eu") == 0 &&
-		   r.v[0].partition == -1 && r.v[0].held_back == 1000 && r.v[0].l.records == 0 &&
-		   r.v[0].l.bytes == 0 && r.v[0].l.first_offset == -1 &&
-		   r.v[0].l.last_offset == -1 && r.v[0].l.first_ts == -1 &&
-		   strcmp(r.v[0].rule, "pii") == 0 && strcmp(r.v[0].category, "personal-data") == 0,
+	ok(r.n == 1 && strcmp(r.v[0].day, today) == 0 &&
+		   strcmp(r.v[0].topic, "customers-eu") == 0 && r.v[0].partition == -1 &&
+		   r.v[0].held_back == 1000 && r.v[0].l.records == 0 && r.v[0].l.bytes == 0 &&
+		   r.v[0].l.first_offset == -1 && r.v[0].l.last_offset == -1 &&
+		   r.v[0].l.first_ts == -1 && strcmp(r.v[0].rule, "pii") == 0 &&
+		   strcmp(r.v[0].category, "personal-data") == 0,
 	   "today's row of the topic as a whole (-1): held back, rule, category, no records");
 	ok(state_ledger_set_held(st, "A->U", "customers-eu", 1200, "pii, live",
 				 "personal-data, kyc", &err) == 0,
