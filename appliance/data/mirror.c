@@ -76,7 +76,7 @@ struct mpart {
 	int64_t reassign_offset;
 	int64_t never_mirrored; /* offsets deleted at the source before ferry read them */
 	/* the placement rule that applies to this partition's records, for
-	 * the transfer ledger (owned; NULL: none): see ledger_placement() */
+	 * the transfer ledger (owned; NULL: none): see part_placement() */
 	char *rule, *category;
 	/* held back by a placement rule: unassigned, nothing more is handed to
 	 * the producer; what was handed before is acknowledged (or fails the
