@@ -187,6 +187,22 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 	return l->n ? bsearch(b, l->v, l->n, sizeof(*l->v), cmp_void) : NULL;
 }
 
+int aclmap_answers_trusted(size_t nsrc, size_t nhave, size_t nmine, const char **why)
+{
+	*why = "trusted";
+	if (nmine == 0)
+		return 1; /* nothing of ferry's to remove or forget */
+	if (nsrc == 0) {
+		*why = "the source answered no ACL binding at all";
+		return 0;
+	}
+	if (nhave == 0) {
+		*why = "the target answered no ACL binding at all, not even those ferry created";
+		return 0;
+	}
+	return 1;
+}
+
 const char *aclmap_describe(const struct aclmap_binding *b, char *buf, size_t sz)
 {
 	const char *rt = aclmap_restype_name(b->restype), *pt = aclmap_pattern_name(b->pattern);

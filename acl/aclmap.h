@@ -92,6 +92,18 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 /* Orders every field; 0 when the bindings are the same binding. */
 int aclmap_cmp(const struct aclmap_binding *a, const struct aclmap_binding *b);
 
+/*
+ * Whether a round may act on the answers it read: NSRC bindings from the
+ * source, NHAVE from the target, NMINE recorded as ferry's. 1 yes; 0 no,
+ * *WHY (never NULL) says why. librdkafka 2.0.2 drops DescribeAcls'
+ * top-level error, so a cluster that refuses it (ferry's principal lacks
+ * DESCRIBE on the cluster) answers an empty list: while ferry has
+ * bindings on record, an empty answer from either side cannot be told
+ * from a refused one, and acting on it would remove every binding ferry
+ * created (or re-create and claim ones made by hand).
+ */
+int aclmap_answers_trusted(size_t nsrc, size_t nhave, size_t nmine, const char **why);
+
 /* "TOPIC orders LITERAL User:alice@* READ ALLOW" into BUF, for logs and
  * the audit trail. */
 const char *aclmap_describe(const struct aclmap_binding *b, char *buf, size_t sz);

@@ -401,6 +401,19 @@ static int round_once(struct as *c)
 	c->said_disabled = 0;
 	if (state_acl_list(c->st, cf->name, &mine, &err))
 		goto fail;
+	{
+		const char *why;
+
+		if (!aclmap_answers_trusted(src.n, have.n, mine.n, &why)) {
+			ferr_set(&err,
+				 "%s while ferry has %zu binding%s on record for %s; librdkafka "
+				 "2.0.2 cannot tell that from a DescribeAcls refused for lack of "
+				 "DESCRIBE on the cluster, so nothing is removed (remove them by "
+				 "hand if the source really has none)",
+				 why, mine.n, mine.n == 1 ? "" : "s", cf->target);
+			goto fail;
+		}
+	}
 
 	struct aclmap_flow fl = {
 		.topic_mirrored = topic_mirrored,

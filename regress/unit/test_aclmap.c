@@ -212,5 +212,20 @@ int main(void)
 		ok(aclmap_op_parse("read", &op) == -1, "names are Kafka's, upper case");
 		ok(aclmap_op_name((rd_kafka_AclOperation_t)99) == NULL, "unknown code: NULL");
 	}
+	/* an empty DescribeAcls answer may be a refused one (librdkafka 2.0.2
+	 * drops the error): never the reason to remove what ferry created */
+	{
+		const char *reason = NULL;
+
+		ok(aclmap_answers_trusted(0, 0, 0, &reason) == 1,
+		   "nothing recorded: empty answers do");
+		ok(aclmap_answers_trusted(0, 5, 0, &reason) == 1,
+		   "an empty source, nothing recorded");
+		ok(aclmap_answers_trusted(0, 5, 3, &reason) == 0 && strstr(reason, "source"),
+		   "an empty source with bindings recorded: not trusted");
+		ok(aclmap_answers_trusted(4, 0, 3, &reason) == 0 && strstr(reason, "target"),
+		   "an empty target with bindings recorded: not trusted");
+		ok(aclmap_answers_trusted(4, 5, 3, &reason) == 1, "both answered: trusted");
+	}
 	return done_testing();
 }
