@@ -206,7 +206,7 @@ static void record_created(struct discovery *d, const struct cand *c)
 /*
  * Creates the remote topics of C that are missing, with their source's
  * configs (KAFKA-12254) when WITH_CONFIGS; a topic the target refuses
- * with them is marked retry_plain, and a call without WITH_CONFIGS
+ * for its configs (not for a transient error) is marked retry_plain, and a call without WITH_CONFIGS
  * creates those bare (topic config sync then reports the refused config
  * every round, and mirroring goes on).
  */
@@ -296,7 +296,8 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n, int wit
 				} else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 					/* raced with another creator; the next round checks its size */
 					who[j]->failed = 1;
-				} else if (with_configs && cfgs[j].n) {
+				} else if (with_configs && cfgs[j].n &&
+					   topicconf_refused_configs(e)) {
 					log_error("%s: %s refused topic %s with the configs of "
 						  "%s: %s; creating it without them",
 						  cf->name, cf->target, name, who[j]->name,

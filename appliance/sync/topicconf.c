@@ -408,6 +408,11 @@ int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char
 	return rc;
 }
 
+int topicconf_refused_configs(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_INVALID_CONFIG || e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
+}
+
 /* ---------------------------------------------------------------- the thread */
 
 /* What was last said about a remote topic, so each state is logged once. */

@@ -87,6 +87,13 @@ int topicconf_alter(rd_kafka_t *rk, const char *const *topics, const struct tc_s
 int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char *const *topics,
 			 size_t n, struct tc_set *out, atomic_int *stop);
 
+/* 1 when a CreateTopics error E refuses the configs a topic was asked
+ * with (INVALID_CONFIG, POLICY_VIOLATION), so that creating it without
+ * them may succeed; 0 for any other error (a timeout, a controller
+ * moving, a missing right ...), after which the next round asks again
+ * with the configs rather than create the topic bare (KAFKA-12254). */
+int topicconf_refused_configs(rd_kafka_resp_err_t e);
+
 /* The flow thread (struct flow * ARG): started by flow_start() when
  * sync.topic.configs.enabled. */
 void *topicconf_main(void *arg);

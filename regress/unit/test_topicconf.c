@@ -147,5 +147,13 @@ int main(void)
 	tc_set_free(&tgt);
 	regexlist_free(mm2);
 	regexlist_free(custom);
+	/* only a refusal of the configs makes discovery create a topic bare */
+	ok(topicconf_refused_configs(RD_KAFKA_RESP_ERR_INVALID_CONFIG) &&
+		   topicconf_refused_configs(RD_KAFKA_RESP_ERR_POLICY_VIOLATION),
+	   "INVALID_CONFIG and POLICY_VIOLATION refuse the configs");
+	ok(!topicconf_refused_configs(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) &&
+		   !topicconf_refused_configs(RD_KAFKA_RESP_ERR_NOT_CONTROLLER) &&
+		   !topicconf_refused_configs(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED),
+	   "a timeout, a moving controller, a missing right: asked again with the configs");
 	return done_testing();
 }
