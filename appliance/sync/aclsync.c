@@ -27,6 +27,7 @@
 #include "lib/clock.h"
 
 #define ADMIN_MS 10000
+#define STEP_MS 2000
 
 struct as {
 	struct flow *f;
@@ -37,6 +38,22 @@ struct as {
 	 * every round (0 none, 1 source, 2 target) */
 	int said_disabled;
 };
+
+/* Metadata of RK (every topic when ALL), asked in STEP_MS steps for up to
+ * ADMIN_MS so that a flow stopping (pause, commit: the main loop joins
+ * this thread) is noticed within a step, as topicconf.c does. */
+static rd_kafka_resp_err_t metadata(struct as *c, rd_kafka_t *rk, int all,
+				    const struct rd_kafka_metadata **md)
+{
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+	for (int waited = 0; waited < ADMIN_MS && !atomic_load(&c->f->stop); waited += STEP_MS) {
+		e = rd_kafka_metadata(rk, all, NULL, md, STEP_MS);
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)
+			break;
+	}
+	return e;
+}
 
 /* The flow's answers for aclmap (aclmap.h: struct aclmap_flow). */
 static int topic_mirrored(void *arg, const char *topic)
@@ -70,7 +87,7 @@ static int group_synced(void *arg, const char *group)
 static int has_authorizer(struct as *c, rd_kafka_t *rk, const char *cluster, struct ferr *err)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, ADMIN_MS);
+	rd_kafka_resp_err_t e = metadata(c, rk, 0, &md);
 	char id[32], es[512];
 	rd_kafka_ConfigResource_t *res;
 	rd_kafka_queue_t *q;
@@ -194,7 +211,7 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 static int source_topics(struct as *c, char ***out, size_t *n, struct ferr *err)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(c->src, 1, NULL, &md, ADMIN_MS);
+	rd_kafka_resp_err_t e = metadata(c, c->src, 1, &md);
 	char **v;
 
 	*out = NULL;
