@@ -75,12 +75,13 @@ struct aclmap_flow {
 int aclmap_map(const struct aclmap_flow *fl, const struct aclmap_binding *src,
 	       struct aclmap_list *out, const char **why);
 
-/* Fills B; NAME, PRINCIPAL and HOST are truncated to fit (Kafka's limits
- * are below ours). */
-void aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
-			rd_kafka_ResourcePatternType_t pattern, const char *name,
-			const char *principal, const char *host, rd_kafka_AclOperation_t op,
-			rd_kafka_AclPermissionType_t perm);
+/* Fills B. 0, or -1 when NAME, PRINCIPAL or HOST does not fit (a long
+ * TLS distinguished name): B then holds a cut value, which names another
+ * principal or resource and must never be created, compared or removed. */
+int aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
+		       rd_kafka_ResourcePatternType_t pattern, const char *name,
+		       const char *principal, const char *host, rd_kafka_AclOperation_t op,
+		       rd_kafka_AclPermissionType_t perm);
 
 int aclmap_list_add(struct aclmap_list *l, const struct aclmap_binding *b);
 void aclmap_list_free(struct aclmap_list *l);

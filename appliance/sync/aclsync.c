@@ -187,14 +187,21 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 		rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			struct aclmap_binding b;
+			char d[1400];
 
-			aclmap_binding_set(&b, rd_kafka_AclBinding_restype(v[i]),
-					   rd_kafka_AclBinding_resource_pattern_type(v[i]),
-					   rd_kafka_AclBinding_name(v[i]),
-					   rd_kafka_AclBinding_principal(v[i]),
-					   rd_kafka_AclBinding_host(v[i]),
-					   rd_kafka_AclBinding_operation(v[i]),
-					   rd_kafka_AclBinding_permission_type(v[i]));
+			if (aclmap_binding_set(&b, rd_kafka_AclBinding_restype(v[i]),
+					       rd_kafka_AclBinding_resource_pattern_type(v[i]),
+					       rd_kafka_AclBinding_name(v[i]),
+					       rd_kafka_AclBinding_principal(v[i]),
+					       rd_kafka_AclBinding_host(v[i]),
+					       rd_kafka_AclBinding_operation(v[i]),
+					       rd_kafka_AclBinding_permission_type(v[i]))) {
+				/* cut, it would name another principal or resource */
+				log_warn("%s: ACL binding %s... of %s left alone: a name, principal "
+					 "or host longer than ferry keeps",
+					 c->cf->name, aclmap_describe(&b, d, sizeof(d)), cluster);
+				continue;
+			}
 			if (aclmap_list_add(out, &b))
 				rc = ferr_set(err, "out of memory");
 		}

@@ -212,6 +212,22 @@ int main(void)
 		ok(aclmap_op_parse("read", &op) == -1, "names are Kafka's, upper case");
 		ok(aclmap_op_name((rd_kafka_AclOperation_t)99) == NULL, "unknown code: NULL");
 	}
+	/* a principal too long to keep is refused, never cut into another one */
+	{
+		struct aclmap_binding b;
+		char longp[700];
+
+		memset(longp, 'x', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = '\0';
+		memcpy(longp, "User:CN=", 8);
+		ok(aclmap_binding_set(&b, T, LIT, "orders", longp, "*", RD_KAFKA_ACL_OPERATION_READ,
+				      ALLOW) == -1,
+		   "a 699-byte principal does not fit: -1");
+		ok(aclmap_binding_set(&b, T, LIT, "orders", "User:CN=alice", "*",
+				      RD_KAFKA_ACL_OPERATION_READ, ALLOW) == 0 &&
+			   strcmp(b.principal, "User:CN=alice") == 0,
+		   "one that fits: 0, kept whole");
+	}
 	/* an empty DescribeAcls answer may be a refused one (librdkafka 2.0.2
 	 * drops the error): never the reason to remove what ferry created */
 	{
