@@ -194,20 +194,20 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 	return l->n ? bsearch(b, l->v, l->n, sizeof(*l->v), cmp_void) : NULL;
 }
 
-int aclmap_answers_trusted(size_t nsrc, size_t nhave, size_t nmine, const char **why)
+enum aclmap_trust aclmap_answers_trust(size_t nsrc, size_t nhave, size_t nmine, const char **why)
 {
-	*why = "trusted";
+	*why = "both answered";
 	if (nmine == 0)
-		return 1; /* nothing of ferry's to remove or forget */
+		return ACLMAP_ACT; /* nothing of ferry's to remove or forget */
 	if (nsrc == 0) {
 		*why = "the source answered no ACL binding at all";
-		return 0;
+		return ACLMAP_CHANGE_NOTHING;
 	}
 	if (nhave == 0) {
 		*why = "the target answered no ACL binding at all, not even those ferry created";
-		return 0;
+		return ACLMAP_KEEP_RECORDS;
 	}
-	return 1;
+	return ACLMAP_ACT;
 }
 
 const char *aclmap_describe(const struct aclmap_binding *b, char *buf, size_t sz)

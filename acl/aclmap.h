@@ -94,16 +94,21 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 int aclmap_cmp(const struct aclmap_binding *a, const struct aclmap_binding *b);
 
 /*
- * Whether a round may act on the answers it read: NSRC bindings from the
- * source, NHAVE from the target, NMINE recorded as ferry's. 1 yes; 0 no,
- * *WHY (never NULL) says why. librdkafka 2.0.2 drops DescribeAcls'
- * top-level error, so a cluster that refuses it (ferry's principal lacks
- * DESCRIBE on the cluster) answers an empty list: while ferry has
- * bindings on record, an empty answer from either side cannot be told
- * from a refused one, and acting on it would remove every binding ferry
- * created (or re-create and claim ones made by hand).
+ * How far a round may act on the answers it read: NSRC bindings from the
+ * source, NHAVE from the target, NMINE recorded as ferry's. librdkafka
+ * 2.0.2 drops DescribeAcls' top-level error, so a cluster that refuses it
+ * (ferry's principal lacks DESCRIBE on the cluster) answers an empty
+ * list. While ferry has bindings on record:
+ *  - an empty source answer changes nothing (ACLMAP_CHANGE_NOTHING):
+ *    acted upon, it would remove every binding ferry created;
+ *  - an empty target answer (a target wiped by hand, or a refusal: ALTER
+ *    implies DESCRIBE, so then creations fail too) creates what is wanted
+ *    but forgets no record (ACLMAP_KEEP_RECORDS): a record forgotten on a
+ *    refused answer would leave its binding on the target for ever.
+ * *WHY (never NULL) says why in a few words.
  */
-int aclmap_answers_trusted(size_t nsrc, size_t nhave, size_t nmine, const char **why);
+enum aclmap_trust { ACLMAP_ACT, ACLMAP_KEEP_RECORDS, ACLMAP_CHANGE_NOTHING };
+enum aclmap_trust aclmap_answers_trust(size_t nsrc, size_t nhave, size_t nmine, const char **why);
 
 /* "TOPIC orders LITERAL User:alice@* READ ALLOW" into BUF, for logs and
  * the audit trail. */

@@ -389,6 +389,8 @@ static int round_once(struct as *c)
 	size_t ntopics = 0, ngroups = 0, copied = 0, skipped = 0, theirs = 0, created = 0,
 	       removed = 0, failed = 0;
 	int *ok = NULL, rc = -1, r;
+	enum aclmap_trust trust;
+	const char *distrust;
 	struct ferr err = { 0 };
 
 	/* everything is read before anything is changed: a round that cannot
@@ -425,19 +427,19 @@ static int round_once(struct as *c)
 	c->said_disabled = 0;
 	if (state_acl_list(c->st, cf->name, &mine, &err))
 		goto fail;
-	{
-		const char *why;
-
-		if (!aclmap_answers_trusted(src.n, have.n, mine.n, &why)) {
-			ferr_set(&err,
-				 "%s while ferry has %zu binding%s on record for %s; librdkafka "
-				 "2.0.2 cannot tell that from a DescribeAcls refused for lack of "
-				 "DESCRIBE on the cluster, so nothing is removed (remove them by "
-				 "hand if the source really has none)",
-				 why, mine.n, mine.n == 1 ? "" : "s", cf->target);
-			goto fail;
-		}
+	trust = aclmap_answers_trust(src.n, have.n, mine.n, &distrust);
+	if (trust == ACLMAP_CHANGE_NOTHING) {
+		ferr_set(&err,
+			 "%s while ferry has %zu binding%s on record for %s; librdkafka 2.0.2 "
+			 "cannot tell that from a DescribeAcls refused for lack of DESCRIBE on "
+			 "the cluster, so nothing is removed (remove them by hand if the source "
+			 "really has none)",
+			 distrust, mine.n, mine.n == 1 ? "" : "s", cf->target);
+		goto fail;
 	}
+	if (trust == ACLMAP_KEEP_RECORDS)
+		log_warn("%s: ACL sync: %s; ferry's %zu record%s kept until it answers them",
+			 cf->name, distrust, mine.n, mine.n == 1 ? "" : "s");
 
 	struct aclmap_flow fl = {
 		.topic_mirrored = topic_mirrored,
@@ -512,6 +514,8 @@ static int round_once(struct as *c)
 
 		if (aclmap_list_find(&want, &mine.v[i]))
 			continue;
+		if (trust == ACLMAP_KEEP_RECORDS)
+			continue; /* not there, or not shown: never forgotten on that */
 		aclmap_describe(&mine.v[i], d, sizeof(d));
 		there = aclmap_list_find(&have, &mine.v[i]) != NULL;
 		if (there && remove_one(c, &mine.v[i])) {

@@ -229,19 +229,23 @@ int main(void)
 		   "one that fits: 0, kept whole");
 	}
 	/* an empty DescribeAcls answer may be a refused one (librdkafka 2.0.2
-	 * drops the error): never the reason to remove what ferry created */
+	 * drops the error): never the reason to remove or forget what ferry
+	 * created */
 	{
 		const char *reason = NULL;
 
-		ok(aclmap_answers_trusted(0, 0, 0, &reason) == 1,
-		   "nothing recorded: empty answers do");
-		ok(aclmap_answers_trusted(0, 5, 0, &reason) == 1,
-		   "an empty source, nothing recorded");
-		ok(aclmap_answers_trusted(0, 5, 3, &reason) == 0 && strstr(reason, "source"),
-		   "an empty source with bindings recorded: not trusted");
-		ok(aclmap_answers_trusted(4, 0, 3, &reason) == 0 && strstr(reason, "target"),
-		   "an empty target with bindings recorded: not trusted");
-		ok(aclmap_answers_trusted(4, 5, 3, &reason) == 1, "both answered: trusted");
+		ok(aclmap_answers_trust(0, 0, 0, &reason) == ACLMAP_ACT,
+		   "nothing recorded: empty answers are acted upon");
+		ok(aclmap_answers_trust(0, 5, 0, &reason) == ACLMAP_ACT,
+		   "an empty source, nothing recorded: acted upon");
+		ok(aclmap_answers_trust(0, 5, 3, &reason) == ACLMAP_CHANGE_NOTHING &&
+			   strstr(reason, "source"),
+		   "an empty source with bindings recorded: nothing changes");
+		ok(aclmap_answers_trust(4, 0, 3, &reason) == ACLMAP_KEEP_RECORDS &&
+			   strstr(reason, "target"),
+		   "an empty target with bindings recorded: creations, but no record forgotten");
+		ok(aclmap_answers_trust(4, 5, 3, &reason) == ACLMAP_ACT,
+		   "both answered: acted upon");
 	}
 	return done_testing();
 }
