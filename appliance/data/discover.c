@@ -242,7 +242,21 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n, int wit
 	}
 	if (cnt == 0)
 		goto out;
-	if (with_configs && topicconf_for_create(d->src, cf, names, cnt, cfgs, &d->f->stop) == 0) {
+	int r = with_configs ? topicconf_for_create(d->src, cf, names, cnt, cfgs, &d->f->stop) : -1;
+
+	if (r == 1) {
+		/* bare, a topic would take the target's defaults: a smaller
+		 * max.message.bytes fails the flow, cleanup.policy=delete
+		 * drops what a compacted source keeps (KAFKA-12254) */
+		if (!atomic_load(&d->f->stop))
+			log_warn("%s: %zu new topic%s not created on %s this round: %s", cf->name,
+				 cnt, cnt == 1 ? "" : "s", cf->target,
+				 cfgs[0].error ? cfgs[0].error : "no answer");
+		for (size_t i = 0; i < cnt; i++)
+			who[i]->failed = 1;
+		goto out;
+	}
+	if (r == 0) {
 		for (size_t i = 0; i < cnt; i++) {
 			if (cfgs[i].error)
 				log_warn("%s: creating %s on %s without the configs of %s: %s",

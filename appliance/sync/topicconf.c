@@ -405,7 +405,7 @@ int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char
 	for (size_t i = 0; i < n; i++)
 		tc_set_free(&desc[i]);
 	free(desc);
-	return rc;
+	return rc == 0 && all ? 1 : rc;
 }
 
 int topicconf_refused_configs(rd_kafka_resp_err_t e)
