@@ -109,19 +109,26 @@ int aclmap_perm_parse(const char *s, rd_kafka_AclPermissionType_t *out)
 	return 0;
 }
 
-void aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
-			rd_kafka_ResourcePatternType_t pattern, const char *name,
-			const char *principal, const char *host, rd_kafka_AclOperation_t op,
-			rd_kafka_AclPermissionType_t perm)
+int aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
+		       rd_kafka_ResourcePatternType_t pattern, const char *name,
+		       const char *principal, const char *host, rd_kafka_AclOperation_t op,
+		       rd_kafka_AclPermissionType_t perm)
 {
+	int n1, n2, n3;
+
 	memset(b, 0, sizeof(*b));
 	b->restype = restype;
 	b->pattern = pattern;
-	snprintf(b->name, sizeof(b->name), "%s", name ? name : "");
-	snprintf(b->principal, sizeof(b->principal), "%s", principal ? principal : "");
-	snprintf(b->host, sizeof(b->host), "%s", host ? host : "");
+	n1 = snprintf(b->name, sizeof(b->name), "%s", name ? name : "");
+	n2 = snprintf(b->principal, sizeof(b->principal), "%s", principal ? principal : "");
+	n3 = snprintf(b->host, sizeof(b->host), "%s", host ? host : "");
 	b->op = op;
 	b->perm = perm;
+	return n1 < 0 || (size_t)n1 >= sizeof(b->name) || n2 < 0 ||
+			       (size_t)n2 >= sizeof(b->principal) || n3 < 0 ||
+			       (size_t)n3 >= sizeof(b->host)
+		       ? -1
+		       : 0;
 }
 
 int aclmap_cmp(const struct aclmap_binding *a, const struct aclmap_binding *b)
@@ -187,6 +194,22 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 	return l->n ? bsearch(b, l->v, l->n, sizeof(*l->v), cmp_void) : NULL;
 }
 
+enum aclmap_trust aclmap_answers_trust(size_t nsrc, size_t nhave, size_t nmine, const char **why)
+{
+	*why = "both answered";
+	if (nmine == 0)
+		return ACLMAP_ACT; /* nothing of ferry's to remove or forget */
+	if (nsrc == 0) {
+		*why = "the source answered no ACL binding at all";
+		return ACLMAP_CHANGE_NOTHING;
+	}
+	if (nhave == 0) {
+		*why = "the target answered no ACL binding at all, not even those ferry created";
+		return ACLMAP_KEEP_RECORDS;
+	}
+	return ACLMAP_ACT;
+}
+
 const char *aclmap_describe(const struct aclmap_binding *b, char *buf, size_t sz)
 {
 	const char *rt = aclmap_restype_name(b->restype), *pt = aclmap_pattern_name(b->pattern);
@@ -221,8 +244,10 @@ static int add_on(struct aclmap_list *out, const struct aclmap_binding *src,
 {
 	struct aclmap_binding b;
 
-	aclmap_binding_set(&b, src->restype, pattern, name, src->principal, src->host, op,
-			   src->perm);
+	/* SRC's fields fit; NAME is a remote name of at most as many bytes */
+	if (aclmap_binding_set(&b, src->restype, pattern, name, src->principal, src->host, op,
+			       src->perm))
+		return 0;
 	return aclmap_list_add(out, &b);
 }
 

@@ -75,12 +75,13 @@ struct aclmap_flow {
 int aclmap_map(const struct aclmap_flow *fl, const struct aclmap_binding *src,
 	       struct aclmap_list *out, const char **why);
 
-/* Fills B; NAME, PRINCIPAL and HOST are truncated to fit (Kafka's limits
- * are below ours). */
-void aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
-			rd_kafka_ResourcePatternType_t pattern, const char *name,
-			const char *principal, const char *host, rd_kafka_AclOperation_t op,
-			rd_kafka_AclPermissionType_t perm);
+/* Fills B. 0, or -1 when NAME, PRINCIPAL or HOST does not fit (a long
+ * TLS distinguished name): B then holds a cut value, which names another
+ * principal or resource and must never be created, compared or removed. */
+int aclmap_binding_set(struct aclmap_binding *b, rd_kafka_ResourceType_t restype,
+		       rd_kafka_ResourcePatternType_t pattern, const char *name,
+		       const char *principal, const char *host, rd_kafka_AclOperation_t op,
+		       rd_kafka_AclPermissionType_t perm);
 
 int aclmap_list_add(struct aclmap_list *l, const struct aclmap_binding *b);
 void aclmap_list_free(struct aclmap_list *l);
@@ -91,6 +92,23 @@ const struct aclmap_binding *aclmap_list_find(const struct aclmap_list *l,
 					      const struct aclmap_binding *b);
 /* Orders every field; 0 when the bindings are the same binding. */
 int aclmap_cmp(const struct aclmap_binding *a, const struct aclmap_binding *b);
+
+/*
+ * How far a round may act on the answers it read: NSRC bindings from the
+ * source, NHAVE from the target, NMINE recorded as ferry's. librdkafka
+ * 2.0.2 drops DescribeAcls' top-level error, so a cluster that refuses it
+ * (ferry's principal lacks DESCRIBE on the cluster) answers an empty
+ * list. While ferry has bindings on record:
+ *  - an empty source answer changes nothing (ACLMAP_CHANGE_NOTHING):
+ *    acted upon, it would remove every binding ferry created;
+ *  - an empty target answer (a target wiped by hand, or a refusal: ALTER
+ *    implies DESCRIBE, so then creations fail too) creates what is wanted
+ *    but forgets no record (ACLMAP_KEEP_RECORDS): a record forgotten on a
+ *    refused answer would leave its binding on the target for ever.
+ * *WHY (never NULL) says why in a few words.
+ */
+enum aclmap_trust { ACLMAP_ACT, ACLMAP_KEEP_RECORDS, ACLMAP_CHANGE_NOTHING };
+enum aclmap_trust aclmap_answers_trust(size_t nsrc, size_t nhave, size_t nmine, const char **why);
 
 /* "TOPIC orders LITERAL User:alice@* READ ALLOW" into BUF, for logs and
  * the audit trail. */

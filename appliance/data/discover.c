@@ -311,7 +311,7 @@ static void record_created(struct discovery *d, const struct cand *c)
 /*
  * Creates the remote topics of C that are missing, with their source's
  * configs (KAFKA-12254) when WITH_CONFIGS; a topic the target refuses
- * with them is marked retry_plain, and a call without WITH_CONFIGS
+ * for its configs (not for a transient error) is marked retry_plain, and a call without WITH_CONFIGS
  * creates those bare (topic config sync then reports the refused config
  * every round, and mirroring goes on).
  */
@@ -347,7 +347,21 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n, int wit
 	}
 	if (cnt == 0)
 		goto out;
-	if (with_configs && topicconf_for_create(d->src, cf, names, cnt, cfgs, &d->f->stop) == 0) {
+	int r = with_configs ? topicconf_for_create(d->src, cf, names, cnt, cfgs, &d->f->stop) : -1;
+
+	if (r == 1) {
+		/* bare, a topic would take the target's defaults: a smaller
+		 * max.message.bytes fails the flow, cleanup.policy=delete
+		 * drops what a compacted source keeps (KAFKA-12254) */
+		if (!atomic_load(&d->f->stop))
+			log_warn("%s: %zu new topic%s not created on %s this round: %s", cf->name,
+				 cnt, cnt == 1 ? "" : "s", cf->target,
+				 cfgs[0].error ? cfgs[0].error : "no answer");
+		for (size_t i = 0; i < cnt; i++)
+			who[i]->failed = 1;
+		goto out;
+	}
+	if (r == 0) {
 		for (size_t i = 0; i < cnt; i++) {
 			if (cfgs[i].error)
 				log_warn("%s: creating %s on %s without the configs of %s: %s",
@@ -401,7 +415,8 @@ static void create_topics(struct discovery *d, struct cand *c, size_t n, int wit
 				} else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
 					/* raced with another creator; the next round checks its size */
 					who[j]->failed = 1;
-				} else if (with_configs && cfgs[j].n) {
+				} else if (with_configs && cfgs[j].n &&
+					   topicconf_refused_configs(e)) {
 					log_error("%s: %s refused topic %s with the configs of "
 						  "%s: %s; creating it without them",
 						  cf->name, cf->target, name, who[j]->name,

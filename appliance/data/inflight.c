@@ -31,6 +31,15 @@ void inflight_free(struct inflight *f)
 	f->tally = keep;
 }
 
+void inflight_reset(struct inflight *f, int64_t start)
+{
+	struct inflight_tally keep = f->tally;
+
+	inflight_free(f);
+	inflight_init(f, start);
+	f->tally = keep;
+}
+
 void inflight_tally_take(struct inflight *f, struct inflight_tally *out)
 {
 	*out = f->tally;

@@ -40,6 +40,10 @@ struct inflight {
 /* START: the partition's starting position if known (else -1). */
 void inflight_init(struct inflight *f, int64_t start);
 void inflight_free(struct inflight *f);
+/* The partition goes on with a new log at START (an operator's resume):
+ * the ring empties as inflight_free() + inflight_init() would, but the
+ * tally not yet taken stays, for the ledger row of the next save. */
+void inflight_reset(struct inflight *f, int64_t start);
 /* Records that OFFSET was handed to the producer. Offsets must rise. */
 int inflight_push(struct inflight *f, int64_t offset);
 /* The same, with SEQ: the count of bytes its task had consumed before this

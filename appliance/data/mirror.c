@@ -1711,8 +1711,8 @@ static void resume_one(struct mirror_task *t, const struct part_resume *r)
 				t->syncs[k++] = t->syncs[i];
 		t->nsyncs = k;
 	}
-	inflight_free(&mp->fl);
-	inflight_init(&mp->fl, from);
+	/* a tally the save above could not write stays for the next save */
+	inflight_reset(&mp->fl, from);
 	mp->saved = from;
 	mp->saved_last_down = -1;
 	mp->have_delta = 0;

@@ -1313,8 +1313,9 @@ int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, 
 		    aclmap_perm_parse(col_text(s, 6), &pm)) {
 			continue; /* not written by state_acl_add: never acted upon */
 		}
-		aclmap_binding_set(&b, rt, pt, col_text(s, 2), col_text(s, 3), col_text(s, 4), op,
-				   pm);
+		if (aclmap_binding_set(&b, rt, pt, col_text(s, 2), col_text(s, 3), col_text(s, 4),
+				       op, pm))
+			continue; /* not written by state_acl_add: never acted upon */
 		if (aclmap_list_add(out, &b)) {
 			sqlite3_reset(s);
 			sqlite3_clear_bindings(s);

@@ -27,6 +27,7 @@
 #include "lib/clock.h"
 
 #define ADMIN_MS 10000
+#define STEP_MS 2000
 
 struct as {
 	struct flow *f;
@@ -37,6 +38,22 @@ struct as {
 	 * every round (0 none, 1 source, 2 target) */
 	int said_disabled;
 };
+
+/* Metadata of RK (every topic when ALL), asked in STEP_MS steps for up to
+ * ADMIN_MS so that a flow stopping (pause, commit: the main loop joins
+ * this thread) is noticed within a step, as topicconf.c does. */
+static rd_kafka_resp_err_t metadata(struct as *c, rd_kafka_t *rk, int all,
+				    const struct rd_kafka_metadata **md)
+{
+	rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+	for (int waited = 0; waited < ADMIN_MS && !atomic_load(&c->f->stop); waited += STEP_MS) {
+		e = rd_kafka_metadata(rk, all, NULL, md, STEP_MS);
+		if (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)
+			break;
+	}
+	return e;
+}
 
 /* The flow's answers for aclmap (aclmap.h: struct aclmap_flow). */
 static int topic_mirrored(void *arg, const char *topic)
@@ -70,7 +87,7 @@ static int group_synced(void *arg, const char *group)
 static int has_authorizer(struct as *c, rd_kafka_t *rk, const char *cluster, struct ferr *err)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, ADMIN_MS);
+	rd_kafka_resp_err_t e = metadata(c, rk, 0, &md);
 	char id[32], es[512];
 	rd_kafka_ConfigResource_t *res;
 	rd_kafka_queue_t *q;
@@ -170,14 +187,21 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 		rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			struct aclmap_binding b;
+			char d[1400];
 
-			aclmap_binding_set(&b, rd_kafka_AclBinding_restype(v[i]),
-					   rd_kafka_AclBinding_resource_pattern_type(v[i]),
-					   rd_kafka_AclBinding_name(v[i]),
-					   rd_kafka_AclBinding_principal(v[i]),
-					   rd_kafka_AclBinding_host(v[i]),
-					   rd_kafka_AclBinding_operation(v[i]),
-					   rd_kafka_AclBinding_permission_type(v[i]));
+			if (aclmap_binding_set(&b, rd_kafka_AclBinding_restype(v[i]),
+					       rd_kafka_AclBinding_resource_pattern_type(v[i]),
+					       rd_kafka_AclBinding_name(v[i]),
+					       rd_kafka_AclBinding_principal(v[i]),
+					       rd_kafka_AclBinding_host(v[i]),
+					       rd_kafka_AclBinding_operation(v[i]),
+					       rd_kafka_AclBinding_permission_type(v[i]))) {
+				/* cut, it would name another principal or resource */
+				log_warn("%s: ACL binding %s... of %s left alone: a name, principal "
+					 "or host longer than ferry keeps",
+					 c->cf->name, aclmap_describe(&b, d, sizeof(d)), cluster);
+				continue;
+			}
 			if (aclmap_list_add(out, &b))
 				rc = ferr_set(err, "out of memory");
 		}
@@ -194,7 +218,7 @@ static int describe(struct as *c, rd_kafka_t *rk, const char *cluster, struct ac
 static int source_topics(struct as *c, char ***out, size_t *n, struct ferr *err)
 {
 	const struct rd_kafka_metadata *md = NULL;
-	rd_kafka_resp_err_t e = rd_kafka_metadata(c->src, 1, NULL, &md, ADMIN_MS);
+	rd_kafka_resp_err_t e = metadata(c, c->src, 1, &md);
 	char **v;
 
 	*out = NULL;
@@ -365,6 +389,8 @@ static int round_once(struct as *c)
 	size_t ntopics = 0, ngroups = 0, copied = 0, skipped = 0, theirs = 0, created = 0,
 	       removed = 0, failed = 0;
 	int *ok = NULL, rc = -1, r;
+	enum aclmap_trust trust;
+	const char *distrust;
 	struct ferr err = { 0 };
 
 	/* everything is read before anything is changed: a round that cannot
@@ -401,6 +427,19 @@ static int round_once(struct as *c)
 	c->said_disabled = 0;
 	if (state_acl_list(c->st, cf->name, &mine, &err))
 		goto fail;
+	trust = aclmap_answers_trust(src.n, have.n, mine.n, &distrust);
+	if (trust == ACLMAP_CHANGE_NOTHING) {
+		ferr_set(&err,
+			 "%s while ferry has %zu binding%s on record for %s; librdkafka 2.0.2 "
+			 "cannot tell that from a DescribeAcls refused for lack of DESCRIBE on "
+			 "the cluster, so nothing is removed (remove them by hand if the source "
+			 "really has none)",
+			 distrust, mine.n, mine.n == 1 ? "" : "s", cf->target);
+		goto fail;
+	}
+	if (trust == ACLMAP_KEEP_RECORDS)
+		log_warn("%s: ACL sync: %s; ferry's %zu record%s kept until it answers them",
+			 cf->name, distrust, mine.n, mine.n == 1 ? "" : "s");
 
 	struct aclmap_flow fl = {
 		.topic_mirrored = topic_mirrored,
@@ -475,6 +514,8 @@ static int round_once(struct as *c)
 
 		if (aclmap_list_find(&want, &mine.v[i]))
 			continue;
+		if (trust == ACLMAP_KEEP_RECORDS)
+			continue; /* not there, or not shown: never forgotten on that */
 		aclmap_describe(&mine.v[i], d, sizeof(d));
 		there = aclmap_list_find(&have, &mine.v[i]) != NULL;
 		if (there && remove_one(c, &mine.v[i])) {

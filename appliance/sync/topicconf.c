@@ -405,7 +405,12 @@ int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char
 	for (size_t i = 0; i < n; i++)
 		tc_set_free(&desc[i]);
 	free(desc);
-	return rc;
+	return rc == 0 && all ? 1 : rc;
+}
+
+int topicconf_refused_configs(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_INVALID_CONFIG || e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
 }
 
 /* ---------------------------------------------------------------- the thread */

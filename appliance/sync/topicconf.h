@@ -81,11 +81,21 @@ int topicconf_alter(rd_kafka_t *rk, const char *const *topics, const struct tc_s
 /*
  * The configs new remote topics of CF are created with (KAFKA-12254):
  * OUT[i] (N sets, zeroed by the caller) is the desired set of source
- * topic TOPICS[i] described on SRC, or only CF's overrides when it could
- * not be described (its error in OUT[i].error; the sync catches up).
+ * topic TOPICS[i] described on SRC, or only CF's overrides when the
+ * source refused to describe it (its error in OUT[i].error; the sync
+ * catches up). 0; 1 when the request as a whole had no answer (a
+ * timeout, a stop), each OUT[i].error set: the caller creates nothing
+ * then rather than every topic bare; -1 out of memory.
  */
 int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char *const *topics,
 			 size_t n, struct tc_set *out, atomic_int *stop);
+
+/* 1 when a CreateTopics error E refuses the configs a topic was asked
+ * with (INVALID_CONFIG, POLICY_VIOLATION), so that creating it without
+ * them may succeed; 0 for any other error (a timeout, a controller
+ * moving, a missing right ...), after which the next round asks again
+ * with the configs rather than create the topic bare (KAFKA-12254). */
+int topicconf_refused_configs(rd_kafka_resp_err_t e);
 
 /* The flow thread (struct flow * ARG): started by flow_start() when
  * sync.topic.configs.enabled. */

@@ -231,6 +231,30 @@ ok(poll_until(sub { acls($B) =~ /^TOPIC\tA\.order-lines\tLITERAL\tUser:dave\t\*\
 	30, 'the new binding on B'), 'copied once enabled again');
 is($f->pid, $pid, 'ferryd was never restarted');
 
+# --- a source that refuses DescribeAcls: ferry's admin principal there
+# (dave) may describe A's configs, topics and groups but not the cluster.
+# librdkafka 2.0.2 drops the CLUSTER_AUTHORIZATION_FAILED and answers an
+# empty list, which must not read as "every binding is gone at A" ---
+acl_add($A, qw(cluster kafka-cluster literal User:dave * describe_configs allow));
+acl_add($A, qw(topic * literal User:dave * describe allow));
+acl_add($A, qw(group * literal User:dave * describe allow));
+$pos = $f->log_position;
+ok($f->wait_for_log(qr/A->B: ACL sync: \d+ bindings on A, .* 0 created, 0 removed/, 30, $pos),
+	'a quiet round with the new bindings at A');
+my $before = acls($B);
+my $recorded_before = recorded();
+like($recorded_before, qr/TOPIC\tA\.order\tPREFIXED/, 'ferry has bindings on record');
+$pos = $f->log_position;
+($rc, $out, $err) = commit('A.admin.sasl.jaas.config \'org.apache.kafka.common.security.plain.PlainLoginModule'
+	  . ' required username="dave" password="dave-pw";\'');
+is($rc, 0, "commit: A's admin client is dave") or diag("$out$err");
+ok($f->wait_for_log(qr/A->B: ACL sync: the source answered no ACL binding at all while ferry has \d+ bindings on record for B; .*nothing is removed/, 60, $pos),
+	'the empty answer of A is said, and not acted upon');
+$pos = $f->log_position;
+ok($f->wait_for_log(qr/A->B: ACL sync: the source answered no ACL binding at all/, 30, $pos), 'also a round later');
+is(acls($B), $before, "every binding on B stays, ferry's included");
+is(recorded(), $recorded_before, 'and so do its records');
+
 is($f->stop, 0, 'ferryd exits 0 on SIGTERM');
 is_deeply([ $f->sanitizer_reports ], [], 'no sanitizer reports');
 done_testing();

@@ -212,5 +212,40 @@ int main(void)
 		ok(aclmap_op_parse("read", &op) == -1, "names are Kafka's, upper case");
 		ok(aclmap_op_name((rd_kafka_AclOperation_t)99) == NULL, "unknown code: NULL");
 	}
+	/* a principal too long to keep is refused, never cut into another one */
+	{
+		struct aclmap_binding b;
+		char longp[700];
+
+		memset(longp, 'x', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = '\0';
+		memcpy(longp, "User:CN=", 8);
+		ok(aclmap_binding_set(&b, T, LIT, "orders", longp, "*", RD_KAFKA_ACL_OPERATION_READ,
+				      ALLOW) == -1,
+		   "a 699-byte principal does not fit: -1");
+		ok(aclmap_binding_set(&b, T, LIT, "orders", "User:CN=alice", "*",
+				      RD_KAFKA_ACL_OPERATION_READ, ALLOW) == 0 &&
+			   strcmp(b.principal, "User:CN=alice") == 0,
+		   "one that fits: 0, kept whole");
+	}
+	/* an empty DescribeAcls answer may be a refused one (librdkafka 2.0.2
+	 * drops the error): never the reason to remove or forget what ferry
+	 * created */
+	{
+		const char *reason = NULL;
+
+		ok(aclmap_answers_trust(0, 0, 0, &reason) == ACLMAP_ACT,
+		   "nothing recorded: empty answers are acted upon");
+		ok(aclmap_answers_trust(0, 5, 0, &reason) == ACLMAP_ACT,
+		   "an empty source, nothing recorded: acted upon");
+		ok(aclmap_answers_trust(0, 5, 3, &reason) == ACLMAP_CHANGE_NOTHING &&
+			   strstr(reason, "source"),
+		   "an empty source with bindings recorded: nothing changes");
+		ok(aclmap_answers_trust(4, 0, 3, &reason) == ACLMAP_KEEP_RECORDS &&
+			   strstr(reason, "target"),
+		   "an empty target with bindings recorded: creations, but no record forgotten");
+		ok(aclmap_answers_trust(4, 5, 3, &reason) == ACLMAP_ACT,
+		   "both answered: acted upon");
+	}
 	return done_testing();
 }

@@ -102,6 +102,15 @@ static void tally_tests(void)
 	ok(inflight_tally_pending(&f), "inflight_free keeps what is not yet taken");
 	inflight_init(&f, 0);
 	ok(!inflight_tally_pending(&f), "inflight_init starts empty");
+	/* a resume on a new log (mirror.c resume_one) after a save that
+	 * failed: what the old log's position passed over is still counted */
+	inflight_push_rec(&f, 30, 0, 7, 8);
+	inflight_ack(&f, 30);
+	inflight_reset(&f, 5);
+	ok(inflight_tally_pending(&f) && inflight_position(&f) == 5 && inflight_count(&f) == 0,
+	   "inflight_reset empties the ring at the new start, keeps the tally");
+	inflight_tally_take(&f, &t);
+	ok(t.records == 1 && t.bytes == 7 && t.first_offset == 30, "the old log's record is there");
 	inflight_free(&f);
 }
 

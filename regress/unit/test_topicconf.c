@@ -147,5 +147,41 @@ int main(void)
 	tc_set_free(&tgt);
 	regexlist_free(mm2);
 	regexlist_free(custom);
+	/* only a refusal of the configs makes discovery create a topic bare */
+	ok(topicconf_refused_configs(RD_KAFKA_RESP_ERR_INVALID_CONFIG) &&
+		   topicconf_refused_configs(RD_KAFKA_RESP_ERR_POLICY_VIOLATION),
+	   "INVALID_CONFIG and POLICY_VIOLATION refuse the configs");
+	ok(!topicconf_refused_configs(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) &&
+		   !topicconf_refused_configs(RD_KAFKA_RESP_ERR_NOT_CONTROLLER) &&
+		   !topicconf_refused_configs(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED),
+	   "a timeout, a moving controller, a missing right: asked again with the configs");
+	/* the source gives no answer at all (here: the flow stops at once, on
+	 * a real client that has no broker to ask): 1, and discovery creates
+	 * nothing rather than every new topic bare */
+	{
+		char es[256];
+		rd_kafka_conf_t *kc = rd_kafka_conf_new();
+		rd_kafka_t *rk;
+		struct conf_flow cf;
+		struct tc_set out[2];
+		const char *const names[] = { "orders", "payments" };
+		atomic_int stop = 1;
+
+		memset(&cf, 0, sizeof(cf));
+		memset(out, 0, sizeof(out));
+		rd_kafka_conf_set(kc, "bootstrap.servers", "127.0.0.1:1", es, sizeof(es));
+		rd_kafka_conf_set(kc, "log_level", "0", es, sizeof(es));
+		rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, es, sizeof(es));
+		if (!ok(rk != NULL, "a client"))
+			diag("%s", es);
+		if (rk) {
+			ok(topicconf_for_create(rk, &cf, names, 2, out, &stop) == 1,
+			   "no answer for the configs: 1 (create nothing this round)");
+			ok(out[0].error && out[1].error, "each topic says why");
+			tc_set_free(&out[0]);
+			tc_set_free(&out[1]);
+			rd_kafka_destroy(rk);
+		}
+	}
 	return done_testing();
 }
