@@ -2,7 +2,8 @@
 # Installs what ferry's build and tests need on Debian bookworm: the Debian
 # packages below and the Kafka jars (regress/kafka/pom.xml) in a cache
 # outside the work tree. clang-tidy, cppcheck and clang-format serve
-# `make lint` and `make format-check`. Idempotent: quiet and quick when all is in place.
+# `make lint` and `make format-check`; groff-base checks the man pages
+# (003_docs.pl). Idempotent: quiet and quick when all is in place.
 # With --build, only what compiling ferryd and ferry needs (`make install`):
 # no JDK, no test tools, no Kafka jars.
 set -euo pipefail
@@ -24,7 +25,7 @@ if ((!build_only)); then
     sqlite3 perl libipc-run-perl libio-pty-perl
     python3-prometheus-client
     default-jdk-headless maven
-    util-linux procps openssl
+    util-linux procps openssl groff-base
     clang-tidy cppcheck clang-format
   )
 fi
