@@ -83,7 +83,9 @@ static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
 		struct placement_verdict v;
 		const struct placement_hold *was = held_find(d, c[i].name);
 
-		if (!held || placement_check_flow(pc, cf, c[i].name, &v, &err) || v.allowed) {
+		if (held && placement_check_flow(pc, cf, c[i].name, &v, &err))
+			log_error("%s: topic %s held back: %s", cf->name, c[i].name, err.msg);
+		if (!held || v.allowed) {
 			if (held && was)
 				audit_system("ok",
 					     "placement: flow %s: topic %s may be copied to %s again "

@@ -502,8 +502,10 @@ static const struct placement_verdict *judge(struct mirror_task *t, const char *
 {
 	struct ferr e;
 
-	if (!t->pconf || placement_check_flow(t->pconf, t->f->cf, topic, v, &e) != 0)
+	if (!t->pconf)
 		return NULL;
+	/* on error V holds the topic back (placement_check_flow fails closed) */
+	(void)placement_check_flow(t->pconf, t->f->cf, topic, v, &e);
 	return v;
 }
 

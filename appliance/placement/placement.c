@@ -92,7 +92,7 @@ int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const
 	struct placement_verdict one;
 
 	if (placement_check(c, topic, cf->target, v, err))
-		return -1;
+		goto closed;
 	snprintf(name, sizeof(name), "%s", topic);
 	/* a bounded walk: a cycle of names cannot come from a real policy */
 	for (int hop = 0; hop < 16; hop++) {
@@ -100,7 +100,7 @@ int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const
 		    strcmp(up, name) == 0)
 			break;
 		if (placement_check(c, up, cf->target, &one, err))
-			return -1;
+			goto closed;
 		v->allowed = v->allowed && one.allowed;
 		v->nrules += one.nrules;
 		add_words(v->rules, sizeof(v->rules), ", ", one.rules);
@@ -111,6 +111,13 @@ int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const
 		snprintf(name, sizeof(name), "%s", up);
 	}
 	return 0;
+
+closed:
+	/* a rule set ferry cannot evaluate holds the topic back: copying data a
+	 * rule may forbid is the one mistake placement exists to prevent */
+	memset(v, 0, sizeof(*v));
+	snprintf(v->blocking, sizeof(v->blocking), "(placement check failed: %.400s)", err->msg);
+	return -1;
 }
 
 int placement_any(const struct conf *c)

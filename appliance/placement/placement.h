@@ -38,7 +38,9 @@ int placement_check(const struct conf *c, const char *topic, const char *cluster
  * replication policy says it is itself a remote topic (A.customers-eu on
  * B, copied on by B->C), its upstream names too, hop by hop, so that a
  * rule on customers-.* also holds on the second hop. The verdicts are
- * merged: allowed only when every name is.
+ * merged: allowed only when every name is. On error (-1, ERR) *V still
+ * says no (allowed 0, blocking names the failure): callers that act on
+ * *V regardless fail closed.
  */
 int placement_check_flow(const struct conf *c, const struct conf_flow *cf, const char *topic,
 			 struct placement_verdict *v, struct ferr *err);

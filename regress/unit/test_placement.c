@@ -119,6 +119,15 @@ int main(void)
 	   "A.orders goes on");
 	ok(hop && placement_check_flow(c, hop, "A.kyc.x", &v, &err) == 0 && !v.allowed,
 	   "a dotted upstream name");
+	/* a flow whose target the rule set does not know (a flow of another
+	 * configuration generation): the verdict says no, never yes */
+	struct conf_flow ghost = *hop;
+
+	ghost.target = "X";
+	v.allowed = 1;
+	ok(placement_check_flow(c, &ghost, "orders", &v, &err) == -1 && !v.allowed &&
+		   strstr(v.blocking, "placement check failed") != NULL,
+	   "an error fails closed: the verdict holds the topic back");
 
 	conf_free(c);
 
