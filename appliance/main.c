@@ -130,14 +130,21 @@ static const char *key_scope(const struct conf_key *k)
 	return (k->flags & CK_FLOW) ? "flow" : "global";
 }
 
+/* how ferry treats a key, as --list-keys and --dump-keys name it */
+static const char *key_support(const struct conf_key *k)
+{
+	if (k->flags & CK_NOT_YET)
+		return "not-yet";
+	if (k->flags & CK_WORKER)
+		return "ignored";
+	return (k->flags & CK_DEPRECATED) ? "deprecated" : "supported";
+}
+
 static void list_keys(void)
 {
 	for (unsigned i = 0; i < conf_keys_count; i++) {
 		const struct conf_key *k = &conf_keys[i];
-		const char *support = (k->flags & CK_NOT_YET)      ? "not-yet"
-				      : (k->flags & CK_WORKER)     ? "ignored"
-				      : (k->flags & CK_DEPRECATED) ? "deprecated"
-								   : "supported";
+		const char *support = key_support(k);
 		const char *scope = key_scope(k);
 
 		printf("%s%s\t%s\t%s\t%s\t%s\t%s\n", k->name, (k->flags & CK_PREFIX) ? "*" : "",
@@ -157,10 +164,7 @@ static void dump_keys(void)
 {
 	for (unsigned i = 0; i < conf_keys_count; i++) {
 		const struct conf_key *k = &conf_keys[i];
-		const char *support = (k->flags & CK_NOT_YET)      ? "not-yet"
-				      : (k->flags & CK_WORKER)     ? "ignored"
-				      : (k->flags & CK_DEPRECATED) ? "deprecated"
-								   : "supported";
+		const char *support = key_support(k);
 		const char *scope = key_scope(k);
 		char bounds[64] = "-";
 
