@@ -158,8 +158,7 @@ static struct cmd_def table[] = {
 	    "when). Kept in the state store, so it survives restarts; a flow no longer configured "
 	    "is still shown."),
 	CMD(CMD_SHOW_HEARTBEATS, "show heartbeats",
-	    "Show running system information\nMM2 heartbeats ferryd emits",
-	    A, E, 0,
+	    "Show running system information\nMM2 heartbeats ferryd emits", A, E, 0,
 	    "Per heartbeat emitter (source and target cluster, the heartbeats topic on the "
 	    "target): how many heartbeats the target acknowledged since ferryd started and the "
 	    "time of the last one (null: none yet)."),
@@ -273,12 +272,14 @@ static const struct {
 	const char *name;
 	enum arg_kind kind;
 } arg_names[] = {
-	{ "FLOW", ARG_FLOW },         { "CLUSTER", ARG_CLUSTER },   { "TOPIC", ARG_TOPIC },
-	{ "GROUP", ARG_GROUP },       { "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
-	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
-	{ "REGEX", ARG_REGEX },       { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
-	{ "POSITION", ARG_POSITION }, { "DATE", ARG_DATE },         { "OFFSET", ARG_OFFSET },
-	{ "ID", ARG_ID },
+	{ "FLOW", ARG_FLOW },         { "CLUSTER", ARG_CLUSTER },
+	{ "TOPIC", ARG_TOPIC },       { "GROUP", ARG_GROUP },
+	{ "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
+	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION },
+	{ "COUNT", ARG_COUNT },       { "REGEX", ARG_REGEX },
+	{ "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
+	{ "POSITION", ARG_POSITION }, { "DATE", ARG_DATE },
+	{ "OFFSET", ARG_OFFSET },     { "ID", ARG_ID },
 };
 
 const char *arg_kind_name(enum arg_kind k)
@@ -586,7 +587,8 @@ static size_t opt_end(const struct cmd_def *d, size_t ti)
  * left out, with its argument. */
 static int skip_opt(const struct cmd_def *d, size_t ti, const char *w)
 {
-	return d->tok[ti].kind == ARG_KEYWORD && d->tok[ti].optional && kw_match(&d->tok[ti], w) == 0;
+	return d->tok[ti].kind == ARG_KEYWORD && d->tok[ti].optional &&
+	       kw_match(&d->tok[ti], w) == 0;
 }
 
 /* Whether token TI of D, an optional argument, is left out: word W is one

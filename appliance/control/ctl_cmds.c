@@ -385,8 +385,8 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 				json_integer(v[j].partition),
 				v[j].end_offset >= 0 ? json_integer(v[j].end_offset) : json_null(),
 				v[j].position >= 0 ? json_integer(v[j].position) : json_null(), lag,
-				lag_seconds(&v[j], now), json_integer((json_int_t)v[j].never_mirrored),
-				json_string(state));
+				lag_seconds(&v[j], now),
+				json_integer((json_int_t)v[j].never_mirrored), json_string(state));
 		}
 		free(v);
 	}
@@ -691,7 +691,8 @@ static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct
 {
 	// NOLINTNEXTLINE(cert-err34-c): ARG_COUNT, 1..INT_MAX (cmdtab check_arg)
 	int n = m->nargs > 0 && m->args[0] ? atoi(m->args[0]) : 20;
-	const char *since = m->nargs > 1 ? m->args[1] : NULL, *after = m->nargs > 2 ? m->args[2] : NULL;
+	const char *since = m->nargs > 1 ? m->args[1] : NULL,
+		   *after = m->nargs > 2 ? m->args[2] : NULL;
 	long long since_ms = 0, after_id = 0;
 	struct ferr err;
 	int rc;

@@ -155,8 +155,8 @@ static struct sync_job *sync_job_new(struct runtime *rt, const struct cmd_match 
 	size_t n;
 
 	if (!f) {
-		ctl_fail(r, "not_found", "FLOW: no flow %s in the running configuration (see show flows)",
-			 flow);
+		ctl_fail(r, "not_found",
+			 "FLOW: no flow %s in the running configuration (see show flows)", flow);
 		return NULL;
 	}
 	j = calloc(1, sizeof(*j));
@@ -215,7 +215,8 @@ static void ckpt_job_free(void *job)
 }
 
 static const char *const checkpoints_cols[] = {
-	"flow", "group", "topic", "remote topic", "partition", "upstream", "downstream", "emitted at",
+	"flow",      "group",    "topic",      "remote topic",
+	"partition", "upstream", "downstream", "emitted at",
 };
 
 static void ckpt_row(void *ctx, const struct state_checkpoint *c)
@@ -250,7 +251,8 @@ void ctl_show_checkpoints(struct runtime *rt, struct ctl_session *s, const struc
 	struct ckpt_job *j = calloc(1, sizeof(*j));
 
 	(void)s;
-	if (!j || !(j->state_dir = strdup(rt->state_dir)) || (group && !(j->group = strdup(group)))) {
+	if (!j || !(j->state_dir = strdup(rt->state_dir)) ||
+	    (group && !(j->group = strdup(group)))) {
 		ckpt_job_free(j);
 		ctl_fail(r, "internal", "out of memory");
 		return;

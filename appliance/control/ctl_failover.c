@@ -912,8 +912,7 @@ void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 /* translate group: failover's translation of one group, committing
  * nothing. A failover job whose pattern is the group's name. */
 static const char *const tgroup_cols[] = {
-	"group",         "topic",         "remote topic", "partition",
-	"source offset", "target offset", "result",
+	"group", "topic", "remote topic", "partition", "source offset", "target offset", "result",
 };
 
 static int cmp_group_offset(const void *a, const void *b)
@@ -1002,8 +1001,8 @@ void ctl_translate_group(struct runtime *rt, struct ctl_session *s, const struct
 	struct failover_job *j;
 
 	if (!runtime_flow(rt, name)) {
-		ctl_fail(r, "not_found", "FLOW: no flow %s in the running configuration (see show flows)",
-			 name);
+		ctl_fail(r, "not_found",
+			 "FLOW: no flow %s in the running configuration (see show flows)", name);
 		return;
 	}
 	/* j passes to the offload; the rows come from its worker */

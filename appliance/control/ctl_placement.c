@@ -29,10 +29,9 @@ static const char *const check_cols[] = { "rule",     "topics", "requires",
 					  "category", "basis",  "met by" };
 
 /* `show placement`'s table */
-static const char *const placement_cols[] = { "topic",        "cluster",   "holds",
-					      "labels",       "rules",     "category",
-					      "retention.ms", "held back", "flow",
-					      "basis",        "allowed" };
+static const char *const placement_cols[] = { "topic", "cluster",  "holds",        "labels",
+					      "rules", "category", "retention.ms", "held back",
+					      "flow",  "basis",    "allowed" };
 
 void ctl_placement_check(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)

@@ -152,8 +152,8 @@ static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *
 	if (!m->err)
 		atomic_fetch_add(&c->acked, 1);
 	if (!m->err && k) {
-		struct state_checkpoint row = { c->cf->name, k->group,     k->topic,
-						k->remote,   k->partition, k->upstream,
+		struct state_checkpoint row = { c->cf->name,   k->group,       k->topic,
+						k->remote,     k->partition,   k->upstream,
 						k->downstream, clock_wall_ms() };
 
 		/* show checkpoints only: the checkpoint itself is on the target */
@@ -423,7 +423,8 @@ static void round_once(struct cp *c, int do_sync)
 					      RD_KAFKA_V_PARTITION(0),
 					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					      RD_KAFKA_V_KEY(key.data, key.len),
-					      RD_KAFKA_V_VALUE(val.data, val.len), RD_KAFKA_V_OPAQUE(ks),
+					      RD_KAFKA_V_VALUE(val.data, val.len),
+					      RD_KAFKA_V_OPAQUE(ks),
 					      RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
 				sent++;
 			else

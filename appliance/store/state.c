@@ -153,11 +153,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* show audit --since/--after: a page, oldest first */
 	[ST_AUDIT_PAGE] = "SELECT " AUDIT_COLS " FROM audit WHERE id > ?2 AND ts_ms >= ?3 "
 			  "ORDER BY id LIMIT ?1",
-	[ST_CKPT_PUT] = "INSERT INTO checkpoints (flow, grp, topic, partition, upstream, "
-			"downstream, ts_ms, remote_topic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON "
-			"CONFLICT (flow, grp, topic, partition) DO UPDATE SET upstream = "
-			"excluded.upstream, downstream = excluded.downstream, ts_ms = excluded.ts_ms, "
-			"remote_topic = excluded.remote_topic",
+	[ST_CKPT_PUT] =
+		"INSERT INTO checkpoints (flow, grp, topic, partition, upstream, "
+		"downstream, ts_ms, remote_topic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON "
+		"CONFLICT (flow, grp, topic, partition) DO UPDATE SET upstream = "
+		"excluded.upstream, downstream = excluded.downstream, ts_ms = excluded.ts_ms, "
+		"remote_topic = excluded.remote_topic",
 	[ST_CKPT_LIST] = "SELECT flow, grp, topic, partition, upstream, downstream, ts_ms, "
 			 "remote_topic FROM "
 			 "checkpoints WHERE (?1 IS NULL OR grp = ?1) ORDER BY flow, grp, topic, "

@@ -351,11 +351,14 @@ int main(void)
 	}
 	/* checkpoints (show checkpoints): one row per group partition, replaced */
 	{
-		struct state_checkpoint cp1 = { "A->B", "g1", "orders", "A.orders", 0, 10, 12, 1000 };
+		struct state_checkpoint cp1 = {
+			"A->B", "g1", "orders", "A.orders", 0, 10, 12, 1000
+		};
 		struct state_checkpoint cp2 = { "A->B", "g2", "orders", "A.orders", 1, 5, 5, 1001 };
 		struct ckpt_seen seen = { 0 };
 
-		ok(state_checkpoint_put(w, &cp1, &err) == 0 && state_checkpoint_put(w, &cp2, &err) == 0,
+		ok(state_checkpoint_put(w, &cp1, &err) == 0 &&
+			   state_checkpoint_put(w, &cp2, &err) == 0,
 		   "checkpoints recorded");
 		cp1.upstream = 20;
 		cp1.downstream = 22;
@@ -371,8 +374,12 @@ int main(void)
 	}
 	/* the audit trail, paged (show audit --since/--after) */
 	{
-		struct audit_entry e = { .who = "t", .role = "admin", .origin = "unix",
-					 .action = "x", .result = "ok", .detail = "" };
+		struct audit_entry e = { .who = "t",
+					 .role = "admin",
+					 .origin = "unix",
+					 .action = "x",
+					 .result = "ok",
+					 .detail = "" };
 		struct audit_seen seen = { 0 };
 
 		for (int i = 0; i < 5; i++) {
@@ -392,7 +399,8 @@ int main(void)
 			   seen.n == 2 && seen.last == last,
 		   "since a time: the entries at or after it");
 		seen = (struct audit_seen){ 0 };
-		ok(state_audit_page(w, 0, last, 100, audit_seen_fn, &seen, &err) == 0 && seen.n == 0,
+		ok(state_audit_page(w, 0, last, 100, audit_seen_fn, &seen, &err) == 0 &&
+			   seen.n == 0,
 		   "after the last: none");
 	}
 	state_close(w);
