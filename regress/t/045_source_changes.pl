@@ -201,7 +201,7 @@ like($err, qr/POSITION: expected earliest, latest or an offset/, 'a bad position
 is($rc, 0, 'a resume from an offset is queued');
 ok(poll_until(sub { audit_text() =~ /resume of partition regrow\[0\] from 99999 refused: the log holds offsets 0 to 150/ }, 60,
 		'refusal audited'), 'an offset outside the log is refused by the task, audited');
-like(lag_rows()->{regrow}[7], qr/not the one ferry mirrored/, 'and regrow stays stopped');
+like(lag_rows()->{regrow}[8], qr/not the one ferry mirrored/, 'and regrow stays stopped');
 
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'shrink', '--partition', '0', '--from', 'earliest');
 is($rc, 0, 'resume shrink from earliest') or diag($out);
@@ -209,7 +209,7 @@ ok(poll_until(sub { $B->seqcheck('A.shrink', count => 10, start => 1000)->{missi
 	'shrink: the new log is mirrored from its start');
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'regrow', '--partition', '0', '--from', 'latest');
 is($rc, 0, 'resume regrow from latest');
-ok(poll_until(sub { lag_rows()->{regrow}[7] eq 'mirroring' }, 60, 'regrow mirroring'), 'regrow mirrors again');
+ok(poll_until(sub { lag_rows()->{regrow}[8] eq 'mirroring' }, 60, 'regrow mirroring'), 'regrow mirrors again');
 $A->produce('regrow', count => 5, start => 3000);
 ok(poll_until(sub { $B->seqcheck('A.regrow', count => 5, start => 3000)->{missing} == 0 }, 120, 'regrow new records'),
 	'regrow: records after the chosen position arrive');
@@ -239,7 +239,7 @@ is($r->{duplicates}, 0, 'without re-sending');
 ok($f->wait_for_log(qr/partition crc\[0\] stopped at offset \d+: a record at offset \d+ cannot be read/, 60, $at),
 	'crc stops again at the same batch');
 unlike(substr($f->log, $at), qr/partition (shrink|regrow)\[0\] stopped/, 'the resumed partitions do not stop again');
-is(lag_rows()->{expire}[6], 50, 'the count of offsets never mirrored survives the restart');
+is(lag_rows()->{expire}[7], 50, 'the count of offsets never mirrored survives the restart');
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'crc', '--partition', '0', '--from', 'latest');
 is($rc, 0, 'crc resumed from latest: the operator skips the corrupt batch knowingly');
 ok(poll_until(sub { my ($c, $o) = ferry('show', 'flows'); $o =~ /^A->B\s+running/m }, 60, 'running'),
