@@ -91,10 +91,15 @@ static struct cmd_def table[] = {
 	    A, E, 0,
 	    "Every metric of the registry with its labels and current value, as exported to "
 	    "Prometheus."),
-	CMD(CMD_SHOW_AUDIT, "show audit [COUNT]",
+	CMD(CMD_SHOW_AUDIT, "show audit [COUNT] [--since DATETIME] [--after ID]",
 	    "Show running system information\nAudit trail\n"
-	    "How many entries (default 20)",
-	    A, E, 0, "The latest entries of the audit trail: when, who, role, what, result."),
+	    "How many entries (default 20, at most 10000)\nFrom a time on\nISO 8601 with a zone "
+	    "(2026-11-22T10:00:00Z) or epoch milliseconds\nAfter an entry\nAn entry's id",
+	    A, E, 0,
+	    "The latest COUNT entries of the audit trail (20 by default, at most 10000), oldest "
+	    "first: id, when, who, role, origin, what, result, detail. With --since or --after, "
+	    "the first COUNT entries at or after DATETIME and after entry ID instead, oldest "
+	    "first: a client pages through the trail by giving the last id it read as --after."),
 	CMD(CMD_SHOW_CONFIG, "show config",
 	    "Show running system information\nRunning configuration "
 	    "as an MM2 properties file",
@@ -134,6 +139,48 @@ static struct cmd_def table[] = {
 	    A, E, 0,
 	    "Says which placement rules name TOPIC, the labels each requires, the labels CLUSTER "
 	    "carries, and whether a copy of TOPIC on CLUSTER would be allowed; changes nothing."),
+	CMD(CMD_SHOW_OFFSET_SYNCS, "show offset-syncs FLOW TOPIC PARTITION",
+	    "Show running system information\nThe offset-sync history of a partition\n"
+	    "Replication flow\nSource topic\nPartition number",
+	    A, E, 0,
+	    "The offset syncs ferry keeps in its state store for one source partition of FLOW, "
+	    "oldest first: each pairs an upstream (source) offset with the downstream (target) "
+	    "offset of the same record, recorded whenever the difference between them changes "
+	    "(and at most ferry.offset-syncs.retention of them). What `translate offset`, "
+	    "failover and the checkpoints translate with."),
+	CMD(CMD_SHOW_CHECKPOINTS, "show checkpoints [GROUP]",
+	    "Show running system information\nThe last checkpoint emitted per group "
+	    "partition\nOnly this consumer group",
+	    A, E, 0,
+	    "Per flow, consumer group, source topic and partition: the last checkpoint ferry "
+	    "emitted to the target's checkpoints topic and the target acknowledged (upstream: the "
+	    "group's committed offset on the source; downstream: where it resumes on the target; "
+	    "when). Kept in the state store, so it survives restarts; a flow no longer configured "
+	    "is still shown."),
+	CMD(CMD_SHOW_HEARTBEATS, "show heartbeats",
+	    "Show running system information\nMM2 heartbeats ferryd emits", A, E, 0,
+	    "Per heartbeat emitter (source and target cluster, the heartbeats topic on the "
+	    "target): how many heartbeats the target acknowledged since ferryd started and the "
+	    "time of the last one (null: none yet)."),
+	CMD(CMD_TRANSLATE_OFFSET, "translate offset FLOW TOPIC PARTITION OFFSET",
+	    "Translate source offsets to the target (changes nothing)\nOne source offset\n"
+	    "Replication flow\nSource topic\nPartition number\nSource (upstream) offset, 0 or "
+	    "more",
+	    A, E, 0,
+	    "Where a consumer that has processed every record of the source partition below "
+	    "OFFSET resumes on FLOW's target, from the offset-sync history alone (as failover "
+	    "translates): the downstream offset when the history answers exactly (result "
+	    "`translated`), else null and why (nothing mirrored yet, below the kept history, "
+	    "inside a range mirrored without known target offsets). Never a nearby guess."),
+	CMD(CMD_TRANSLATE_GROUP, "translate group FLOW GROUP",
+	    "Translate source offsets to the target (changes nothing)\nA consumer group's "
+	    "committed offsets\nReplication flow\nConsumer group on the flow's source",
+	    A, E, 0,
+	    "Asks FLOW's source for GROUP's committed offsets and translates those on topics the "
+	    "flow mirrors exactly as failover would (a group offset below the source's log start "
+	    "resumes at the earliest record): per partition the source topic, the remote topic, "
+	    "the source offset, the target offset (null when it cannot be translated exactly) and "
+	    "the result. Commits nothing."),
 	CMD(CMD_PAUSE_FLOW, "pause flow FLOW",
 	    "Pause a replication flow\nReplication flow\nFlow "
 	    "name (SOURCE->TARGET)",
@@ -225,11 +272,14 @@ static const struct {
 	const char *name;
 	enum arg_kind kind;
 } arg_names[] = {
-	{ "FLOW", ARG_FLOW },         { "CLUSTER", ARG_CLUSTER },   { "TOPIC", ARG_TOPIC },
-	{ "GROUP", ARG_GROUP },       { "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
-	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION }, { "COUNT", ARG_COUNT },
-	{ "REGEX", ARG_REGEX },       { "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
+	{ "FLOW", ARG_FLOW },         { "CLUSTER", ARG_CLUSTER },
+	{ "TOPIC", ARG_TOPIC },       { "GROUP", ARG_GROUP },
+	{ "KEY", ARG_KEY },           { "VALUE", ARG_VALUE },
+	{ "TEXT", ARG_TEXT },         { "REVISION", ARG_REVISION },
+	{ "COUNT", ARG_COUNT },       { "REGEX", ARG_REGEX },
+	{ "DATETIME", ARG_DATETIME }, { "PARTITION", ARG_PARTITION },
 	{ "POSITION", ARG_POSITION }, { "DATE", ARG_DATE },
+	{ "OFFSET", ARG_OFFSET },     { "ID", ARG_ID },
 };
 
 const char *arg_kind_name(enum arg_kind k)
@@ -478,6 +528,18 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 				 w);
 			return -1;
 		}
+	} else if (t->kind == ARG_OFFSET || t->kind == ARG_ID) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(w, &end, 10);
+		if (!isdigit((unsigned char)*w) || *end || errno == ERANGE || v < 0) {
+			snprintf(err, errsz, "%s: expected %s (0 or more), got \"%s\"",
+				 arg_kind_name(t->kind),
+				 t->kind == ARG_OFFSET ? "an offset" : "an audit entry id", w);
+			return -1;
+		}
 	} else if (t->kind == ARG_POSITION) {
 		long long v;
 
@@ -510,14 +572,37 @@ static int check_arg(const struct cmd_tok *t, const char *w, char *err, size_t e
 	return 0;
 }
 
-/* Whether token TI of D, an optional argument, is left out: word W is the
- * optional keyword that follows it ("show transfers --since DATE"). */
+/* The token after the optional keyword at TI and the arguments it takes
+ * ("--since DATETIME"): where the matcher goes on when it is left out. */
+static size_t opt_end(const struct cmd_def *d, size_t ti)
+{
+	size_t e = ti + 1;
+
+	while (e < d->ntok && d->tok[e].kind != ARG_KEYWORD && !d->tok[e].optional)
+		e++;
+	return e;
+}
+
+/* 1 when token TI of D is an optional keyword that word W is not: it is
+ * left out, with its argument. */
+static int skip_opt(const struct cmd_def *d, size_t ti, const char *w)
+{
+	return d->tok[ti].kind == ARG_KEYWORD && d->tok[ti].optional &&
+	       kw_match(&d->tok[ti], w) == 0;
+}
+
+/* Whether token TI of D, an optional argument, is left out: word W is one
+ * of the optional keywords that follow it ("show transfers --since DATE",
+ * "show audit --after 7"). */
 static int skip_arg(const struct cmd_def *d, size_t ti, const char *w)
 {
-	const struct cmd_tok *next = ti + 1 < d->ntok ? &d->tok[ti + 1] : NULL;
-
-	return d->tok[ti].optional && next && next->kind == ARG_KEYWORD && next->optional &&
-	       kw_match(next, w) != 0;
+	if (!d->tok[ti].optional || d->tok[ti].kind == ARG_KEYWORD)
+		return 0;
+	for (size_t k = ti + 1; k < d->ntok && d->tok[k].kind == ARG_KEYWORD && d->tok[k].optional;
+	     k = opt_end(d, k))
+		if (kw_match(&d->tok[k], w) != 0)
+			return 1;
+	return 0;
 }
 
 /* How the command fares against WORDS: score = sum of keyword exactness;
@@ -538,6 +623,10 @@ static int try_cmd(const struct cmd_def *d, char **words, int n, int *stop, int 
 			*stop = n;
 			*complete = t->optional;
 			return t->optional;
+		}
+		if (skip_opt(d, ti, words[wi])) {
+			ti = opt_end(d, ti) - 1; /* left out, with its argument */
+			continue;
 		}
 		if (t->kind == ARG_KEYWORD) {
 			int k = kw_match(t, words[wi]);
@@ -622,6 +711,16 @@ enum match_rc cmdtab_match(char **words, int n, unsigned mode, struct cmd_match 
 		for (size_t ti = 0; ti < best->ntok && wi < n; ti++) {
 			const struct cmd_tok *t = &best->tok[ti];
 
+			if (skip_opt(best, ti, words[wi])) {
+				size_t e = opt_end(best, ti);
+
+				/* left out: its arguments are absent */
+				while (++ti < e)
+					if (m->nargs < CMD_MAX_ARGS)
+						m->args[m->nargs++] = NULL;
+				ti--;
+				continue;
+			}
 			if (t->kind == ARG_KEYWORD) {
 				if (t->optional)
 					m->present |= 1u << ti;
@@ -760,6 +859,10 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 		for (ti = 0; ti < d->ntok && wi < n; ti++) {
 			const struct cmd_tok *t = &d->tok[ti];
 
+			if (skip_opt(d, ti, words[wi])) {
+				ti = opt_end(d, ti) - 1;
+				continue;
+			}
 			if (t->kind == ARG_KEYWORD) {
 				if (!kw_match(t, words[wi])) {
 					ok = 0;
@@ -794,8 +897,10 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 		const struct cmd_tok *t = &d->tok[ti];
 		int dup = 0;
 
+		/* a keyword that does not start with PARTIAL is not listed,
+		 * but optional keywords after it may be */
 		if (t->kind == ARG_KEYWORD && strncmp(t->word, partial, pl) != 0)
-			continue;
+			dup = 1;
 		for (size_t j = 0; j < k; j++) {
 			if (!out[j].word)
 				continue;
@@ -804,13 +909,20 @@ size_t cmdtab_next(char **words, int n, const char *partial, unsigned mode, stru
 		}
 		if (!dup && k < max)
 			out[k++] = (struct cmd_next){ t->word, t->kind, t->help, t->help_len };
-		/* an optional argument may be left out for the keyword after it */
-		if (ti + 1 < d->ntok && t->optional && t->kind != ARG_KEYWORD &&
-		    d->tok[ti + 1].kind == ARG_KEYWORD && d->tok[ti + 1].optional &&
-		    strncmp(d->tok[ti + 1].word, partial, pl) == 0 && k < max) {
-			const struct cmd_tok *kw = &d->tok[ti + 1];
+		/* an optional argument or keyword may be left out for the
+		 * optional keywords after it */
+		for (size_t o = t->kind == ARG_KEYWORD ? opt_end(d, ti) : ti + 1;
+		     t->optional && o < d->ntok && d->tok[o].kind == ARG_KEYWORD &&
+		     d->tok[o].optional;
+		     o = opt_end(d, o)) {
+			const struct cmd_tok *kw = &d->tok[o];
+			int seen = 0;
 
-			out[k++] = (struct cmd_next){ kw->word, kw->kind, kw->help, kw->help_len };
+			for (size_t j = 0; j < k; j++)
+				seen |= out[j].word && strcmp(out[j].word, kw->word) == 0;
+			if (!seen && strncmp(kw->word, partial, pl) == 0 && k < max)
+				out[k++] = (struct cmd_next){ kw->word, kw->kind, kw->help,
+							      kw->help_len };
 		}
 		if (t->optional && pl == 0 && k < max) {
 			int dupe = 0;

@@ -10,9 +10,12 @@
  * accepted, as on routers); UPPERCASE words are arguments of a kind
  * (FLOW, CLUSTER, TOPIC, GROUP, KEY, VALUE, TEXT, REVISION, COUNT); an
  * argument in [brackets] is optional and must come last, or be followed
- * only by an optional keyword and its argument ("show transfers [FLOW]
+ * only by optional keywords, each with its argument ("show transfers [FLOW]
  * [--since DATE]": a word that is that keyword skips the argument, whose
- * value is then NULL); VALUE and TEXT take the rest of the line.
+ * value is then NULL). Optional keywords come in the table's order, and
+ * each may be left out (its argument is then NULL): "show audit [COUNT]
+ * [--since DATETIME] [--after ID]" takes "show audit --after 7". VALUE
+ * and TEXT take the rest of the line.
  */
 #ifndef FERRY_CMDTAB_H
 #define FERRY_CMDTAB_H
@@ -38,6 +41,11 @@ enum cmd_id {
 	CMD_SHOW_TRANSFERS,
 	CMD_SHOW_PLACEMENT,
 	CMD_PLACEMENT_CHECK,
+	CMD_SHOW_OFFSET_SYNCS,
+	CMD_SHOW_CHECKPOINTS,
+	CMD_SHOW_HEARTBEATS,
+	CMD_TRANSLATE_OFFSET,
+	CMD_TRANSLATE_GROUP,
 	CMD_PAUSE_FLOW,
 	CMD_RESUME_FLOW,
 	CMD_RESUME_PARTITION,
@@ -72,6 +80,8 @@ enum arg_kind {
 	ARG_PARTITION, /* a partition number: 0 or more */
 	ARG_POSITION,  /* earliest, latest, or an offset (0 or more) */
 	ARG_DATE,      /* a UTC day, YYYY-MM-DD */
+	ARG_OFFSET,    /* an offset: 0 or more */
+	ARG_ID,        /* an audit entry's id: 0 or more */
 };
 
 enum cmd_mode { MODE_EXEC = 1, MODE_CONFIG = 2 };

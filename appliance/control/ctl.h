@@ -7,6 +7,7 @@
 #define FERRY_CTL_H
 
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
 
 #include "lib/roles.h"
 #include "lib/cmdtab.h"
@@ -110,6 +111,37 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 		       struct ctl_reply *r);
 void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		  struct ctl_reply *r);
+
+/*
+ * How failover translates a group's committed OFFSET of the source
+ * partition TOPIC[PARTITION] of flow CF (REMOTE: its name on the target),
+ * shared by failover and translate group: from the offset-sync history in
+ * ST, and an offset below the history and the source's log start (asked
+ * of SRC, the target's of TGT) resumes at the earliest record
+ * (*BELOW_START 1). Returns the enum translate_result (*DOWN set on
+ * TRANSLATE_OK, else -1) with WHY saying why not, or -1 when the history
+ * could not be read (WHY says why). Blocks on Kafka: offload workers only.
+ */
+int ctl_translate_group_offset(struct state *st, rd_kafka_t *src, rd_kafka_t *tgt,
+			       const struct conf_flow *cf, const char *topic, const char *remote,
+			       int32_t partition, int64_t offset, int64_t *down, int *below_start,
+			       char *why, size_t whysz);
+
+/* ctl_dr.c: offset syncs, translation, checkpoints, heartbeats */
+void ctl_show_offset_syncs(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			   struct ctl_reply *r);
+void ctl_translate_offset(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r);
+void ctl_translate_group(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r);
+void ctl_show_checkpoints(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			  struct ctl_reply *r);
+void ctl_show_heartbeats(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r);
+
+/* A time (unix ms) as ISO 8601 UTC with milliseconds
+ * ("2026-12-03T17:58:01.123Z"); null when MS < 0 (unknown). */
+json_t *ctl_opt_ts(int64_t ms);
 
 /* ctl_placement.c: data placement */
 void ctl_show_placement(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,

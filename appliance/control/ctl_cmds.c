@@ -194,8 +194,42 @@ static size_t sorted_partitions(struct runtime *rt, const struct rt_flow *f, con
 }
 
 static const char *const flows_cols[] = {
-	"flow", "state", "topics", "partitions", "records", "bytes", "reason",
+	"flow",   "state",  "topics", "partitions", "records",    "bytes",
+	"reason", "source", "target", "lag",        "latency ms",
 };
+
+/* The sum of F's partitions' lag (as show lag has it), or null when any is
+ * unknown or F has none; what ferry_partition_lag adds up to. */
+static json_t *flow_lag(struct runtime *rt, const struct rt_flow *f)
+{
+	struct part_stat *v = NULL;
+	size_t n = runtime_flow_partitions(rt, f, &v);
+	long long sum = 0;
+	int known = n > 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (metrics_lag(&v[i]) < 0)
+			known = 0;
+		else
+			sum += metrics_lag(&v[i]);
+	}
+	free(v);
+	return known ? json_integer((json_int_t)sum) : json_null();
+}
+
+/* ferry_replication_latency_ms of F (the average over the last 10-20 s,
+ * rounded to the ms), or null while it has none. */
+static json_t *flow_latency_ms(const struct rt_flow *f)
+{
+	struct lat_window rl = { 0 }, age = { 0 };
+
+	if (!f->flow)
+		return json_null();
+	flow_latency(f->flow, &rl, &age);
+	if (!rl.count)
+		return json_null();
+	return json_integer((json_int_t)((rl.sum + rl.count / 2) / rl.count));
+}
 
 static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)
@@ -247,7 +281,8 @@ static void h_show_flows(struct runtime *rt, struct ctl_session *s, const struct
 		CTL_ROW(r->rows, flows_cols, json_string(f->name), json_string(state),
 			json_integer(topics), json_integer(parts),
 			json_integer((json_int_t)c.records), json_integer((json_int_t)c.bytes),
-			json_string(reason));
+			json_string(reason), json_string(f->cf->source), json_string(f->cf->target),
+			flow_lag(rt, f), flow_latency_ms(f));
 	}
 }
 
@@ -305,11 +340,30 @@ static void h_show_topics(struct runtime *rt, struct ctl_session *s, const struc
 }
 
 static const char *const lag_cols[] = {
-	"flow", "topic", "partition", "end offset", "position", "lag", "never mirrored", "state",
+	"flow", "topic",       "partition",      "end offset", "position",
+	"lag",  "lag seconds", "never mirrored", "state",
 };
+
+/* Now minus the timestamp of the record at P's position (the oldest not
+ * yet acknowledged by the target), in seconds: 0 when the lag is 0, null
+ * when it is unknown or ferry has not fetched that record (a paused flow,
+ * a partition waiting for the source). Never interpolated. */
+static json_t *lag_seconds(const struct part_stat *p, int64_t now_ms)
+{
+	long long lag = metrics_lag(p);
+
+	if (lag == 0)
+		return json_real(0);
+	if (lag < 0 || p->position_ts < 0)
+		return json_null();
+	/* a record stamped ahead of ferryd's clock is not negative lag */
+	return json_real(now_ms > p->position_ts ? (double)(now_ms - p->position_ts) / 1000.0 : 0);
+}
 
 static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 {
+	int64_t now = clock_wall_ms();
+
 	CTL_TABLE(r, lag_cols);
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];
@@ -331,6 +385,7 @@ static void lag_rows(struct runtime *rt, const char *only, struct ctl_reply *r)
 				json_integer(v[j].partition),
 				v[j].end_offset >= 0 ? json_integer(v[j].end_offset) : json_null(),
 				v[j].position >= 0 ? json_integer(v[j].position) : json_null(), lag,
+				lag_seconds(&v[j], now),
 				json_integer((json_int_t)v[j].never_mirrored), json_string(state));
 		}
 		free(v);
@@ -635,12 +690,26 @@ static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct
 			 struct ctl_reply *r)
 {
 	// NOLINTNEXTLINE(cert-err34-c): ARG_COUNT, 1..INT_MAX (cmdtab check_arg)
-	int n = m->nargs > 0 ? atoi(m->args[0]) : 20;
+	int n = m->nargs > 0 && m->args[0] ? atoi(m->args[0]) : 20;
+	const char *since = m->nargs > 1 ? m->args[1] : NULL,
+		   *after = m->nargs > 2 ? m->args[2] : NULL;
+	long long since_ms = 0, after_id = 0;
 	struct ferr err;
+	int rc;
 
 	(void)s;
+	n = n > 10000 ? 10000 : n;
+	/* both validated by the grammar (DATETIME, ID) */
+	if (since)
+		cmdtab_parse_datetime(since, &since_ms);
+	if (after)
+		after_id = strtoll(after, NULL, 10);
 	CTL_TABLE(r, audit_cols);
-	if (state_audit_list(rt->st, n > 10000 ? 10000 : n, audit_row, r, &err))
+	if (since || after)
+		rc = state_audit_page(rt->st, since_ms, after_id, n, audit_row, r, &err);
+	else
+		rc = state_audit_list(rt->st, n, audit_row, r, &err);
+	if (rc)
 		ctl_fail(r, "internal", "%s", err.msg);
 }
 
@@ -710,8 +779,7 @@ static json_t *opt_int(int64_t v)
 	return v >= 0 ? json_integer((json_int_t)v) : json_null();
 }
 
-/* A record timestamp (ms) as ISO 8601 UTC with milliseconds; null unknown. */
-static json_t *opt_ts(int64_t ms)
+json_t *ctl_opt_ts(int64_t ms)
 {
 	char t[40];
 	size_t n;
@@ -743,8 +811,8 @@ static void transfer_row(void *ctx, const struct state_transfer *x)
 	CTL_ROW(r->rows, transfers_cols, json_string(x->day), json_string(x->flow),
 		json_string(x->topic), json_integer(x->partition),
 		json_integer((json_int_t)x->l.records), json_integer((json_int_t)x->l.bytes),
-		opt_int(x->l.first_offset), opt_int(x->l.last_offset), opt_ts(x->l.first_ts),
-		opt_ts(x->l.last_ts), opt_str(x->l.rule), opt_str(x->l.category),
+		opt_int(x->l.first_offset), opt_int(x->l.last_offset), ctl_opt_ts(x->l.first_ts),
+		ctl_opt_ts(x->l.last_ts), opt_str(x->l.rule), opt_str(x->l.category),
 		json_integer((json_int_t)x->held_back));
 }
 
@@ -1247,6 +1315,11 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_TRANSFERS] = h_show_transfers,
 	[CMD_SHOW_PLACEMENT] = ctl_show_placement,
 	[CMD_PLACEMENT_CHECK] = ctl_placement_check,
+	[CMD_SHOW_OFFSET_SYNCS] = ctl_show_offset_syncs,
+	[CMD_SHOW_CHECKPOINTS] = ctl_show_checkpoints,
+	[CMD_SHOW_HEARTBEATS] = ctl_show_heartbeats,
+	[CMD_TRANSLATE_OFFSET] = ctl_translate_offset,
+	[CMD_TRANSLATE_GROUP] = ctl_translate_group,
 	[CMD_PAUSE_FLOW] = h_pause,
 	[CMD_RESUME_FLOW] = h_resume,
 	[CMD_RESUME_PARTITION] = h_resume_partition,

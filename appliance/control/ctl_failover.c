@@ -179,6 +179,53 @@ void ctl_failover(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	r->wait = (struct ctl_wait){ .poll = drain_poll, .cancel = drain_free, .state = d };
 }
 
+int ctl_translate_group_offset(struct state *st, rd_kafka_t *src, rd_kafka_t *tgt,
+			       const struct conf_flow *cf, const char *topic, const char *remote,
+			       int32_t partition, int64_t offset, int64_t *down, int *below_start,
+			       char *why, size_t whysz)
+{
+	struct offset_history h;
+	int64_t lo, hi;
+	enum translate_result tr;
+	struct ferr err;
+
+	*below_start = 0;
+	*down = -1;
+	if (state_syncs_load(st, cf->name, topic, partition, &h, &err)) {
+		offset_history_free(&h);
+		snprintf(why, whysz, "%s", err.msg);
+		return -1;
+	}
+	tr = offsets_translate(&h, offset, down);
+	/* below the source's log start, a consumer on the source would start
+	 * at the earliest record too */
+	if (tr == TRANSLATE_BELOW_HISTORY &&
+	    rd_kafka_query_watermark_offsets(src, topic, partition, &lo, &hi, ADMIN_MS) == 0 &&
+	    offset < lo) {
+		int64_t tlo = -1;
+
+		if (rd_kafka_query_watermark_offsets(tgt, remote, partition, &tlo, &hi, ADMIN_MS))
+			tlo = -1;
+		tr = offsets_translate_below_start(&h, offset, lo, tlo, down);
+		*below_start = tr == TRANSLATE_OK;
+	}
+	if (tr == TRANSLATE_BELOW_HISTORY)
+		snprintf(why, whysz,
+			 "offset %lld of %s[%d] cannot be translated: %s, which is exact from "
+			 "offset %lld",
+			 (long long)offset, topic, (int)partition, translate_result_str(tr),
+			 (long long)offset_history_from(&h));
+	else if (tr != TRANSLATE_OK)
+		snprintf(why, whysz, "offset %lld of %s[%d] cannot be translated: %s",
+			 (long long)offset, topic, (int)partition, translate_result_str(tr));
+	else
+		snprintf(why, whysz, "%s", translate_result_str(tr));
+	if (tr != TRANSLATE_OK)
+		*down = -1;
+	offset_history_free(&h);
+	return (int)tr;
+}
+
 /* Commits the exact translated offsets of the groups matching PATTERN on
  * the target of flow NAME (CF), and reports per group and partition.
  * Blocks on Kafka: runs on an offload worker (failover_run), with ST its
@@ -248,71 +295,33 @@ static void failover_commit(struct state *st, const struct conf_flow *cf, const 
 		char why[1400] = ""; /* the first partition that cannot be translated */
 
 		for (size_t i = 0; want && ups && early && i < n; i++) {
-			struct offset_history h;
-			int64_t down = -1, lo, hi;
-			char remote[512], reason[1400];
-			enum translate_result tr;
+			int64_t down = -1;
+			char remote[512], reason[1400], why_tr[1300];
+			int tr, below_start = 0;
 
 			if (!flow_should_replicate(cf, offs[i].topic) ||
 			    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
 						 sizeof(remote)))
 				continue;
-			if (state_syncs_load(st, cf->name, offs[i].topic, offs[i].partition, &h,
-					     &err)) {
-				snprintf(reason, sizeof(reason), "refused: %s", err.msg);
+			tr = ctl_translate_group_offset(st, src, tgt, cf, offs[i].topic, remote,
+							offs[i].partition, offs[i].offset, &down,
+							&below_start, why_tr, sizeof(why_tr));
+			if (tr < 0) {
+				snprintf(reason, sizeof(reason), "refused: %s", why_tr);
 				goto refuse;
 			}
-			tr = offsets_translate(&h, offs[i].offset, &down);
-			switch (tr) {
-			case TRANSLATE_OK:
-				break;
-			case TRANSLATE_NONE:
+			if (tr == TRANSLATE_NONE) {
 				CTL_ROW(r->rows, failover_cols, json_string(groups[g]),
 					json_string(remote), json_integer(offs[i].partition),
 					json_integer((json_int_t)offs[i].offset), json_null(),
 					json_string("skipped: nothing mirrored yet"));
-				offset_history_free(&h);
 				continue;
-			case TRANSLATE_BELOW_HISTORY:
-				/* below the source's log start, a consumer on the source
-				 * would start at the earliest record too */
-				if (rd_kafka_query_watermark_offsets(src, offs[i].topic,
-								     offs[i].partition, &lo, &hi,
-								     ADMIN_MS) == 0 &&
-				    offs[i].offset < lo) {
-					int64_t tlo = -1;
-
-					if (rd_kafka_query_watermark_offsets(tgt, remote,
-									     offs[i].partition,
-									     &tlo, &hi, ADMIN_MS))
-						tlo = -1;
-					tr = offsets_translate_below_start(&h, offs[i].offset, lo,
-									   tlo, &down);
-					if (tr == TRANSLATE_OK) {
-						early[nwant] = 1;
-						break;
-					}
-				}
-				/* fall through */
-			case TRANSLATE_UNKNOWN_RANGE:
-				if (tr == TRANSLATE_BELOW_HISTORY)
-					snprintf(reason, sizeof(reason),
-						 "refused: offset %lld of %s[%d] "
-						 "cannot be translated: %s, which is exact from offset "
-						 "%lld",
-						 (long long)offs[i].offset, offs[i].topic,
-						 (int)offs[i].partition, translate_result_str(tr),
-						 (long long)offset_history_from(&h));
-				else
-					snprintf(reason, sizeof(reason),
-						 "refused: offset %lld of %s[%d] "
-						 "cannot be translated: %s",
-						 (long long)offs[i].offset, offs[i].topic,
-						 (int)offs[i].partition, translate_result_str(tr));
-				offset_history_free(&h);
+			}
+			if (tr != TRANSLATE_OK) {
+				snprintf(reason, sizeof(reason), "refused: %s", why_tr);
 				goto refuse;
 			}
-			offset_history_free(&h);
+			early[nwant] = below_start;
 			snprintf(want[nwant].topic, sizeof(want[nwant].topic), "%s", remote);
 			want[nwant].partition = offs[i].partition;
 			want[nwant].offset = down;
@@ -898,4 +907,105 @@ void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_ma
 	}
 	/* ownership of w passes to the wait: fb_poll or fb_wait_free frees it */
 	r->wait = (struct ctl_wait){ .poll = fb_poll, .cancel = fb_wait_free, .state = w };
+}
+
+/* translate group: failover's translation of one group, committing
+ * nothing. A failover job whose pattern is the group's name. */
+static const char *const tgroup_cols[] = {
+	"group", "topic", "remote topic", "partition", "source offset", "target offset", "result",
+};
+
+static int cmp_group_offset(const void *a, const void *b)
+{
+	const struct group_offset *x = a, *y = b;
+	int c = strcmp(x->topic, y->topic);
+
+	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static void tgroup_run(void *job, struct ctl_reply *r)
+{
+	struct failover_job *j = job;
+	const struct conf_flow *cf = j->cf;
+	const char *group = j->pattern;
+	struct group_offset *offs = NULL;
+	size_t n = 0, mirrored = 0;
+	rd_kafka_t *src = NULL, *tgt = NULL;
+	struct state *st = NULL;
+	struct ferr err;
+	char what[300];
+
+	snprintf(what, sizeof(what), "translate group %s: admin on %s", j->name, cf->source);
+	src = admin_handle(&cf->source_admin, what, &err);
+	snprintf(what, sizeof(what), "translate group %s: admin on %s", j->name, cf->target);
+	tgt = src ? admin_handle(&cf->target_admin, what, &err) : NULL;
+	if (!src || !tgt || state_open_worker(j->state_dir, &st, &err)) {
+		ctl_fail(r, "internal", "%s", err.msg);
+		goto out;
+	}
+	if (kadmin_group_offsets(src, group, &offs, &n, ADMIN_MS, &err)) {
+		ctl_fail(r, "internal", "%s: %s", cf->source, err.msg);
+		goto out;
+	}
+	if (n == 0) {
+		ctl_fail(r, "not_found", "GROUP: group %s has no committed offsets on %s", group,
+			 cf->source);
+		goto out;
+	}
+	qsort(offs, n, sizeof(*offs), cmp_group_offset);
+	CTL_TABLE(r, tgroup_cols);
+	for (size_t i = 0; i < n; i++) {
+		int64_t down = -1;
+		char remote[512], why[1300];
+		int below_start = 0, tr;
+
+		if (offs[i].offset < 0 || !flow_should_replicate(cf, offs[i].topic) ||
+		    policy_format_remote(&cf->policy, cf->source, offs[i].topic, remote,
+					 sizeof(remote)))
+			continue;
+		mirrored++;
+		tr = ctl_translate_group_offset(st, src, tgt, cf, offs[i].topic, remote,
+						offs[i].partition, offs[i].offset, &down,
+						&below_start, why, sizeof(why));
+		if (below_start)
+			snprintf(why, sizeof(why),
+				 "translated: below the source's log start, where its earliest "
+				 "record is");
+		CTL_ROW(r->rows, tgroup_cols, json_string(group), json_string(offs[i].topic),
+			json_string(remote), json_integer(offs[i].partition),
+			json_integer((json_int_t)offs[i].offset),
+			tr == TRANSLATE_OK ? json_integer((json_int_t)down) : json_null(),
+			json_string(why));
+	}
+	if (!mirrored)
+		snprintf(r->message, sizeof(r->message),
+			 "group %s has committed offsets on %s, none on a topic %s mirrors", group,
+			 cf->source, j->name);
+out:
+	free(offs);
+	state_close(st);
+	if (src)
+		rd_kafka_consumer_close(src);
+	if (tgt)
+		rd_kafka_consumer_close(tgt);
+	kclient_destroy(src);
+	kclient_destroy(tgt);
+}
+
+static const struct ctl_job_ops tgroup_ops = { tgroup_run, failover_job_free };
+
+void ctl_translate_group(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			 struct ctl_reply *r)
+{
+	const char *name = m->args[0], *group = m->args[1];
+	struct failover_job *j;
+
+	if (!runtime_flow(rt, name)) {
+		ctl_fail(r, "not_found",
+			 "FLOW: no flow %s in the running configuration (see show flows)", name);
+		return;
+	}
+	/* j passes to the offload; the rows come from its worker */
+	if ((j = failover_job_new(rt, s->who, name, group, r)) != NULL)
+		ctl_offload(r, &tgroup_ops, j);
 }

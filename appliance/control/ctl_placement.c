@@ -29,9 +29,9 @@ static const char *const check_cols[] = { "rule",     "topics", "requires",
 					  "category", "basis",  "met by" };
 
 /* `show placement`'s table */
-static const char *const placement_cols[] = { "topic",        "cluster",   "holds",
-					      "labels",       "rules",     "category",
-					      "retention.ms", "held back", "flow" };
+static const char *const placement_cols[] = { "topic", "cluster",  "holds",        "labels",
+					      "rules", "category", "retention.ms", "held back",
+					      "flow",  "basis",    "allowed" };
 
 void ctl_placement_check(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			 struct ctl_reply *r)
@@ -91,7 +91,8 @@ struct prow {
 	char cluster[256]; /* where this row's copy is (or would be) */
 	char name[512];    /* the topic's name there */
 	char flow[256];    /* "" for the source row */
-	char labels[512], rules[512], category[512];
+	char labels[512], rules[512], category[512], basis[512];
+	int allowed; /* today's rules allow a copy here (the source: always) */
 	int blocked, copied_before;
 	int32_t partitions;
 	int ci, si; /* indexes of the cluster's and the flow source's settings */
@@ -200,7 +201,9 @@ static int source_row(struct pjob *j, const struct conf *c, const struct conf_fl
 	if (placement_check(c, topic, cf->source, &v, &err) == 0) {
 		snprintf(w->rules, sizeof(w->rules), "%s", v.rules);
 		snprintf(w->category, sizeof(w->category), "%s", v.category);
+		snprintf(w->basis, sizeof(w->basis), "%s", v.basis);
 	}
+	w->allowed = 1; /* the data's home is no copy */
 	snprintf(w->holds, sizeof(w->holds), "source");
 	w->ci = cluster_index(j, c, cf->source);
 	return w->ci < 0 ? -1 : 0;
@@ -241,6 +244,8 @@ static int flow_rows(struct pjob *j, const struct conf *c, struct runtime *rt, s
 		if (placement_check_flow(c, f->cf, v[i].topic, &pv, &err) == 0) {
 			snprintf(w->rules, sizeof(w->rules), "%s", pv.rules);
 			snprintf(w->category, sizeof(w->category), "%s", pv.category);
+			snprintf(w->basis, sizeof(w->basis), "%s", pv.basis);
+			w->allowed = pv.allowed;
 		}
 		snprintf(w->holds, sizeof(w->holds), "copy %s", v[i].remote);
 		w->ci = cluster_index(j, c, f->cf->target);
@@ -262,7 +267,14 @@ static int flow_rows(struct pjob *j, const struct conf *c, struct runtime *rt, s
 		placement_labels(c, f->cf->target, w->labels, sizeof(w->labels));
 		snprintf(w->rules, sizeof(w->rules), "%s", h[i].rules);
 		snprintf(w->category, sizeof(w->category), "%s", h[i].category);
-		w->blocked = 1;
+		{
+			struct placement_verdict pv;
+			struct ferr err;
+
+			if (placement_check_flow(c, f->cf, h[i].topic, &pv, &err) == 0)
+				snprintf(w->basis, sizeof(w->basis), "%s", pv.basis);
+		}
+		w->blocked = 1; /* allowed stays 0 */
 		w->copied_before = h[i].copied_before;
 		w->partitions = h[i].partitions;
 		w->ci = cluster_index(j, c, f->cf->target);
@@ -386,7 +398,8 @@ static void pjob_run(void *job, struct ctl_reply *out)
 			json_string(w->holds), json_string(w->labels), json_string(w->rules),
 			json_string(w->category), json_string(w->retention),
 			w->blocked && w->held_back >= 0 ? json_integer(w->held_back) : json_null(),
-			json_string(w->flow));
+			json_string(w->flow), json_string(w->basis),
+			json_string(w->allowed ? "yes" : "no"));
 	}
 	state_close(st);
 }

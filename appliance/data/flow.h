@@ -31,6 +31,9 @@ struct part_stat {
 	int64_t never_mirrored; /* offsets the source deleted before ferry read them */
 	int blocked;            /* held back by a placement rule (reason names it) */
 	int64_t inflight;       /* records handed to the producer, not yet acknowledged */
+	/* the timestamp (ms) of the record at position, when ferry has
+	 * fetched it (it is in flight); -1 unknown (show lag's lag seconds) */
+	int64_t position_ts;
 };
 
 /* A topic the flow holds back by a placement rule, as discovery's last

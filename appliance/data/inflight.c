@@ -163,6 +163,15 @@ int inflight_oldest_seq(const struct inflight *f, uint64_t *seq)
 	return 1;
 }
 
+int inflight_oldest_ts(const struct inflight *f, int64_t *ts)
+{
+	/* a skip placeholder stands for deleted offsets: no record, no time */
+	if (!f->len || at(f, 0)->kind != ENT_RECORD || at(f, 0)->ts < 0)
+		return 0;
+	*ts = at(f, 0)->ts;
+	return 1;
+}
+
 size_t inflight_count(const struct inflight *f)
 {
 	return f->len;

@@ -60,6 +60,9 @@ int inflight_tally_pending(const struct inflight *f);
 /* The SEQ of the first record not yet acknowledged: 1 and *seq, or 0 when
  * nothing is in flight. */
 int inflight_oldest_seq(const struct inflight *f, uint64_t *seq);
+/* The timestamp of the first record not yet acknowledged (the one at the
+ * position): 1 and *ts, or 0 when nothing is in flight or it is unknown. */
+int inflight_oldest_ts(const struct inflight *f, int64_t *ts);
 /* Records the target's acknowledgement of OFFSET; 0, or -1 if unknown. */
 int inflight_ack(struct inflight *f, int64_t offset);
 /* The source log lost everything below OFFSET before it was read (it must

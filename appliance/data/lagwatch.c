@@ -93,6 +93,7 @@ static void add_pos(void *ctx, const char *flow, const char *topic, int32_t part
 	l->v[l->n].position = next_offset >= 0 ? next_offset : -1;
 	l->v[l->n].saved = l->v[l->n].position;
 	l->v[l->n].end_offset = -1;
+	l->v[l->n].position_ts = -1; /* nothing of a paused flow is fetched */
 	l->n++;
 }
 

@@ -1407,6 +1407,11 @@ static void publish_snapshot(struct mirror_task *t, int64_t now)
 			}
 			v[n].never_mirrored = mp->never_mirrored;
 			v[n].inflight = (int64_t)inflight_count(&mp->fl);
+			/* the record at the position is the oldest in flight when
+			 * the position is its offset (not the EOF beyond) */
+			if (v[n].position != inflight_position(&mp->fl) ||
+			    !inflight_oldest_ts(&mp->fl, &v[n].position_ts))
+				v[n].position_ts = -1;
 			if (mt->blocked && !mp->stopped) {
 				v[n].blocked = 1;
 				snprintf(v[n].reason, sizeof(v[n].reason), "%s%s", mt->block_reason,

@@ -105,13 +105,62 @@ static struct ckpt *last_of(struct cp *c, const char *group, const char *topic, 
 	return &c->last[at];
 }
 
+/* What a checkpoint record says, for the state store once the target
+ * has it (show checkpoints): the produce's opaque, freed by the delivery
+ * report (or where producing failed). */
+struct ckpt_sent {
+	char *group, *topic, *remote;
+	int32_t partition;
+	int64_t upstream, downstream;
+};
+
+static void ckpt_sent_free(struct ckpt_sent *k)
+{
+	if (!k)
+		return;
+	free(k->group);
+	free(k->topic);
+	free(k->remote);
+	free(k);
+}
+
+static struct ckpt_sent *ckpt_sent_new(const char *group, const char *topic, const char *remote,
+				       int32_t partition, int64_t upstream, int64_t downstream)
+{
+	struct ckpt_sent *k = calloc(1, sizeof(*k));
+
+	if (!k || !(k->group = strdup(group)) || !(k->topic = strdup(topic)) ||
+	    !(k->remote = strdup(remote))) {
+		ckpt_sent_free(k);
+		return NULL;
+	}
+	k->partition = partition;
+	k->upstream = upstream;
+	k->downstream = downstream;
+	return k;
+}
+
+/* Served by rd_kafka_poll/flush on the checkpoint thread, so c->st (that
+ * thread's connection) may be written here. */
 static void on_ckpt_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct cp *c = kclient_opaque(rk);
+	struct ckpt_sent *k = m->_private; /* ours from here */
+	struct ferr err;
 
 	(void)opaque;
 	if (!m->err)
 		atomic_fetch_add(&c->acked, 1);
+	if (!m->err && k) {
+		struct state_checkpoint row = { c->cf->name,   k->group,       k->topic,
+						k->remote,     k->partition,   k->upstream,
+						k->downstream, clock_wall_ms() };
+
+		/* show checkpoints only: the checkpoint itself is on the target */
+		if (state_checkpoint_put(c->st, &row, &err))
+			log_warn("%s: %s", c->cf->name, err.msg);
+	}
+	ckpt_sent_free(k);
 }
 
 /* The sync history of a partition, read once per round however many
@@ -364,14 +413,23 @@ static void round_once(struct cp *c, int do_sync)
 				continue;
 			mm2_checkpoint_key(&key, groups[g], remote, offs[i].partition);
 			mm2_checkpoint_value(&val, offs[i].offset, down, "");
+			struct ckpt_sent *ks = ckpt_sent_new(groups[g], offs[i].topic, remote,
+							     offs[i].partition, offs[i].offset,
+							     down);
+
+			/* ks passes to the delivery report when produced */
 			if (!key.overflow &&
 			    rd_kafka_producev(c->prod, RD_KAFKA_V_TOPIC(cf->checkpoints_topic),
 					      RD_KAFKA_V_PARTITION(0),
 					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					      RD_KAFKA_V_KEY(key.data, key.len),
 					      RD_KAFKA_V_VALUE(val.data, val.len),
+					      RD_KAFKA_V_OPAQUE(ks),
 					      RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
+				// NOLINTNEXTLINE(clang-analyzer-unix.Malloc): ks is the message's opaque, freed by on_ckpt_delivery
 				sent++;
+			else
+				ckpt_sent_free(ks);
 		}
 		free(offs);
 		if (used && do_sync)
@@ -463,8 +521,12 @@ void *checkpoint_main(void *arg)
 out:
 	if (err.msg[0] && (!c.src || !c.tgt || !c.prod))
 		log_error("%s: checkpoints: %s", cf->name, err.msg);
-	if (c.prod)
+	if (c.prod) {
 		rd_kafka_flush(c.prod, 2000);
+		/* what the target did not take: its reports free their opaques */
+		rd_kafka_purge(c.prod, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_flush(c.prod, 1000);
+	}
 	kclient_destroy(c.prod);
 	kclient_destroy(c.tgt);
 	kclient_destroy(c.src);

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,69 @@ struct heartbeats {
 	size_t ntargets;
 	int64_t *due; /* per conf->heartbeats entry */
 };
+
+/* Heartbeats acknowledged per (source, target, topic) since ferryd
+ * started: kept apart from struct heartbeats, which a commit replaces.
+ * Written by the heartbeat thread's delivery reports, read by the control
+ * plane; a few entries, so a list under a lock. */
+struct hb_count {
+	char source[256], target[256], topic[256];
+	uint64_t sent;
+	int64_t last_ms;
+	struct hb_count *next;
+};
+static pthread_mutex_t counts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hb_count *counts; /* under counts_lock; lives as long as the process */
+
+static struct hb_count *count_of(const char *source, const char *target, const char *topic)
+{
+	for (struct hb_count *k = counts; k; k = k->next)
+		if (strcmp(k->source, source) == 0 && strcmp(k->target, target) == 0 &&
+		    strcmp(k->topic, topic) == 0)
+			return k;
+	return NULL;
+}
+
+void heartbeats_count(const char *source, const char *target, const char *topic, uint64_t *sent,
+		      int64_t *last_ms)
+{
+	const struct hb_count *k;
+
+	pthread_mutex_lock(&counts_lock);
+	k = count_of(source, target, topic);
+	*sent = k ? k->sent : 0;
+	*last_ms = k ? k->last_ms : -1;
+	pthread_mutex_unlock(&counts_lock);
+}
+
+/* The delivery report of a heartbeat (served by rd_kafka_poll on the
+ * heartbeat thread); the message's opaque is its index in conf->heartbeats. */
+static void on_hb_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	const struct heartbeats *h = kclient_opaque(rk);
+	size_t i = (size_t)(uintptr_t)m->_private;
+	const struct conf_heartbeat *hb;
+	struct hb_count *k;
+
+	(void)opaque;
+	if (m->err || !h || i >= h->conf->nheartbeats)
+		return;
+	hb = &h->conf->heartbeats[i];
+	pthread_mutex_lock(&counts_lock);
+	k = count_of(hb->source, hb->target, hb->topic);
+	if (!k && (k = calloc(1, sizeof(*k))) != NULL) {
+		snprintf(k->source, sizeof(k->source), "%s", hb->source);
+		snprintf(k->target, sizeof(k->target), "%s", hb->target);
+		snprintf(k->topic, sizeof(k->topic), "%s", hb->topic);
+		k->next = counts;
+		counts = k; /* the list owns it */
+	}
+	if (k) {
+		k->sent++;
+		k->last_ms = clock_wall_ms();
+	}
+	pthread_mutex_unlock(&counts_lock);
+}
 
 static struct hb_target *target_of(struct heartbeats *h, const char *alias)
 {
@@ -97,7 +161,8 @@ static void *hb_main(void *arg)
 					  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 					  RD_KAFKA_V_KEY(k.data, k.len),
 					  RD_KAFKA_V_VALUE(v.data, v.len),
-					  RD_KAFKA_V_TIMESTAMP(clock_wall_ms()), RD_KAFKA_V_END);
+					  RD_KAFKA_V_TIMESTAMP(clock_wall_ms()),
+					  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i), RD_KAFKA_V_END);
 		}
 		for (size_t i = 0; i < h->ntargets; i++)
 			rd_kafka_poll(h->targets[i].rk, 0);
@@ -162,7 +227,11 @@ int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err)
 			goto fail;
 		}
 		snprintf(what, sizeof(what), "heartbeats producer to %s", hb->target);
-		o = (struct kclient_opts){ .what = what, .defaults = def, .cluster = hb->target };
+		o = (struct kclient_opts){ .what = what,
+					   .defaults = def,
+					   .cluster = hb->target,
+					   .opaque = h,
+					   .dr_msg_cb = on_hb_delivery };
 		if (kclient_new(RD_KAFKA_PRODUCER, &settings, ROLE_PRODUCER, &o, &t->rk, err)) {
 			props_free(&settings);
 			goto fail;

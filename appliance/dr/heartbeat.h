@@ -8,6 +8,8 @@
 #ifndef FERRY_HEARTBEAT_H
 #define FERRY_HEARTBEAT_H
 
+#include <stdint.h>
+
 #include "appliance/conf/conf.h"
 #include "lib/err.h"
 
@@ -17,5 +19,11 @@ struct heartbeats;
  * no pair emits heartbeats. */
 int heartbeats_start(struct conf *c, struct heartbeats **out, struct ferr *err);
 void heartbeats_stop(struct heartbeats *h);
+
+/* What the targets acknowledged of the heartbeats from SOURCE to TARGET
+ * on TOPIC since ferryd started (across the restarts a commit makes):
+ * *SENT of them, the last at *LAST_MS (wall clock; -1 none). Any thread. */
+void heartbeats_count(const char *source, const char *target, const char *topic, uint64_t *sent,
+		      int64_t *last_ms);
 
 #endif

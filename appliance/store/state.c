@@ -25,6 +25,10 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_AUDIT_ADD,
 	ST_AUDIT_LIST,
+	ST_AUDIT_PAGE,
+	ST_CKPT_PUT,
+	ST_CKPT_LIST,
+	ST_SYNC_LIST,
 	ST_REV_GET,
 	ST_REV_LATEST,
 	ST_REV_ADD,
@@ -67,6 +71,9 @@ enum stmt_id {
 	ST_ACL_LIST,
 	ST__COUNT
 };
+
+/* The columns every audit listing reads, in audit_rows()' order. */
+#define AUDIT_COLS "id, ts_ms, who, role, origin, action, result, detail"
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
@@ -141,8 +148,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 			    "ORDER BY flow, topic, partition",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (ts_ms, who, role, origin, action, result, detail) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_AUDIT_LIST] = "SELECT id, ts_ms, who, role, origin, action, result, detail FROM "
+	[ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM "
 			  "(SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
+	/* show audit --since/--after: a page, oldest first */
+	[ST_AUDIT_PAGE] = "SELECT " AUDIT_COLS " FROM audit WHERE id > ?2 AND ts_ms >= ?3 "
+			  "ORDER BY id LIMIT ?1",
+	[ST_CKPT_PUT] =
+		"INSERT INTO checkpoints (flow, grp, topic, partition, upstream, "
+		"downstream, ts_ms, remote_topic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON "
+		"CONFLICT (flow, grp, topic, partition) DO UPDATE SET upstream = "
+		"excluded.upstream, downstream = excluded.downstream, ts_ms = excluded.ts_ms, "
+		"remote_topic = excluded.remote_topic",
+	[ST_CKPT_LIST] = "SELECT flow, grp, topic, partition, upstream, downstream, ts_ms, "
+			 "remote_topic FROM "
+			 "checkpoints WHERE (?1 IS NULL OR grp = ?1) ORDER BY flow, grp, topic, "
+			 "partition",
+	[ST_SYNC_LIST] = "SELECT upstream, downstream, ts_ms FROM offset_syncs WHERE flow = ?1 AND "
+			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
 	[ST_REV_GET] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
 		       "FROM config_revisions WHERE rev = ?1",
 	[ST_REV_LATEST] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
@@ -982,12 +1004,13 @@ int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *
 	return step_done(st, ST_AUDIT_ADD, err, "writing the audit trail");
 }
 
-int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err)
+/* Calls FN for each row of the bound audit statement ID (AUDIT_COLS). */
+static int audit_rows(struct state *st, enum stmt_id id, state_audit_fn fn, void *ctx,
+		      struct ferr *err)
 {
-	sqlite3_stmt *s = st->stmt[ST_AUDIT_LIST];
+	sqlite3_stmt *s = st->stmt[id];
 	int rc;
 
-	sqlite3_bind_int(s, 1, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct audit_entry e = {
 			.id = sqlite3_column_int64(s, 0),
@@ -1005,6 +1028,82 @@ int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the audit trail");
+}
+
+int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_bind_int(st->stmt[ST_AUDIT_LIST], 1, limit);
+	return audit_rows(st, ST_AUDIT_LIST, fn, ctx, err);
+}
+
+int state_audit_page(struct state *st, int64_t since_ms, int64_t after_id, int limit,
+		     state_audit_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_PAGE];
+
+	sqlite3_bind_int(s, 1, limit);
+	sqlite3_bind_int64(s, 2, after_id);
+	sqlite3_bind_int64(s, 3, since_ms);
+	return audit_rows(st, ST_AUDIT_PAGE, fn, ctx, err);
+}
+
+int state_checkpoint_put(struct state *st, const struct state_checkpoint *c, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_CKPT_PUT];
+
+	sqlite3_bind_text(s, 1, c->flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, c->group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, c->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, c->partition);
+	sqlite3_bind_int64(s, 5, c->upstream);
+	sqlite3_bind_int64(s, 6, c->downstream);
+	sqlite3_bind_int64(s, 7, c->ts_ms);
+	sqlite3_bind_text(s, 8, c->remote_topic, -1, SQLITE_STATIC);
+	return step_done(st, ST_CKPT_PUT, err, "recording a checkpoint");
+}
+
+int state_checkpoints_list(struct state *st, const char *group, state_checkpoint_fn fn, void *ctx,
+			   struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_CKPT_LIST];
+	int rc;
+
+	if (group)
+		sqlite3_bind_text(s, 1, group, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct state_checkpoint c = {
+			.flow = col_text(s, 0),
+			.group = col_text(s, 1),
+			.topic = col_text(s, 2),
+			.partition = sqlite3_column_int(s, 3),
+			.upstream = sqlite3_column_int64(s, 4),
+			.downstream = sqlite3_column_int64(s, 5),
+			.ts_ms = sqlite3_column_int64(s, 6),
+			.remote_topic = col_text(s, 7),
+		};
+
+		fn(ctx, &c);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the checkpoints");
+}
+
+int state_syncs_list(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     state_sync_fn fn, void *ctx, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_SYNC_LIST];
+	int rc;
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, partition);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		   sqlite3_column_int64(s, 2));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the offset syncs");
 }
 
 void revision_free(struct revision *r)

@@ -164,6 +164,34 @@ int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *
 /* The LIMIT newest entries, oldest first. */
 typedef void (*state_audit_fn)(void *ctx, const struct audit_entry *e);
 int state_audit_list(struct state *st, int limit, state_audit_fn fn, void *ctx, struct ferr *err);
+/* The first LIMIT entries with an id above AFTER_ID and a time at or after
+ * SINCE_MS (0, 0: from the first), oldest first: a page of the trail. */
+int state_audit_page(struct state *st, int64_t since_ms, int64_t after_id, int limit,
+		     state_audit_fn fn, void *ctx, struct ferr *err);
+
+/* --- checkpoints (schema/010_checkpoints.sql) --- */
+
+/* The last checkpoint of FLOW for a group's partition that the target
+ * acknowledged: the group's committed UPSTREAM offset on the source,
+ * DOWNSTREAM where it resumes on the target, TS_MS when. */
+struct state_checkpoint {
+	const char *flow, *group, *topic; /* topic: the source topic */
+	const char *remote_topic;         /* its name on the target */
+	int32_t partition;
+	int64_t upstream, downstream, ts_ms;
+};
+/* Replaces the row of C's (flow, group, topic, partition). */
+int state_checkpoint_put(struct state *st, const struct state_checkpoint *c, struct ferr *err);
+/* Every row (of GROUP only, unless NULL), by flow, group, topic, partition. */
+typedef void (*state_checkpoint_fn)(void *ctx, const struct state_checkpoint *c);
+int state_checkpoints_list(struct state *st, const char *group, state_checkpoint_fn fn, void *ctx,
+			   struct ferr *err);
+
+/* The offset syncs of a partition (upstream, downstream, when recorded),
+ * oldest first (in downstream order, as recorded). */
+typedef void (*state_sync_fn)(void *ctx, int64_t upstream, int64_t downstream, int64_t ts_ms);
+int state_syncs_list(struct state *st, const char *flow, const char *topic, int32_t partition,
+		     state_sync_fn fn, void *ctx, struct ferr *err);
 
 /* --- configuration revisions --- */
 struct revision {

@@ -55,7 +55,7 @@ sub ferry_rows
 }
 
 # show lag A->B as { topic => row }: flow, topic, partition, end, position,
-# lag, never mirrored, state
+# lag, lag seconds, never mirrored, state
 sub lag_rows
 {
 	return { map { ($_->[1] => $_) } @{ ferry_rows('show', 'lag', 'A->B') } };
@@ -145,7 +145,7 @@ is($r->{records}, 100, 'hot: nothing of the new log mixed in') or diag($r->{summ
 
 # nothing of the new logs is mixed in while the partitions are stopped: the
 # crc partition got past its last good batch and no further
-ok(poll_until(sub { (lag_rows()->{crc}[7] // '') =~ /CRC/ }, 60, 'crc stopped in show lag'), 'crc shows stopped');
+ok(poll_until(sub { (lag_rows()->{crc}[8] // '') =~ /CRC/ }, 60, 'crc stopped in show lag'), 'crc shows stopped');
 # (good batches before the corrupt one may still be acknowledged: wait until
 # the position and the target agree)
 my $crc_pos;
@@ -162,12 +162,12 @@ is($r->{missing} + $r->{unexpected}, 0, 'regrow: the old records, as they were')
 
 # --- the shell, the audit trail and /metrics say so ---
 my $lag = lag_rows();
-like($lag->{shrink}[7], qr/went backwards/, 'show lag: shrink stopped with the reason');
-like($lag->{regrow}[7], qr/not the one ferry mirrored/, 'show lag: regrow stopped with the reason');
+like($lag->{shrink}[8], qr/went backwards/, 'show lag: shrink stopped with the reason');
+like($lag->{regrow}[8], qr/not the one ferry mirrored/, 'show lag: regrow stopped with the reason');
 is($lag->{shrink}[4], 100, 'show lag: shrink position stays at what was mirrored');
-is($lag->{expire}[6], 50, 'show lag: 50 offsets of expire never mirrored');
-is($lag->{expire}[7], 'mirroring', 'show lag: expire goes on');
-is($lag->{live}[6], 0, 'show lag: none missing on live');
+is($lag->{expire}[7], 50, 'show lag: 50 offsets of expire never mirrored');
+is($lag->{expire}[8], 'mirroring', 'show lag: expire goes on');
+is($lag->{live}[7], 0, 'show lag: none missing on live');
 my ($rc, $out) = ferry('show', 'flows');
 like($out, qr/^A->B\s+degraded\s.*partitions stopped/m, 'show flows: the flow is degraded, naming stopped partitions');
 my $audit = audit_text();
@@ -201,7 +201,7 @@ like($err, qr/POSITION: expected earliest, latest or an offset/, 'a bad position
 is($rc, 0, 'a resume from an offset is queued');
 ok(poll_until(sub { audit_text() =~ /resume of partition regrow\[0\] from 99999 refused: the log holds offsets 0 to 150/ }, 60,
 		'refusal audited'), 'an offset outside the log is refused by the task, audited');
-like(lag_rows()->{regrow}[7], qr/not the one ferry mirrored/, 'and regrow stays stopped');
+like(lag_rows()->{regrow}[8], qr/not the one ferry mirrored/, 'and regrow stays stopped');
 
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'shrink', '--partition', '0', '--from', 'earliest');
 is($rc, 0, 'resume shrink from earliest') or diag($out);
@@ -209,7 +209,7 @@ ok(poll_until(sub { $B->seqcheck('A.shrink', count => 10, start => 1000)->{missi
 	'shrink: the new log is mirrored from its start');
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'regrow', '--partition', '0', '--from', 'latest');
 is($rc, 0, 'resume regrow from latest');
-ok(poll_until(sub { lag_rows()->{regrow}[7] eq 'mirroring' }, 60, 'regrow mirroring'), 'regrow mirrors again');
+ok(poll_until(sub { lag_rows()->{regrow}[8] eq 'mirroring' }, 60, 'regrow mirroring'), 'regrow mirrors again');
 $A->produce('regrow', count => 5, start => 3000);
 ok(poll_until(sub { $B->seqcheck('A.regrow', count => 5, start => 3000)->{missing} == 0 }, 120, 'regrow new records'),
 	'regrow: records after the chosen position arrive');
@@ -239,7 +239,7 @@ is($r->{duplicates}, 0, 'without re-sending');
 ok($f->wait_for_log(qr/partition crc\[0\] stopped at offset \d+: a record at offset \d+ cannot be read/, 60, $at),
 	'crc stops again at the same batch');
 unlike(substr($f->log, $at), qr/partition (shrink|regrow)\[0\] stopped/, 'the resumed partitions do not stop again');
-is(lag_rows()->{expire}[6], 50, 'the count of offsets never mirrored survives the restart');
+is(lag_rows()->{expire}[7], 50, 'the count of offsets never mirrored survives the restart');
 ($rc, $out) = ferry('resume', 'flow', 'A->B', '--topic', 'crc', '--partition', '0', '--from', 'latest');
 is($rc, 0, 'crc resumed from latest: the operator skips the corrupt batch knowingly');
 ok(poll_until(sub { my ($c, $o) = ferry('show', 'flows'); $o =~ /^A->B\s+running/m }, 60, 'running'),

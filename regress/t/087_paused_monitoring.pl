@@ -150,7 +150,7 @@ my ($rc, $out, $err) = ferry('pause', 'flow', 'A->B');
 like($out, qr/flow A->B paused/, 'pause flow A->B') or diag($err);
 my $r = lag_rows();
 is(scalar(keys %$r), 3, 'show lag lists the paused flow\'s 3 partitions');
-is_deeply([ map { [ $r->{$_}[5], $r->{$_}[7] ] } 0 .. 2 ], [ map { [ 0, 'paused' ] } 0 .. 2 ],
+is_deeply([ map { [ $r->{$_}[5], $r->{$_}[8] ] } 0 .. 2 ], [ map { [ 0, 'paused' ] } 0 .. 2 ],
 	'at lag 0, state paused');
 my ($m1) = metrics();
 is(flow_value($m1, 'ferry_record_count_total'), flow_value((metrics())[0], 'ferry_record_count_total'),

@@ -131,6 +131,73 @@ int main(void)
 		cmdtab_free_words(tw, tn);
 	}
 
+	/* two optional keywords, each may be left out (show audit) */
+	ok(m("show audit --after 7", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_SHOW_AUDIT && x.nargs == 3 && !x.args[0] && !x.args[1] &&
+		   strcmp(x.args[2], "7") == 0 && cmdtab_flag(&x, "--after") &&
+		   !cmdtab_flag(&x, "--since"),
+	   "show audit --after ID: COUNT and --since left out");
+	cmdtab_match_free(&x);
+	ok(m("show audit 5 --since 2026-12-01T00:00:00Z --after 7", MODE_EXEC, &x, err,
+	     sizeof(err)) == MATCH_OK &&
+		   x.nargs == 3 && strcmp(x.args[0], "5") == 0 &&
+		   strcmp(x.args[1], "2026-12-01T00:00:00Z") == 0 && strcmp(x.args[2], "7") == 0,
+	   "show audit COUNT --since DATETIME --after ID");
+	cmdtab_match_free(&x);
+	ok(m("show audit 5 --since 1700000000000", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.nargs == 2 && strcmp(x.args[1], "1700000000000") == 0,
+	   "show audit COUNT --since DATETIME");
+	cmdtab_match_free(&x);
+	ok(m("show audit 5", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK && x.nargs == 1,
+	   "show audit COUNT");
+	cmdtab_match_free(&x);
+	is_int(m("show audit --after -1", MODE_EXEC, &x, err, sizeof(err)), MATCH_BAD_ARG,
+	       "a negative id");
+	is(err, "ID: expected an audit entry id (0 or more), got \"-1\"", "names ID");
+	is_int(m("show audit --after 7 --since 2026-12-01T00:00:00Z", MODE_EXEC, &x, err,
+		 sizeof(err)),
+	       MATCH_UNKNOWN, "options in the table's order only");
+	is_int(m("show audit --after", MODE_EXEC, &x, err, sizeof(err)), MATCH_INCOMPLETE,
+	       "--after without its ID");
+	{
+		char **tw;
+		struct cmd_next nx[16];
+		int tn = cmdtab_split("show audit 5", &tw, err, sizeof(err));
+		size_t k = cmdtab_next(tw, tn, "", MODE_EXEC, nx, 16);
+
+		ok(k == 3 && strcmp(nx[0].word, "--since") == 0 &&
+			   strcmp(nx[1].word, "--after") == 0 && nx[2].word == NULL,
+		   "? after show audit COUNT: --since, --after or the end");
+		k = cmdtab_next(tw, tn, "--a", MODE_EXEC, nx, 16);
+		ok(k == 1 && strcmp(nx[0].word, "--after") == 0, "completing --a: --after");
+		cmdtab_free_words(tw, tn);
+		tn = cmdtab_split("show audit", &tw, err, sizeof(err));
+		k = cmdtab_next(tw, tn, "", MODE_EXEC, nx, 16);
+		ok(k == 4 && nx[0].kind == ARG_COUNT && strcmp(nx[1].word, "--since") == 0 &&
+			   strcmp(nx[2].word, "--after") == 0 && nx[3].word == NULL,
+		   "? after show audit: COUNT, --since, --after or the end");
+		cmdtab_free_words(tw, tn);
+	}
+	/* translate offset: PARTITION and OFFSET checked by the grammar */
+	ok(m("translate offset A->B orders 0 12", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_TRANSLATE_OFFSET && x.nargs == 4 &&
+		   strcmp(x.args[3], "12") == 0,
+	   "translate offset FLOW TOPIC PARTITION OFFSET");
+	cmdtab_match_free(&x);
+	is_int(m("translate offset A->B orders 0 -3", MODE_EXEC, &x, err, sizeof(err)),
+	       MATCH_BAD_ARG, "a negative offset");
+	is(err, "OFFSET: expected an offset (0 or more), got \"-3\"", "names OFFSET");
+	is_int(m("translate offset A->B orders x 3", MODE_EXEC, &x, err, sizeof(err)),
+	       MATCH_BAD_ARG, "a partition that is no number");
+	like(err, "PARTITION: expected a partition number", "names PARTITION");
+	is_int(m("translate offset A->B orders 0 99999999999999999999", MODE_EXEC, &x, err,
+		 sizeof(err)),
+	       MATCH_BAD_ARG, "an offset too large");
+	ok(m("show offset A->B", MODE_EXEC, &x, err, sizeof(err)) == MATCH_OK &&
+		   x.def->id == CMD_SHOW_OFFSETS,
+	   "show offset: still show offsets (not offset-syncs)");
+	cmdtab_match_free(&x);
+
 	is_int(m("xyzzy", MODE_EXEC, &x, err, sizeof(err)), MATCH_UNKNOWN, "nonsense");
 	like(err, "type ? or help", "points at help when nothing is close");
 

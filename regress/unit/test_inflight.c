@@ -76,5 +76,29 @@ int main(void)
 	inflight_ack(&f, 9);
 	ok(inflight_oldest_seq(&f, &seq) == 0, "all acked: none");
 	inflight_free(&f);
+
+	/* the timestamp of the record at the position (show lag's lag seconds) */
+	int64_t ts = 0;
+
+	inflight_init(&f, -1);
+	ok(inflight_oldest_ts(&f, &ts) == 0, "nothing in flight: no timestamp");
+	inflight_push_rec(&f, 7, 0, 10, 1000);
+	inflight_push_rec(&f, 8, 10, 10, -1);
+	inflight_push_rec(&f, 9, 20, 10, 3000);
+	ok(inflight_oldest_ts(&f, &ts) == 1 && ts == 1000, "the oldest record's");
+	inflight_ack(&f, 7);
+	ok(inflight_oldest_ts(&f, &ts) == 0, "a record without a timestamp: unknown, not guessed");
+	inflight_ack(&f, 8);
+	ok(inflight_oldest_ts(&f, &ts) == 1 && ts == 3000, "then the next one's");
+	inflight_ack(&f, 9);
+	inflight_skip_to(&f, 20);
+	ok(inflight_oldest_ts(&f, &ts) == 0, "all acked: none");
+	inflight_push_rec(&f, 25, 30, 10, 5000);
+	inflight_skip_to(&f, 40);
+	ok(inflight_oldest_ts(&f, &ts) == 1 && ts == 5000, "a skip behind a record: the record's");
+	inflight_ack(&f, 25);
+	ok(inflight_oldest_ts(&f, &ts) == 0 && inflight_position(&f) == 40,
+	   "deleted offsets at the position: no record, no timestamp");
+	inflight_free(&f);
 	return done_testing();
 }

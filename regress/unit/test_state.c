@@ -57,6 +57,37 @@ static void save_between(void *ctx)
 		diag("racing save: %s", err.msg);
 }
 
+struct ckpt_seen {
+	size_t n;
+	int64_t up, down, ts;
+	char remote[64];
+};
+
+static void ckpt_seen_fn(void *ctx, const struct state_checkpoint *c)
+{
+	struct ckpt_seen *x = ctx;
+
+	x->n++;
+	x->up = c->upstream;
+	x->down = c->downstream;
+	x->ts = c->ts_ms;
+	snprintf(x->remote, sizeof(x->remote), "%s", c->remote_topic);
+}
+
+struct audit_seen {
+	size_t n;
+	int64_t first, last;
+};
+
+static void audit_seen_fn(void *ctx, const struct audit_entry *e)
+{
+	struct audit_seen *x = ctx;
+
+	if (!x->n++)
+		x->first = e->id;
+	x->last = e->id;
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ferry-state-XXXXXX";
@@ -317,6 +348,60 @@ int main(void)
 			   aclmap_cmp(&l.v[0], &b) == 0,
 		   "one forgotten, the other kept");
 		aclmap_list_free(&l);
+	}
+	/* checkpoints (show checkpoints): one row per group partition, replaced */
+	{
+		struct state_checkpoint cp1 = {
+			"A->B", "g1", "orders", "A.orders", 0, 10, 12, 1000
+		};
+		struct state_checkpoint cp2 = { "A->B", "g2", "orders", "A.orders", 1, 5, 5, 1001 };
+		struct ckpt_seen seen = { 0 };
+
+		ok(state_checkpoint_put(w, &cp1, &err) == 0 &&
+			   state_checkpoint_put(w, &cp2, &err) == 0,
+		   "checkpoints recorded");
+		cp1.upstream = 20;
+		cp1.downstream = 22;
+		cp1.ts_ms = 2000;
+		ok(state_checkpoint_put(w, &cp1, &err) == 0, "a later one of the same partition");
+		ok(state_checkpoints_list(w, NULL, ckpt_seen_fn, &seen, &err) == 0 && seen.n == 2,
+		   "two rows: the later replaced the earlier");
+		seen.n = 0;
+		ok(state_checkpoints_list(w, "g1", ckpt_seen_fn, &seen, &err) == 0 && seen.n == 1 &&
+			   seen.up == 20 && seen.down == 22 && seen.ts == 2000 &&
+			   strcmp(seen.remote, "A.orders") == 0,
+		   "of one group: the last one");
+	}
+	/* the audit trail, paged (show audit --since/--after) */
+	{
+		struct audit_entry e = { .who = "t",
+					 .role = "admin",
+					 .origin = "unix",
+					 .action = "x",
+					 .result = "ok",
+					 .detail = "" };
+		struct audit_seen seen = { 0 };
+
+		for (int i = 0; i < 5; i++) {
+			e.ts_ms = 5000 + i * 1000;
+			state_audit_add(w, &e, &err);
+		}
+		ok(state_audit_page(w, 0, 0, 100, audit_seen_fn, &seen, &err) == 0 && seen.n >= 5,
+		   "the whole trail from the first");
+		int64_t last = seen.last, first5 = seen.last - 4;
+
+		seen = (struct audit_seen){ 0 };
+		ok(state_audit_page(w, 0, first5, 2, audit_seen_fn, &seen, &err) == 0 &&
+			   seen.n == 2 && seen.first == first5 + 1 && seen.last == first5 + 2,
+		   "after an id, COUNT of them, oldest first");
+		seen = (struct audit_seen){ 0 };
+		ok(state_audit_page(w, 8000, 0, 100, audit_seen_fn, &seen, &err) == 0 &&
+			   seen.n == 2 && seen.last == last,
+		   "since a time: the entries at or after it");
+		seen = (struct audit_seen){ 0 };
+		ok(state_audit_page(w, 0, last, 100, audit_seen_fn, &seen, &err) == 0 &&
+			   seen.n == 0,
+		   "after the last: none");
 	}
 	state_close(w);
 	state_close(st);
