@@ -111,6 +111,10 @@ void ctl_reset_offsets(struct runtime *rt, struct ctl_session *s, const struct c
 void ctl_failback(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 		  struct ctl_reply *r);
 
+/* ctl_audit.c: the audit trail's hash chain */
+void ctl_audit_verify(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		      struct ctl_reply *r);
+
 /* ctl_placement.c: data placement */
 void ctl_show_placement(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
 			struct ctl_reply *r);
