@@ -55,7 +55,7 @@ int audit_chain_hash(const char *prev_hash, const struct audit_fields *f,
 	EVP_MD_CTX_free(md);
 	if (!ok)
 		return ferr_set(err, "audit hash: OpenSSL SHA-256 failed");
-	for (unsigned i = 0; i < dlen; i++) {
+	for (size_t i = 0; i < dlen; i++) {
 		out[2 * i] = hex[dg[i] >> 4];
 		out[2 * i + 1] = hex[dg[i] & 15];
 	}

@@ -321,11 +321,16 @@ int state_dir_create(const char *dir, struct ferr *err)
  * that writes it; NULL when an argument is. */
 static void sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	const char *t[9];
+	const char *t[9] = { 0 };
 	char out[AUDIT_HASH_LEN + 1];
+	struct audit_fields f;
 	struct ferr err;
 
-	for (int i = 0; i < argc && i < 9; i++) {
+	if (argc != 9) { /* registered with 9: SQLite calls with no other count */
+		sqlite3_result_error(ctx, "ferry_audit_hash: 9 arguments expected", -1);
+		return;
+	}
+	for (int i = 0; i < 9; i++) {
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
 			sqlite3_result_null(ctx);
 			return;
@@ -336,7 +341,7 @@ static void sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 	}
-	struct audit_fields f = {
+	f = (struct audit_fields){
 		.id = sqlite3_value_int64(argv[1]),
 		.ts_ms = sqlite3_value_int64(argv[2]),
 		.who = t[3],
