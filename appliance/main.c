@@ -24,6 +24,7 @@
 #include "appliance/conf/conf_keys.h"
 #include "appliance/data/flow.h"
 #include "appliance/log.h"
+#include "appliance/store/auditchain.h"
 #include "appliance/store/state.h"
 #include "appliance/store/statelock.h"
 #include "lib/version.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
 	"usage: ferryd [OPTIONS] CONFIG\n"
 	"       ferryd --check-config CONFIG\n"
 	"       ferryd --list-keys | --dump-keys | --dump-metrics\n"
+	"       ferryd [--state-dir DIR] --verify-audit\n"
 	"\n"
 	"Runs every enabled replication flow of CONFIG, an Apache Kafka MirrorMaker 2\n"
 	"connect-mirror-maker.properties file, in the foreground.\n"
@@ -46,6 +48,9 @@ static const char usage_text[] =
 	"      --list-keys        print every configuration key ferryd knows, exit\n"
 	"      --dump-keys        the same with every column of the table (make docs), exit\n"
 	"      --dump-metrics     print every metric of the registry (make docs), exit\n"
+	"      --verify-audit     check the hash chain of the audit trail in the state\n"
+	"                         directory (ferryd may run meanwhile), exit: 0 ok,\n"
+	"                         3 broken, 1 when the store cannot be read\n"
 	"  -V, --version          print the version, exit\n"
 	"  -h, --help             print this help, exit\n"
 	"\n"
@@ -338,6 +343,37 @@ out:
 	return d->exit_code;
 }
 
+/* --verify-audit: what `audit verify` says, without a running ferryd (a
+ * reader beside one is fine: the store is in WAL mode). */
+static int verify_audit(const char *state_dir)
+{
+	char path[4096];
+	struct state *st = NULL;
+	struct audit_walk w;
+	struct ferr err;
+
+	snprintf(path, sizeof(path), "%s/ferry.db", state_dir);
+	/* opening would create an empty store where there is none */
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "ferryd: --verify-audit: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (state_open_worker(state_dir, &st, &err) || state_audit_verify(st, &w, &err)) {
+		fprintf(stderr, "ferryd: --verify-audit: %s\n", err.msg);
+		state_close(st);
+		return 1;
+	}
+	state_close(st);
+	printf("%s: audit trail %s: %lld entries checked", path, w.broken ? "broken" : "ok",
+	       (long long)w.checked);
+	if (w.checked)
+		printf(", ids %lld to %lld", (long long)w.first_id, (long long)w.last_id);
+	if (w.broken)
+		printf(": %s", w.problem);
+	putchar('\n');
+	return w.broken ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -348,6 +384,7 @@ int main(int argc, char **argv)
 		{ "list-keys", no_argument, NULL, 'K' },
 		{ "dump-keys", no_argument, NULL, 'D' },
 		{ "dump-metrics", no_argument, NULL, 'M' },
+		{ "verify-audit", no_argument, NULL, 'A' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -355,7 +392,7 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LVL_INFO;
 	enum log_target target = LOG_TO_AUTO;
 	const char *state_dir = DEFAULT_STATE_DIR;
-	int check = 0, opt;
+	int check = 0, verify = 0, opt;
 	struct diags d = { 0 };
 	struct daemon dm = { 0 };
 	struct conf *conf = NULL;
@@ -396,6 +433,9 @@ int main(int argc, char **argv)
 		case 'M':
 			dump_metrics();
 			return 0;
+		case 'A':
+			verify = 1;
+			break;
 		case 'V':
 			printf("ferryd %s (librdkafka %s)\n", FERRY_VERSION,
 			       rd_kafka_version_str());
@@ -408,6 +448,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (verify && optind == argc)
+		return verify_audit(state_dir);
 	if (optind != argc - 1) {
 		fprintf(stderr, "ferryd: %s\n\n%s",
 			optind >= argc ? "missing CONFIG argument"

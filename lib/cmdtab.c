@@ -99,7 +99,17 @@ static struct cmd_def table[] = {
 	    "The latest COUNT entries of the audit trail (20 by default, at most 10000), oldest "
 	    "first: id, when, who, role, origin, what, result, detail. With --since or --after, "
 	    "the first COUNT entries at or after DATETIME and after entry ID instead, oldest "
-	    "first: a client pages through the trail by giving the last id it read as --after."),
+	    "first: a client pages through the trail by giving the last id it read as --after. Each "
+	    "entry carries its link in the hash chain (prev hash, hash; see audit verify)."),
+	CMD(CMD_AUDIT_VERIFY, "audit verify", "The audit trail\nCheck the audit trail's hash chain",
+	    A, E, 0,
+	    "Walks the audit trail's hash chain, oldest entry first: each entry's hash is the "
+	    "SHA-256 of the hash before it and the entry's own fields. Says ok, or broken and the "
+	    "first bad id with what is wrong: a gap (entries deleted), a hash mismatch (the entry "
+	    "was changed after it was written) or a prev-hash mismatch (the entry does not follow "
+	    "the one before it). Also how many entries were checked and their first and last id. "
+	    "It cannot see the newest entries deleted: compare the last id and hash with a copy "
+	    "(the PostgreSQL sink, ferry.audit_verify())."),
 	CMD(CMD_SHOW_CONFIG, "show config",
 	    "Show running system information\nRunning configuration "
 	    "as an MM2 properties file",

@@ -142,6 +142,9 @@ void ctl_show_heartbeats(struct runtime *rt, struct ctl_session *s, const struct
 /* A time (unix ms) as ISO 8601 UTC with milliseconds
  * ("2026-12-03T17:58:01.123Z"); null when MS < 0 (unknown). */
 json_t *ctl_opt_ts(int64_t ms);
+/* ctl_audit.c: the audit trail's hash chain */
+void ctl_audit_verify(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+		      struct ctl_reply *r);
 
 /* ctl_placement.c: data placement */
 void ctl_show_placement(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,

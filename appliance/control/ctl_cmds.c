@@ -672,7 +672,7 @@ static void h_show_metrics(struct runtime *rt, struct ctl_session *s, const stru
 }
 
 static const char *const audit_cols[] = {
-	"id", "time", "who", "role", "origin", "action", "result", "detail",
+	"id", "time", "who", "role", "origin", "action", "result", "detail", "prev hash", "hash",
 };
 
 static void audit_row(void *ctx, const struct audit_entry *e)
@@ -683,7 +683,8 @@ static void audit_row(void *ctx, const struct audit_entry *e)
 	fmt_time(e->ts_ms, t, sizeof(t));
 	CTL_ROW(r->rows, audit_cols, json_integer((json_int_t)e->id), json_string(t),
 		json_string(e->who), json_string(e->role), json_string(e->origin),
-		json_string(e->action), json_string(e->result), json_string(e->detail));
+		json_string(e->action), json_string(e->result), json_string(e->detail),
+		json_string(e->prev_hash), json_string(e->hash));
 }
 
 static void h_show_audit(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
@@ -1310,6 +1311,7 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_GROUPS] = h_show_groups,
 	[CMD_SHOW_METRICS] = h_show_metrics,
 	[CMD_SHOW_AUDIT] = h_show_audit,
+	[CMD_AUDIT_VERIFY] = ctl_audit_verify,
 	[CMD_SHOW_CONFIG] = h_show_config,
 	[CMD_SHOW_REVISIONS] = h_show_revisions,
 	[CMD_SHOW_TRANSFERS] = h_show_transfers,

@@ -13,6 +13,7 @@
 
 #include "acl/aclmap.h"
 #include "lib/clock.h"
+#include "appliance/store/auditchain.h"
 #include "appliance/store/state_schema.h"
 #include "appliance/dr/translate.h"
 
@@ -29,6 +30,7 @@ enum stmt_id {
 	ST_CKPT_PUT,
 	ST_CKPT_LIST,
 	ST_SYNC_LIST,
+	ST_AUDIT_WALK,
 	ST_REV_GET,
 	ST_REV_LATEST,
 	ST_REV_ADD,
@@ -73,7 +75,7 @@ enum stmt_id {
 };
 
 /* The columns every audit listing reads, in audit_rows()' order. */
-#define AUDIT_COLS "id, ts_ms, who, role, origin, action, result, detail"
+#define AUDIT_COLS "id, ts_ms, who, role, origin, action, result, detail, prev_hash, hash"
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_POS_PUT] = "INSERT INTO positions (flow, topic, partition, next_offset, updated_ms, "
@@ -146,8 +148,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 			"WHERE flow = ?1 ORDER BY topic, partition",
 	[ST_POS_LIST_ALL] = "SELECT flow, topic, partition, next_offset, updated_ms FROM positions "
 			    "ORDER BY flow, topic, partition",
-	[ST_AUDIT_ADD] = "INSERT INTO audit (ts_ms, who, role, origin, action, result, detail) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* the chain link in the INSERT itself: one statement is atomic, so no
+	 * other connection writes between reading the last hash and this row;
+	 * an id is one more than the last, as SQLite picks without AUTOINCREMENT */
+	[ST_AUDIT_ADD] = "INSERT INTO audit (id, ts_ms, who, role, origin, action, result, detail, "
+			 "prev_hash, hash) SELECT n.id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, n.prev, "
+			 "ferry_audit_hash(n.prev, n.id, ?1, ?2, ?3, ?4, ?5, ?6, ?7) FROM "
+			 "(SELECT COALESCE(MAX(id), 0) + 1 AS id, COALESCE((SELECT hash FROM "
+			 "audit ORDER BY id DESC LIMIT 1), ?8) AS prev FROM audit) AS n",
 	[ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM "
 			  "(SELECT * FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
 	/* show audit --since/--after: a page, oldest first */
@@ -165,6 +173,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 "partition",
 	[ST_SYNC_LIST] = "SELECT upstream, downstream, ts_ms FROM offset_syncs WHERE flow = ?1 AND "
 			 "topic = ?2 AND partition = ?3 ORDER BY downstream",
+	[ST_AUDIT_WALK] = "SELECT id, ts_ms, who, role, origin, action, result, detail, "
+			  "prev_hash, hash FROM audit ORDER BY id",
 	[ST_REV_GET] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
 		       "FROM config_revisions WHERE rev = ?1",
 	[ST_REV_LATEST] = "SELECT rev, ts_ms, who, comment, text, source_file, source_sha256 "
@@ -327,6 +337,48 @@ int state_dir_create(const char *dir, struct ferr *err)
 	return 0;
 }
 
+/* ferry_audit_hash(prev_hash, id, ts_ms, who, role, origin, action, result,
+ * detail): the chain hash of an audit entry (auditchain.h), for the INSERT
+ * that writes it; NULL when an argument is. */
+static void sql_audit_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *t[9] = { 0 };
+	char out[AUDIT_HASH_LEN + 1];
+	struct audit_fields f;
+	struct ferr err;
+
+	if (argc != 9) { /* registered with 9: SQLite calls with no other count */
+		sqlite3_result_error(ctx, "ferry_audit_hash: 9 arguments expected", -1);
+		return;
+	}
+	for (int i = 0; i < 9; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			sqlite3_result_null(ctx);
+			return;
+		}
+		t[i] = (const char *)sqlite3_value_text(argv[i]);
+		if (!t[i]) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	f = (struct audit_fields){
+		.id = sqlite3_value_int64(argv[1]),
+		.ts_ms = sqlite3_value_int64(argv[2]),
+		.who = t[3],
+		.role = t[4],
+		.origin = t[5],
+		.action = t[6],
+		.result = t[7],
+		.detail = t[8],
+	};
+	if (audit_chain_hash(t[0], &f, out, &err)) {
+		sqlite3_result_error(ctx, err.msg, -1);
+		return;
+	}
+	sqlite3_result_text(ctx, out, AUDIT_HASH_LEN, SQLITE_TRANSIENT);
+}
+
 static int open_conn(const char *dir, struct state **out, struct ferr *err)
 {
 	struct state *st = calloc(1, sizeof(*st));
@@ -346,6 +398,14 @@ static int open_conn(const char *dir, struct state **out, struct ferr *err)
 			    NULL) != SQLITE_OK) {
 		ferr_set(err, "%s: cannot open: %s", st->path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		state_close(st);
+		return -1;
+	}
+	if (sqlite3_create_function_v2(st->db, "ferry_audit_hash", 9,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_audit_hash,
+				       NULL, NULL, NULL) != SQLITE_OK) {
+		ferr_set(err, "%s: registering ferry_audit_hash: %s", st->path,
+			 sqlite3_errmsg(st->db));
 		state_close(st);
 		return -1;
 	}
@@ -395,6 +455,77 @@ int state_schema_version(struct state *st, int *out, struct ferr *err)
 	return 0;
 }
 
+/*
+ * Entries written before the audit trail had its hash chain (migration
+ * 011_audit_chain) get theirs in id order, in the migration's transaction:
+ * done once, when the columns appear, so a hash erased later is reported by
+ * `audit verify`, never silently restored. Nothing to do before that
+ * migration (no column) or after it (every INSERT sets the hash).
+ */
+static int audit_chain_fill(struct state *st, struct ferr *err)
+{
+	static const char fill[] =
+		"UPDATE audit SET prev_hash = COALESCE((SELECT a.hash FROM audit AS a WHERE "
+		"a.id < audit.id ORDER BY a.id DESC LIMIT 1), ?1), hash = ferry_audit_hash("
+		"COALESCE((SELECT a.hash FROM audit AS a WHERE a.id < audit.id ORDER BY a.id "
+		"DESC LIMIT 1), ?1), id, ts_ms, who, role, origin, action, result, detail) "
+		"WHERE id = ?2";
+	sqlite3_stmt *s = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc, has = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT COUNT(*) FROM pragma_table_info('audit') WHERE name = 'hash'",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_err(st, err, "looking for the audit hash chain");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		has = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (!has)
+		return 0;
+	/* the ids first: a table is not updated while a statement reads it */
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM audit WHERE hash IS NULL ORDER BY id", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_err(st, err, "hashing the audit trail");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 1024;
+			int64_t *v = realloc(ids, ncap * sizeof(*ids));
+
+			if (!v) {
+				sqlite3_finalize(s);
+				free(ids);
+				return ferr_set(err, "hashing the audit trail: out of memory");
+			}
+			ids = v;
+			cap = ncap;
+		}
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return db_err(st, err, "hashing the audit trail");
+	}
+	if (n && sqlite3_prepare_v2(st->db, fill, -1, &s, NULL) != SQLITE_OK) {
+		free(ids);
+		return db_err(st, err, "hashing the audit trail");
+	}
+	rc = SQLITE_DONE;
+	/* oldest first: each row reads the hash just written before it */
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_text(s, 1, audit_genesis_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, ids[i]);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	free(ids);
+	if (n)
+		sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "hashing the audit trail");
+}
+
 /* Each step runs in its own BEGIN IMMEDIATE together with its user_version,
  * so a crash leaves the store at a whole version. */
 static int migrate(struct state *st, struct ferr *err)
@@ -418,7 +549,7 @@ static int migrate(struct state *st, struct ferr *err)
 		if (exec(st, "BEGIN IMMEDIATE", err))
 			return -1;
 		snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", m->version);
-		if (exec(st, m->sql, err) || exec(st, setv, err)) {
+		if (exec(st, m->sql, err) || audit_chain_fill(st, err) || exec(st, setv, err)) {
 			ferr_wrap(err, "migration %s", m->name);
 			exec(st, "ROLLBACK", NULL);
 			return -1;
@@ -1001,6 +1132,7 @@ int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *
 	sqlite3_bind_text(s, 5, e->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, e->result, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, e->detail ? e->detail : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, audit_genesis_hash, -1, SQLITE_STATIC);
 	return step_done(st, ST_AUDIT_ADD, err, "writing the audit trail");
 }
 
@@ -1021,6 +1153,8 @@ static int audit_rows(struct state *st, enum stmt_id id, state_audit_fn fn, void
 			.action = col_text(s, 5),
 			.result = col_text(s, 6),
 			.detail = col_text(s, 7),
+			.prev_hash = col_text(s, 8),
+			.hash = col_text(s, 9),
 		};
 
 		fn(ctx, &e);
@@ -1104,6 +1238,36 @@ int state_syncs_list(struct state *st, const char *flow, const char *topic, int3
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the offset syncs");
+}
+
+int state_audit_verify(struct state *st, struct audit_walk *w, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_AUDIT_WALK];
+	int rc;
+
+	audit_walk_init(w);
+	/* one statement: one snapshot of the trail, however long the walk */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct audit_fields f = {
+			.id = sqlite3_column_int64(s, 0),
+			.ts_ms = sqlite3_column_int64(s, 1),
+			.who = col_text(s, 2),
+			.role = col_text(s, 3),
+			.origin = col_text(s, 4),
+			.action = col_text(s, 5),
+			.result = col_text(s, 6),
+			.detail = col_text(s, 7),
+		};
+		const char *prev = (const char *)sqlite3_column_text(s, 8);
+		const char *hash = (const char *)sqlite3_column_text(s, 9);
+
+		if (audit_walk_step(w, &f, prev, hash, err)) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "reading the audit trail");
 }
 
 void revision_free(struct revision *r)

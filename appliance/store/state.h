@@ -159,6 +159,7 @@ int state_positions_list(struct state *st, const char *flow, state_position_fn f
 struct audit_entry {
 	int64_t id, ts_ms;
 	const char *who, *role, *origin, *action, *result, *detail;
+	const char *prev_hash, *hash; /* read only: state_audit_add computes them */
 };
 int state_audit_add(struct state *st, const struct audit_entry *e, struct ferr *err);
 /* The LIMIT newest entries, oldest first. */
@@ -192,6 +193,9 @@ int state_checkpoints_list(struct state *st, const char *group, state_checkpoint
 typedef void (*state_sync_fn)(void *ctx, int64_t upstream, int64_t downstream, int64_t ts_ms);
 int state_syncs_list(struct state *st, const char *flow, const char *topic, int32_t partition,
 		     state_sync_fn fn, void *ctx, struct ferr *err);
+/* Walks the whole hash chain (auditchain.h), oldest first, into W. */
+struct audit_walk;
+int state_audit_verify(struct state *st, struct audit_walk *w, struct ferr *err);
 
 /* --- configuration revisions --- */
 struct revision {
