@@ -22,6 +22,7 @@ struct ferry_result {
 	char **cols;
 	int nrows;
 	char ***rows;
+	char *message; /* the reply's note, or NULL */
 };
 
 /* Sends the command ARGV (ARGC words) to ferryd and returns its result set,
