@@ -28,11 +28,12 @@ void _PG_init(void);
 
 void _PG_init(void)
 {
-	DefineCustomStringVariable(
-		"ferry.control_socket", "UNIX socket of ferryd's control protocol.",
-		"Used unless ferry.control_tls_address is set. ferryd identifies the "
-		"server's OS user by its peer credentials.",
-		&ferry_control_socket, "/run/ferry/control.sock", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("ferry.control_socket",
+				   "UNIX socket of ferryd's control protocol.",
+				   "Used unless ferry.control_tls_address is set. ferryd identifies the "
+				   "server's OS user by its peer credentials.",
+				   &ferry_control_socket, "/run/ferry/control.sock", PGC_SUSET, 0,
+				   NULL, NULL, NULL);
 	DefineCustomStringVariable(
 		"ferry.control_tls_address",
 		"host:port of ferryd's TLS control listener; empty: use ferry.control_socket.",
@@ -49,10 +50,11 @@ void _PG_init(void)
 	DefineCustomStringVariable("ferry.control_tls_ca",
 				   "PEM CA certificates that ferryd's certificate must chain to.",
 				   NULL, &ferry_control_tls_ca, "", PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable(
-		"ferry.timeout_ms", "How long a call waits for ferryd, in milliseconds.",
-		"Connecting, the hello and the command together; never longer than "
-		"statement_timeout when that is set.",
-		&ferry_timeout_ms, 10000, 1, 3600000, PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("ferry.timeout_ms",
+				"How long a call waits for ferryd, in milliseconds.",
+				"Connecting, the hello and the command together; never longer than "
+				"statement_timeout when that is set.",
+				&ferry_timeout_ms, 10000, 1, 3600000, PGC_SUSET, GUC_UNIT_MS, NULL,
+				NULL, NULL);
 	MarkGUCPrefixReserved("ferry");
 }

@@ -65,12 +65,11 @@ static long elapsed_ms(const struct conn *c)
 
 static void fail_timeout(const struct conn *c, const char *doing)
 {
-	ereport(ERROR,
-		(errcode(ERRCODE_CONNECTION_FAILURE),
-		 errmsg("ferryd did not answer within %ld ms", c->timeout_ms),
-		 errdetail("No answer from %s while %s.", c->where, doing),
-		 errhint("Is ferryd running and not stopped? The limit is ferry.timeout_ms "
-			 "(and statement_timeout).")));
+	ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+			errmsg("ferryd did not answer within %ld ms", c->timeout_ms),
+			errdetail("No answer from %s while %s.", c->where, doing),
+			errhint("Is ferryd running and not stopped? The limit is ferry.timeout_ms "
+				"(and statement_timeout).")));
 }
 
 /* Waits until the socket is ready for EVENTS (WL_SOCKET_*), the latch is
@@ -173,14 +172,16 @@ static json_t *conn_recv(struct conn *c)
 				continue;
 			}
 			if (frame_feed(&c->in, buf, (size_t)n))
-				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+				ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 			continue;
 		}
 		r = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (r > 0) {
 			if (frame_feed(&c->in, buf, (size_t)r))
-				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+				ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		} else if (r == 0) {
 			fail_lost(c, "ferryd closed the connection");
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -229,9 +230,10 @@ static void conn_call(struct conn *c, json_t *msg)
 static void conn_socket(struct conn *c, int family)
 {
 	if (!AcquireExternalFD())
-		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				errmsg("cannot connect to ferryd: too many open files in this backend"),
-				errhint("Raise max_files_per_process.")));
+		ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("cannot connect to ferryd: too many open files in this backend"),
+			 errhint("Raise max_files_per_process.")));
 	c->fd_counted = true;
 	c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -391,8 +393,9 @@ static void connect_tls(struct conn *c)
 							   : ferry_control_tls_cert;
 
 		if (SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) != 1)
-			ereport(ERROR, (errcode(ERRCODE_CONFIG_FILE_ERROR),
-					errmsg("ferry.control_tls_key \"%s\": %s", key, ssl_why())));
+			ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("ferry.control_tls_key \"%s\": %s", key, ssl_why())));
 	}
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	c->ssl = SSL_new(c->ctx);
@@ -501,8 +504,8 @@ static void fail_reply(json_t *reply, const char *const *argv, int argc)
 			 errhint("ferryd identifies this PostgreSQL server by its OS user (or TLS "
 				 "certificate): name it in ferryd's ferry.control.role.auditor.")));
 	if (strcmp(code, "not_found") == 0)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-				errmsg("ferryd: %s", msg), errdetail("Command: %s", line)));
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("ferryd: %s", msg),
+				errdetail("Command: %s", line)));
 	if (strcmp(code, "syntax") == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("ferryd does not understand `%s`", line),
@@ -542,8 +545,8 @@ static struct ferry_result *copy_result(json_t *reply)
 		if (!json_is_array(row) || (int)json_array_size(row) != r->ncols)
 			ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
 					errmsg("bad answer from ferryd"),
-					errdetail("Row %d has not the %d cells of the columns.", i + 1,
-						  r->ncols)));
+					errdetail("Row %d has not the %d cells of the columns.",
+						  i + 1, r->ncols)));
 		r->rows[i] = palloc0(sizeof(char *) * (r->ncols + 1));
 		for (int j = 0; j < r->ncols; j++)
 			r->rows[i][j] = cell_text(json_array_get(row, j));
@@ -590,10 +593,11 @@ struct ferry_result *ferry_command(const char *const *argv, int argc)
 			const char *m = json_string_value(
 				json_object_get(json_object_get(c->reply, "error"), "message"));
 
-			ereport(ERROR, (errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-					errmsg("ferryd refused the connection"),
-					errdetail("ferryd at %s: %s", c->where,
-						  m ? m : "no reason given")));
+			ereport(ERROR,
+				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+				 errmsg("ferryd refused the connection"),
+				 errdetail("ferryd at %s: %s", c->where,
+					   m ? m : "no reason given")));
 		}
 		role = json_string_value(json_object_get(c->reply, "role"));
 		elog(DEBUG1, "ferry: connected to %s as %s, role %s", c->where,

@@ -33,7 +33,7 @@
 struct colmap {
 	const char *sql;
 	const char *reply; /* ending in '*': a column whose name starts so */
-	bool only_numbers;  /* a cell that is not an integer is unknown (NULL) */
+	bool only_numbers; /* a cell that is not an integer is unknown (NULL) */
 };
 
 #define NCOLS(m) ((int)lengthof(m))
@@ -61,14 +61,15 @@ static const char *arg_name(FunctionCallInfo fcinfo, int n, const char *what, bo
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("%s must not be empty", what)));
 	if (len > FERRY_NAME_MAX)
-		ereport(ERROR,
-			(errcode(ERRCODE_NAME_TOO_LONG),
-			 errmsg("%s is too long: %zu bytes, at most %d", what, len, FERRY_NAME_MAX)));
+		ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
+				errmsg("%s is too long: %zu bytes, at most %d", what, len,
+				       FERRY_NAME_MAX)));
 	s = text_to_cstring(t);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p <= ' ' || *p == 0x7f)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("%s must not contain blanks or control characters", what)));
+			ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not contain blanks or control characters", what)));
 	}
 	if (strncmp(s, "--", 2) == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -86,9 +87,8 @@ static const char *arg_count(FunctionCallInfo fcinfo, int n, const char *what, b
 				errmsg("%s must not be NULL", what)));
 	v = is64 ? PG_GETARG_INT64(n) : (int64)PG_GETARG_INT32(n);
 	if (v < 0)
-		ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s must not be negative, got " INT64_FORMAT, what, v)));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s must not be negative, got " INT64_FORMAT, what, v)));
 	return psprintf(INT64_FORMAT, v);
 }
 
@@ -118,11 +118,12 @@ static void srf_begin(FunctionCallInfo fcinfo, struct srf *s, const struct colma
 	s->map = map;
 	s->ncols = n;
 	if (s->desc->natts != n)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-				errmsg("ferry.%s() is declared with %d columns, ferry.so maps %d",
-				       fname, s->desc->natts, n),
-				errhint("The extension's SQL and its library differ: ALTER EXTENSION "
-					"ferry UPDATE, or reinstall.")));
+		ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("ferry.%s() is declared with %d columns, ferry.so maps %d", fname,
+				s->desc->natts, n),
+			 errhint("The extension's SQL and its library differ: ALTER EXTENSION "
+				 "ferry UPDATE, or reinstall.")));
 	s->in = palloc0(sizeof(FmgrInfo) * n);
 	s->ioparam = palloc0(sizeof(Oid) * n);
 	s->typmod = palloc0(sizeof(int32) * n);
@@ -134,8 +135,8 @@ static void srf_begin(FunctionCallInfo fcinfo, struct srf *s, const struct colma
 		if (strcmp(NameStr(a->attname), map[i].sql) != 0)
 			ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column %d of ferry.%s() is \"%s\", ferry.so maps \"%s\"", i + 1,
-					fname, NameStr(a->attname), map[i].sql),
+				 errmsg("column %d of ferry.%s() is \"%s\", ferry.so maps \"%s\"",
+					i + 1, fname, NameStr(a->attname), map[i].sql),
 				 errhint("The extension's SQL and its library differ: ALTER "
 					 "EXTENSION ferry UPDATE, or reinstall.")));
 		getTypeInputInfo(a->atttypid, &func, &s->ioparam[i]);
@@ -155,8 +156,8 @@ static int *srf_columns(const struct srf *s, const struct ferry_result *r, const
 		if (at[i] < 0)
 			ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("ferryd's answer to `%s` has no column \"%s\" (for %s)", command,
-					s->map[i].reply, s->map[i].sql),
+				 errmsg("ferryd's answer to `%s` has no column \"%s\" (for %s)",
+					command, s->map[i].reply, s->map[i].sql),
 				 errhint("ferryd is older than the extension: upgrade ferryd.")));
 	}
 	return at;
@@ -268,8 +269,11 @@ Datum ferry_lag(PG_FUNCTION_ARGS)
 }
 
 static const struct colmap topics_map[] = {
-	{ "flow", "flow" },	    { "topic", "topic" }, { "remote_topic", "remote topic" },
-	{ "partitions", "partitions" }, { "state", "state" },
+	{ "flow", "flow" },
+	{ "topic", "topic" },
+	{ "remote_topic", "remote topic" },
+	{ "partitions", "partitions" },
+	{ "state", "state" },
 };
 
 Datum ferry_topics(PG_FUNCTION_ARGS)
@@ -316,8 +320,9 @@ Datum ferry_translate_offset(PG_FUNCTION_ARGS)
 			 errhint("ferryd is older than the extension: upgrade ferryd.")));
 	if (r->rows[0][down] == NULL || r->rows[0][down][0] == '\0') {
 		ereport(NOTICE,
-			(errmsg("offset %s of %s[%s] in flow %s cannot be translated exactly: %s", up,
-				topic, part, flow, r->rows[0][res] ? r->rows[0][res] : "unknown"),
+			(errmsg("offset %s of %s[%s] in flow %s cannot be translated exactly: %s",
+				up, topic, part, flow,
+				r->rows[0][res] ? r->rows[0][res] : "unknown"),
 			 r->message && r->message[0] ? errdetail("ferryd: %s.", r->message) : 0));
 		PG_RETURN_NULL();
 	}
@@ -364,8 +369,8 @@ Datum ferry_checkpoints(PG_FUNCTION_ARGS)
 }
 
 static const struct colmap heartbeats_map[] = {
-	{ "source", "source" }, { "target", "target" },		{ "topic", "topic" },
-	{ "sent", "sent" },	{ "last_sent", "last sent" },
+	{ "source", "source" }, { "target", "target" },       { "topic", "topic" },
+	{ "sent", "sent" },     { "last_sent", "last sent" },
 };
 
 Datum ferry_heartbeats(PG_FUNCTION_ARGS)
@@ -398,7 +403,7 @@ Datum ferry_placement(PG_FUNCTION_ARGS)
 }
 
 static const struct colmap placement_check_map[] = {
-	{ "rule", "rule" },	    { "topics", "topics" }, { "requires", "requires" },
+	{ "rule", "rule" },         { "topics", "topics" }, { "requires", "requires" },
 	{ "category", "category" }, { "basis", "basis" },   { "met", "met by *" },
 };
 
@@ -450,15 +455,9 @@ Datum ferry_transfers(PG_FUNCTION_ARGS)
 }
 
 static const struct colmap audit_map[] = {
-	{ "id", "id" },
-	{ "ts", "time" },
-	{ "who", "who" },
-	{ "role", "role" },
-	{ "origin", "origin" },
-	{ "action", "action" },
-	{ "result", "result" },
-	{ "detail", "detail" },
-	{ "prev_hash", "prev hash" },
+	{ "id", "id" },         { "ts", "time" },       { "who", "who" },
+	{ "role", "role" },     { "origin", "origin" }, { "action", "action" },
+	{ "result", "result" }, { "detail", "detail" }, { "prev_hash", "prev hash" },
 	{ "hash", "hash" },
 };
 

@@ -231,6 +231,9 @@ sub install_extension
 	my ($self) = @_;
 	my $repo = repo_root();
 	croak "Ferry::Test::Pg: no pgext/Makefile in $repo" unless -f "$repo/pgext/Makefile";
+	# not the settings or job server of a make that runs the test (make check)
+	local @ENV{qw(MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES)};
+	delete @ENV{qw(MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES)};
 	my ($rc, $out, $err) = run_cmd(
 		[
 			'make', '--no-print-directory', '-C', $repo, 'pgext-install',
