@@ -29,6 +29,7 @@ use Test::More;
 use Time::HiRes ();
 use Time::Local ();
 
+use Ferry::Test::Certs;
 use Ferry::Test::Ferryd;
 use Ferry::Test::Kafka;
 use Ferry::Test::Mirror;
@@ -54,8 +55,16 @@ $A->create_topic('quiet', 1);    # mirrored, never written: nothing to translate
 my %commit = (0 => 111, 1 => 1000, 2 => 987);
 $A->group_commit('billing', 'orders', $_, $commit{$_}) for sort keys %commit;
 
-# the server's OS user may connect (group) and is an auditor in ferryd
+# the server's OS user may connect (group) and is an auditor in ferryd, as
+# is the client certificate (CN=ferry) on the TLS listener; the key
+# material where the server's user can read it
 my $group = getgrgid($pg->os_gid) // $pg->os_gid;
+my $cdir = $pg->shared_dir . '/certs';
+File::Path::make_path($cdir);
+my $certs = Ferry::Test::Certs::make_certs($cdir);
+chmod(0755, $cdir);
+chmod(0644, glob("$cdir/*"));
+my $tls_port = free_port();
 my $f = Ferry::Test::Ferryd->new(
 	name => 'f',
 	config => mm2_config(
@@ -63,7 +72,11 @@ my $f = Ferry::Test::Ferryd->new(
 		flows => ['A->B'],
 		extra => "ferry.control.socket = $sock\n"
 		  . "ferry.control.group = $group\n"
-		  . 'ferry.control.role.auditor = uid:' . $pg->os_uid . "\n"
+		  . 'ferry.control.role.auditor = uid:' . $pg->os_uid . ", cert:CN=ferry;\n"
+		  . "ferry.control.tls.listen = 127.0.0.1:$tls_port\n"
+		  . "ferry.control.tls.cert = $certs->{broker_keystore}\n"
+		  . "ferry.control.tls.key = $certs->{broker_keystore}\n"
+		  . "ferry.control.tls.ca = $certs->{ca}\n"
 		  . "refresh.topics.interval.seconds = 1\n"
 		  . "emit.checkpoints.interval.seconds = 1\n"
 		  . "emit.heartbeats.interval.seconds = 1\n"
@@ -335,6 +348,22 @@ for my $p (sort keys %commit)
 	my $part = sql_as(\@amap, "ferry.audit_log('$since')");
 	my @exp = grep { $_->[1] >= $since_ms } @$rows;
 	is_deeply([ @$part[ 0 .. $#exp ] ], \@exp, 'audit_log(since) starts at that time');
+}
+
+# --- over TLS, with a client certificate ---
+{
+	my $set = "SET ferry.control_tls_address = '127.0.0.1:$tls_port'; "
+	  . "SET ferry.control_tls_cert = '$certs->{client_pem}'; SET ferry.control_tls_ca = '$certs->{ca}'; ";
+	is_deeply(sql("${set}SELECT flow, source, target FROM ferry.flows"), [ [ 'A->B', 'A', 'B' ] ],
+		'ferry.flows over TLS with a client certificate');
+	my $a = shell('show', 'audit', 5);
+	ok((grep { $_->[2] eq 'cert:CN=ferry' && $_->[4] eq 'tls' && $_->[5] eq 'show flows' } @{ $a->{rows} }),
+		'ferryd audited the call as the certificate, over TLS')
+	  or diag(explain($a->{rows}));
+	my ($rc2, undef, $e) = sql_full("${set}SET ferry.control_tls_ca = '$certs->{broker_crt}'; SELECT * FROM ferry.flows");
+	isnt($rc2, 0, 'a CA that did not sign ferryd\'s certificate: an error');
+	like($e, qr/ERROR:  ferryd is unreachable at 127\.0\.0\.1:$tls_port\nDETAIL:  .*certificate/,
+		'saying ferryd\'s certificate is not trusted');
 }
 
 # --- ferryd refuses the server's OS user: a permission error ---
