@@ -54,6 +54,13 @@ struct conn {
 	long next_id;
 };
 
+/* each ends the call with an ERROR */
+static void fail_timeout(const struct conn *c, const char *doing) pg_attribute_noreturn();
+static void fail_lost(const struct conn *c, const char *what) pg_attribute_noreturn();
+static void fail_unreachable(const struct conn *c, const char *detail, const char *hint)
+	pg_attribute_noreturn();
+static void fail_reply(json_t *reply, const char *const *argv, int argc) pg_attribute_noreturn();
+
 static long elapsed_ms(const struct conn *c)
 {
 	instr_time now;
