@@ -31,6 +31,7 @@
 #include "portability/instr_time.h"
 #include "storage/fd.h"
 #include "storage/latch.h"
+#include "storage/proc.h" /* StatementTimeout */
 #include "utils/wait_event.h"
 
 #include "lib/frame.h"
@@ -38,8 +39,6 @@
 
 #define FERRY_CLIENT "ferry.so (PostgreSQL extension)"
 #define FERRY_PROTO_VERSION 1
-
-extern int StatementTimeout; /* tcop/tcopprot.h: the statement_timeout GUC */
 
 struct conn {
 	int fd;

@@ -383,7 +383,6 @@ Datum ferry_heartbeats(PG_FUNCTION_ARGS)
 static const struct colmap placement_map[] = {
 	{ "topic", "topic" },
 	{ "cluster", "cluster" },
-	{ "holds", "holds" },
 	{ "labels", "labels" },
 	{ "rule", "rules" },
 	{ "category", "category" },
@@ -391,6 +390,7 @@ static const struct colmap placement_map[] = {
 	/* "unknown: <why>" and "(no such topic)" are NULL here */
 	{ "retention_ms", "retention.ms", true },
 	{ "allowed", "allowed" },
+	{ "holds", "holds" },
 	{ "held_back", "held back" },
 	{ "flow", "flow" },
 };
