@@ -391,9 +391,19 @@ for my $p (sort keys %commit)
 	{
 		is_deeply($versions, [ [$default] ], "no upgrade scripts: $default is the only version");
 	}
-	my $objects = q{SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend
-	  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-	  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ferry') ORDER BY 1};
+	# every member object with its privileges (and a function's definition)
+	my $objects = q{SELECT pg_describe_object(d.classid, d.objid, d.objsubid),
+	    coalesce(p.proacl::text || ' ' || pg_get_functiondef(p.oid), c.relacl::text, n.nspacl::text)
+	  FROM pg_depend d
+	  LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+	  LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+	  LEFT JOIN pg_namespace n ON d.classid = 'pg_namespace'::regclass AND n.oid = d.objid
+	  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+	  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ferry') ORDER BY 1};
+	my $fresh = sql($objects);
+	ok((grep { $_->[0] eq 'function ferry.flows()' && $_->[1] =~ /pg_monitor=X/ } @$fresh),
+		'the listing of the extension\'s objects shows ferry.flows() and its grant')
+	  or diag(explain($fresh));
 	for my $u (@ups)
 	{
 		my ($from, $to) = @$u;
