@@ -220,7 +220,8 @@ CLANG_FORMAT ?= clang-format
 # instead of the libraries' flags.
 CC_JSON_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_ALL))
 PGEXT_JSON_FLAGS = $(CSTD) $(WARN) -I. $$(pgc="$(PG_CONFIG)"; [ -n "$$pgc" ] || \
-	pgc=$$(command -v pg_config || echo false); echo -I$$($$pgc --includedir-server))
+	pgc=$$(command -v pg_config || echo false); d=$$($$pgc --includedir-server 2>/dev/null) && \
+	echo -I$$d)
 compile_commands.json: Makefile $(C_SRC)
 	@{ sep='['; pgflags="$(PGEXT_JSON_FLAGS)"; for f in $(C_SRC); do \
 	  case $$f in pgext/*) flags="$$pgflags" ;; *) flags='$(CC_JSON_FLAGS)' ;; esac; \

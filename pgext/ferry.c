@@ -24,8 +24,12 @@ char *ferry_control_tls_key = NULL;
 char *ferry_control_tls_ca = NULL;
 int ferry_timeout_ms = 10000;
 
+/* the name PostgreSQL calls when it loads the library (declared by fmgr.h
+ * only from 16 on) */
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): PostgreSQL's name
 void _PG_init(void);
 
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): PostgreSQL's name
 void _PG_init(void)
 {
 	DefineCustomStringVariable("ferry.control_socket",

@@ -31,6 +31,7 @@
 #include "portability/instr_time.h"
 #include "storage/fd.h"
 #include "storage/latch.h"
+#include "storage/proc.h" /* StatementTimeout */
 #include "utils/wait_event.h"
 
 #include "lib/frame.h"
@@ -38,8 +39,6 @@
 
 #define FERRY_CLIENT "ferry.so (PostgreSQL extension)"
 #define FERRY_PROTO_VERSION 1
-
-extern int StatementTimeout; /* tcop/tcopprot.h: the statement_timeout GUC */
 
 struct conn {
 	int fd;
@@ -53,6 +52,13 @@ struct conn {
 	long timeout_ms;
 	long next_id;
 };
+
+/* each ends the call with an ERROR */
+static void fail_timeout(const struct conn *c, const char *doing) pg_attribute_noreturn();
+static void fail_lost(const struct conn *c, const char *what) pg_attribute_noreturn();
+static void fail_unreachable(const struct conn *c, const char *detail, const char *hint)
+	pg_attribute_noreturn();
+static void fail_reply(json_t *reply, const char *const *argv, int argc) pg_attribute_noreturn();
 
 static long elapsed_ms(const struct conn *c)
 {

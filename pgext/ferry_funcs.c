@@ -383,7 +383,6 @@ Datum ferry_heartbeats(PG_FUNCTION_ARGS)
 static const struct colmap placement_map[] = {
 	{ "topic", "topic" },
 	{ "cluster", "cluster" },
-	{ "holds", "holds" },
 	{ "labels", "labels" },
 	{ "rule", "rules" },
 	{ "category", "category" },
@@ -391,6 +390,7 @@ static const struct colmap placement_map[] = {
 	/* "unknown: <why>" and "(no such topic)" are NULL here */
 	{ "retention_ms", "retention.ms", true },
 	{ "allowed", "allowed" },
+	{ "holds", "holds" },
 	{ "held_back", "held back" },
 	{ "flow", "flow" },
 };
@@ -468,7 +468,7 @@ Datum ferry_audit_log(PG_FUNCTION_ARGS)
 {
 	struct srf s;
 	const char *since = NULL;
-	int64 after = 0;
+	int64 after = 0, last;
 	int idcol;
 
 	if (!PG_ARGISNULL(0)) {
@@ -506,10 +506,17 @@ Datum ferry_audit_log(PG_FUNCTION_ARGS)
 		srf_put(&s, r, line);
 		if (r->nrows < AUDIT_PAGE)
 			break;
+		/* the next page starts after the last id read (srf_put found
+		 * the column); ids only grow, or the paging would not end */
 		idcol = ferry_result_col(r, "id");
-		if (!r->rows[r->nrows - 1][idcol])
-			break;
-		after = pg_strtoint64(r->rows[r->nrows - 1][idcol]);
+		last = r->rows[r->nrows - 1][idcol] ? pg_strtoint64(r->rows[r->nrows - 1][idcol])
+						    : -1;
+		if (last <= after)
+			ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("ferryd's answer to `%s` does not move on: its last id is " INT64_FORMAT,
+					line, last)));
+		after = last;
 	}
 	return (Datum)0;
 }

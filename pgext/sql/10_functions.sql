@@ -77,8 +77,8 @@ LANGUAGE C VOLATILE;
 
 -- show placement
 CREATE FUNCTION ferry.placement(
-    OUT topic text, OUT cluster text, OUT holds text, OUT labels text, OUT rule text,
-    OUT category text, OUT basis text, OUT retention_ms bigint, OUT allowed boolean,
+    OUT topic text, OUT cluster text, OUT labels text, OUT rule text, OUT category text,
+    OUT basis text, OUT retention_ms bigint, OUT allowed boolean, OUT holds text,
     OUT held_back bigint, OUT flow text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'ferry_placement'

@@ -73,4 +73,25 @@ unlike($ldd, qr/librdkafka|libsqlite3|libsystemd|libmicrohttpd|libpcre2/,
        'ferry needs none of the daemon\'s libraries') or diag($ldd);
 like($ldd, qr/libedit/, 'ferry links libedit');
 
+# the PostgreSQL extension: lib/'s framing and PostgreSQL's headers only,
+# never the daemon or librdkafka
+my @pgext = glob("$root/pgext/*.[ch]");
+SKIP:
+{
+	skip 'no pgext/', 3 unless @pgext;
+	# (PostgreSQL's own headers, lib/stringinfo.h among them, are not ours)
+	@bad = grep { $_->[1] !~ m{^(lib/frame\.h|pgext/[a-z_]+\.h)$} && -e "$root/$_->[1]" }
+	  quoted_includes(@pgext);
+	is_deeply([ map { "$_->[0]: $_->[1]" } @bad ], [],
+		'pgext/ includes of this tree are lib/frame.h and its own headers only');
+	my $so = File::Spec->catfile($build, 'pgext', 'ferry.so');
+	skip "$so is not built (no pg_config)", 2 unless -f $so;
+	my $soldd = `ldd '$so' 2>&1`;
+	unlike($soldd, qr/librdkafka|libsqlite3|libsystemd|libmicrohttpd/,
+		'ferry.so needs none of the daemon\'s libraries') or diag($soldd);
+	my @so_daemon = grep { $daemon{$_} && !/^frame_/ } map { /^[0-9a-f]+ [TDRB] (\S+)$/ ? $1 : () }
+	  split /\n/, `nm --defined-only '$so' 2>/dev/null`;
+	is_deeply(\@so_daemon, [], 'ferry.so holds no symbol of libferry.a');
+}
+
 done_testing();

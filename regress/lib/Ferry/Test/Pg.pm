@@ -171,6 +171,9 @@ sub install_dir { return $_[0]{inst}; }
 sub os_user { return $_[0]{user}; }
 sub os_uid { return $_[0]{uid}; }
 sub os_gid { return $_[0]{gid}; }
+# a directory the server's user can reach and the test can write, for
+# sockets the server must connect to (ferryd's control socket)
+sub shared_dir { return $_[0]{base}; }
 # setpriv arguments that run a command as the server's user ([] when the
 # test is not root)
 sub run_as { return @{ $_[0]{as} }; }
