@@ -19,6 +19,7 @@ pkgs=(
   build-essential pkg-config
   librdkafka-dev libsqlite3-dev libssl-dev libpcre2-dev
   libsystemd-dev libjansson-dev libedit-dev libmicrohttpd-dev libxxhash-dev
+  libpq-dev
 )
 if ((!build_only)); then
   pkgs+=(
