@@ -82,8 +82,17 @@ static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct placement_verdict v;
 		const struct placement_hold *was = held_find(d, c[i].name);
+		int judged = held && placement_check_flow(pc, cf, c[i].name, &v, &err) == 0;
 
-		if (!held || placement_check_flow(pc, cf, c[i].name, &v, &err) || v.allowed) {
+		/* the history sink's placement decisions: the store keeps the
+		 * last verdict and queues an event only when it is new or
+		 * changed (schema/010_sink_outbox.sql) */
+		if (judged && d->st &&
+		    state_placement_verdict(d->st, cf->name, c[i].name, cf->target, v.allowed,
+					    v.allowed ? v.rules : v.blocking, v.category, v.basis,
+					    &err))
+			log_warn("%s: %s", cf->name, err.msg);
+		if (!judged || v.allowed) {
 			if (held && was)
 				audit_system("ok",
 					     "placement: flow %s: topic %s may be copied to %s again "
