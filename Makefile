@@ -8,7 +8,9 @@
 #   make bench      1M x 1 KiB records mirrored A->B, measured; re-reads after
 #                   failover, ferry against MM2
 #   make install    deps-build + build; ferryd, ferry, man pages and the
-#                   systemd unit (PREFIX, DESTDIR)
+#                   systemd unit (PREFIX, DESTDIR); the PostgreSQL extension
+#                   (pgext/, ferry(7)) into the server pg_config names
+#                   (PG_CONFIG; skipped without one)
 #   make docs       regenerate the generated sections of the man pages from
 #                   their tables (ferry.1 COMMANDS, ferry.conf.5 keys,
 #                   ferryd.8 METRICS);
@@ -79,7 +81,7 @@ APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c appliance/*/*.
 APP_OBJ := $(APP_SRC:%.c=$(B)/%.o) $(B)/gen/schema_sql.o
 SCHEMA  := $(sort $(wildcard schema/[0-9]*.sql))
 
-all: $(B)/ferryd $(B)/ferry $(B)/kt unit-bins
+all: $(B)/ferryd $(B)/ferry $(B)/kt unit-bins pgext
 
 $(B)/libferrycommon.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -109,6 +111,26 @@ $(B)/gen/%.o: $(B)/gen/%.c
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# --- pgext/: the PostgreSQL extension (ferry(7)), built by PGXS with the
+# server's own flags in $(B)/pgext, never with the sanitizers (an
+# uninstrumented postgres loads it). PG_CONFIG names the server; without
+# it, the pg_config on PATH (bookworm's picks the newest server-dev); with
+# none at all the extension is skipped with a note. After the common
+# library, so a machine without the libraries stops there first.
+PG_CONFIG ?=
+PGEXT_B := $(B)/pgext
+PGEXT_MAKE = pgc="$(PG_CONFIG)"; [ -n "$$pgc" ] || pgc=$$(command -v pg_config || true); \
+	if [ -z "$$pgc" ]; then \
+	  echo "pgext: no pg_config (postgresql-server-dev-15): the extension is skipped (make deps)"; \
+	else mkdir -p $(PGEXT_B) && \
+	  $(MAKE) --no-print-directory -C $(PGEXT_B) -f $(CURDIR)/pgext/Makefile PG_CONFIG="$$pgc"
+pgext: $(B)/libferrycommon.a
+	@$(PGEXT_MAKE); fi
+
+# into DESTDIR as well (Ferry::Test::Pg installs into its copy of the server)
+pgext-install: pgext
+	@$(PGEXT_MAKE) install; fi
 
 # --- test tools and unit tests ---
 $(B)/kt: $(B)/regress/tools/kt.o
@@ -168,6 +190,8 @@ install: deps-build
 	install -D -m 0644 docs/ferry.1 $(DESTDIR)$(PREFIX)/share/man/man1/ferry.1
 	install -D -m 0644 docs/ferry.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/ferry.conf.5
 	install -D -m 0644 appliance/ferryd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/ferryd.service
+	install -D -m 0644 docs/ferry.7 $(DESTDIR)$(PREFIX)/share/man/man7/ferry.7
+	$(MAKE) --no-print-directory pgext-install
 
 # the man pages' generated sections come from the tables: ferry(1)'s
 # COMMANDS from the command table, ferry.conf(5)'s key reference from the
@@ -179,10 +203,12 @@ docs: $(B)/ferry $(B)/ferryd
 	scripts/gen-man.pl metrics $(B)/ferryd docs/ferryd.8
 
 # --- static analysis and format (docs/HACKING.md) ---
-# every C file we own, by folder; pgext/ joins once it exists
+# every C file we own, by folder
+PGEXT_SRC := $(wildcard pgext/*.c)
 C_SRC  := $(LIB_SRC) $(APP_SRC) appliance/main.c shell/ferry.c \
-          regress/tools/kt.c $(UNIT_SRC)
-C_HDR  := $(wildcard lib/*.h appliance/*.h appliance/*/*.h shell/*.h acl/*.h regress/unit/*.h)
+          regress/tools/kt.c $(UNIT_SRC) $(PGEXT_SRC)
+C_HDR  := $(wildcard lib/*.h appliance/*.h appliance/*/*.h shell/*.h acl/*.h regress/unit/*.h \
+          pgext/*.h)
 CLANG_TIDY   ?= clang-tidy
 CPPCHECK     ?= cppcheck
 CLANG_FORMAT ?= clang-format
@@ -190,11 +216,16 @@ CLANG_FORMAT ?= clang-format
 # One entry per C source, from the very flags the build uses (CFLAGS_ALL
 # but the dependency-file options). Rebuilt when the Makefile or the
 # source list changes; a new file is picked up by its wildcard.
+# pgext/*.c get the server's include directories (pg_config, as above)
+# instead of the libraries' flags.
 CC_JSON_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_ALL))
+PGEXT_JSON_FLAGS = $(CSTD) $(WARN) -I. $$(pgc="$(PG_CONFIG)"; [ -n "$$pgc" ] || \
+	pgc=$$(command -v pg_config || echo false); echo -I$$($$pgc --includedir-server))
 compile_commands.json: Makefile $(C_SRC)
-	@{ sep='['; for f in $(C_SRC); do \
+	@{ sep='['; pgflags="$(PGEXT_JSON_FLAGS)"; for f in $(C_SRC); do \
+	  case $$f in pgext/*) flags="$$pgflags" ;; *) flags='$(CC_JSON_FLAGS)' ;; esac; \
 	  printf '%s\n  {"directory": "%s", "file": "%s", "command": "%s"}' \
-	    "$$sep" '$(CURDIR)' "$$f" '$(CC) $(CC_JSON_FLAGS) -c -o $(B)/'"$${f%.c}"'.o '"$$f"; \
+	    "$$sep" '$(CURDIR)' "$$f" '$(CC) '"$$flags"' -c -o $(B)/'"$${f%.c}"'.o '"$$f"; \
 	  sep=','; done; printf '\n]\n'; } > $@.tmp && mv $@.tmp $@
 	@echo "compile_commands.json: $(words $(C_SRC)) files"
 
@@ -239,6 +270,6 @@ format-check:
 clean:
 	rm -rf build regress/tmp_check compile_commands.json
 
-.PHONY: all deps deps-build build-with-deps check prove demo demo-stop bench install docs clean unit-bins \
+.PHONY: pgext pgext-install all deps deps-build build-with-deps check prove demo demo-stop bench install docs clean unit-bins \
 	lint lint-tidy lint-cppcheck format format-check
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

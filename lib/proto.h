@@ -13,29 +13,10 @@
 #include <stddef.h>
 
 #include "lib/err.h"
+#include "lib/frame.h"
 
 #define PROTO_VERSION 1
-#define PROTO_MAX_FRAME (1u << 20) /* 1 MiB: a larger frame is refused */
 #define PROTO_DEFAULT_SOCKET "/run/ferry/control.sock"
-
-/* --- incremental decoding (non-blocking servers) --- */
-struct frame_buf {
-	unsigned char *buf;
-	size_t len, cap;
-};
-
-enum frame_rc { FRAME_NEED_MORE, FRAME_OK, FRAME_TOO_BIG, FRAME_BAD };
-
-/* Appends received bytes. 0, or -1 out of memory. */
-int frame_feed(struct frame_buf *fb, const void *data, size_t n);
-/* Takes one frame off the buffer if complete. FRAME_OK: *out is a JSON
- * object (caller decrefs). FRAME_TOO_BIG / FRAME_BAD: err says why; the
- * stream cannot be trusted after either. */
-enum frame_rc frame_take(struct frame_buf *fb, json_t **out, char *err, size_t errsz);
-void frame_buf_free(struct frame_buf *fb);
-
-/* Encodes MSG as one frame (caller frees *out). 0 or -1. */
-int frame_encode(const json_t *msg, unsigned char **out, size_t *len);
 
 /* --- blocking client --- */
 struct ssl_st;

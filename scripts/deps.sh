@@ -3,7 +3,9 @@
 # packages below and the Kafka jars (regress/kafka/pom.xml) in a cache
 # outside the work tree. clang-tidy, cppcheck and clang-format serve
 # `make lint` and `make format-check`; groff-base checks the man pages
-# (003_docs.pl). Idempotent: quiet and quick when all is in place.
+# (003_docs.pl); postgresql-15 runs the extension's tests (its
+# postgresql-server-dev-15 is a build need: PGXS). Idempotent: quiet and
+# quick when all is in place.
 # With --build, only what compiling ferryd and ferry needs (`make install`):
 # no JDK, no test tools, no Kafka jars.
 set -euo pipefail
@@ -19,7 +21,7 @@ pkgs=(
   build-essential pkg-config
   librdkafka-dev libsqlite3-dev libssl-dev libpcre2-dev
   libsystemd-dev libjansson-dev libedit-dev libmicrohttpd-dev libxxhash-dev
-  libpq-dev
+  libpq-dev postgresql-server-dev-15
 )
 if ((!build_only)); then
   pkgs+=(
@@ -27,6 +29,7 @@ if ((!build_only)); then
     python3-prometheus-client
     default-jdk-headless maven
     util-linux procps openssl groff-base
+    postgresql-15
     clang-tidy cppcheck clang-format
   )
 fi

@@ -57,7 +57,7 @@ $sec =~ s/\\-/-/g;
 my @missing = grep { index($sec, $_) < 0 } map { (split /\t/)[0] =~ s/\*$//r } split /\n/, $out;
 is_deeply(\@missing, [], 'the generated key reference has an entry for every key');
 
-for my $m (qw(ferryd.8 ferry.conf.5 ferry.1))
+for my $m (qw(ferryd.8 ferry.conf.5 ferry.1 ferry.7))
 {
 	my ($rc2, $out2, $err2) = run_cmd([ 'groff', '-man', '-ww', '-z', "$root/docs/$m" ]);
 	is($err2, '', "$m renders without warnings");
