@@ -331,9 +331,10 @@ static int connect_pg(struct worker *w)
 	 * it (a temporary table is seen by no other session anyway) */
 	if (pg_exec(w,
 		    "CREATE TEMP TABLE IF NOT EXISTS ferry_sink_stage (event_id bigint NOT NULL, "
-		    "kind text NOT NULL, payload jsonb NOT NULL) ON COMMIT DELETE ROWS; "
-		    "GRANT SELECT ON pg_temp.ferry_sink_stage TO PUBLIC",
+		    "kind text NOT NULL, payload jsonb NOT NULL) ON COMMIT DELETE ROWS",
 		    0, NULL, PGRES_COMMAND_OK, NULL, errbuf, sizeof(errbuf)) ||
+	    pg_exec(w, "GRANT SELECT ON pg_temp.ferry_sink_stage TO PUBLIC", 0, NULL,
+		    PGRES_COMMAND_OK, NULL, errbuf, sizeof(errbuf)) ||
 	    read_cursor(w, errbuf, sizeof(errbuf))) {
 		if (!stopping(w->s))
 			fail(w, "error", "PostgreSQL: %s", errbuf);
