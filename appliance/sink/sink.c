@@ -289,11 +289,24 @@ static int connect_pg(struct worker *w)
 {
 	/* ferry's defaults first: the conninfo (expanded from dbname) may
 	 * override them; the passfile last, as ferry.sink.passfile says */
-	const char *kw[] = { "connect_timeout", "application_name", "keepalives",
-			     "keepalives_idle", "keepalives_interval", "keepalives_count",
-			     "dbname", "passfile", NULL };
-	const char *val[] = { "10", "ferryd", "1", "10", "5", "3", w->set.conninfo,
-			      w->set.passfile[0] ? w->set.passfile : NULL, NULL };
+	const char *kw[] = { "connect_timeout",
+			     "application_name",
+			     "keepalives",
+			     "keepalives_idle",
+			     "keepalives_interval",
+			     "keepalives_count",
+			     "dbname",
+			     "passfile",
+			     NULL };
+	const char *val[] = { "10",
+			      "ferryd",
+			      "1",
+			      "10",
+			      "5",
+			      "3",
+			      w->set.conninfo,
+			      w->set.passfile[0] ? w->set.passfile : NULL,
+			      NULL };
 	int64_t deadline = clock_mono_ms() + CONNECT_MS;
 	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
 	char errbuf[512] = "";
@@ -343,8 +356,7 @@ static int connect_pg(struct worker *w)
 	w->staged = 1;
 	w->backoff = 0;
 	set_state(w->s, "connected");
-	log_info("sink: connected to PostgreSQL; delivered up to event %lld",
-		 (long long)w->cursor);
+	log_info("sink: connected to PostgreSQL; delivered up to event %lld", (long long)w->cursor);
 	return 0;
 out:
 	disconnect(w);
@@ -386,9 +398,11 @@ static void put(struct batch *b, const char *p, size_t n)
 static void put_copy_text(struct batch *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
-		const char *e = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
-					       : *p == '\r'  ? "\\r"
-							     : NULL;
+		const char *e = *p == '\\'   ? "\\\\"
+				: *p == '\t' ? "\\t"
+				: *p == '\n' ? "\\n"
+				: *p == '\r' ? "\\r"
+					     : NULL;
 
 		if (e)
 			put(b, e, 2);
@@ -580,7 +594,8 @@ static void queue_snapshots(struct worker *w, const struct conf *c, int rev)
 		    (!ktype || strcasecmp(ktype, "PEM") == 0))
 			pem_subject(prop_value(&p, "ssl.keystore.location"), principal,
 				    sizeof(principal));
-		queue_event(w, "cluster_snapshot", json_pack("[s,i,s]", "cluster_snapshot", rev, cl->alias),
+		queue_event(w, "cluster_snapshot",
+			    json_pack("[s,i,s]", "cluster_snapshot", rev, cl->alias),
 			    json_pack("{s:i, s:s, s:s?, s:o, s:s, s:s?, s:s?}", "rev", rev,
 				      "cluster", cl->alias, "bootstrap",
 				      prop_value(&p, "bootstrap.servers"), "labels", labels,
@@ -608,8 +623,8 @@ static void queue_snapshots(struct worker *w, const struct conf *c, int rev)
 		queue_event(w, "rule_snapshot", json_pack("[s,i,s]", "rule_snapshot", rev, r->name),
 			    json_pack("{s:i, s:s, s:s?, s:s, s:s?, s:s?}", "rev", rev, "rule",
 				      r->name, "topics", topics ? topics->value : NULL, "requires",
-				      req, "category", r->category[0] ? r->category : NULL,
-				      "basis", r->basis[0] ? r->basis : NULL));
+				      req, "category", r->category[0] ? r->category : NULL, "basis",
+				      r->basis[0] ? r->basis : NULL));
 	}
 }
 
@@ -633,7 +648,8 @@ static void take_conf(struct worker *w, struct conf *c, int rev)
 	ns.batch = key_ll(c, "ferry.sink.batch.size");
 	ns.interval_ms = key_ll(c, "ferry.sink.interval.ms");
 	on = ns.conninfo[0] != '\0';
-	if (strcmp(ns.conninfo, w->set.conninfo) != 0 || strcmp(ns.passfile, w->set.passfile) != 0) {
+	if (strcmp(ns.conninfo, w->set.conninfo) != 0 ||
+	    strcmp(ns.passfile, w->set.passfile) != 0) {
 		disconnect(w);
 		w->backoff = 0;
 		w->retry_at = 0;
@@ -645,12 +661,13 @@ static void take_conf(struct worker *w, struct conf *c, int rev)
 			fail(w, "error", "%s", err.msg);
 		} else {
 			w->enabled = on;
-			log_info("sink: %s", on ? "on: the outbox holds the store's history" : "off");
+			log_info("sink: %s",
+				 on ? "on: the outbox holds the store's history" : "off");
 		}
 	}
 	pthread_mutex_lock(&w->s->mu);
-	if (!on || sink_conninfo_masked(ns.conninfo, w->s->st.target, sizeof(w->s->st.target),
-					&err))
+	if (!on ||
+	    sink_conninfo_masked(ns.conninfo, w->s->st.target, sizeof(w->s->st.target), &err))
 		w->s->st.target[0] = '\0';
 	if (!on) {
 		snprintf(w->s->st.state, sizeof(w->s->st.state), "off");
@@ -737,8 +754,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int sink_start(const char *state_dir, const char *appliance, struct sink **out,
-	       struct ferr *err)
+int sink_start(const char *state_dir, const char *appliance, struct sink **out, struct ferr *err)
 {
 	struct sink *s = calloc(1, sizeof(*s));
 

@@ -41,8 +41,7 @@ struct sink_status {
 /* Starts the sink's thread for the store in STATE_DIR, delivering as
  * APPLIANCE (ferry.appliance.name or the host name). It does nothing until
  * sink_configure() hands it a configuration. */
-int sink_start(const char *state_dir, const char *appliance, struct sink **out,
-	       struct ferr *err);
+int sink_start(const char *state_dir, const char *appliance, struct sink **out, struct ferr *err);
 /* C (a reference: taken) runs as REVISION: the thread takes its ferry.sink.*
  * keys (a changed conninfo reconnects), turns the outbox on or off, and
  * queues the revision's cluster and rule snapshots. Main thread; never

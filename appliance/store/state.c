@@ -1427,8 +1427,8 @@ fail:
 	return -1;
 }
 
-int state_sink_event_add(struct state *st, const char *kind, const char *key,
-			 const char *payload, struct ferr *err)
+int state_sink_event_add(struct state *st, const char *kind, const char *key, const char *payload,
+			 struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_SINK_EVENT_ADD];
 
@@ -1439,8 +1439,8 @@ int state_sink_event_add(struct state *st, const char *kind, const char *key,
 	return step_done(st, ST_SINK_EVENT_ADD, err, "queueing a sink event");
 }
 
-int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn,
-		     void *ctx, struct ferr *err)
+int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn, void *ctx,
+		     struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_SINK_BATCH];
 	int rc, n = 0;

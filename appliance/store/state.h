@@ -247,13 +247,13 @@ int state_sink_enabled(struct state *st, int *on, struct ferr *err);
 int state_sink_set_enabled(struct state *st, int on, struct ferr *err);
 /* Queues an event of KIND made by C (a snapshot), once per KEY; nothing
  * while the sink is off. */
-int state_sink_event_add(struct state *st, const char *kind, const char *key,
-			 const char *payload, struct ferr *err);
+int state_sink_event_add(struct state *st, const char *kind, const char *key, const char *payload,
+			 struct ferr *err);
 /* The first LIMIT events above id AFTER, in id order, to FN (non-zero
  * from FN: out of memory, the read stops with -1); how many, or -1. */
 typedef int (*state_sink_event_fn)(void *ctx, int64_t id, const char *kind, const char *payload);
-int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn,
-		     void *ctx, struct ferr *err);
+int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn, void *ctx,
+		     struct ferr *err);
 /* Deletes the events with ids up to UPTO (delivered). */
 int state_sink_delete(struct state *st, int64_t upto, struct ferr *err);
 /* How many events wait, and when the oldest was queued (0: none). */
