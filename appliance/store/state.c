@@ -243,7 +243,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"basis, decided_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (flow, "
 		"topic) DO UPDATE SET cluster = excluded.cluster, allowed = excluded.allowed, "
 		"rule = excluded.rule, category = excluded.category, basis = excluded.basis, "
-		"decided_ms = excluded.decided_ms WHERE cluster IS NOT excluded.cluster OR "
+		/* a decision's time is part of its key (here and in
+		 * PostgreSQL): a change within the same ms gets the next one */
+		"decided_ms = MAX(excluded.decided_ms, decided_ms + 1) WHERE cluster IS NOT "
+		"excluded.cluster OR "
 		"allowed IS NOT excluded.allowed OR rule IS NOT excluded.rule",
 };
 
