@@ -318,8 +318,9 @@ static int connect_pg(struct worker *w)
 	set_state(w->s, "connecting");
 	w->pg = PQconnectStartParams(kw, val, 1);
 	if (!w->pg || PQstatus(w->pg) == CONNECTION_BAD) {
-		fail(w, "unreachable", "cannot connect to PostgreSQL: %s",
-		     w->pg ? PQerrorMessage(w->pg) : "out of memory");
+		snprintf(errbuf, sizeof(errbuf), "%s", w->pg ? PQerrorMessage(w->pg) : "out of memory");
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+		fail(w, "unreachable", "cannot connect to PostgreSQL: %s", errbuf);
 		goto out;
 	}
 	while (ps != PGRES_POLLING_OK) {
