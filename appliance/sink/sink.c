@@ -318,7 +318,8 @@ static int connect_pg(struct worker *w)
 	set_state(w->s, "connecting");
 	w->pg = PQconnectStartParams(kw, val, 1);
 	if (!w->pg || PQstatus(w->pg) == CONNECTION_BAD) {
-		snprintf(errbuf, sizeof(errbuf), "%s", w->pg ? PQerrorMessage(w->pg) : "out of memory");
+		snprintf(errbuf, sizeof(errbuf), "%s",
+			 w->pg ? PQerrorMessage(w->pg) : "out of memory");
 		errbuf[strcspn(errbuf, "\n")] = '\0';
 		fail(w, "unreachable", "cannot connect to PostgreSQL: %s", errbuf);
 		goto out;
@@ -477,8 +478,9 @@ static int send_batch(struct worker *w, struct batch *b, char *errbuf, size_t sz
 	    pg_exec(w, "COPY pg_temp.ferry_sink_stage (event_id, kind, payload) FROM STDIN", 0,
 		    NULL, PGRES_COPY_IN, NULL, errbuf, sz))
 		return -1;
+	/* 0: libpq's buffer is full (non-blocking); send it, then again */
 	while ((rc = PQputCopyData(w->pg, b->buf, (int)b->len)) == 0)
-		if (pg_wait(w, 1, deadline, errbuf, sz))
+		if (pg_flush(w, deadline, errbuf, sz))
 			return -1;
 	if (rc < 0 || PQputCopyEnd(w->pg, NULL) < 0) {
 		snprintf(errbuf, sz, "%s", PQerrorMessage(w->pg));
@@ -756,6 +758,9 @@ static void *run(void *arg)
 		fail(&w, "error", "%s", err.msg);
 		nap(w.s, BACKOFF_MAX_MS);
 	}
+	/* on from an earlier run: no backfill (it was made then) */
+	if (w.db && state_sink_enabled(w.db, &w.enabled, &err))
+		w.enabled = 0;
 	while (!stopping(w.s)) {
 		struct conf *c;
 		int rev;

@@ -134,9 +134,18 @@ sub exactly_once
 	is(pgq("SELECT count(*), count(DISTINCT (flow, topic, partition, upstream, downstream)), "
 		  . "count(DISTINCT event_id) FROM ferry.offset_sync_history"),
 		"$n_sync|$n_sync|$n_sync\n", "$what: $n_sync offset syncs, none twice");
-	is(pgq("SELECT sum(records) FROM ferry.transfer WHERE partition >= 0"),
-		sqlite('SELECT sum(records) FROM transfers WHERE partition >= 0'),
-		"$what: the transfer ledger's records as in SQLite");
+	# the ledger grows with every save while records arrive: the same sum
+	# once the sink has sent the newest state of each row
+	my ($pgsum, $sqsum) = ('', '');
+	ok(poll_until(
+			sub {
+				$sqsum = sqlite('SELECT sum(records) FROM transfers WHERE partition >= 0');
+				$pgsum = pgq('SELECT sum(records) FROM ferry.transfer WHERE partition >= 0');
+				return $pgsum eq $sqsum;
+			},
+			30,
+			'the ledger'),
+		"$what: the transfer ledger's records as in SQLite") or diag("pg $pgsum sqlite $sqsum");
 	my $cursor = pgq("SELECT event_id FROM ferry.sink_cursor WHERE appliance = 'app1'") + 0;
 	# ferryd goes on making events (the ledger of each save): what the
 	# outbox may hold is only what PostgreSQL has not got yet
@@ -220,6 +229,14 @@ is(pgq("SELECT labels->>'tier' FROM ferry.cluster_snapshot WHERE rev = 3 AND clu
 	"dr\n", 'the snapshot of revision 3 has its new label');
 
 # --- ferryd killed -9 in the middle of a backlog ---
+($rc, $out, $err) = commit('ferry.sink.batch.size 10');
+is($rc, 0, 'batches of 10: a backlog takes many') or diag($out . $err);
+# each audit row takes PostgreSQL 10 ms for now, so that the backlog
+# takes seconds and the kill below lands in its middle, not after it
+pgq("CREATE FUNCTION public.slow_row() RETURNS trigger LANGUAGE plpgsql AS
+	 \$\$ BEGIN PERFORM pg_sleep(0.01); RETURN NEW; END \$\$;
+     CREATE TRIGGER slow BEFORE INSERT ON ferry.audit_event
+	 FOR EACH ROW EXECUTE FUNCTION public.slow_row();");
 my $before = pgq("SELECT event_id FROM ferry.sink_cursor WHERE appliance = 'app1'") + 0;
 $pg->stop;
 ($rc, $out, $err) = $f->ferry({ stdin => "show version\n" x 1500 }, '-e');
@@ -235,10 +252,13 @@ ok(poll_until(
 		60,
 		'the first batches'),
 	'some batches delivered');
+# killed inside a batch or between two: what PostgreSQL did not commit
+# is rolled back, what it did is not sent again
 $f->signal('KILL');
 $f->wait_exit(timeout => 30);
 my $left = sqlite('SELECT count(*) FROM sink_outbox') + 0;
-ok($left > 0, "killed between batches: $left events still in the outbox (cursor $mid)");
+ok($left > 0, "killed in the middle: $left events still in the outbox (cursor $mid or more)");
+pgq('DROP TRIGGER slow ON ferry.audit_event; DROP FUNCTION public.slow_row()');
 $f->start;
 ok($f->wait_control(60), 'ferryd restarted');
 wait_delivered('after kill -9');
