@@ -31,7 +31,7 @@
 # does, to play a bare machine).
 
 CC      ?= cc
-PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson openssl libmicrohttpd libxxhash
+PKGS    := rdkafka sqlite3 libpcre2-8 libsystemd jansson openssl libmicrohttpd libxxhash libpq
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     := -O2 -g
@@ -74,7 +74,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 
 # --- the daemon's library (everything but main), shared with unit tests ---
 # appliance/ is the data flow in folders (docs/architecture.md): conf/,
-# kafka/, data/, dr/, sync/, store/, control/, and main, runtime and log on
+# kafka/, data/, dr/, sync/, placement/, sink/, store/, control/, and main, runtime and log on
 # top; acl/ holds the ACL sync rules (pure C, unit-tested), linked in too
 APP_SRC := $(filter-out appliance/main.c,$(wildcard appliance/*.c appliance/*/*.c)) \
            $(wildcard acl/*.c)

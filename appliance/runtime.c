@@ -13,6 +13,7 @@
 #include "appliance/store/audit.h"
 #include "appliance/dr/heartbeat.h"
 #include "appliance/data/lagwatch.h"
+#include "appliance/sink/sink.h"
 #include "appliance/log.h"
 
 static void sha256_hex(const char *text, size_t len, char out[65])
@@ -271,6 +272,10 @@ void runtime_start(struct runtime *rt)
 	struct ferr err;
 
 	start_heartbeats(rt);
+	if (sink_start(rt->state_dir, rt->appliance, &rt->sink, &err))
+		log_error("%s; no history sink", err.msg);
+	else
+		sink_configure(rt->sink, conf_ref(rt->conf), rt->revision);
 	if (lagwatch_start(rt->state_dir, &rt->lw, &err))
 		log_error("%s; paused flows show no lag", err.msg);
 	for (size_t i = 0; i < rt->conf->nflows; i++)
@@ -509,6 +514,7 @@ void runtime_apply(struct runtime *rt, struct conf *newc, int revision, char *su
 	rt->conf = newc;
 	rt->revision = revision;
 	start_heartbeats(rt);
+	sink_configure(rt->sink, conf_ref(newc), revision);
 	watch_paused(rt);
 	snprintf(summary, summarysz,
 		 "revision %d applied; started:%s; restarted:%s; stopped:%s; "
@@ -602,6 +608,8 @@ int runtime_lag_fresh(struct runtime *rt, uint64_t ticket)
 
 void runtime_stop(struct runtime *rt)
 {
+	sink_stop(rt->sink);
+	rt->sink = NULL;
 	lagwatch_stop(rt->lw);
 	rt->lw = NULL;
 	heartbeats_stop(rt->hb);

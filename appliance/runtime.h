@@ -37,6 +37,7 @@ struct rt_retired {
 
 struct heartbeats;
 struct lagwatch;
+struct sink;
 
 struct runtime {
 	struct conf *conf;     /* running configuration (a reference) */
@@ -51,6 +52,7 @@ struct runtime {
 	struct lagwatch *lw; /* paused flows' end offsets (NULL: none) */
 	struct rt_retired *retired;
 	size_t nretired;
+	struct sink *sink; /* the history sink (appliance/sink/sink.h); NULL: none */
 };
 
 /*

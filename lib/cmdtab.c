@@ -121,6 +121,14 @@ static struct cmd_def table[] = {
 	    "configuration revisions",
 	    A, E | C, 0,
 	    "Lists the committed configuration revisions: number, time, who, comment."),
+	CMD(CMD_SHOW_SINK, "show sink",
+	    "Show running system information\nThe history sink to PostgreSQL", A, E, 0,
+	    "The history sink (ferry.sink.conninfo): its state (off, connecting, connected, "
+	    "unreachable, error), the target (the connection string; a password would show as "
+	    "********), the highest event id PostgreSQL has applied (delivered up to; null until "
+	    "ferryd has read it there), the events waiting in the state store (pending) and when "
+	    "the oldest of them was made, and the last error. Events wait while PostgreSQL is "
+	    "unreachable and are delivered, each once, when it answers again."),
 	CMD(CMD_SHOW_TRANSFERS, "show transfers [FLOW] [--since DATE]",
 	    "Show running system information\nThe transfer ledger: what was mirrored where, "
 	    "per day\nOnly this flow\nFrom a day on\nUTC day, YYYY-MM-DD",

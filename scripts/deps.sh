@@ -21,7 +21,7 @@ pkgs=(
   build-essential pkg-config
   librdkafka-dev libsqlite3-dev libssl-dev libpcre2-dev
   libsystemd-dev libjansson-dev libedit-dev libmicrohttpd-dev libxxhash-dev
-  postgresql-server-dev-15
+  libpq-dev postgresql-server-dev-15
 )
 if ((!build_only)); then
   pkgs+=(

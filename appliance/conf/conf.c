@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <libpq-fe.h>
+
 #include "lib/roles.h"
 #include "lib/suggest.h"
 #include "appliance/conf/clientconf.h"
@@ -1264,6 +1266,29 @@ static int build(struct loader *L)
 			err_at(L, ml, "expected host:port or off, got \"%s\"", ml->value);
 		if (tl && tl->value[0] && conf_parse_hostport(tl->value, host, sizeof(host), &port))
 			err_at(L, tl, "expected host:port, got \"%s\"", tl->value);
+		const struct prop *sc = props_get(&c->raw, "ferry.sink.conninfo");
+
+		if (sc && sc->value[0]) {
+			char *perr = NULL;
+			PQconninfoOption *o = PQconninfoParse(sc->value, &perr);
+
+			if (!o) {
+				char *nl = perr ? strchr(perr, '\n') : NULL;
+
+				if (nl)
+					*nl = '\0';
+				err_at(L, sc, "not a libpq connection string: %s",
+				       perr ? perr : "out of memory");
+			}
+			for (PQconninfoOption *q = o; q && q->keyword; q++)
+				if (strcmp(q->keyword, "password") == 0 && q->val)
+					err_at(L, sc,
+					       "a password is not accepted in the connection string "
+					       "(show config would show it); put it in the file "
+					       "ferry.sink.passfile names, or PGPASSFILE");
+			PQconninfoFree(o);
+			PQfreemem(perr);
+		}
 		if (tl && tl->value[0] &&
 		    (!conf_global(c, "ferry.control.tls.cert")[0] ||
 		     !conf_global(c, "ferry.control.tls.key")[0] ||

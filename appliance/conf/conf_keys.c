@@ -100,6 +100,34 @@ const struct conf_key conf_keys[] = {
 	{ "ferry.appliance.name", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
 	  "Name of this appliance in the shell prompt and `show version`; empty: the host name.",
 	  NOF },
+	{ "ferry.sink.conninfo", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
+	  "The history sink: a libpq connection string (`host=db1 dbname=audit user=ferry_sink` "
+	  "or a `postgresql://` URI) of the PostgreSQL database where the ferry extension's sink "
+	  "tables live (`CREATE EXTENSION ferry`); empty: no sink. ferryd then delivers its audit "
+	  "trail, offset-sync history, checkpoints, transfer ledger, configuration revisions, "
+	  "cluster and rule snapshots and placement decisions there, in batches, exactly once, "
+	  "from an outbox in the state store where events wait while PostgreSQL is away (see "
+	  "ferryd(8), SINK). A `password` in it is refused: put it in `ferry.sink.passfile` or "
+	  "the file `PGPASSFILE` names, so that `show config` never shows it. ferryd sets "
+	  "`connect_timeout=10`, `application_name=ferryd` and TCP keepalives unless the string "
+	  "sets them. A commit applies a change at once (the sink reconnects); setting it turns "
+	  "the sink on and queues the history the state store holds, clearing it turns it off "
+	  "and drops what waits.",
+	  NOF },
+	{ "ferry.sink.passfile", CK_STRING, "", NB, CK_GLOBAL, NULL, NULL,
+	  "A PostgreSQL password file (the format of `~/.pgpass`, mode 0600) for "
+	  "`ferry.sink.conninfo`; empty: libpq's own choice (`PGPASSFILE`, then ~/.pgpass of "
+	  "ferryd's user). A commit applies a change at once.",
+	  NOF },
+	{ "ferry.sink.batch.size", CK_INT, "1000", 1, 100000, CK_GLOBAL, NULL, NULL,
+	  "At most this many events are sent to PostgreSQL in one transaction (one COPY). A "
+	  "commit applies a change at once.",
+	  NOF },
+	{ "ferry.sink.interval.ms", CK_INT, "1000", 10, 3600000, CK_GLOBAL, NULL, NULL,
+	  "How often the sink looks for new events when none waited (it sends batch after batch "
+	  "while they do); also how often `show sink` and the sink metrics are refreshed. A "
+	  "commit applies a change at once.",
+	  NOF },
 	{ "ferry.control.socket", CK_STRING, "/run/ferry/control.sock", NB, CK_GLOBAL | CK_RESTART,
 	  NULL, NULL,
 	  "UNIX socket of the control protocol used by ferry(1), automation and the SQL "

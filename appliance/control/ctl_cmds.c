@@ -21,6 +21,7 @@
 #include "appliance/log.h"
 #include "appliance/control/metrics.h"
 #include "appliance/kafka/reach.h"
+#include "appliance/sink/sink.h"
 #include "appliance/store/state.h"
 #include "lib/version.h"
 
@@ -755,6 +756,41 @@ static void h_show_revisions(struct runtime *rt, struct ctl_session *s, const st
 		ctl_fail(r, "internal", "%s", err.msg);
 }
 
+static const char *const sink_cols[] = {
+	"state", "target", "delivered up to", "pending", "oldest pending", "last error",
+};
+
+/* ISO-8601 UTC with milliseconds, as the protocol writes times */
+static json_t *json_time_ms(int64_t ms)
+{
+	char buf[40], sec[32];
+
+	if (ms <= 0)
+		return json_null();
+	fmt_time(ms, sec, sizeof(sec));
+	sec[strcspn(sec, "Z")] = '\0';
+	snprintf(buf, sizeof(buf), "%s.%03dZ", sec, (int)(ms % 1000));
+	return json_string(buf);
+}
+
+static void h_show_sink(struct runtime *rt, struct ctl_session *s, const struct cmd_match *m,
+			struct ctl_reply *r)
+{
+	struct sink_status st;
+	int off;
+
+	(void)s;
+	(void)m;
+	sink_status(rt->sink, &st);
+	off = strcmp(st.state, "off") == 0;
+	CTL_TABLE(r, sink_cols);
+	CTL_ROW(r->rows, sink_cols, json_string(st.state),
+		off ? json_null() : json_string(st.target),
+		st.delivered_upto >= 0 ? json_integer(st.delivered_upto) : json_null(),
+		off ? json_null() : json_integer(st.pending), json_time_ms(st.oldest_ms),
+		st.last_error[0] ? json_string(st.last_error) : json_null());
+}
+
 /* show transfers, off the loop (ctl_offload): the ledger is read through
  * a state connection of the worker's own, so a long ledger never holds
  * the main loop on the disk. */
@@ -1315,6 +1351,7 @@ const ctl_handler ctl_handlers[CMD__COUNT] = {
 	[CMD_SHOW_CONFIG] = h_show_config,
 	[CMD_SHOW_REVISIONS] = h_show_revisions,
 	[CMD_SHOW_TRANSFERS] = h_show_transfers,
+	[CMD_SHOW_SINK] = h_show_sink,
 	[CMD_SHOW_PLACEMENT] = ctl_show_placement,
 	[CMD_PLACEMENT_CHECK] = ctl_placement_check,
 	[CMD_SHOW_OFFSET_SYNCS] = ctl_show_offset_syncs,

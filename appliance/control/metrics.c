@@ -17,6 +17,8 @@
 #include "appliance/conf/conf.h"
 #include "appliance/log.h"
 #include "appliance/kafka/reach.h"
+#include "appliance/sink/sink.h"
+#include "lib/clock.h"
 
 /*
  * Where each metric's row is: metrics_collect() names a metric by its
@@ -57,10 +59,27 @@ enum metric_id {
 	M_ACL_REMOVED,
 	M_ACL_FAILURES,
 	M_PLACEMENT_BLOCKED,
+	M_SINK_PENDING,
+	M_SINK_LAG,
+	M_SINK_DELIVERED,
+	M_SINK_ERRORS,
 	M_COUNT_
 };
 
 const struct metric_def metric_defs[] = {
+	[M_SINK_PENDING] = { "sink-pending-events", "ferry_sink_pending_events", "gauge",
+			     "Events of the history sink waiting in the state store for PostgreSQL "
+			     "(ferry.sink.conninfo)" },
+	[M_SINK_LAG] = { "sink-lag-seconds", "ferry_sink_lag_seconds", "gauge",
+			 "Age in seconds of the oldest event waiting for the history sink; 0 when "
+			 "none waits" },
+	[M_SINK_DELIVERED] = { "sink-delivered-events", "ferry_sink_delivered_events_total",
+			       "counter",
+			       "Events the history sink delivered to PostgreSQL since ferryd "
+			       "started" },
+	[M_SINK_ERRORS] = { "sink-errors", "ferry_sink_errors_total", "counter",
+			    "Failed connections and batches of the history sink since ferryd "
+			    "started (the events wait and are sent again)" },
 	[M_STATE] = { "flow-state", "ferry_flow_state", "gauge",
 		      "1 for the state the flow is in (label state), 0 for the others" },
 	[M_RECORDS] = { "record-count", "ferry_record_count_total", "counter",
@@ -289,12 +308,32 @@ static void partition_samples(struct runtime *rt, const struct rt_flow *f, const
 	free(v);
 }
 
+/* the history sink's, while one is configured */
+static void collect_sink(struct runtime *rt, metric_fn fn, void *ctx)
+{
+	struct sink_status st;
+	char labels[600], app[520];
+	int64_t now = clock_wall_ms();
+
+	sink_status(rt->sink, &st);
+	if (strcmp(st.state, "off") == 0)
+		return;
+	esc(app, sizeof(app), rt->appliance);
+	snprintf(labels, sizeof(labels), "appliance=\"%s\"", app);
+	fn(ctx, &metric_defs[M_SINK_PENDING], labels, st.pending > 0 ? (double)st.pending : 0);
+	fn(ctx, &metric_defs[M_SINK_LAG], labels,
+	   st.oldest_ms > 0 && now > st.oldest_ms ? (double)(now - st.oldest_ms) / 1000.0 : 0);
+	fn(ctx, &metric_defs[M_SINK_DELIVERED], labels, (double)st.delivered);
+	fn(ctx, &metric_defs[M_SINK_ERRORS], labels, (double)st.errors);
+}
+
 void metrics_collect(struct runtime *rt, metric_fn fn, void *ctx)
 {
 	static const char *const states[] = { "starting", "running", "degraded", "stalled",
 					      "paused",   "failed",  "stopped" };
 
 	collect_clusters(rt, fn, ctx);
+	collect_sink(rt, fn, ctx);
 
 	for (size_t i = 0; i < rt->nflows; i++) {
 		struct rt_flow *f = &rt->flows[i];

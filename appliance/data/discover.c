@@ -82,9 +82,21 @@ static size_t apply_placement(struct discovery *d, struct cand *c, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct placement_verdict v;
 		const struct placement_hold *was = held_find(d, c[i].name);
+		int judged = 0;
 
+		/* on error V says no: the topic is held back (fail closed) */
 		if (held && placement_check_flow(pc, cf, c[i].name, &v, &err))
 			log_error("%s: topic %s held back: %s", cf->name, c[i].name, err.msg);
+		else
+			judged = held != NULL;
+		/* the history sink's placement decisions: the store keeps the
+		 * last verdict and queues an event only when it is new or
+		 * changed (schema/012_sink_outbox.sql) */
+		if (judged && d->st &&
+		    state_placement_verdict(d->st, cf->name, c[i].name, cf->target, v.allowed,
+					    v.allowed ? v.rules : v.blocking, v.category, v.basis,
+					    &err))
+			log_warn("%s: %s", cf->name, err.msg);
 		if (!held || v.allowed) {
 			if (held && was)
 				audit_system("ok",

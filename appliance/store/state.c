@@ -71,6 +71,13 @@ enum stmt_id {
 	ST_ACL_ADD,
 	ST_ACL_DEL,
 	ST_ACL_LIST,
+	ST_SINK_ENABLED,
+	ST_SINK_EVENT_ADD,
+	ST_SINK_BATCH,
+	ST_SINK_DELETE,
+	ST_SINK_PENDING,
+	ST_SINK_SEQ,
+	ST_PLACEMENT_VERDICT,
 	ST__COUNT
 };
 
@@ -250,6 +257,29 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       "operation = ?8 AND permission = ?9",
 	[ST_ACL_LIST] = "SELECT resource_type, pattern_type, name, principal, host, operation, "
 			"permission FROM acl_bindings WHERE flow = ?1",
+	/* --- the history sink's outbox (schema/012_sink_outbox.sql) --- */
+	[ST_SINK_ENABLED] = "SELECT enabled FROM sink_state",
+	/* queued only while the sink is on, once per key (as the triggers) */
+	[ST_SINK_EVENT_ADD] = "INSERT INTO sink_outbox (kind, key, payload, created_ms) "
+			      "SELECT ?1, ?2, ?3, ?4 WHERE (SELECT enabled FROM sink_state) = 1 "
+			      "AND NOT EXISTS (SELECT 1 FROM sink_outbox WHERE key = ?2)",
+	[ST_SINK_BATCH] = "SELECT id, kind, payload FROM sink_outbox WHERE id > ?1 ORDER BY id "
+			  "LIMIT ?2",
+	[ST_SINK_DELETE] = "DELETE FROM sink_outbox WHERE id <= ?1",
+	[ST_SINK_PENDING] = "SELECT count(*), COALESCE(min(created_ms), 0) FROM sink_outbox",
+	[ST_SINK_SEQ] = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+			"'sink_outbox'), 0)",
+	/* a new verdict or a changed one only: its trigger queues the event */
+	[ST_PLACEMENT_VERDICT] =
+		"INSERT INTO placement_verdicts (flow, topic, cluster, allowed, rule, category, "
+		"basis, decided_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (flow, "
+		"topic) DO UPDATE SET cluster = excluded.cluster, allowed = excluded.allowed, "
+		"rule = excluded.rule, category = excluded.category, basis = excluded.basis, "
+		/* a decision's time is part of its key (here and in
+		 * PostgreSQL): a change within the same ms gets the next one */
+		"decided_ms = MAX(excluded.decided_ms, decided_ms + 1) WHERE cluster IS NOT "
+		"excluded.cluster OR "
+		"allowed IS NOT excluded.allowed OR rule IS NOT excluded.rule",
 };
 
 struct state {
@@ -1590,4 +1620,176 @@ int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- the history sink's outbox --- */
+
+int state_sink_enabled(struct state *st, int *on, struct ferr *err)
+{
+	int64_t v = 0;
+	int rc = step_row(st, ST_SINK_ENABLED, &v, 1, err, "reading the sink's state");
+
+	if (rc < 0)
+		return -1;
+	*on = rc == 1 && v == 1;
+	return 0;
+}
+
+/* Queues every source view's rows (sink_src_*: the migrations' list of
+ * what the triggers report), oldest first; an event already queued stays
+ * as it is. Inside the caller's transaction. */
+static int sink_backfill(struct state *st, struct ferr *err)
+{
+	sqlite3_stmt *v;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name FROM sqlite_schema WHERE type = 'view' AND name LIKE "
+			       "'sink!_src!_%' ESCAPE '!' ORDER BY name",
+			       -1, &v, NULL) != SQLITE_OK)
+		return db_err(st, err, "listing the sink's sources");
+	while ((rc = sqlite3_step(v)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(v, 0);
+		char sql[512];
+
+		/* the name comes from sqlite_schema and matched sink_src_%:
+		 * quoted as an identifier all the same */
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO sink_outbox (kind, key, payload, created_ms) SELECT kind, key, "
+			 "payload, %lld FROM \"%s\" s WHERE NOT EXISTS (SELECT 1 FROM sink_outbox o "
+			 "WHERE o.key = s.key) ORDER BY ord",
+			 (long long)state_now_ms(), name);
+		if (strchr(name, '"') || exec(st, sql, err)) {
+			sqlite3_finalize(v);
+			return ferr_wrap(err, "backfilling the sink's outbox from %s", name);
+		}
+	}
+	sqlite3_finalize(v);
+	return rc == SQLITE_DONE ? 0 : db_err(st, err, "listing the sink's sources");
+}
+
+int state_sink_set_enabled(struct state *st, int on, struct ferr *err)
+{
+	int was;
+
+	if (step_done(st, ST_BEGIN, err, "beginning a transaction"))
+		return -1;
+	if (state_sink_enabled(st, &was, err))
+		goto fail;
+	if (on && !was) {
+		if (exec(st, "UPDATE sink_state SET enabled = 1", err) || sink_backfill(st, err))
+			goto fail;
+	} else if (!on && was) {
+		/* nothing waits for a sink that is gone; turning it on again
+		 * queues everything the store still holds */
+		if (exec(st, "UPDATE sink_state SET enabled = 0; DELETE FROM sink_outbox", err))
+			goto fail;
+	}
+	if (step_done(st, ST_COMMIT, err, "committing"))
+		goto fail;
+	return 0;
+fail:
+	end_failed_txn(st);
+	return -1;
+}
+
+int state_sink_event_add(struct state *st, const char *kind, const char *key, const char *payload,
+			 struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_SINK_EVENT_ADD];
+
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, state_now_ms());
+	return step_done(st, ST_SINK_EVENT_ADD, err, "queueing a sink event");
+}
+
+int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn, void *ctx,
+		     struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_SINK_BATCH];
+	int rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn(ctx, sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2))) {
+			rc = SQLITE_DONE;
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		db_err(st, err, "reading the sink's outbox");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (n < 0)
+		return ferr_set(err, "out of memory");
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int state_sink_delete(struct state *st, int64_t upto, struct ferr *err)
+{
+	sqlite3_bind_int64(st->stmt[ST_SINK_DELETE], 1, upto);
+	return step_done(st, ST_SINK_DELETE, err, "deleting delivered sink events");
+}
+
+int state_sink_pending(struct state *st, int64_t *count, int64_t *oldest_ms, struct ferr *err)
+{
+	int64_t v[2] = { 0, 0 };
+
+	if (step_row(st, ST_SINK_PENDING, v, 2, err, "counting the sink's outbox") < 0)
+		return -1;
+	*count = v[0];
+	*oldest_ms = v[1];
+	return 0;
+}
+
+int state_sink_rebase(struct state *st, int64_t cursor, int64_t *seq, struct ferr *err)
+{
+	int64_t v = 0;
+	char sql[512];
+
+	if (step_done(st, ST_BEGIN, err, "beginning a transaction"))
+		return -1;
+	if (step_row(st, ST_SINK_SEQ, &v, 1, err, "reading the sink's sequence") < 0)
+		goto fail;
+	*seq = v;
+	if (v < cursor) {
+		/* every id here is <= v < cursor, so adding cursor keeps them
+		 * distinct and in order, all above what PostgreSQL holds */
+		snprintf(sql, sizeof(sql),
+			 "UPDATE sink_outbox SET id = id + %lld; "
+			 "UPDATE sqlite_sequence SET seq = %lld + seq WHERE name = 'sink_outbox'; "
+			 "INSERT INTO sqlite_sequence (name, seq) SELECT 'sink_outbox', %lld "
+			 "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'sink_outbox')",
+			 (long long)cursor, (long long)cursor, (long long)cursor);
+		if (exec(st, sql, err))
+			goto fail;
+	}
+	if (step_done(st, ST_COMMIT, err, "committing"))
+		goto fail;
+	return 0;
+fail:
+	end_failed_txn(st);
+	return -1;
+}
+
+int state_placement_verdict(struct state *st, const char *flow, const char *topic,
+			    const char *cluster, int allowed, const char *rule,
+			    const char *category, const char *basis, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_PLACEMENT_VERDICT];
+
+	sqlite3_bind_text(s, 1, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, allowed ? 1 : 0);
+	sqlite3_bind_text(s, 5, rule ? rule : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, category ? category : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, basis ? basis : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, state_now_ms());
+	return step_done(st, ST_PLACEMENT_VERDICT, err, "recording a placement verdict");
 }

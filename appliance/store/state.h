@@ -269,6 +269,38 @@ int state_acl_del(struct state *st, const char *flow, const struct aclmap_bindin
 /* Appends FLOW's recorded bindings to *OUT. */
 int state_acl_list(struct state *st, const char *flow, struct aclmap_list *out, struct ferr *err);
 
+/* --- the history sink's outbox (schema/012_sink_outbox.sql,
+ * appliance/sink/sink.c) --- */
+
+/* Whether the sink is on (its triggers queue events). */
+int state_sink_enabled(struct state *st, int *on, struct ferr *err);
+/* Turns it on (queueing, in the same transaction, every event the store's
+ * tables hold: the backfill) or off (dropping what is queued). */
+int state_sink_set_enabled(struct state *st, int on, struct ferr *err);
+/* Queues an event of KIND made by C (a snapshot), once per KEY; nothing
+ * while the sink is off. */
+int state_sink_event_add(struct state *st, const char *kind, const char *key, const char *payload,
+			 struct ferr *err);
+/* The first LIMIT events above id AFTER, in id order, to FN (non-zero
+ * from FN: out of memory, the read stops with -1); how many, or -1. */
+typedef int (*state_sink_event_fn)(void *ctx, int64_t id, const char *kind, const char *payload);
+int state_sink_batch(struct state *st, int64_t after, int limit, state_sink_event_fn fn, void *ctx,
+		     struct ferr *err);
+/* Deletes the events with ids up to UPTO (delivered). */
+int state_sink_delete(struct state *st, int64_t upto, struct ferr *err);
+/* How many events wait, and when the oldest was queued (0: none). */
+int state_sink_pending(struct state *st, int64_t *count, int64_t *oldest_ms, struct ferr *err);
+/* PostgreSQL's CURSOR is above every id this store handed out (*SEQ, the
+ * highest): another store delivered there (a new state directory under
+ * the same appliance name, a restored backup). The waiting events move
+ * above CURSOR, in order, so none is taken for delivered. */
+int state_sink_rebase(struct state *st, int64_t cursor, int64_t *seq, struct ferr *err);
+/* FLOW's verdict on TOPIC for its target CLUSTER; recorded (and queued
+ * for the sink by its trigger) only when new or changed. */
+int state_placement_verdict(struct state *st, const char *flow, const char *topic,
+			    const char *cluster, int allowed, const char *rule,
+			    const char *category, const char *basis, struct ferr *err);
+
 int64_t state_now_ms(void);
 
 #endif

@@ -1,0 +1,302 @@
+-- 20_sink.sql — the tables ferryd's history sink fills (appliance/sink/,
+-- ferry.sink.conninfo), and the one function it calls.
+--
+-- Every table carries the appliance (ferry.appliance.name, as ferryd's
+-- hello says it) and event_id, the id of the outbox row in ferryd's state
+-- store that brought the row (for a row updated since, the latest). Each
+-- has a natural unique key, so an event delivered again (a backfill, a
+-- retry after an unknown outcome) changes nothing.
+--
+-- ferryd sends a batch with COPY into its own temporary table
+-- pg_temp.ferry_sink_stage (event_id bigint, kind text, payload jsonb,
+-- ON COMMIT DELETE ROWS; SELECT granted to PUBLIC, which reaches no one
+-- else's session, so that this function's owner may read it) and calls
+-- ferry.sink_apply(appliance), which moves the batch into these tables and
+-- advances ferry.sink_cursor in the same transaction. Only events above the
+-- cursor are applied: the cursor is what ferryd reads back after a
+-- reconnect or a crash, so none is lost and none applied twice.
+
+CREATE TABLE ferry.audit_event (
+    appliance   text        NOT NULL,
+    id          bigint      NOT NULL,
+    ts          timestamptz NOT NULL,
+    ts_ms       bigint      NOT NULL,
+    who         text        NOT NULL,
+    role        text        NOT NULL,
+    origin      text        NOT NULL,
+    action      text        NOT NULL,
+    result      text        NOT NULL,
+    detail      text        NOT NULL DEFAULT '',
+    prev_hash   text,
+    hash        text,
+    event_id    bigint      NOT NULL,
+    PRIMARY KEY (appliance, id)
+);
+CREATE INDEX audit_event_ts ON ferry.audit_event (ts);
+
+CREATE TABLE ferry.offset_sync_history (
+    appliance   text        NOT NULL,
+    flow        text        NOT NULL,
+    topic       text        NOT NULL,
+    partition   int         NOT NULL,
+    upstream    bigint      NOT NULL,
+    downstream  bigint      NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    event_id    bigint      NOT NULL,
+    UNIQUE (appliance, flow, topic, partition, upstream, downstream)
+);
+
+CREATE TABLE ferry.checkpoint_history (
+    appliance    text        NOT NULL,
+    flow         text        NOT NULL,
+    grp          text        NOT NULL,
+    topic        text        NOT NULL,
+    remote_topic text,
+    partition    int         NOT NULL,
+    upstream     bigint      NOT NULL,
+    downstream   bigint      NOT NULL,
+    emitted_at   timestamptz NOT NULL,
+    event_id     bigint      NOT NULL,
+    UNIQUE (appliance, flow, grp, topic, partition, upstream, downstream)
+);
+
+-- the transfer ledger: one row per UTC day, flow, topic, partition
+-- (-1: the topic as a whole, its held-back row), upserted as it grows
+CREATE TABLE ferry.transfer (
+    appliance    text        NOT NULL,
+    day          date        NOT NULL,
+    flow         text        NOT NULL,
+    topic        text        NOT NULL,
+    partition    int         NOT NULL,
+    records      bigint      NOT NULL,
+    bytes        bigint      NOT NULL,
+    first_offset bigint,
+    last_offset  bigint,
+    first_ts     timestamptz,
+    last_ts      timestamptz,
+    rule         text,
+    category     text,
+    held_back    bigint      NOT NULL DEFAULT 0,
+    updated_at   timestamptz NOT NULL,
+    event_id     bigint      NOT NULL,
+    PRIMARY KEY (appliance, day, flow, topic, partition)
+);
+
+CREATE TABLE ferry.config_revision (
+    appliance   text        NOT NULL,
+    rev         int         NOT NULL,
+    ts          timestamptz NOT NULL,
+    who         text        NOT NULL,
+    comment     text        NOT NULL DEFAULT '',
+    text        text        NOT NULL,
+    event_id    bigint      NOT NULL,
+    PRIMARY KEY (appliance, rev)
+);
+
+-- the clusters and placement rules of each configuration revision, as
+-- ferryd ran them
+CREATE TABLE ferry.cluster_snapshot (
+    appliance         text   NOT NULL,
+    rev               int    NOT NULL,
+    cluster           text   NOT NULL,
+    bootstrap         text,
+    labels            jsonb  NOT NULL DEFAULT '{}',
+    security_protocol text,
+    sasl_mechanism    text,
+    principal         text,   -- SASL username or TLS certificate subject
+    event_id          bigint NOT NULL,
+    PRIMARY KEY (appliance, rev, cluster)
+);
+
+CREATE TABLE ferry.rule_snapshot (
+    appliance   text   NOT NULL,
+    rev         int    NOT NULL,
+    rule        text   NOT NULL,
+    topics      text,
+    requires    text,
+    category    text,
+    basis       text,
+    event_id    bigint NOT NULL,
+    PRIMARY KEY (appliance, rev, rule)
+);
+
+-- a row when ferryd first decides, or changes, its verdict on whether a
+-- flow's target may hold a copy of a topic
+CREATE TABLE ferry.placement_decision (
+    appliance   text        NOT NULL,
+    decided_at  timestamptz NOT NULL,
+    flow        text        NOT NULL,
+    topic       text        NOT NULL,
+    cluster     text        NOT NULL,
+    allowed     bool        NOT NULL,
+    rule        text,
+    category    text,
+    basis       text,
+    event_id    bigint      NOT NULL,
+    UNIQUE (appliance, flow, topic, cluster, decided_at)
+);
+
+-- the highest event id of each appliance applied here
+CREATE TABLE ferry.sink_cursor (
+    appliance   text        PRIMARY KEY,
+    event_id    bigint      NOT NULL,
+    updated_at  timestamptz NOT NULL
+);
+
+-- Moves the caller's staged batch (pg_temp.ferry_sink_stage) into the
+-- tables above and returns the appliance's cursor: the highest event id
+-- applied. With nothing staged it only reads the cursor (ferryd does so
+-- after each connect). SECURITY DEFINER so the sink's role needs no
+-- privilege on the tables, only EXECUTE on this function, which no one
+-- has until the DBA grants it.
+CREATE FUNCTION ferry.sink_apply(p_appliance text)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cur bigint;
+    top bigint;
+BEGIN
+    IF p_appliance IS NULL OR p_appliance = '' THEN
+        RAISE EXCEPTION 'ferry.sink_apply: appliance name is empty'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO ferry.sink_cursor (appliance, event_id, updated_at)
+    VALUES (p_appliance, 0, now())
+    ON CONFLICT (appliance) DO NOTHING;
+    -- one sink per appliance at a time: a second one waits here
+    SELECT c.event_id INTO cur FROM ferry.sink_cursor c
+    WHERE c.appliance = p_appliance FOR UPDATE;
+
+    INSERT INTO ferry.audit_event AS t (appliance, id, ts, ts_ms, who, role, origin,
+        action, result, detail, prev_hash, hash, event_id)
+    SELECT p_appliance, (s.payload->>'id')::bigint, (s.payload->>'ts')::timestamptz,
+           (s.payload->>'ts_ms')::bigint, s.payload->>'who', s.payload->>'role',
+           s.payload->>'origin', s.payload->>'action', s.payload->>'result',
+           COALESCE(s.payload->>'detail', ''), s.payload->>'prev_hash',
+           s.payload->>'hash', s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'audit' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO ferry.offset_sync_history AS t (appliance, flow, topic, partition,
+        upstream, downstream, recorded_at, event_id)
+    SELECT p_appliance, s.payload->>'flow', s.payload->>'topic',
+           (s.payload->>'partition')::int, (s.payload->>'upstream')::bigint,
+           (s.payload->>'downstream')::bigint, (s.payload->>'recorded_at')::timestamptz,
+           s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'offset_sync' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO ferry.checkpoint_history AS t (appliance, flow, grp, topic, remote_topic,
+        partition, upstream, downstream, emitted_at, event_id)
+    SELECT p_appliance, s.payload->>'flow', s.payload->>'grp', s.payload->>'topic',
+           s.payload->>'remote_topic', (s.payload->>'partition')::int,
+           (s.payload->>'upstream')::bigint, (s.payload->>'downstream')::bigint,
+           (s.payload->>'emitted_at')::timestamptz, s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'checkpoint' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    -- the newest state of each ledger row wins; an older event never
+    -- overwrites a newer one
+    INSERT INTO ferry.transfer AS t (appliance, day, flow, topic, partition, records,
+        bytes, first_offset, last_offset, first_ts, last_ts, rule, category, held_back,
+        updated_at, event_id)
+    SELECT DISTINCT ON (s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
+                        (s.payload->>'partition')::int)
+           p_appliance, (s.payload->>'day')::date, s.payload->>'flow', s.payload->>'topic',
+           (s.payload->>'partition')::int, (s.payload->>'records')::bigint,
+           (s.payload->>'bytes')::bigint, (s.payload->>'first_offset')::bigint,
+           (s.payload->>'last_offset')::bigint, (s.payload->>'first_ts')::timestamptz,
+           (s.payload->>'last_ts')::timestamptz, s.payload->>'rule',
+           s.payload->>'category', COALESCE((s.payload->>'held_back')::bigint, 0),
+           (s.payload->>'updated_at')::timestamptz, s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'transfer' AND s.event_id > cur
+    ORDER BY s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
+             (s.payload->>'partition')::int, s.event_id DESC
+    ON CONFLICT (appliance, day, flow, topic, partition) DO UPDATE SET
+        records = excluded.records, bytes = excluded.bytes,
+        first_offset = excluded.first_offset, last_offset = excluded.last_offset,
+        first_ts = excluded.first_ts, last_ts = excluded.last_ts,
+        rule = excluded.rule, category = excluded.category,
+        held_back = excluded.held_back, updated_at = excluded.updated_at,
+        event_id = excluded.event_id
+    WHERE t.event_id < excluded.event_id;
+
+    INSERT INTO ferry.config_revision AS t (appliance, rev, ts, who, comment, text, event_id)
+    SELECT p_appliance, (s.payload->>'rev')::int, (s.payload->>'ts')::timestamptz,
+           s.payload->>'who', COALESCE(s.payload->>'comment', ''), s.payload->>'text',
+           s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'config_revision' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO ferry.cluster_snapshot AS t (appliance, rev, cluster, bootstrap, labels,
+        security_protocol, sasl_mechanism, principal, event_id)
+    SELECT p_appliance, (s.payload->>'rev')::int, s.payload->>'cluster',
+           s.payload->>'bootstrap', COALESCE(s.payload->'labels', '{}'::jsonb),
+           s.payload->>'security_protocol', s.payload->>'sasl_mechanism',
+           s.payload->>'principal', s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'cluster_snapshot' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO ferry.rule_snapshot AS t (appliance, rev, rule, topics, requires, category,
+        basis, event_id)
+    SELECT p_appliance, (s.payload->>'rev')::int, s.payload->>'rule',
+           s.payload->>'topics', s.payload->>'requires', s.payload->>'category',
+           s.payload->>'basis', s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'rule_snapshot' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO ferry.placement_decision AS t (appliance, decided_at, flow, topic, cluster,
+        allowed, rule, category, basis, event_id)
+    SELECT p_appliance, (s.payload->>'decided_at')::timestamptz, s.payload->>'flow',
+           s.payload->>'topic', s.payload->>'cluster', (s.payload->>'allowed')::bool,
+           NULLIF(s.payload->>'rule', ''), NULLIF(s.payload->>'category', ''),
+           NULLIF(s.payload->>'basis', ''), s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'placement_decision' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
+    -- an event of a kind this version does not know is not applied, and
+    -- not skipped silently either: the batch fails and ferryd says why
+    IF EXISTS (SELECT 1 FROM pg_temp.ferry_sink_stage s
+               WHERE s.event_id > cur AND s.kind NOT IN ('audit', 'offset_sync',
+                   'checkpoint', 'transfer', 'config_revision', 'cluster_snapshot',
+                   'rule_snapshot', 'placement_decision')) THEN
+        RAISE EXCEPTION 'ferry.sink_apply: an event of an unknown kind'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'update the ferry extension (ALTER EXTENSION ferry UPDATE)';
+    END IF;
+
+    SELECT max(s.event_id) INTO top FROM pg_temp.ferry_sink_stage s;
+    IF top IS NOT NULL AND top > cur THEN
+        UPDATE ferry.sink_cursor SET event_id = top, updated_at = now()
+        WHERE appliance = p_appliance;
+        cur := top;
+    END IF;
+    RETURN cur;
+END
+$$;
+
+REVOKE ALL ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
+    ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
+    ferry.placement_decision, ferry.sink_cursor FROM PUBLIC;
+GRANT SELECT ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
+    ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
+    ferry.placement_decision, ferry.sink_cursor TO pg_monitor;
+REVOKE ALL ON FUNCTION ferry.sink_apply(text) FROM PUBLIC;
