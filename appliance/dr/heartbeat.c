@@ -113,6 +113,9 @@ static void *hb_main(void *arg)
 	const struct conf *c = h->conf;
 	int64_t next_topic_try = 0;
 
+	/* a stop ends a topic creation's wait too: ferryd's shutdown never waits
+	 * out a target that does not answer */
+	kadmin_thread_stop(&h->stop);
 	while (!atomic_load(&h->stop)) {
 		int64_t now = clock_mono_ms();
 
@@ -126,7 +129,7 @@ static void *hb_main(void *arg)
 								   NULL };
 				struct ferr err;
 
-				if (t->topic_ready)
+				if (t->topic_ready || atomic_load(&h->stop))
 					continue;
 				if (kadmin_ensure_topic(t->rk, t->topic, 1, t->rf, cfg, 10000,
 							&err) >= 0)

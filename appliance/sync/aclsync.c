@@ -575,6 +575,9 @@ void *aclsync_main(void *arg)
 	char what[400], group[400];
 	int64_t next;
 
+	/* the flow's stop also ends this thread's admin waits (a stop never
+	 * waits out a cluster that does not answer) */
+	kadmin_thread_stop(&f->stop);
 	if (state_open_worker(f->state_dir, &c.st, &err)) {
 		log_error("%s: ACL sync: %s", cf->name, err.msg);
 		return NULL;
