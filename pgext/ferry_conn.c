@@ -612,9 +612,16 @@ struct ferry_result *ferry_command(const char *const *argv, int argc)
 			     : "?",
 		     role ? role : "none");
 		av = json_array();
-		for (int i = 0; i < argc; i++)
-			json_array_append_new(av, json_string(argv[i]));
-		req = json_pack("{s:s, s:o}", "type", "request", "argv", av);
+		for (int i = 0; av && i < argc; i++) {
+			/* never a command with a word left out (not UTF-8) */
+			if (json_array_append_new(av, json_string(argv[i]))) {
+				json_decref(av);
+				ereport(ERROR, (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+						errmsg("argument %d of `%s` is not valid UTF-8",
+						       i + 1, argv_line(argv, argc))));
+			}
+		}
+		req = av ? json_pack("{s:s, s:o}", "type", "request", "argv", av) : NULL;
 		if (!req)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		conn_call(c, req);

@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -74,7 +75,15 @@ static const char *arg_name(FunctionCallInfo fcinfo, int n, const char *what, bo
 	if (strncmp(s, "--", 2) == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("%s must not start with \"--\"", what)));
-	return s;
+	/* ferryd's protocol is UTF-8 JSON: a name it cannot carry would be
+	 * dropped from the command, which then means something else */
+	if (GetDatabaseEncoding() == PG_SQL_ASCII &&
+	    pg_encoding_verifymbstr(PG_UTF8, s, (int)strlen(s)) != (int)strlen(s))
+		ereport(ERROR, (errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				errmsg("%s must be valid UTF-8", what),
+				errdetail("The database encoding is SQL_ASCII: ferryd's names are "
+					  "UTF-8.")));
+	return pg_server_to_any(s, (int)strlen(s), PG_UTF8);
 }
 
 /* A non-negative integer argument, as decimal text. */

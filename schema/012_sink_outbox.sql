@@ -188,12 +188,13 @@ END;
 
 -- Checkpoints: `checkpoints` keeps the last checkpoint per (flow, grp, topic,
 -- partition); PostgreSQL keeps them all (checkpoint_history), so every
--- new (upstream, downstream) is an event of its own. remote_topic is not
--- in the store; the sink fills it in from the flow's replication policy.
+-- new (upstream, downstream) is an event of its own, with the remote topic
+-- the checkpoint named.
 CREATE VIEW sink_src_checkpoints AS
 SELECT ts_ms AS ord, flow, grp, topic, partition, 'checkpoint' AS kind,
        json_array('checkpoint', flow, grp, topic, partition, upstream, downstream) AS key,
-       json_object('flow', flow, 'grp', grp, 'topic', topic, 'partition', partition,
+       json_object('flow', flow, 'grp', grp, 'topic', topic, 'remote_topic', remote_topic,
+                   'partition', partition,
                    'upstream', upstream, 'downstream', downstream,
                    'emitted_at', strftime('%Y-%m-%dT%H:%M:%S', ts_ms / 1000, 'unixepoch')
                                  || printf('.%03dZ', ts_ms % 1000)) AS payload

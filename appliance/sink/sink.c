@@ -19,7 +19,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "appliance/data/flow.h"
 #include "appliance/log.h"
 #include "appliance/store/state.h"
 #include "lib/clock.h"
@@ -57,8 +56,7 @@ struct worker {
 	int enabled;
 	int64_t cursor; /* PostgreSQL's, as last read or set; -1 unknown */
 	int64_t retry_at, backoff;
-	char staged;       /* the temp table exists in this session */
-	struct conf *conf; /* the running configuration (a reference): remote topic names */
+	char staged; /* the temp table exists in this session */
 };
 
 static int stopping(struct sink *s)
@@ -415,49 +413,16 @@ static void put_copy_text(struct batch *b, const char *s)
 	}
 }
 
-/* A checkpoint's remote topic is not in the store (schema/ keeps the
- * source topic): named here by the flow's replication policy. NULL when
- * the payload needs nothing or the flow is gone (the column stays null);
- * else a new payload (caller frees). */
-static char *with_remote_topic(const struct conf *c, const char *kind, const char *payload)
-{
-	json_t *j, *flow, *topic;
-	const struct conf_flow *cf;
-	char remote[512];
-	char *out = NULL;
-
-	if (!c || strcmp(kind, "checkpoint") != 0)
-		return NULL;
-	j = json_loads(payload, 0, NULL);
-	flow = json_object_get(j, "flow");
-	topic = json_object_get(j, "topic");
-	cf = json_is_string(flow) ? conf_find_flow(c, json_string_value(flow)) : NULL;
-	if (cf && json_is_string(topic) && !json_object_get(j, "remote_topic") &&
-	    flow_remote_name(cf, json_string_value(topic), remote, sizeof(remote)) == 0) {
-		json_object_set_new(j, "remote_topic", json_string(remote));
-		out = json_dumps(j, JSON_COMPACT);
-	}
-	json_decref(j);
-	return out;
-}
-
-struct batch_ctx {
-	struct batch *b;
-	const struct conf *conf;
-};
-
 static int add_event(void *ctx, int64_t id, const char *kind, const char *payload)
 {
-	struct batch *b = ((struct batch_ctx *)ctx)->b;
-	char *named = with_remote_topic(((struct batch_ctx *)ctx)->conf, kind, payload);
+	struct batch *b = ctx;
 	char num[32];
 	int n = snprintf(num, sizeof(num), "%lld\t", (long long)id);
 
 	put(b, num, (size_t)n);
 	put_copy_text(b, kind);
 	put(b, "\t", 1);
-	put_copy_text(b, named ? named : payload);
-	free(named);
+	put_copy_text(b, payload);
 	put(b, "\n", 1);
 	b->last = id;
 	b->n++;
@@ -512,12 +477,11 @@ static int send_batch(struct worker *w, struct batch *b, char *errbuf, size_t sz
 static int deliver(struct worker *w)
 {
 	struct batch b = { 0 };
-	struct batch_ctx bc = { &b, w->conf };
 	struct ferr err;
 	char errbuf[512] = "";
 	int n;
 
-	n = state_sink_batch(w->db, w->cursor, (int)w->set.batch, add_event, &bc, &err);
+	n = state_sink_batch(w->db, w->cursor, (int)w->set.batch, add_event, &b, &err);
 	if (n <= 0) {
 		free(b.buf);
 		if (n < 0)
@@ -772,8 +736,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w.s->mu);
 		if (c) {
 			take_conf(&w, c, rev);
-			conf_unref(w.conf);
-			w.conf = c; /* the worker's reference from here */
+			conf_unref(c);
 		}
 		if (!w.enabled) {
 			nap(w.s, 60000);
@@ -794,7 +757,6 @@ static void *run(void *arg)
 	}
 	disconnect(&w);
 	state_close(w.db);
-	conf_unref(w.conf);
 	return NULL;
 }
 

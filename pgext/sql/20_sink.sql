@@ -163,6 +163,27 @@ BEGIN
         RAISE EXCEPTION 'ferry.sink_apply: appliance name is empty'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- the stage is the caller's own relation, read below with this
+    -- function's owner's rights: only the plain temporary table ferryd
+    -- makes will do. A view, a row-level security policy, a child table or
+    -- a column type of the caller's (its casts) would run the caller's code
+    -- as the owner.
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_class c
+         WHERE c.oid = pg_catalog.to_regclass('pg_temp.ferry_sink_stage')
+           AND c.relnamespace = pg_catalog.pg_my_temp_schema()
+           AND c.relkind = 'r' AND NOT c.relrowsecurity AND NOT c.relhassubclass
+           AND (SELECT pg_catalog.array_agg(a.attname::text || ' ' || a.atttypid
+                                            ORDER BY a.attnum)
+                  FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+               = ARRAY['event_id ' || 'pg_catalog.int8'::pg_catalog.regtype::oid,
+                       'kind ' || 'pg_catalog.text'::pg_catalog.regtype::oid,
+                       'payload ' || 'pg_catalog.jsonb'::pg_catalog.regtype::oid]) THEN
+        RAISE EXCEPTION 'ferry.sink_apply: pg_temp.ferry_sink_stage is not the staging table ferryd makes'
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'It must be a plain temporary table (event_id bigint, kind text, payload jsonb) without row-level security or child tables.';
+    END IF;
     INSERT INTO ferry.sink_cursor (appliance, event_id, updated_at)
     VALUES (p_appliance, 0, now())
     ON CONFLICT (appliance) DO NOTHING;

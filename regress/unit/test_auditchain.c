@@ -238,5 +238,47 @@ int main(void)
 		state_close(st);
 		store_files_remove(d2);
 	}
+
+	/* a store past the chain's migration whose entries lost their
+	 * hashes: a later migration does not hash them again (the chain is
+	 * filled once, by its own migration) */
+	{
+		char d3[] = "/tmp/ferry-chain-XXXXXX";
+		char path[256], v[64];
+		sqlite3 *db = NULL;
+		unsigned k = 0;
+		int okm = mkdtemp(d3) != NULL;
+
+		while (k < schema_migrations_count &&
+		       !strstr(schema_migrations[k].name, "audit_chain"))
+			k++;
+		snprintf(path, sizeof(path), "%s/ferry.db", d3);
+		okm = okm && k < schema_migrations_count && sqlite3_open(path, &db) == SQLITE_OK;
+		for (unsigned i = 0; okm && i <= k; i++)
+			okm = sqlite3_exec(db, schema_migrations[i].sql, NULL, NULL, NULL) ==
+			      SQLITE_OK;
+		if (okm) {
+			snprintf(v, sizeof(v), "PRAGMA user_version = %d",
+				 schema_migrations[k].version);
+			okm = sqlite3_exec(db, v, NULL, NULL, NULL) == SQLITE_OK &&
+			      sqlite3_exec(db,
+					   "INSERT INTO audit (ts_ms, who, role, origin, action, "
+					   "result) VALUES (1, 'ferryd', 'system', 'ferryd', 'a', "
+					   "'ok')",
+					   NULL, NULL, NULL) == SQLITE_OK;
+		}
+		sqlite3_close(db);
+		ok(okm, "a store at the chain's version with an entry without a hash");
+		st = NULL;
+		ok(state_open(d3, &st, &err) == 0, "migrated");
+		if (st) {
+			w = verify(st);
+			if (k + 1 < schema_migrations_count)
+				is(w.problem, "hash mismatch: id 1 has no hash",
+				   "a later migration leaves an erased hash erased");
+		}
+		state_close(st);
+		store_files_remove(d3);
+	}
 	return done_testing();
 }

@@ -170,6 +170,22 @@ int main(void)
 	is_int(count_kind(&e, "placement_decision"), 2, "two decisions: new, then changed");
 	like(e.payload[e.n - 1], "\"allowed\":false", "allowed as a JSON boolean");
 
+	{
+		struct state_checkpoint c = { .flow = "A->B",
+					      .group = "g",
+					      .topic = "t",
+					      .remote_topic = "A.t",
+					      .partition = 0,
+					      .upstream = 5,
+					      .downstream = 3,
+					      .ts_ms = 1000 };
+
+		ok(state_checkpoint_put(st, &c, &err) == 0, "a checkpoint");
+	}
+	e = batch(st, 0, 100);
+	is_int(count_kind(&e, "checkpoint"), 1, "the checkpoint queued");
+	like(e.payload[e.n - 1], "\"remote_topic\":\"A.t\"", "with the remote topic it named");
+
 	ok(state_sink_event_add(st, "rule_snapshot", "[\"r\",1,\"pii\"]", "{\"rule\":\"pii\"}",
 				&err) == 0 &&
 		   state_sink_event_add(st, "rule_snapshot", "[\"r\",1,\"pii\"]",
