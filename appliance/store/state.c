@@ -279,7 +279,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		 * PostgreSQL): a change within the same ms gets the next one */
 		"decided_ms = MAX(excluded.decided_ms, decided_ms + 1) WHERE cluster IS NOT "
 		"excluded.cluster OR "
-		"allowed IS NOT excluded.allowed OR rule IS NOT excluded.rule",
+		"allowed IS NOT excluded.allowed OR rule IS NOT excluded.rule OR category IS NOT "
+		"excluded.category OR basis IS NOT excluded.basis",
 };
 
 struct state {

@@ -166,8 +166,11 @@ int main(void)
 	ok(state_placement_verdict(st, "A->B", "t", "B", 1, "", "", "", &err) == 0, "the same");
 	ok(state_placement_verdict(st, "A->B", "t", "B", 0, "pii", "pd", "GDPR", &err) == 0,
 	   "a changed verdict");
+	ok(state_placement_verdict(st, "A->B", "t", "B", 0, "pii", "pd", "GDPR Art. 49", &err) == 0,
+	   "the same verdict on another legal basis");
 	e = batch(st, 0, 100);
-	is_int(count_kind(&e, "placement_decision"), 2, "two decisions: new, then changed");
+	is_int(count_kind(&e, "placement_decision"), 3,
+	       "three decisions: new, changed, and on a new basis");
 	like(e.payload[e.n - 1], "\"allowed\":false", "allowed as a JSON boolean");
 
 	{
