@@ -68,6 +68,9 @@ CREATE TABLE ferry.transfer (
     flow         text        NOT NULL,
     topic        text        NOT NULL,
     partition    int         NOT NULL,
+    remote_topic text,       -- its name on the flow's target (the flow's
+                             -- replication policy when sent; NULL if the
+                             -- flow was gone by then)
     records      bigint      NOT NULL,
     bytes        bigint      NOT NULL,
     first_offset bigint,
@@ -134,6 +137,21 @@ CREATE TABLE ferry.placement_decision (
     basis       text,
     event_id    bigint      NOT NULL,
     UNIQUE (appliance, flow, topic, cluster, decided_at)
+);
+
+-- the retention.ms in force on a remote topic at its target cluster, as
+-- the target said (the topic's override or the cluster's default): a row
+-- each time ferryd first read a value or read a changed one (the topic
+-- config sync, `show placement`); -1 is forever. topic is the remote
+-- topic's name there (ferry.transfer.remote_topic joins it).
+CREATE TABLE ferry.topic_retention (
+    appliance    text        NOT NULL,
+    cluster      text        NOT NULL,
+    topic        text        NOT NULL,
+    retention_ms bigint      NOT NULL,
+    observed_at  timestamptz NOT NULL,
+    event_id     bigint      NOT NULL,
+    UNIQUE (appliance, cluster, topic, observed_at)
 );
 
 -- the highest event id of each appliance applied here
@@ -206,13 +224,14 @@ BEGIN
 
     -- the newest state of each ledger row wins; an older event never
     -- overwrites a newer one
-    INSERT INTO ferry.transfer AS t (appliance, day, flow, topic, partition, records,
-        bytes, first_offset, last_offset, first_ts, last_ts, rule, category, held_back,
+    INSERT INTO ferry.transfer AS t (appliance, day, flow, topic, partition, remote_topic,
+        records, bytes, first_offset, last_offset, first_ts, last_ts, rule, category, held_back,
         updated_at, event_id)
     SELECT DISTINCT ON (s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
                         (s.payload->>'partition')::int)
            p_appliance, (s.payload->>'day')::date, s.payload->>'flow', s.payload->>'topic',
-           (s.payload->>'partition')::int, (s.payload->>'records')::bigint,
+           (s.payload->>'partition')::int, s.payload->>'remote_topic',
+           (s.payload->>'records')::bigint,
            (s.payload->>'bytes')::bigint, (s.payload->>'first_offset')::bigint,
            (s.payload->>'last_offset')::bigint, (s.payload->>'first_ts')::timestamptz,
            (s.payload->>'last_ts')::timestamptz, s.payload->>'rule',
@@ -223,6 +242,7 @@ BEGIN
     ORDER BY s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
              (s.payload->>'partition')::int, s.event_id DESC
     ON CONFLICT (appliance, day, flow, topic, partition) DO UPDATE SET
+        remote_topic = COALESCE(excluded.remote_topic, t.remote_topic),
         records = excluded.records, bytes = excluded.bytes,
         first_offset = excluded.first_offset, last_offset = excluded.last_offset,
         first_ts = excluded.first_ts, last_ts = excluded.last_ts,
@@ -272,12 +292,22 @@ BEGIN
     ORDER BY s.event_id
     ON CONFLICT DO NOTHING;
 
+    INSERT INTO ferry.topic_retention AS t (appliance, cluster, topic, retention_ms,
+        observed_at, event_id)
+    SELECT p_appliance, s.payload->>'cluster', s.payload->>'topic',
+           (s.payload->>'retention_ms')::bigint, (s.payload->>'observed_at')::timestamptz,
+           s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'topic_retention' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
     -- an event of a kind this version does not know is not applied, and
     -- not skipped silently either: the batch fails and ferryd says why
     IF EXISTS (SELECT 1 FROM pg_temp.ferry_sink_stage s
                WHERE s.event_id > cur AND s.kind NOT IN ('audit', 'offset_sync',
                    'checkpoint', 'transfer', 'config_revision', 'cluster_snapshot',
-                   'rule_snapshot', 'placement_decision')) THEN
+                   'rule_snapshot', 'placement_decision', 'topic_retention')) THEN
         RAISE EXCEPTION 'ferry.sink_apply: an event of an unknown kind'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'update the ferry extension (ALTER EXTENSION ferry UPDATE)';
@@ -295,8 +325,8 @@ $$;
 
 REVOKE ALL ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
     ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
-    ferry.placement_decision, ferry.sink_cursor FROM PUBLIC;
+    ferry.placement_decision, ferry.topic_retention, ferry.sink_cursor FROM PUBLIC;
 GRANT SELECT ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
     ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
-    ferry.placement_decision, ferry.sink_cursor TO pg_monitor;
+    ferry.placement_decision, ferry.topic_retention, ferry.sink_cursor TO pg_monitor;
 REVOKE ALL ON FUNCTION ferry.sink_apply(text) FROM PUBLIC;

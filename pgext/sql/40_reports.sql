@@ -8,12 +8,6 @@
 -- UTC day (the day ferry mirrored the records): a day is in the window when
 -- it overlaps it, so choose day boundaries (UTC midnight) for exact sums.
 
--- The remote topic's retention.ms on the flow's target, as ferryd read it
--- when it decided on the copy; NULL when unknown. (Kept with the decision
--- because retention is a topic's, not a cluster's; the sink fills it once
--- it sends it, see the contract note in docs/auditors-guide.md.)
-ALTER TABLE ferry.placement_decision ADD COLUMN IF NOT EXISTS retention_ms bigint;
-
 -- `<length in bytes>:<bytes>,` of each value, `-,` for NULL: the encoding of
 -- the audit chain (30_audit.sql), with NULL told apart from ''.
 CREATE FUNCTION ferry.evidence_encode(VARIADIC f text[])
@@ -55,8 +49,12 @@ END;
 -- partition: the lowest first and highest last over the topic's
 -- partitions), the records held back by placement (the last measure in the
 -- window; the row of a topic a rule keeps from the target has records 0),
--- the verdict and the target's retention.ms from the last placement
--- decision before to_ts, the transport security of the target (and the
+-- the verdict from the last placement decision before to_ts, the
+-- retention.ms in force on the remote topic at the target (the latest
+-- ferry.topic_retention observation before to_ts of the target cluster and
+-- the remote topic the ledger rows name, ferry.transfer.remote_topic, as
+-- the flow's replication policy named it; NULL when ferryd has not read
+-- it there by then), the transport security of the target (and the
 -- source's protocol), the rule version (the configuration revision in
 -- force when the row's ledger entries were last updated) and:
 --
@@ -98,6 +96,7 @@ g AS (
            COALESCE(sum(t.bytes) FILTER (WHERE t.partition >= 0), 0)::bigint AS bytes,
            min(t.first_offset) AS first_offset, max(t.last_offset) AS last_offset,
            min(t.first_ts) AS first_ts, max(t.last_ts) AS last_ts,
+           max(t.remote_topic) AS remote_topic,
            COALESCE((array_agg(t.held_back ORDER BY t.day DESC)
                      FILTER (WHERE t.partition = -1))[1], 0) AS held_back,
            least(max(t.updated_at), $2) AS as_of
@@ -131,10 +130,10 @@ o AS (
              ORDER BY d.decided_at DESC LIMIT 1) AS allowed,
            r.partitions, r.records, r.bytes, r.first_offset, r.last_offset,
            r.first_ts, r.last_ts, r.held_back,
-           (SELECT d.retention_ms FROM ferry.placement_decision d
-             WHERE d.appliance = r.appliance AND d.flow = r.flow AND d.topic = r.topic
-               AND d.cluster = r.dst AND d.decided_at < $2
-             ORDER BY d.decided_at DESC LIMIT 1) AS target_retention_ms,
+           (SELECT k.retention_ms FROM ferry.topic_retention k
+             WHERE k.appliance = r.appliance AND k.cluster = r.dst
+               AND k.topic = r.remote_topic AND k.observed_at < $2
+             ORDER BY k.observed_at DESC LIMIT 1) AS target_retention_ms,
            sc.security_protocol AS source_security_protocol,
            tc.security_protocol AS target_security_protocol,
            upper(tc.security_protocol) IN ('SSL', 'SASL_SSL') AS target_tls,
