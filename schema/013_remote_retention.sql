@@ -11,6 +11,8 @@ CREATE TABLE remote_retention (
     topic        TEXT    NOT NULL,   -- the remote topic's name there
     retention_ms INTEGER NOT NULL,   -- -1: kept forever
     observed_ms  INTEGER NOT NULL,   -- when this value was first read
+    flow         TEXT    NOT NULL,   -- the flow whose copy it is, and its
+    source_topic TEXT    NOT NULL,   -- source topic (what the report joins by)
     PRIMARY KEY (cluster, topic)
 ) WITHOUT ROWID;
 
@@ -21,7 +23,8 @@ SELECT observed_ms AS ord, cluster, topic, 'topic_retention' AS kind,
        json_array('topic_retention', cluster, topic, observed_ms) AS key,
        json_object('cluster', cluster, 'topic', topic, 'retention_ms', retention_ms,
                    'observed_at', strftime('%Y-%m-%dT%H:%M:%S', observed_ms / 1000, 'unixepoch')
-                                  || printf('.%03dZ', observed_ms % 1000)) AS payload
+                                  || printf('.%03dZ', observed_ms % 1000),
+                   'flow', flow, 'source_topic', source_topic) AS payload
 FROM remote_retention;
 
 CREATE TRIGGER sink_remote_retention_ins AFTER INSERT ON remote_retention

@@ -298,16 +298,17 @@ static rd_kafka_t *handle(struct pcluster *pc, struct ferr *err)
 	return pc->rk;
 }
 
-/* retention.ms of TOPIC on cluster CLUSTER (RK) into OUT: 1, 0 when the
+/* retention.ms of W's topic on its cluster (RK) into OUT: 1, 0 when the
  * topic does not exist there, -1 (ERR). What the cluster says is recorded
  * in ST (a copy's row, the store open) as the retention in force there, as the topic config
  * sync does (schema/013_remote_retention.sql). */
-static int retention_of(rd_kafka_t *rk, struct state *st, const char *cluster, const char *topic,
-			char *out, size_t sz, struct ferr *err)
+static int retention_of(rd_kafka_t *rk, struct state *st, const struct prow *w, char *out,
+			size_t sz, struct ferr *err)
 {
 	struct tc_set ts = { 0 };
 	const struct tc_entry *e;
 	struct ferr rerr = { 0 };
+	const char *topic = w->name;
 	int rc = -1;
 
 	if (topicconf_describe(rk, &topic, 1, &ts, ADMIN_MS, NULL, err)) {
@@ -321,7 +322,8 @@ static int retention_of(rd_kafka_t *rk, struct state *st, const char *cluster, c
 		snprintf(out, sz, "%s%s", e && e->value ? e->value : "?",
 			 e && e->source == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG ? " (default)"
 										 : "");
-		if (st && topicconf_record_retention(st, cluster, topic, &ts, &rerr) < 0)
+		if (st && topicconf_record_retention(st, w->cluster, topic, w->flow, w->topic, &ts,
+						     &rerr) < 0)
 			log_warn("show placement: %s", rerr.msg);
 		rc = 1;
 	}
@@ -353,10 +355,9 @@ static void pjob_run(void *job, struct ctl_reply *out)
 	for (size_t i = 0; i < j->n; i++) {
 		struct prow *w = &j->v[i];
 		rd_kafka_t *rk = handle(&j->cl[w->ci], &err);
-		int rc = rk && w->name[0]
-				 ? retention_of(rk, w->flow[0] ? st : NULL, w->cluster, w->name,
-						w->retention, sizeof(w->retention), &err)
-				 : -1;
+		int rc = rk && w->name[0] ? retention_of(rk, w->flow[0] ? st : NULL, w,
+							 w->retention, sizeof(w->retention), &err)
+					  : -1;
 
 		if (rc < 0 && rk && w->name[0])
 			snprintf(w->retention, sizeof(w->retention), "unknown: %.100s", err.msg);

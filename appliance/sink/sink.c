@@ -415,10 +415,8 @@ static void put_copy_text(struct batch *b, const char *s)
 	}
 }
 
-/* A checkpoint's or a ledger row's remote topic is not in the store
- * (schema/ keeps the source topic): named here by the flow's replication
- * policy. (The residency report finds a transfer's target retention,
- * ferry.topic_retention, by it.) NULL when
+/* A checkpoint's remote topic is not in the store (schema/ keeps the
+ * source topic): named here by the flow's replication policy. NULL when
  * the payload needs nothing or the flow is gone (the column stays null);
  * else a new payload (caller frees). */
 static char *with_remote_topic(const struct conf *c, const char *kind, const char *payload)
@@ -428,7 +426,7 @@ static char *with_remote_topic(const struct conf *c, const char *kind, const cha
 	char remote[512];
 	char *out = NULL;
 
-	if (!c || (strcmp(kind, "checkpoint") != 0 && strcmp(kind, "transfer") != 0))
+	if (!c || strcmp(kind, "checkpoint") != 0)
 		return NULL;
 	j = json_loads(payload, 0, NULL);
 	flow = json_object_get(j, "flow");

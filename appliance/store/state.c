@@ -219,9 +219,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	/* a value read again unchanged leaves the row (and its first
 	 * observation time) alone: only news reaches the sink */
 	[ST_RETENTION_PUT] = "INSERT INTO remote_retention (cluster, topic, retention_ms, "
-			     "observed_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (cluster, topic) "
-			     "DO UPDATE SET retention_ms = excluded.retention_ms, observed_ms = "
-			     "excluded.observed_ms WHERE retention_ms IS NOT excluded.retention_ms",
+			     "observed_ms, flow, source_topic) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+			     "CONFLICT (cluster, topic) DO UPDATE SET retention_ms = "
+			     "excluded.retention_ms, observed_ms = excluded.observed_ms, flow = "
+			     "excluded.flow, source_topic = excluded.source_topic WHERE "
+			     "retention_ms IS NOT excluded.retention_ms",
 	[ST_TOPIC_CREATED_GET] = "SELECT flow, source_topic FROM created_topics WHERE cluster = ?1 "
 				 "AND topic = ?2",
 	/* the first and last records are the lowest and highest offsets of
@@ -1551,7 +1553,8 @@ int state_topic_created_get(struct state *st, const char *cluster, const char *t
 }
 
 int state_remote_retention_put(struct state *st, const char *cluster, const char *topic,
-			       int64_t retention_ms, int64_t observed_ms, struct ferr *err)
+			       int64_t retention_ms, int64_t observed_ms, const char *flow,
+			       const char *source_topic, struct ferr *err)
 {
 	sqlite3_stmt *s = st->stmt[ST_RETENTION_PUT];
 
@@ -1559,6 +1562,8 @@ int state_remote_retention_put(struct state *st, const char *cluster, const char
 	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, retention_ms);
 	sqlite3_bind_int64(s, 4, observed_ms);
+	sqlite3_bind_text(s, 5, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, source_topic, -1, SQLITE_STATIC);
 	if (step_done(st, ST_RETENTION_PUT, err, "recording a remote topic's retention"))
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;

@@ -426,13 +426,15 @@ int topicconf_retention_ms(const struct tc_set *s, int64_t *ms)
 }
 
 int topicconf_record_retention(struct state *st, const char *cluster, const char *topic,
-			       const struct tc_set *s, struct ferr *err)
+			       const char *flow, const char *source_topic, const struct tc_set *s,
+			       struct ferr *err)
 {
 	int64_t ms;
 
 	if (s->error || topicconf_retention_ms(s, &ms))
 		return 0; /* nothing read: nothing to record (never a guess) */
-	return state_remote_retention_put(st, cluster, topic, ms, clock_wall_ms(), err);
+	return state_remote_retention_put(st, cluster, topic, ms, clock_wall_ms(), flow,
+					  source_topic, err);
 }
 
 int topicconf_refused_configs(rd_kafka_resp_err_t e)
@@ -529,18 +531,21 @@ static rd_kafka_resp_err_t metadata(struct tcsync *t, rd_kafka_t *rk,
 	return e;
 }
 
-static void record_retention(struct tcsync *t, const char *remote, const struct tc_set *td)
+static void record_retention(struct tcsync *t, const char *remote, const char *source,
+			     const struct tc_set *td)
 {
 	struct ferr e = { 0 };
 
-	if (topicconf_record_retention(t->st, t->cf->target, remote, td, &e) < 0)
+	if (topicconf_record_retention(t->st, t->cf->target, remote, t->cf->name, source, td, &e) <
+	    0)
 		log_warn("%s: topic config sync: %s", t->cf->name, e.msg);
 }
 
 /* The retention in force after an alter is the target's to say (an alter
  * that drops an override falls back to the target's default, which only
  * the target knows): the altered topics are described once more. */
-static void record_altered(struct tcsync *t, const char **topics, char *const *errs, size_t n)
+static void record_altered(struct tcsync *t, const char **topics, const char *const *sources,
+			   char *const *errs, size_t n)
 {
 	struct tc_set *now = calloc(n ? n : 1, sizeof(*now));
 	struct ferr e = { 0 };
@@ -548,7 +553,7 @@ static void record_altered(struct tcsync *t, const char **topics, char *const *e
 	if (now && topicconf_describe(t->tgt, topics, n, now, ADMIN_MS, &t->f->stop, &e) == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (!errs[i])
-				record_retention(t, topics[i], &now[i]);
+				record_retention(t, topics[i], sources[i], &now[i]);
 	} else if (!atomic_load(&t->f->stop)) {
 		log_debug("%s: topic config sync: retention after the sync not read: %s",
 			  t->cf->name, now ? e.msg : "out of memory");
@@ -664,7 +669,7 @@ static void sync_round(struct tcsync *t)
 			sync_failed(t, pv[i].remote, "out of memory");
 			continue;
 		}
-		record_retention(t, pv[i].remote, &td[i]);
+		record_retention(t, pv[i].remote, pv[i].topic, &td[i]);
 		if (topicconf_equal(&d, &cur)) {
 			said_before(t, pv[i].remote, "");
 			tc_set_free(&d);
@@ -700,7 +705,7 @@ static void sync_round(struct tcsync *t)
 		audit_system("ok", "%s: topic configs of %s on %s synced from %s: %s", cf->name,
 			     atopics[i], cf->target, stopics[i], diff);
 	}
-	record_altered(t, atopics, errs, nalter);
+	record_altered(t, atopics, stopics, errs, nalter);
 out:
 	for (size_t i = 0; sd && td && i < np; i++) {
 		tc_set_free(&sd[i]);

@@ -103,12 +103,13 @@ int topicconf_refused_configs(rd_kafka_resp_err_t e);
  * override or the target's default: DescribeConfigs gives the effective
  * value): 0 with *MS (-1: forever), -1 when S has none readable. */
 int topicconf_retention_ms(const struct tc_set *s, int64_t *ms);
-/* Records S's retention.ms as that of remote TOPIC on CLUSTER in ST
- * (state_remote_retention_put): 1 recorded, 0 unchanged or nothing read
+/* Records S's retention.ms as that of remote TOPIC on CLUSTER, FLOW's
+ * copy of SOURCE_TOPIC, in ST (state_remote_retention_put): 1 recorded, 0 unchanged or nothing read
  * in S, -1 (ERR). Shared by the sync and `show placement`. */
 struct state;
 int topicconf_record_retention(struct state *st, const char *cluster, const char *topic,
-			       const struct tc_set *s, struct ferr *err);
+			       const char *flow, const char *source_topic, const struct tc_set *s,
+			       struct ferr *err);
 
 /* The flow thread (struct flow * ARG): started by flow_start() when
  * sync.topic.configs.enabled. */

@@ -49,44 +49,35 @@ INSERT INTO ferry.rule_snapshot (appliance, rev, rule, topics, requires, categor
  30),
 ('lab', 3, 'us_ok', 'crm\..*', 'region=us-east', 'personal', 'SCCs 2021/914', 31);
 
-INSERT INTO ferry.transfer (appliance, day, flow, topic, partition, remote_topic, records,
-                            bytes, first_offset, last_offset, first_ts, last_ts, rule, category,
+INSERT INTO ferry.transfer (appliance, day, flow, topic, partition, records, bytes,
+                            first_offset, last_offset, first_ts, last_ts, rule, category,
                             held_back, updated_at, event_id) VALUES
 -- before any rule: a copy of KYC data to C (reported, whatever came later)
-('lab', '2026-07-10', 'A->C', 'kyc.customers', 0,
- 'A.kyc.customers', 40, 4000, 0, 39,
+('lab', '2026-07-10', 'A->C', 'kyc.customers', 0, 40, 4000, 0, 39,
  '2026-07-10 09:00:00Z', '2026-07-10 09:05:00Z', NULL, NULL, 0, '2026-07-10 09:06:00Z', 100),
-('lab', '2026-08-20', 'A->B', 'kyc.customers', 0,
- 'A.kyc.customers', 100, 10000, 40, 139,
+('lab', '2026-08-20', 'A->B', 'kyc.customers', 0, 100, 10000, 40, 139,
  '2026-08-20 10:00:00Z', '2026-08-20 18:00:00Z', 'eu', 'personal', 0,
  '2026-08-20 18:01:00Z', 101),
-('lab', '2026-08-20', 'A->B', 'kyc.customers', 1,
- 'A.kyc.customers', 50, 5000, 0, 49,
+('lab', '2026-08-20', 'A->B', 'kyc.customers', 1, 50, 5000, 0, 49,
  '2026-08-20 10:00:00Z', '2026-08-20 17:00:00Z', 'eu', 'personal', 0,
  '2026-08-20 18:01:00Z', 102),
-('lab', '2026-09-30', 'A->B', 'kyc.customers', 0,
- 'A.kyc.customers', 10, 1000, 140, 149,
+('lab', '2026-09-30', 'A->B', 'kyc.customers', 0, 10, 1000, 140, 149,
  '2026-09-30 23:00:00Z', '2026-09-30 23:59:59.999Z', 'eu', 'personal', 0,
  '2026-10-01 00:00:01Z', 103),
 -- the next quarter
-('lab', '2026-10-01', 'A->B', 'kyc.customers', 0,
- 'A.kyc.customers', 5, 500, 150, 154,
+('lab', '2026-10-01', 'A->B', 'kyc.customers', 0, 5, 500, 150, 154,
  '2026-10-01 00:00:00Z', '2026-10-01 00:10:00Z', 'eu', 'personal', 0,
  '2026-10-01 00:11:00Z', 104),
 -- held back from C by rule eu: the topic as a whole, partition -1
-('lab', '2026-09-10', 'A->C', 'kyc.customers', -1,
- 'A.kyc.customers', 0, 0, NULL, NULL, NULL, NULL, 'eu',
+('lab', '2026-09-10', 'A->C', 'kyc.customers', -1, 0, 0, NULL, NULL, NULL, NULL, 'eu',
  'personal', 120, '2026-09-10 12:00:00Z', 105),
-('lab', '2026-09-11', 'A->C', 'kyc.customers', -1,
- 'A.kyc.customers', 0, 0, NULL, NULL, NULL, NULL, 'eu',
+('lab', '2026-09-11', 'A->C', 'kyc.customers', -1, 0, 0, NULL, NULL, NULL, NULL, 'eu',
  'personal', 150, '2026-09-11 12:00:00Z', 106),
 -- personal data to the US under standard contractual clauses
-('lab', '2026-09-01', 'A->C', 'crm.contacts', 0,
- 'A.crm.contacts', 7, 700, 0, 6, '2026-09-01 08:00:00Z',
+('lab', '2026-09-01', 'A->C', 'crm.contacts', 0, 7, 700, 0, 6, '2026-09-01 08:00:00Z',
  '2026-09-01 08:30:00Z', 'us_ok', 'personal', 0, '2026-09-01 08:31:00Z', 107),
 -- no rule names it
-('lab', '2026-09-01', 'A->C', 'orders', 0,
- 'A.orders', 1000, 120000, 5000, 5999,
+('lab', '2026-09-01', 'A->C', 'orders', 0, 1000, 120000, 5000, 5999,
  '2026-09-01 00:00:00Z', '2026-09-01 23:59:00Z', NULL, NULL, 0, '2026-09-02 00:00:00Z', 108);
 
 INSERT INTO ferry.placement_decision (appliance, decided_at, flow, topic, cluster, allowed,
@@ -103,18 +94,23 @@ INSERT INTO ferry.placement_decision (appliance, decided_at, flow, topic, cluste
  'GDPR Art. 44', 204);
 
 -- the retention.ms ferryd read on the remote topics at their targets (a
--- row per new or changed value); the report takes the latest before the
--- window's end for the ledger's remote topic (A.orders was never read: NULL)
+-- row per new or changed value, with the flow and source topic whose copy
+-- it is); the report takes the latest before the window's end (orders'
+-- copy on C was never read: NULL)
 INSERT INTO ferry.topic_retention (appliance, cluster, topic, retention_ms, observed_at,
-                                   event_id) VALUES
-('lab', 'C', 'A.kyc.customers', 2592000000, '2026-07-10 09:00:05Z', 400),
-('lab', 'B', 'A.kyc.customers', 86400000, '2026-08-15 10:00:05Z', 401),
-('lab', 'B', 'A.kyc.customers', 604800000, '2026-08-16 10:00:00Z', 402),
-('lab', 'C', 'A.crm.contacts', 259200000, '2026-08-15 10:00:05Z', 403),
+                                   flow, source_topic, event_id) VALUES
+('lab', 'C', 'A.kyc.customers', 2592000000, '2026-07-10 09:00:05Z', 'A->C', 'kyc.customers',
+ 400),
+('lab', 'B', 'A.kyc.customers', 86400000, '2026-08-15 10:00:05Z', 'A->B', 'kyc.customers', 401),
+-- read for another flow into the same remote topic: still the value in force
+('lab', 'B', 'A.kyc.customers', 604800000, '2026-08-16 10:00:00Z', 'D->B', 'kyc.customers',
+ 402),
+('lab', 'C', 'A.crm.contacts', 259200000, '2026-08-15 10:00:05Z', 'A->C', 'crm.contacts', 403),
 -- after the quarter: not what was in force then
-('lab', 'B', 'A.kyc.customers', 3600000, '2026-11-02 09:30:05Z', 404),
+('lab', 'B', 'A.kyc.customers', 3600000, '2026-11-02 09:30:05Z', 'A->B', 'kyc.customers',
+ 404),
 -- another appliance's topic of the same name: not this one's
-('other', 'B', 'A.kyc.customers', 1, '2026-08-20 00:00:00Z', 405);
+('other', 'B', 'A.kyc.customers', 1, '2026-08-20 00:00:00Z', 'A->B', 'kyc.customers', 405);
 
 -- the audit trail, chained as ferryd chains it
 CREATE TEMP TABLE ev (id bigint, ts timestamptz, who text, role text, origin text,

@@ -68,9 +68,6 @@ CREATE TABLE ferry.transfer (
     flow         text        NOT NULL,
     topic        text        NOT NULL,
     partition    int         NOT NULL,
-    remote_topic text,       -- its name on the flow's target (the flow's
-                             -- replication policy when sent; NULL if the
-                             -- flow was gone by then)
     records      bigint      NOT NULL,
     bytes        bigint      NOT NULL,
     first_offset bigint,
@@ -143,13 +140,16 @@ CREATE TABLE ferry.placement_decision (
 -- the target said (the topic's override or the cluster's default): a row
 -- each time ferryd first read a value or read a changed one (the topic
 -- config sync, `show placement`); -1 is forever. topic is the remote
--- topic's name there (ferry.transfer.remote_topic joins it).
+-- topic's name there; flow and source_topic name the copy it is (what
+-- the residency report joins the ledger by).
 CREATE TABLE ferry.topic_retention (
     appliance    text        NOT NULL,
     cluster      text        NOT NULL,
     topic        text        NOT NULL,
     retention_ms bigint      NOT NULL,
     observed_at  timestamptz NOT NULL,
+    flow         text        NOT NULL,
+    source_topic text        NOT NULL,
     event_id     bigint      NOT NULL,
     UNIQUE (appliance, cluster, topic, observed_at)
 );
@@ -224,14 +224,13 @@ BEGIN
 
     -- the newest state of each ledger row wins; an older event never
     -- overwrites a newer one
-    INSERT INTO ferry.transfer AS t (appliance, day, flow, topic, partition, remote_topic,
-        records, bytes, first_offset, last_offset, first_ts, last_ts, rule, category, held_back,
+    INSERT INTO ferry.transfer AS t (appliance, day, flow, topic, partition, records,
+        bytes, first_offset, last_offset, first_ts, last_ts, rule, category, held_back,
         updated_at, event_id)
     SELECT DISTINCT ON (s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
                         (s.payload->>'partition')::int)
            p_appliance, (s.payload->>'day')::date, s.payload->>'flow', s.payload->>'topic',
-           (s.payload->>'partition')::int, s.payload->>'remote_topic',
-           (s.payload->>'records')::bigint,
+           (s.payload->>'partition')::int, (s.payload->>'records')::bigint,
            (s.payload->>'bytes')::bigint, (s.payload->>'first_offset')::bigint,
            (s.payload->>'last_offset')::bigint, (s.payload->>'first_ts')::timestamptz,
            (s.payload->>'last_ts')::timestamptz, s.payload->>'rule',
@@ -242,7 +241,6 @@ BEGIN
     ORDER BY s.payload->>'day', s.payload->>'flow', s.payload->>'topic',
              (s.payload->>'partition')::int, s.event_id DESC
     ON CONFLICT (appliance, day, flow, topic, partition) DO UPDATE SET
-        remote_topic = COALESCE(excluded.remote_topic, t.remote_topic),
         records = excluded.records, bytes = excluded.bytes,
         first_offset = excluded.first_offset, last_offset = excluded.last_offset,
         first_ts = excluded.first_ts, last_ts = excluded.last_ts,
@@ -293,10 +291,10 @@ BEGIN
     ON CONFLICT DO NOTHING;
 
     INSERT INTO ferry.topic_retention AS t (appliance, cluster, topic, retention_ms,
-        observed_at, event_id)
+        observed_at, flow, source_topic, event_id)
     SELECT p_appliance, s.payload->>'cluster', s.payload->>'topic',
            (s.payload->>'retention_ms')::bigint, (s.payload->>'observed_at')::timestamptz,
-           s.event_id
+           s.payload->>'flow', s.payload->>'source_topic', s.event_id
     FROM pg_temp.ferry_sink_stage s
     WHERE s.kind = 'topic_retention' AND s.event_id > cur
     ORDER BY s.event_id

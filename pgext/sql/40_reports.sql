@@ -51,10 +51,12 @@ END;
 -- window; the row of a topic a rule keeps from the target has records 0),
 -- the verdict from the last placement decision before to_ts, the
 -- retention.ms in force on the remote topic at the target (the latest
--- ferry.topic_retention observation before to_ts of the target cluster and
--- the remote topic the ledger rows name, ferry.transfer.remote_topic, as
--- the flow's replication policy named it; NULL when ferryd has not read
--- it there by then), the transport security of the target (and the
+-- ferry.topic_retention observation before to_ts on the target cluster of
+-- the remote topic that is the flow's copy of the source topic, as the
+-- newest observation tagged with that flow and source topic names it:
+-- the value itself may have been read for another flow writing into the
+-- same remote topic (IdentityReplicationPolicy); NULL when ferryd has not
+-- read it there by then), the transport security of the target (and the
 -- source's protocol), the rule version (the configuration revision in
 -- force when the row's ledger entries were last updated) and:
 --
@@ -96,7 +98,6 @@ g AS (
            COALESCE(sum(t.bytes) FILTER (WHERE t.partition >= 0), 0)::bigint AS bytes,
            min(t.first_offset) AS first_offset, max(t.last_offset) AS last_offset,
            min(t.first_ts) AS first_ts, max(t.last_ts) AS last_ts,
-           max(t.remote_topic) AS remote_topic,
            COALESCE((array_agg(t.held_back ORDER BY t.day DESC)
                      FILTER (WHERE t.partition = -1))[1], 0) AS held_back,
            least(max(t.updated_at), $2) AS as_of
@@ -131,8 +132,12 @@ o AS (
            r.partitions, r.records, r.bytes, r.first_offset, r.last_offset,
            r.first_ts, r.last_ts, r.held_back,
            (SELECT k.retention_ms FROM ferry.topic_retention k
-             WHERE k.appliance = r.appliance AND k.cluster = r.dst
-               AND k.topic = r.remote_topic AND k.observed_at < $2
+             WHERE k.appliance = r.appliance AND k.cluster = r.dst AND k.observed_at < $2
+               AND k.topic = (SELECT n.topic FROM ferry.topic_retention n
+                               WHERE n.appliance = r.appliance AND n.cluster = r.dst
+                                 AND n.flow = r.flow AND n.source_topic = r.topic
+                                 AND n.observed_at < $2
+                               ORDER BY n.observed_at DESC LIMIT 1)
              ORDER BY k.observed_at DESC LIMIT 1) AS target_retention_ms,
            sc.security_protocol AS source_security_protocol,
            tc.security_protocol AS target_security_protocol,

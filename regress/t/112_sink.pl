@@ -214,8 +214,8 @@ ok(poll_until(sub { pgq($ret_pg) eq sqlite($ret_sql) }, 30, 'the retention in Po
 is(pgq("SELECT retention_ms, count(*) FROM ferry.topic_retention WHERE cluster = 'B' "
 	  . "AND topic = 'A.orders' GROUP BY 1"), "259200000|1\n",
 	'A.orders\' retention on B arrived once, though read every round');
-is(pgq("SELECT DISTINCT remote_topic FROM ferry.transfer WHERE topic = 'orders'"), "A.orders\n",
-	'the ledger rows name the remote topic');
+is(pgq("SELECT flow, source_topic FROM ferry.topic_retention WHERE topic = 'A.orders'"),
+	"A->B|orders\n", 'with the flow and source topic whose copy it is');
 
 my $show = show_sink();
 is($show->{state}, 'connected', 'show sink: connected');

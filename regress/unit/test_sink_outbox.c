@@ -172,17 +172,21 @@ int main(void)
 	like(e.payload[e.n - 1], "\"allowed\":false", "allowed as a JSON boolean");
 
 	/* schema/013_remote_retention.sql: only a new or changed value is news */
-	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784681123LL, &err), 1,
-	       "a remote topic's retention recorded");
-	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784690000LL, &err), 0,
-	       "the same value read again: unchanged");
-	is_int(state_remote_retention_put(st, "B", "A.t", 3600000, 1764784700000LL, &err), 1,
-	       "a changed value recorded");
+	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784681123LL, "A->B", "t",
+					  &err),
+	       1, "a remote topic's retention recorded");
+	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784690000LL, "A->B", "t",
+					  &err),
+	       0, "the same value read again: unchanged");
+	is_int(state_remote_retention_put(st, "B", "A.t", 3600000, 1764784700000LL, "A->B", "t",
+					  &err),
+	       1, "a changed value recorded");
 	e = batch(st, 0, 100);
 	is_int(count_kind(&e, "topic_retention"), 2, "two retention events: new, then changed");
 	like(e.payload[e.n - 1],
 	     "\"cluster\":\"B\",\"topic\":\"A.t\",\"retention_ms\":3600000,"
-	     "\"observed_at\":\"2025-12-03T17:58:20.000Z\"",
+	     "\"observed_at\":\"2025-12-03T17:58:20.000Z\",\"flow\":\"A->B\","
+	     "\"source_topic\":\"t\"",
 	     "with the new value and when it was read");
 
 	ok(state_sink_event_add(st, "rule_snapshot", "[\"r\",1,\"pii\"]", "{\"rule\":\"pii\"}",
