@@ -16,10 +16,12 @@
 #include "appliance/control/ctl.h"
 #include "appliance/kafka/kadmin.h"
 #include "appliance/kafka/kclient.h"
+#include "appliance/log.h"
 #include "appliance/placement/heldback.h"
 #include "appliance/placement/placement.h"
 #include "appliance/runtime.h"
 #include "appliance/store/state.h"
+#include "appliance/sync/topicconf.h"
 
 #define ADMIN_MS 10000
 
@@ -296,61 +298,36 @@ static rd_kafka_t *handle(struct pcluster *pc, struct ferr *err)
 	return pc->rk;
 }
 
-/* retention.ms of TOPIC on RK into OUT: 1, 0 when the topic does not
- * exist there, -1 (ERR). */
-static int retention_of(rd_kafka_t *rk, const char *topic, char *out, size_t sz, struct ferr *err)
+/* retention.ms of W's topic on its cluster (RK) into OUT: 1, 0 when the
+ * topic does not exist there, -1 (ERR). What the cluster says is recorded
+ * in ST (a copy's row, the store open) as the retention in force there, as the topic config
+ * sync does (schema/013_remote_retention.sql). */
+static int retention_of(rd_kafka_t *rk, struct state *st, const struct prow *w, char *out,
+			size_t sz, struct ferr *err)
 {
-	rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
-								     topic);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk,
-								 RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-	rd_kafka_event_t *ev;
+	struct tc_set ts = { 0 };
+	const struct tc_entry *e;
+	struct ferr rerr = { 0 };
+	const char *topic = w->name;
 	int rc = -1;
 
-	rd_kafka_AdminOptions_set_request_timeout(opt, ADMIN_MS, NULL, 0);
-	rd_kafka_DescribeConfigs(rk, &res, 1, opt, q);
-	ev = kadmin_wait(q, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, ADMIN_MS + 2000, NULL);
-	if (!ev) {
-		ferr_set(err, "no answer in %d ms", ADMIN_MS);
-	} else if (rd_kafka_event_error(ev)) {
-		ferr_set(err, "%s", rd_kafka_event_error_string(ev));
+	if (topicconf_describe(rk, &topic, 1, &ts, ADMIN_MS, NULL, err)) {
+		/* err says why */
+	} else if (ts.error && ts.errcode == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+		rc = 0;
+	} else if (ts.error) {
+		ferr_set(err, "%s", ts.error);
 	} else {
-		const rd_kafka_DescribeConfigs_result_t *dr = rd_kafka_event_DescribeConfigs_result(
-			ev);
-		size_t n = 0, nc = 0;
-		const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(dr,
-												 &n);
-
-		if (n < 1) {
-			ferr_set(err, "empty answer");
-		} else if (rd_kafka_ConfigResource_error(rs[0]) ==
-			   RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-			rc = 0;
-		} else if (rd_kafka_ConfigResource_error(rs[0])) {
-			ferr_set(err, "%s", rd_kafka_ConfigResource_error_string(rs[0]));
-		} else {
-			const rd_kafka_ConfigEntry_t **ce = rd_kafka_ConfigResource_configs(rs[0],
-											    &nc);
-
-			snprintf(out, sz, "?");
-			for (size_t i = 0; i < nc; i++)
-				if (strcmp(rd_kafka_ConfigEntry_name(ce[i]), "retention.ms") == 0)
-					snprintf(out, sz, "%s%s",
-						 rd_kafka_ConfigEntry_value(ce[i])
-							 ? rd_kafka_ConfigEntry_value(ce[i])
-							 : "?",
-						 rd_kafka_ConfigEntry_is_default(ce[i])
-							 ? " (default)"
-							 : "");
-			rc = 1;
-		}
+		e = tc_set_get(&ts, "retention.ms");
+		snprintf(out, sz, "%s%s", e && e->value ? e->value : "?",
+			 e && e->source == RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG ? " (default)"
+										 : "");
+		if (st && topicconf_record_retention(st, w->cluster, topic, w->flow, w->topic, &ts,
+						     &rerr) < 0)
+			log_warn("show placement: %s", rerr.msg);
+		rc = 1;
 	}
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(opt);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_ConfigResource_destroy(res);
+	tc_set_free(&ts);
 	return rc;
 }
 
@@ -378,8 +355,8 @@ static void pjob_run(void *job, struct ctl_reply *out)
 	for (size_t i = 0; i < j->n; i++) {
 		struct prow *w = &j->v[i];
 		rd_kafka_t *rk = handle(&j->cl[w->ci], &err);
-		int rc = rk && w->name[0] ? retention_of(rk, w->name, w->retention,
-							 sizeof(w->retention), &err)
+		int rc = rk && w->name[0] ? retention_of(rk, w->flow[0] ? st : NULL, w,
+							 w->retention, sizeof(w->retention), &err)
 					  : -1;
 
 		if (rc < 0 && rk && w->name[0])

@@ -65,6 +65,7 @@ enum stmt_id {
 	ST_HIST_BLOCK,
 	ST_TOPIC_CREATED_ADD,
 	ST_TOPIC_CREATED_GET,
+	ST_RETENTION_PUT,
 	ST_LEDGER_ADD,
 	ST_LEDGER_SET_HELD,
 	ST_LEDGER_LIST,
@@ -215,6 +216,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 			  "flow = ?1 AND topic = ?2 AND partition = ?3",
 	[ST_TOPIC_CREATED_ADD] = "INSERT OR REPLACE INTO created_topics (cluster, topic, flow, "
 				 "source_topic, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* a value read again unchanged leaves the row (and its first
+	 * observation time) alone: only news reaches the sink */
+	[ST_RETENTION_PUT] = "INSERT INTO remote_retention (cluster, topic, retention_ms, "
+			     "observed_ms, flow, source_topic) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+			     "CONFLICT (cluster, topic) DO UPDATE SET retention_ms = "
+			     "excluded.retention_ms, observed_ms = excluded.observed_ms, flow = "
+			     "excluded.flow, source_topic = excluded.source_topic WHERE "
+			     "retention_ms IS NOT excluded.retention_ms",
 	[ST_TOPIC_CREATED_GET] = "SELECT flow, source_topic FROM created_topics WHERE cluster = ?1 "
 				 "AND topic = ?2",
 	/* the first and last records are the lowest and highest offsets of
@@ -1546,6 +1555,23 @@ int state_topic_created_get(struct state *st, const char *cluster, const char *t
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int state_remote_retention_put(struct state *st, const char *cluster, const char *topic,
+			       int64_t retention_ms, int64_t observed_ms, const char *flow,
+			       const char *source_topic, struct ferr *err)
+{
+	sqlite3_stmt *s = st->stmt[ST_RETENTION_PUT];
+
+	sqlite3_bind_text(s, 1, cluster, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, retention_ms);
+	sqlite3_bind_int64(s, 4, observed_ms);
+	sqlite3_bind_text(s, 5, flow, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, source_topic, -1, SQLITE_STATIC);
+	if (step_done(st, ST_RETENTION_PUT, err, "recording a remote topic's retention"))
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
 /* Binds ?1 FLOW, ?2 CLUSTER and ?3..?9 the binding B, by Kafka's names. */

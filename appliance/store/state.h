@@ -258,6 +258,14 @@ int state_topic_created_add(struct state *st, const char *cluster, const char *t
  * when not NULL), 0 when not, -1 on error. */
 int state_topic_created_get(struct state *st, const char *cluster, const char *topic, char *flow,
 			    size_t flowsz, struct ferr *err);
+/* The retention.ms in force on remote TOPIC at target CLUSTER as read
+ * there at OBSERVED_MS, TOPIC being FLOW's copy of SOURCE_TOPIC
+ * (schema/013_remote_retention.sql): 1 when recorded
+ * (new or changed; the sink reports it), 0 when the store had that value
+ * already, -1 (ERR). */
+int state_remote_retention_put(struct state *st, const char *cluster, const char *topic,
+			       int64_t retention_ms, int64_t observed_ms, const char *flow,
+			       const char *source_topic, struct ferr *err);
 /* ACL sync (appliance/sync/aclsync.c): the bindings ferry created on the
  * target of FLOW (CLUSTER), so that it removes only what it created. */
 struct aclmap_binding;

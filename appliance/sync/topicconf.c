@@ -299,6 +299,7 @@ int topicconf_describe(rd_kafka_t *rk, const char *const *topics, size_t n, stru
 			if (rd_kafka_ConfigResource_error(rr[i])) {
 				free(out[at].error);
 				out[at].error = strdup(rd_kafka_ConfigResource_error_string(rr[i]));
+				out[at].errcode = (int)rd_kafka_ConfigResource_error(rr[i]);
 				continue;
 			}
 			e = rd_kafka_ConfigResource_configs(rr[i], &ce);
@@ -408,6 +409,34 @@ int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char
 	return rc == 0 && all ? 1 : rc;
 }
 
+int topicconf_retention_ms(const struct tc_set *s, int64_t *ms)
+{
+	const struct tc_entry *e = tc_set_get(s, "retention.ms");
+	char *end;
+	long long v;
+
+	if (!e || !e->value || !e->value[0])
+		return -1;
+	errno = 0;
+	v = strtoll(e->value, &end, 10);
+	if (errno || *end || v < -1)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
+int topicconf_record_retention(struct state *st, const char *cluster, const char *topic,
+			       const char *flow, const char *source_topic, const struct tc_set *s,
+			       struct ferr *err)
+{
+	int64_t ms;
+
+	if (s->error || topicconf_retention_ms(s, &ms))
+		return 0; /* nothing read: nothing to record (never a guess) */
+	return state_remote_retention_put(st, cluster, topic, ms, clock_wall_ms(), flow,
+					  source_topic, err);
+}
+
 int topicconf_refused_configs(rd_kafka_resp_err_t e)
 {
 	return e == RD_KAFKA_RESP_ERR_INVALID_CONFIG || e == RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
@@ -500,6 +529,38 @@ static rd_kafka_resp_err_t metadata(struct tcsync *t, rd_kafka_t *rk,
 			break;
 	}
 	return e;
+}
+
+static void record_retention(struct tcsync *t, const char *remote, const char *source,
+			     const struct tc_set *td)
+{
+	struct ferr e = { 0 };
+
+	if (topicconf_record_retention(t->st, t->cf->target, remote, t->cf->name, source, td, &e) <
+	    0)
+		log_warn("%s: topic config sync: %s", t->cf->name, e.msg);
+}
+
+/* The retention in force after an alter is the target's to say (an alter
+ * that drops an override falls back to the target's default, which only
+ * the target knows): the altered topics are described once more. */
+static void record_altered(struct tcsync *t, const char **topics, const char *const *sources,
+			   char *const *errs, size_t n)
+{
+	struct tc_set *now = calloc(n ? n : 1, sizeof(*now));
+	struct ferr e = { 0 };
+
+	if (now && topicconf_describe(t->tgt, topics, n, now, ADMIN_MS, &t->f->stop, &e) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (!errs[i])
+				record_retention(t, topics[i], sources[i], &now[i]);
+	} else if (!atomic_load(&t->f->stop)) {
+		log_debug("%s: topic config sync: retention after the sync not read: %s",
+			  t->cf->name, now ? e.msg : "out of memory");
+	}
+	for (size_t i = 0; now && i < n; i++)
+		tc_set_free(&now[i]);
+	free(now);
 }
 
 static void sync_round(struct tcsync *t)
@@ -608,6 +669,7 @@ static void sync_round(struct tcsync *t)
 			sync_failed(t, pv[i].remote, "out of memory");
 			continue;
 		}
+		record_retention(t, pv[i].remote, pv[i].topic, &td[i]);
 		if (topicconf_equal(&d, &cur)) {
 			said_before(t, pv[i].remote, "");
 			tc_set_free(&d);
@@ -643,6 +705,7 @@ static void sync_round(struct tcsync *t)
 		audit_system("ok", "%s: topic configs of %s on %s synced from %s: %s", cf->name,
 			     atopics[i], cf->target, stopics[i], diff);
 	}
+	record_altered(t, atopics, stopics, errs, nalter);
 out:
 	for (size_t i = 0; sd && td && i < np; i++) {
 		tc_set_free(&sd[i]);

@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "appliance/conf/conf.h"
 #include "lib/err.h"
@@ -34,6 +35,7 @@ struct tc_set {
 	struct tc_entry *v;
 	size_t n, cap;
 	char *error; /* set when the topic could not be described */
+	int errcode; /* then its rd_kafka_resp_err_t */
 };
 
 /* Adds or replaces NAME (kept sorted); 0 or -1 (out of memory). */
@@ -96,6 +98,18 @@ int topicconf_for_create(rd_kafka_t *src, const struct conf_flow *cf, const char
  * moving, a missing right ...), after which the next round asks again
  * with the configs rather than create the topic bare (KAFKA-12254). */
 int topicconf_refused_configs(rd_kafka_resp_err_t e);
+
+/* The retention.ms in force in S, a target topic's described set (its
+ * override or the target's default: DescribeConfigs gives the effective
+ * value): 0 with *MS (-1: forever), -1 when S has none readable. */
+int topicconf_retention_ms(const struct tc_set *s, int64_t *ms);
+/* Records S's retention.ms as that of remote TOPIC on CLUSTER, FLOW's
+ * copy of SOURCE_TOPIC, in ST (state_remote_retention_put): 1 recorded, 0 unchanged or nothing read
+ * in S, -1 (ERR). Shared by the sync and `show placement`. */
+struct state;
+int topicconf_record_retention(struct state *st, const char *cluster, const char *topic,
+			       const char *flow, const char *source_topic, const struct tc_set *s,
+			       struct ferr *err);
 
 /* The flow thread (struct flow * ARG): started by flow_start() when
  * sync.topic.configs.enabled. */

@@ -46,6 +46,15 @@ SELECT c.oid::regclass AS view,
                      'transfers', 'audit_log')
   ORDER BY c.relname;
 
+-- the history sink's tables (20_sink.sql): every one pg_monitor's to read,
+-- none to change (the sink writes through ferry.sink_apply())
+SELECT c.oid::regclass AS sink_table,
+       has_table_privilege('regress_ferry_monitor', c.oid, 'SELECT') AS monitor_reads,
+       has_table_privilege('regress_ferry_monitor', c.oid,
+                           'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') AS monitor_writes
+  FROM pg_class c WHERE c.relnamespace = 'ferry'::regnamespace AND c.relkind = 'r'
+  ORDER BY c.relname;
+
 -- SECURITY DEFINER only with search_path = pg_catalog, pg_temp
 SELECT p.oid::regprocedure AS unsafe_security_definer
   FROM pg_proc p WHERE p.pronamespace = 'ferry'::regnamespace AND p.prosecdef

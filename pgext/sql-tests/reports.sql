@@ -2,7 +2,8 @@
 -- rows in the sink's tables: appliance "lab" with clusters A (EU), B (EU)
 -- and C (US); configuration revisions 1 (no rules), 2 (rules eu and
 -- us_ok) and 3 (eu tightened); transfers in and around the third quarter
--- of 2026; placement decisions; an audit trail whose chain is hashed as
+-- of 2026; placement decisions; the retention observed on the remote
+-- topics; an audit trail whose chain is hashed as
 -- ferryd hashes it (ferry.audit_hash, checked against ferryd's own chain
 -- in audit_verify.sql).
 CREATE EXTENSION ferry;
@@ -80,18 +81,36 @@ INSERT INTO ferry.transfer (appliance, day, flow, topic, partition, records, byt
  '2026-09-01 00:00:00Z', '2026-09-01 23:59:00Z', NULL, NULL, 0, '2026-09-02 00:00:00Z', 108);
 
 INSERT INTO ferry.placement_decision (appliance, decided_at, flow, topic, cluster, allowed,
-                                      rule, category, basis, retention_ms, event_id) VALUES
-('lab', '2026-07-10 09:00:00Z', 'A->C', 'kyc.customers', 'C', true, NULL, NULL, NULL,
- NULL, 200),
+                                      rule, category, basis, event_id) VALUES
+('lab', '2026-07-10 09:00:00Z', 'A->C', 'kyc.customers', 'C', true, NULL, NULL, NULL, 200),
 ('lab', '2026-08-15 10:00:01Z', 'A->C', 'kyc.customers', 'C', false, 'eu', 'personal',
- 'GDPR Art. 44', 2592000000, 201),
+ 'GDPR Art. 44', 201),
 ('lab', '2026-08-15 10:00:01Z', 'A->B', 'kyc.customers', 'B', true, 'eu', 'personal',
- 'GDPR Art. 44', 604800000, 202),
+ 'GDPR Art. 44', 202),
 ('lab', '2026-08-15 10:00:01Z', 'A->C', 'crm.contacts', 'C', true, 'us_ok', 'personal',
- 'SCCs 2021/914', 259200000, 203),
+ 'SCCs 2021/914', 203),
 -- after the quarter: not what was in force then
 ('lab', '2026-11-02 09:30:01Z', 'A->B', 'kyc.customers', 'B', false, 'eu', 'personal',
- 'GDPR Art. 44', 604800000, 204);
+ 'GDPR Art. 44', 204);
+
+-- the retention.ms ferryd read on the remote topics at their targets (a
+-- row per new or changed value, with the flow and source topic whose copy
+-- it is); the report takes the latest before the window's end (orders'
+-- copy on C was never read: NULL)
+INSERT INTO ferry.topic_retention (appliance, cluster, topic, retention_ms, observed_at,
+                                   flow, source_topic, event_id) VALUES
+('lab', 'C', 'A.kyc.customers', 2592000000, '2026-07-10 09:00:05Z', 'A->C', 'kyc.customers',
+ 400),
+('lab', 'B', 'A.kyc.customers', 86400000, '2026-08-15 10:00:05Z', 'A->B', 'kyc.customers', 401),
+-- read for another flow into the same remote topic: still the value in force
+('lab', 'B', 'A.kyc.customers', 604800000, '2026-08-16 10:00:00Z', 'D->B', 'kyc.customers',
+ 402),
+('lab', 'C', 'A.crm.contacts', 259200000, '2026-08-15 10:00:05Z', 'A->C', 'crm.contacts', 403),
+-- after the quarter: not what was in force then
+('lab', 'B', 'A.kyc.customers', 3600000, '2026-11-02 09:30:05Z', 'A->B', 'kyc.customers',
+ 404),
+-- another appliance's topic of the same name: not this one's
+('other', 'B', 'A.kyc.customers', 1, '2026-08-20 00:00:00Z', 'A->B', 'kyc.customers', 405);
 
 -- the audit trail, chained as ferryd chains it
 CREATE TEMP TABLE ev (id bigint, ts timestamptz, who text, role text, origin text,
@@ -201,8 +220,9 @@ SELECT ferry.evidence_encode('a', NULL, '', 'é') AS encoded;
 
 -- the fourth quarter: October's row, under revision 2 (its ledger row was
 -- last updated before revision 3's commit), with the verdict as of the end
--- of the window
-SELECT flow, topic, records, rule_version AS rev, allowed
+-- of the window, and the retention read on B in November
+SELECT flow, topic, records, rule_version AS rev, allowed,
+       target_retention_ms AS retention_ms
   FROM ferry.residency_report('2026-10-01', '2027-01-01');
 -- an empty window
 SELECT count(*) FROM ferry.residency_report('2025-01-01', '2025-02-01');

@@ -136,6 +136,24 @@ CREATE TABLE ferry.placement_decision (
     UNIQUE (appliance, flow, topic, cluster, decided_at)
 );
 
+-- the retention.ms in force on a remote topic at its target cluster, as
+-- the target said (the topic's override or the cluster's default): a row
+-- each time ferryd first read a value or read a changed one (the topic
+-- config sync, `show placement`); -1 is forever. topic is the remote
+-- topic's name there; flow and source_topic name the copy it is (what
+-- the residency report joins the ledger by).
+CREATE TABLE ferry.topic_retention (
+    appliance    text        NOT NULL,
+    cluster      text        NOT NULL,
+    topic        text        NOT NULL,
+    retention_ms bigint      NOT NULL,
+    observed_at  timestamptz NOT NULL,
+    flow         text        NOT NULL,
+    source_topic text        NOT NULL,
+    event_id     bigint      NOT NULL,
+    UNIQUE (appliance, cluster, topic, observed_at)
+);
+
 -- the highest event id of each appliance applied here
 CREATE TABLE ferry.sink_cursor (
     appliance   text        PRIMARY KEY,
@@ -293,12 +311,22 @@ BEGIN
     ORDER BY s.event_id
     ON CONFLICT DO NOTHING;
 
+    INSERT INTO ferry.topic_retention AS t (appliance, cluster, topic, retention_ms,
+        observed_at, flow, source_topic, event_id)
+    SELECT p_appliance, s.payload->>'cluster', s.payload->>'topic',
+           (s.payload->>'retention_ms')::bigint, (s.payload->>'observed_at')::timestamptz,
+           s.payload->>'flow', s.payload->>'source_topic', s.event_id
+    FROM pg_temp.ferry_sink_stage s
+    WHERE s.kind = 'topic_retention' AND s.event_id > cur
+    ORDER BY s.event_id
+    ON CONFLICT DO NOTHING;
+
     -- an event of a kind this version does not know is not applied, and
     -- not skipped silently either: the batch fails and ferryd says why
     IF EXISTS (SELECT 1 FROM pg_temp.ferry_sink_stage s
                WHERE s.event_id > cur AND s.kind NOT IN ('audit', 'offset_sync',
                    'checkpoint', 'transfer', 'config_revision', 'cluster_snapshot',
-                   'rule_snapshot', 'placement_decision')) THEN
+                   'rule_snapshot', 'placement_decision', 'topic_retention')) THEN
         RAISE EXCEPTION 'ferry.sink_apply: an event of an unknown kind'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'update the ferry extension (ALTER EXTENSION ferry UPDATE)';
@@ -316,8 +344,8 @@ $$;
 
 REVOKE ALL ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
     ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
-    ferry.placement_decision, ferry.sink_cursor FROM PUBLIC;
+    ferry.placement_decision, ferry.topic_retention, ferry.sink_cursor FROM PUBLIC;
 GRANT SELECT ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
     ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
-    ferry.placement_decision, ferry.sink_cursor TO pg_monitor;
+    ferry.placement_decision, ferry.topic_retention, ferry.sink_cursor TO pg_monitor;
 REVOKE ALL ON FUNCTION ferry.sink_apply(text) FROM PUBLIC;

@@ -8,12 +8,6 @@
 -- UTC day (the day ferry mirrored the records): a day is in the window when
 -- it overlaps it, so choose day boundaries (UTC midnight) for exact sums.
 
--- The remote topic's retention.ms on the flow's target, as ferryd read it
--- when it decided on the copy; NULL when unknown. (Kept with the decision
--- because retention is a topic's, not a cluster's; the sink fills it once
--- it sends it, see the contract note in docs/auditors-guide.md.)
-ALTER TABLE ferry.placement_decision ADD COLUMN IF NOT EXISTS retention_ms bigint;
-
 -- `<length in bytes>:<bytes>,` of each value, `-,` for NULL: the encoding of
 -- the audit chain (30_audit.sql), with NULL told apart from ''.
 CREATE FUNCTION ferry.evidence_encode(VARIADIC f text[])
@@ -55,8 +49,14 @@ END;
 -- partition: the lowest first and highest last over the topic's
 -- partitions), the records held back by placement (the last measure in the
 -- window; the row of a topic a rule keeps from the target has records 0),
--- the verdict and the target's retention.ms from the last placement
--- decision before to_ts, the transport security of the target (and the
+-- the verdict from the last placement decision before to_ts, the
+-- retention.ms in force on the remote topic at the target (the latest
+-- ferry.topic_retention observation before to_ts on the target cluster of
+-- the remote topic that is the flow's copy of the source topic, as the
+-- newest observation tagged with that flow and source topic names it:
+-- the value itself may have been read for another flow writing into the
+-- same remote topic (IdentityReplicationPolicy); NULL when ferryd has not
+-- read it there by then), the transport security of the target (and the
 -- source's protocol), the rule version (the configuration revision in
 -- force when the row's ledger entries were last updated) and:
 --
@@ -131,10 +131,14 @@ o AS (
              ORDER BY d.decided_at DESC LIMIT 1) AS allowed,
            r.partitions, r.records, r.bytes, r.first_offset, r.last_offset,
            r.first_ts, r.last_ts, r.held_back,
-           (SELECT d.retention_ms FROM ferry.placement_decision d
-             WHERE d.appliance = r.appliance AND d.flow = r.flow AND d.topic = r.topic
-               AND d.cluster = r.dst AND d.decided_at < $2
-             ORDER BY d.decided_at DESC LIMIT 1) AS target_retention_ms,
+           (SELECT k.retention_ms FROM ferry.topic_retention k
+             WHERE k.appliance = r.appliance AND k.cluster = r.dst AND k.observed_at < $2
+               AND k.topic = (SELECT n.topic FROM ferry.topic_retention n
+                               WHERE n.appliance = r.appliance AND n.cluster = r.dst
+                                 AND n.flow = r.flow AND n.source_topic = r.topic
+                                 AND n.observed_at < $2
+                               ORDER BY n.observed_at DESC LIMIT 1)
+             ORDER BY k.observed_at DESC LIMIT 1) AS target_retention_ms,
            sc.security_protocol AS source_security_protocol,
            tc.security_protocol AS target_security_protocol,
            upper(tc.security_protocol) IN ('SSL', 'SASL_SSL') AS target_tls,

@@ -196,6 +196,24 @@ is_deeply([ @{ $pr{'customers-eu U'} }[ 2 .. 5 ], $pr{'customers-eu U'}[7], $pr{
 	[ 'blocked-by-placement', 'region=us, jurisdiction=us', 'pii', 'personal-data', 1000, 'A->U' ],
 	'show placement: held back from U, all 1000 records');
 is($pr{'orders U'}[2], 'copy A.orders', 'show placement: orders (no rule) is copied to U');
+# what the clusters said is recorded as the retention in force on each copy
+# (schema/013_remote_retention.sql), never the source's own: emptied first,
+# so that what is there is show placement's (the topic config sync reads
+# again only in sync.topic.configs.interval.seconds, 600)
+{
+	my $db = $f->state_dir . '/ferry.db';
+	my ($q_rc, $q_out, $q_err) = run_cmd([ 'sqlite3', '-cmd', '.timeout 5000', $db, 'DELETE FROM remote_retention' ]);
+	is($q_rc, 0, 'the recorded retention emptied') or diag($q_err);
+	my %again = map { ("$_->[0] $_->[1]" => $_) } @{ placement_rows() };
+	my ($ret_e) = ($again{'customers-eu E'}[6] =~ /^(\d+)/);
+	($q_rc, $q_out, $q_err) = run_cmd([ 'sqlite3', '-cmd', '.timeout 5000', $db,
+		"SELECT cluster, topic, retention_ms FROM remote_retention WHERE topic LIKE '%customers-eu' "
+		  . 'ORDER BY cluster' ]);
+	is($q_rc, 0, 'the state store reads') or diag($q_err);
+	like($q_out, qr/^E\|A\.customers-eu\|\Q$ret_e\E$/m,
+		'show placement recorded the retention E said for A.customers-eu');
+	unlike($q_out, qr/^A\|/m, 'a source topic is no remote copy: not recorded');
+}
 
 # --- the transfer ledger: the rule that allowed a copy, and what a rule held back ---
 my $on_e = count_or_zero($E, 'A.customers-eu');

@@ -1,6 +1,8 @@
 # 112_sink: the history sink delivers ferryd's audit trail, offset syncs,
-# transfer ledger, configuration revisions, cluster and rule snapshots and
-# placement decisions to PostgreSQL exactly once. A real ferryd mirrors A->B
+# transfer ledger, configuration revisions, cluster and rule snapshots,
+# placement decisions and the retention in force on the remote topics (as
+# the target says, first and changed values only) to PostgreSQL exactly
+# once. A real ferryd mirrors A->B
 # between real Kafka clusters into a real PostgreSQL 15 (the ferry
 # extension's tables, a role with nothing but EXECUTE on
 # ferry.sink_apply). Then: PostgreSQL stopped while ferryd mirrors and
@@ -61,7 +63,9 @@ my $f = Ferry::Test::Ferryd->new(
 		  . "ferry.placement.pii.basis = GDPR Art. 44\n"
 		  . "ferry.sink.conninfo = $conninfo\n"
 		  . "ferry.sink.batch.size = 25\n"
-		  . "ferry.sink.interval.ms = 100\n"));
+		  . "ferry.sink.interval.ms = 100\n"
+		  . "sync.topic.configs.interval.seconds = 2\n"
+		  . "B.topic.overrides.retention.ms = 259200000\n"));
 $f->start;
 ok($f->wait_for_log(qr/A->B: running/, 120), 'A->B running');
 ok(wait_count($B, 'A.orders', 200), 'orders mirrored to B');
@@ -182,6 +186,37 @@ is(pgq("SELECT count(*) FROM ferry.placement_decision"),
 
 sub wait_rounds_quiet { return $f->wait_rounds('A->B', 2, 60); }
 
+# --- the retention in force on the remote topic, as B says ---
+my $ret_sql = 'SELECT cluster, topic, retention_ms FROM remote_retention ORDER BY cluster, topic';
+my $ret_pg = 'SELECT cluster, topic, retention_ms FROM ferry.topic_retention '
+  . "WHERE appliance = 'app1' ORDER BY cluster, topic, observed_at";
+# waits until SQLite has recorded WANT as A.orders' retention on B
+sub wait_retention
+{
+	my ($want) = @_;
+	my $got = '';
+	poll_until(
+		sub {
+			$got = sqlite("SELECT retention_ms FROM remote_retention WHERE cluster = 'B' "
+				  . "AND topic = 'A.orders'");
+			return $got eq "$want\n";
+		},
+		60,
+		"A.orders' retention $want recorded");
+	return $got;
+}
+is(wait_retention(259200000), "259200000\n", 'the topic config sync recorded A.orders\' retention on B');
+is($B->topic_configs('A.orders')->{'retention.ms'}, '259200000',
+	'what B says for A.orders (its override)');
+wait_delivered('the retention');
+ok(poll_until(sub { pgq($ret_pg) eq sqlite($ret_sql) }, 30, 'the retention in PostgreSQL'),
+	'ferry.topic_retention as remote_retention in SQLite') or diag(pgq($ret_pg));
+is(pgq("SELECT retention_ms, count(*) FROM ferry.topic_retention WHERE cluster = 'B' "
+	  . "AND topic = 'A.orders' GROUP BY 1"), "259200000|1\n",
+	'A.orders\' retention on B arrived once, though read every round');
+is(pgq("SELECT flow, source_topic FROM ferry.topic_retention WHERE topic = 'A.orders'"),
+	"A->B|orders\n", 'with the flow and source topic whose copy it is');
+
 my $show = show_sink();
 is($show->{state}, 'connected', 'show sink: connected');
 like($show->{target}, qr/dbname=hist/, 'show sink: the target');
@@ -200,8 +235,11 @@ sub commit
 }
 my ($rc, $out, $err) = commit('ferry.sink.batch.size 30');
 is($rc, 0, 'a commit while PostgreSQL is down') or diag($out . $err);
-($rc, $out, $err) = commit('B.ferry.labels region=us, tier=dr');
-is($rc, 0, 'a second commit') or diag($out . $err);
+($rc, $out, $err) = commit('B.ferry.labels region=us, tier=dr',
+	'B.topic.overrides.retention.ms 86400000');
+is($rc, 0, 'a second commit, B\'s retention override changed') or diag($out . $err);
+is(wait_retention(86400000), "86400000\n", 'the changed retention recorded from B');
+is($B->topic_configs('A.orders')->{'retention.ms'}, '86400000', 'what B says now');
 $f->ferry('show', 'version') for 1 .. 5;
 
 my $down;
@@ -227,6 +265,13 @@ is(pgq("SELECT rev, who, comment FROM ferry.config_revision WHERE rev > 1 ORDER 
 	'the revisions committed while PostgreSQL was down');
 is(pgq("SELECT labels->>'tier' FROM ferry.cluster_snapshot WHERE rev = 3 AND cluster = 'B'"),
 	"dr\n", 'the snapshot of revision 3 has its new label');
+is(pgq("SELECT retention_ms FROM ferry.topic_retention WHERE cluster = 'B' AND topic = 'A.orders' "
+	  . 'ORDER BY observed_at'), "259200000\n86400000\n",
+	'A.orders\' retention on B: the first value and the changed one, each once');
+# the residency report's target retention: the latest before the window's end
+is(pgq("SELECT DISTINCT target_retention_ms FROM ferry.residency_report(now() - interval '1 day', "
+	  . "now() + interval '1 day') WHERE topic = 'orders'"), "86400000\n",
+	'the residency report shows the retention in force on B');
 
 # --- ferryd killed -9 in the middle of a backlog ---
 ($rc, $out, $err) = commit('ferry.sink.batch.size 10');

@@ -4,7 +4,8 @@
  * turning it on backfills what the store holds, once; triggers queue each
  * audit entry, offset sync, revision and changed placement verdict once,
  * and a ledger row as its newest state under a new id; batches come in id
- * order above a cursor; delivered events are deleted; a PostgreSQL cursor
+ * order above a cursor; a remote topic's retention only when new or
+ * changed (schema/013_remote_retention.sql); delivered events are deleted; a PostgreSQL cursor
  * above every id the store made moves the waiting events above it; off
  * drops what waits. Also sink_conninfo_masked().
  */
@@ -188,6 +189,24 @@ int main(void)
 	e = batch(st, 0, 100);
 	is_int(count_kind(&e, "checkpoint"), 1, "the checkpoint queued");
 	like(e.payload[e.n - 1], "\"remote_topic\":\"A.t\"", "with the remote topic it named");
+
+	/* schema/013_remote_retention.sql: only a new or changed value is news */
+	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784681123LL, "A->B", "t",
+					  &err),
+	       1, "a remote topic's retention recorded");
+	is_int(state_remote_retention_put(st, "B", "A.t", 604800000, 1764784690000LL, "A->B", "t",
+					  &err),
+	       0, "the same value read again: unchanged");
+	is_int(state_remote_retention_put(st, "B", "A.t", 3600000, 1764784700000LL, "A->B", "t",
+					  &err),
+	       1, "a changed value recorded");
+	e = batch(st, 0, 100);
+	is_int(count_kind(&e, "topic_retention"), 2, "two retention events: new, then changed");
+	like(e.payload[e.n - 1],
+	     "\"cluster\":\"B\",\"topic\":\"A.t\",\"retention_ms\":3600000,"
+	     "\"observed_at\":\"2025-12-03T17:58:20.000Z\",\"flow\":\"A->B\","
+	     "\"source_topic\":\"t\"",
+	     "with the new value and when it was read");
 
 	ok(state_sink_event_add(st, "rule_snapshot", "[\"r\",1,\"pii\"]", "{\"rule\":\"pii\"}",
 				&err) == 0 &&
