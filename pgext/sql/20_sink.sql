@@ -176,7 +176,6 @@ AS $$
 DECLARE
     cur bigint;
     top bigint;
-    nconflict bigint;
 BEGIN
     IF p_appliance IS NULL OR p_appliance = '' THEN
         RAISE EXCEPTION 'ferry.sink_apply: appliance name is empty'
@@ -225,30 +224,34 @@ BEGIN
     -- the same entry delivered again changes nothing; other content under
     -- that id is a conflict, kept whole (the same conflicting content
     -- again adds no second row)
-    INSERT INTO ferry.audit_conflict (appliance, id, event_id, received_at, incoming,
-        existing_hash, incoming_hash)
-    SELECT DISTINCT ON (a.id, s.payload)
-           p_appliance, a.id, s.event_id, now(), s.payload, a.hash, s.payload->>'hash'
-    FROM pg_temp.ferry_sink_stage s
-    JOIN ferry.audit_event a
-      ON a.appliance = p_appliance AND a.id = (s.payload->>'id')::bigint
-    WHERE s.kind = 'audit' AND s.event_id > cur
-      AND (a.ts_ms, a.who, a.role, a.origin, a.action, a.result, a.detail, a.prev_hash,
-           a.hash)
-          IS DISTINCT FROM
-          ((s.payload->>'ts_ms')::bigint, s.payload->>'who', s.payload->>'role',
-           s.payload->>'origin', s.payload->>'action', s.payload->>'result',
-           COALESCE(s.payload->>'detail', ''), s.payload->>'prev_hash', s.payload->>'hash')
-      AND NOT EXISTS (SELECT 1 FROM ferry.audit_conflict c
-                      WHERE c.appliance = p_appliance AND c.id = a.id
-                        AND c.incoming = s.payload)
-    ORDER BY a.id, s.payload, s.event_id;
-    GET DIAGNOSTICS nconflict = ROW_COUNT;
-    IF nconflict > 0 THEN
-        RAISE WARNING 'ferry.sink_apply: % audit event(s) of appliance % reused an id with other content: kept in ferry.audit_conflict',
-            nconflict, p_appliance
-            USING HINT = 'ferryd''s state store was rewound or replaced; ferry.audit_verify() names the first id.';
-    END IF;
+    DECLARE
+        nconflict bigint;
+    BEGIN
+        INSERT INTO ferry.audit_conflict (appliance, id, event_id, received_at, incoming,
+            existing_hash, incoming_hash)
+        SELECT DISTINCT ON (a.id, s.payload)
+               p_appliance, a.id, s.event_id, now(), s.payload, a.hash, s.payload->>'hash'
+        FROM pg_temp.ferry_sink_stage s
+        JOIN ferry.audit_event a
+          ON a.appliance = p_appliance AND a.id = (s.payload->>'id')::bigint
+        WHERE s.kind = 'audit' AND s.event_id > cur
+          AND (a.ts_ms, a.who, a.role, a.origin, a.action, a.result, a.detail, a.prev_hash,
+               a.hash)
+              IS DISTINCT FROM
+              ((s.payload->>'ts_ms')::bigint, s.payload->>'who', s.payload->>'role',
+               s.payload->>'origin', s.payload->>'action', s.payload->>'result',
+               COALESCE(s.payload->>'detail', ''), s.payload->>'prev_hash', s.payload->>'hash')
+          AND NOT EXISTS (SELECT 1 FROM ferry.audit_conflict c
+                          WHERE c.appliance = p_appliance AND c.id = a.id
+                            AND c.incoming = s.payload)
+        ORDER BY a.id, s.payload, s.event_id;
+        GET DIAGNOSTICS nconflict = ROW_COUNT;
+        IF nconflict > 0 THEN
+            RAISE WARNING 'ferry.sink_apply: % audit event(s) of appliance % reused an id with other content: kept in ferry.audit_conflict',
+                nconflict, p_appliance
+                USING HINT = 'ferryd''s state store was rewound or replaced; ferry.audit_verify() names the first id.';
+        END IF;
+    END;
 
     INSERT INTO ferry.offset_sync_history AS t (appliance, flow, topic, partition,
         upstream, downstream, recorded_at, event_id)
