@@ -54,6 +54,9 @@ BEGIN
         SELECT DISTINCT a.appliance FROM ferry.audit_event a
          WHERE p_appliance IS NULL OR a.appliance = p_appliance
         UNION
+        SELECT c.appliance FROM ferry.audit_conflict c
+         WHERE p_appliance IS NULL OR c.appliance = p_appliance
+        UNION
         SELECT p_appliance WHERE p_appliance IS NOT NULL
         ORDER BY 1
     LOOP
