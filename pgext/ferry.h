@@ -28,6 +28,9 @@ struct ferry_result {
 /* Sends the command ARGV (ARGC words) to ferryd and returns its result set,
  * allocated in the current memory context. Any failure is an ERROR. */
 struct ferry_result *ferry_command(const char *const *argv, int argc);
+/* The same, but a failed reply whose error code is CODE (docs/protocol.md,
+ * e.g. "too_large") returns NULL instead of an ERROR. */
+struct ferry_result *ferry_command_unless(const char *const *argv, int argc, const char *code);
 
 /* Index of the column named NAME, or -1. A NAME ending in '*' matches a
  * column that starts with what precedes it. */

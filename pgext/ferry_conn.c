@@ -572,6 +572,11 @@ static long call_timeout(void)
 
 struct ferry_result *ferry_command(const char *const *argv, int argc)
 {
+	return ferry_command_unless(argv, argc, NULL);
+}
+
+struct ferry_result *ferry_command_unless(const char *const *argv, int argc, const char *code)
+{
 	struct conn conn_s;
 	/* volatile: read in PG_FINALLY after a longjmp */
 	struct conn *volatile c = &conn_s;
@@ -625,9 +630,16 @@ struct ferry_result *ferry_command(const char *const *argv, int argc)
 		if (!req)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		conn_call(c, req);
-		if (!json_is_true(json_object_get(c->reply, "ok")))
-			fail_reply(c->reply, argv, argc);
-		result = copy_result(c->reply);
+		if (!json_is_true(json_object_get(c->reply, "ok"))) {
+			const char *got = json_string_value(
+				json_object_get(json_object_get(c->reply, "error"), "code"));
+
+			/* the caller's to handle: NULL says so */
+			if (!code || !got || strcmp(got, code) != 0)
+				fail_reply(c->reply, argv, argc);
+		} else {
+			result = copy_result(c->reply);
+		}
 	}
 	PG_FINALLY();
 	{

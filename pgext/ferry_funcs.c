@@ -471,14 +471,16 @@ static const struct colmap audit_map[] = {
 };
 
 /* The audit trail oldest first, from SINCE (everything when NULL), read a
- * page at a time (`show audit N [--since T] --after ID`) so no reply nears
- * the frame limit. */
+ * page at a time (`show audit N [--since T] --after ID`). A page of long
+ * entries may not fit ferryd's 1 MiB frame (it answers too_large): the same
+ * page is asked again with half the count, down to one entry, and the
+ * count grows back after each page that fits. */
 Datum ferry_audit_log(PG_FUNCTION_ARGS)
 {
 	struct srf s;
 	const char *since = NULL;
 	int64 after = 0, last;
-	int idcol;
+	int idcol, count = AUDIT_PAGE;
 
 	if (!PG_ARGISNULL(0)) {
 		TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
@@ -503,7 +505,7 @@ Datum ferry_audit_log(PG_FUNCTION_ARGS)
 
 		argv[argc++] = "show";
 		argv[argc++] = "audit";
-		argv[argc++] = CppAsString2(AUDIT_PAGE);
+		argv[argc++] = psprintf("%d", count);
 		if (since) {
 			argv[argc++] = "--since";
 			argv[argc++] = since;
@@ -511,10 +513,26 @@ Datum ferry_audit_log(PG_FUNCTION_ARGS)
 		argv[argc++] = "--after";
 		argv[argc++] = psprintf(INT64_FORMAT, after);
 		line = command_line(argv, argc);
-		r = ferry_command(argv, argc);
+		r = ferry_command_unless(argv, argc, "too_large");
+		if (!r) {
+			if (count == 1)
+				ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the audit entry after id " INT64_FORMAT
+						" is larger than ferryd's 1 MiB control frame",
+						after),
+					 errdetail("ferryd answered too_large to `%s`.", line),
+					 errhint("ferry.audit_event holds it when ferryd's history "
+						 "sink is on.")));
+			count /= 2;
+			elog(DEBUG1, "ferry: `%s` is over the frame limit; asking %d entries", line,
+			     count);
+			continue;
+		}
 		srf_put(&s, r, line);
-		if (r->nrows < AUDIT_PAGE)
+		if (r->nrows < count)
 			break;
+		count = Min(count * 2, AUDIT_PAGE);
 		/* the next page starts after the last id read (srf_put found
 		 * the column); ids only grow, or the paging would not end */
 		idcol = ferry_result_col(r, "id");

@@ -285,6 +285,23 @@ static int read_cursor(struct worker *w, char *errbuf, size_t sz)
 	return 0;
 }
 
+/* PostgreSQL's warnings go to ferryd's log, not to stderr (libpq's
+ * default): ferry.sink_apply() warns so of audit events it kept in
+ * ferry.audit_conflict, because ferryd's state store reused their ids. */
+static void pg_notice(void *arg, const PGresult *r)
+{
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+
+	(void)arg;
+	if (sev && strcmp(sev, "WARNING") == 0)
+		log_warn("sink: PostgreSQL: %s%s%s", msg ? msg : "(no message)", hint ? "; " : "",
+			 hint ? hint : "");
+	else
+		log_debug("sink: PostgreSQL: %s: %s", sev ? sev : "?", msg ? msg : "(no message)");
+}
+
 static int connect_pg(struct worker *w)
 {
 	/* ferry's defaults first: the conninfo (expanded from dbname) may
@@ -337,6 +354,7 @@ static int connect_pg(struct worker *w)
 			fail(w, "unreachable", "cannot connect to PostgreSQL: %s", errbuf);
 		goto out;
 	}
+	PQsetNoticeReceiver(w->pg, pg_notice, NULL);
 	if (PQsetnonblocking(w->pg, 1)) {
 		fail(w, "error", "PostgreSQL: %s", PQerrorMessage(w->pg));
 		goto out;

@@ -98,16 +98,90 @@ UPDATE ferry.audit_event
  WHERE appliance = 'lab2' AND id = 1;
 SELECT * FROM ferry.audit_verify('lab2');
 
+-- ids used again (ferryd's state store rewound or replaced), through
+-- ferry.sink_apply() as ferryd's sink calls it: the same entry delivered
+-- again changes nothing; other content under a taken id is kept in
+-- ferry.audit_conflict, never dropped, and the chain is broken there
+CREATE TEMP TABLE ferry_sink_stage (event_id bigint NOT NULL, kind text NOT NULL,
+    payload jsonb NOT NULL) ON COMMIT DELETE ROWS;
+CREATE TEMP VIEW lab_payload AS
+SELECT id, to_jsonb(a) - 'appliance' - 'event_id' AS payload
+  FROM ferry.audit_event a WHERE appliance = 'lab' AND id <= 3;
+BEGIN;
+INSERT INTO ferry_sink_stage SELECT 100 + id, 'audit', payload FROM lab_payload;
+SELECT ferry.sink_apply('lab3');
+COMMIT;
+-- id 2 again, the same entry (a backfill): no conflict
+BEGIN;
+INSERT INTO ferry_sink_stage SELECT 200, 'audit', payload FROM lab_payload WHERE id = 2;
+SELECT ferry.sink_apply('lab3');
+COMMIT;
+SELECT count(*) AS conflicts FROM ferry.audit_conflict;
+SELECT * FROM ferry.audit_verify('lab3');
+-- a new store under the same name: its id 3 is another entry (twice in
+-- the batch: kept once); its id 4 comes twice with other content in one
+-- batch, the first is kept
+BEGIN;
+INSERT INTO ferry_sink_stage
+SELECT 300, 'audit', payload || jsonb_build_object('who', 'new store',
+           'hash', ferry.audit_hash(payload->>'prev_hash', 3, (payload->>'ts_ms')::bigint,
+                                    'new store', payload->>'role', payload->>'origin',
+                                    payload->>'action', payload->>'result',
+                                    payload->>'detail'))
+  FROM lab_payload WHERE id = 3;
+INSERT INTO ferry_sink_stage SELECT 301, 'audit', payload FROM ferry_sink_stage WHERE event_id = 300;
+INSERT INTO ferry_sink_stage
+SELECT 302 + n, 'audit', jsonb_build_object('id', 4, 'ts', 'epoch'::timestamptz + 1796320625500 * interval '1 ms',
+           'ts_ms', 1796320625500, 'who', w, 'role', 'admin', 'origin', 'unix',
+           'action', 'show flows', 'result', 'ok', 'detail', '', 'prev_hash', a.hash,
+           'hash', ferry.audit_hash(a.hash, 4, 1796320625500, w, 'admin', 'unix', 'show flows',
+                                    'ok', ''))
+  FROM ferry.audit_event a,
+       (VALUES (0, 'root (uid 0)'), (1, 'other (uid 1)')) AS v(n, w)
+ WHERE a.appliance = 'lab3' AND a.id = 3;
+SELECT ferry.sink_apply('lab3');
+COMMIT;
+SELECT c.appliance, c.id, c.event_id, c.incoming->>'who' AS incoming_who,
+       c.existing_hash = a.hash AS existing_hash_kept, c.incoming_hash = c.incoming->>'hash'
+           AS incoming_hash_ok, c.received_at IS NOT NULL AS received
+  FROM ferry.audit_conflict c JOIN ferry.audit_event a USING (appliance, id)
+ ORDER BY c.event_id;
+SELECT id, who, event_id FROM ferry.audit_event WHERE appliance = 'lab3' ORDER BY id;
+SELECT appliance, event_id FROM ferry.sink_cursor;
+SELECT * FROM ferry.audit_verify('lab3');
+-- the same conflicting entry delivered again: no second row
+BEGIN;
+INSERT INTO ferry_sink_stage SELECT 400, 'audit', incoming FROM ferry.audit_conflict WHERE event_id = 300;
+SELECT ferry.sink_apply('lab3');
+COMMIT;
+SELECT count(*) AS conflicts FROM ferry.audit_conflict;
+-- a chain problem before the first conflict is named first
+UPDATE ferry.audit_event SET action = 'x' WHERE appliance = 'lab3' AND id = 2;
+SELECT * FROM ferry.audit_verify('lab3');
+DROP VIEW lab_payload;
+DROP TABLE ferry_sink_stage;
+
 -- reading is pg_monitor's: a member verifies, a role without grants cannot
 CREATE ROLE regress_ferry_audit_nogrant;
 CREATE ROLE regress_ferry_audit_monitor IN ROLE pg_monitor;
 SET ROLE regress_ferry_audit_monitor;
 SELECT appliance, result FROM ferry.audit_verify();
 UPDATE ferry.audit_event SET who = 'x' WHERE appliance = 'lab2';
+SELECT count(*) FROM ferry.audit_conflict;
+DELETE FROM ferry.audit_conflict;
 RESET ROLE;
 SET ROLE regress_ferry_audit_nogrant;
 SELECT * FROM ferry.audit_verify();
+SELECT count(*) FROM ferry.audit_conflict;
 RESET ROLE;
+SELECT c.relname AS audit_table,
+       has_table_privilege('regress_ferry_audit_nogrant', c.oid, 'SELECT') AS public,
+       has_table_privilege('regress_ferry_audit_monitor', c.oid, 'SELECT') AS monitor,
+       has_table_privilege('regress_ferry_audit_monitor', c.oid, 'INSERT, UPDATE, DELETE')
+           AS monitor_writes
+  FROM pg_class c
+ WHERE c.relnamespace = 'ferry'::regnamespace AND c.relname IN ('audit_event', 'audit_conflict')
+ ORDER BY 1;
 SELECT p.oid::regprocedure AS audit_function, p.prosecdef AS security_definer,
        has_function_privilege('regress_ferry_audit_nogrant', p.oid, 'EXECUTE') AS public,
        has_function_privilege('regress_ferry_audit_monitor', p.oid, 'EXECUTE') AS monitor

@@ -154,6 +154,24 @@ CREATE TABLE ferry.topic_retention (
     UNIQUE (appliance, cluster, topic, observed_at)
 );
 
+-- an audit event that arrived for an (appliance, id) ferry.audit_event
+-- already holds with other content: ferryd's state store was rewound
+-- (its newest entries deleted) or replaced (a new or restored state
+-- directory under the same appliance name), so it numbers entries again
+-- from an id already used. The entry kept in ferry.audit_event is the one
+-- that came first; this one is kept here, whole, never dropped, and
+-- ferry.audit_verify() calls the appliance's chain broken.
+CREATE TABLE ferry.audit_conflict (
+    appliance     text        NOT NULL,
+    id            bigint      NOT NULL,
+    event_id      bigint      NOT NULL,
+    received_at   timestamptz NOT NULL,
+    incoming      jsonb       NOT NULL,   -- the event's payload as it arrived
+    existing_hash text,                   -- the hash of the entry kept
+    incoming_hash text
+);
+CREATE INDEX audit_conflict_id ON ferry.audit_conflict (appliance, id);
+
 -- the highest event id of each appliance applied here
 CREATE TABLE ferry.sink_cursor (
     appliance   text        PRIMARY KEY,
@@ -220,6 +238,38 @@ BEGIN
     WHERE s.kind = 'audit' AND s.event_id > cur
     ORDER BY s.event_id
     ON CONFLICT DO NOTHING;
+    -- an id taken already (before, or by an earlier event of this batch):
+    -- the same entry delivered again changes nothing; other content under
+    -- that id is a conflict, kept whole (the same conflicting content
+    -- again adds no second row)
+    DECLARE
+        nconflict bigint;
+    BEGIN
+        INSERT INTO ferry.audit_conflict (appliance, id, event_id, received_at, incoming,
+            existing_hash, incoming_hash)
+        SELECT DISTINCT ON (a.id, s.payload)
+               p_appliance, a.id, s.event_id, now(), s.payload, a.hash, s.payload->>'hash'
+        FROM pg_temp.ferry_sink_stage s
+        JOIN ferry.audit_event a
+          ON a.appliance = p_appliance AND a.id = (s.payload->>'id')::bigint
+        WHERE s.kind = 'audit' AND s.event_id > cur
+          AND (a.ts_ms, a.who, a.role, a.origin, a.action, a.result, a.detail, a.prev_hash,
+               a.hash)
+              IS DISTINCT FROM
+              ((s.payload->>'ts_ms')::bigint, s.payload->>'who', s.payload->>'role',
+               s.payload->>'origin', s.payload->>'action', s.payload->>'result',
+               COALESCE(s.payload->>'detail', ''), s.payload->>'prev_hash', s.payload->>'hash')
+          AND NOT EXISTS (SELECT 1 FROM ferry.audit_conflict c
+                          WHERE c.appliance = p_appliance AND c.id = a.id
+                            AND c.incoming = s.payload)
+        ORDER BY a.id, s.payload, s.event_id;
+        GET DIAGNOSTICS nconflict = ROW_COUNT;
+        IF nconflict > 0 THEN
+            RAISE WARNING 'ferry.sink_apply: % audit event(s) of appliance % reused an id with other content: kept in ferry.audit_conflict',
+                nconflict, p_appliance
+                USING HINT = 'ferryd''s state store was rewound or replaced; ferry.audit_verify() names the first id.';
+        END IF;
+    END;
 
     INSERT INTO ferry.offset_sync_history AS t (appliance, flow, topic, partition,
         upstream, downstream, recorded_at, event_id)
@@ -348,4 +398,6 @@ REVOKE ALL ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_his
 GRANT SELECT ON ferry.audit_event, ferry.offset_sync_history, ferry.checkpoint_history,
     ferry.transfer, ferry.config_revision, ferry.cluster_snapshot, ferry.rule_snapshot,
     ferry.placement_decision, ferry.topic_retention, ferry.sink_cursor TO pg_monitor;
+REVOKE ALL ON ferry.audit_conflict FROM PUBLIC;
+GRANT SELECT ON ferry.audit_conflict TO pg_monitor;
 REVOKE ALL ON FUNCTION ferry.sink_apply(text) FROM PUBLIC;

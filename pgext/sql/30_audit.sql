@@ -29,8 +29,10 @@ END;
 -- and last id, and the first problem, naming its id: a gap (entries
 -- deleted), a hash mismatch (an entry changed after it was written, or its
 -- ts no longer its hashed ts_ms) or a prev-hash mismatch (an entry that
--- does not follow the one before it). An appliance with no entry here is
--- ok with 0 checked.
+-- does not follow the one before it), or a conflict (an id that arrived
+-- again from ferryd with other content, kept in ferry.audit_conflict:
+-- the state store was rewound or replaced). An appliance with no entry
+-- here is ok with 0 checked.
 -- (PL/pgSQL refuses an argument and a column of the same name: the walk
 -- is audit_verify_walk, audit_verify the SQL face with the names.)
 CREATE FUNCTION ferry.audit_verify_walk(p_appliance text)
@@ -45,10 +47,15 @@ DECLARE
     want bigint;
     prev text;
     h text;
+    cid bigint;
+    problem_id bigint;
 BEGIN
     FOR app IN
         SELECT DISTINCT a.appliance FROM ferry.audit_event a
          WHERE p_appliance IS NULL OR a.appliance = p_appliance
+        UNION
+        SELECT c.appliance FROM ferry.audit_conflict c
+         WHERE p_appliance IS NULL OR c.appliance = p_appliance
         UNION
         SELECT p_appliance WHERE p_appliance IS NOT NULL
         ORDER BY 1
@@ -59,6 +66,7 @@ BEGIN
         first_id := NULL;
         last_id := NULL;
         problem := NULL;
+        problem_id := NULL;
         prev := repeat('0', 64);
         FOR e IN
             SELECT a.id, a.ts, a.ts_ms, a.who, a.role, a.origin, a.action, a.result,
@@ -104,10 +112,21 @@ BEGIN
                 END IF;
                 IF problem IS NOT NULL THEN
                     result := 'broken';
+                    problem_id := e.id;
                 END IF;
             END IF;
             prev := CASE WHEN length(e.hash) = 64 THEN e.hash END;
         END LOOP;
+        -- an id that arrived again with other content (ferry.sink_apply()
+        -- kept it in ferry.audit_conflict): the chain here mixes two
+        -- stores' entries, whatever the walk found. Named when it comes
+        -- before the walk's first problem.
+        SELECT min(c.id) INTO cid FROM ferry.audit_conflict c WHERE c.appliance = app;
+        IF cid IS NOT NULL AND (problem IS NULL OR cid <= problem_id) THEN
+            result := 'broken';
+            problem := format('conflict: id %s arrived again with other content (the '
+                              'state store was rewound or replaced)', cid);
+        END IF;
         RETURN NEXT;
     END LOOP;
 END

@@ -10,7 +10,10 @@
 # restarted: every audit event and offset sync is there once, compared
 # with SQLite row by row. ferryd killed -9 in the middle of a long backlog,
 # restarted: still exactly once. PostgreSQL SIGSTOPped: ferryd still stops
-# within seconds. A conninfo with a password is refused.
+# within seconds. A conninfo with a password is refused. The state store
+# rewound (its newest audit entries deleted): the entries ferryd writes
+# next reuse those ids and are kept in ferry.audit_conflict, ferryd logs
+# PostgreSQL's warning, ferry.audit_verify() names the first such id.
 use strict;
 use warnings FATAL => 'all';
 
@@ -332,6 +335,32 @@ like($out . $err, qr/ferry\.sink\.conninfo.*password is not accepted/,
 (undef, $out) = $f->ferry('show', 'config');
 unlike($out, qr/secret/, 'show config never shows it');
 is(show_sink()->{state}, 'connected', 'the sink runs on as before');
+
+# --- the state store rewound (its newest audit entries deleted): ferryd
+# numbers new entries with ids PostgreSQL holds; none is dropped ---
+$f->signal('TERM');
+is($f->wait_exit(timeout => 60), 0, 'ferryd exits 0');
+# (the entry of the stop itself may not have reached PostgreSQL: it is
+# in the outbox, and follows when ferryd is back)
+my $top = pgq("SELECT max(id) FROM ferry.audit_event WHERE appliance = 'app1'") + 0;
+cmp_ok($top, '>', 3, "PostgreSQL holds the audit trail up to id $top");
+sqlite('DELETE FROM audit WHERE id > ' . ($top - 3));
+$f->start;
+ok($f->wait_control(60), 'ferryd restarted on the rewound store');
+$f->ferry('show', 'version') for 1 .. 3;
+my $first = $top - 2;
+ok(poll_until(sub { pgq("SELECT count(DISTINCT id) FROM ferry.audit_conflict WHERE appliance = 'app1' "
+			  . "AND id BETWEEN $first AND $top") + 0 == 3 }, 60, 'conflicts'),
+	"the new entries $first to $top are kept in ferry.audit_conflict");
+is(pgq("SELECT count(*) FROM ferry.audit_conflict c JOIN ferry.audit_event e USING (appliance, id) "
+	  . "WHERE c.existing_hash = e.hash AND c.incoming_hash = c.incoming->>'hash' "
+	  . "AND c.incoming_hash <> e.hash AND c.id = $first"),
+	"1\n", 'each beside the entry that came first, with both hashes');
+is(pgq("SELECT result || ' ' || problem FROM ferry.audit_verify('app1')"),
+	"broken conflict: id $first arrived again with other content (the state store was rewound or replaced)\n",
+	'ferry.audit_verify() names the first reused id');
+ok($f->wait_for_log(qr/sink: PostgreSQL: ferry\.sink_apply: \d+ audit event\(s\) of appliance app1 reused an id with other content/, 30),
+	'ferryd logs PostgreSQL\'s warning');
 
 $f->signal('TERM');
 is($f->wait_exit(timeout => 60), 0, 'ferryd exits 0');

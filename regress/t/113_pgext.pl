@@ -12,7 +12,8 @@
 #   and after the SQL call);
 # - translate_offset and translate_group agree with MM2's own
 #   RemoteClusterUtils reading ferry's checkpoints on B;
-# - audit_log pages through more than one page of the trail;
+# - audit_log pages through more than one page of the trail, and past
+#   entries too long for a page of 1000 in one frame;
 # - ferryd refusing the server's OS user (no role) is a permission error;
 # - the upgrade path: each ferry--X--Y.sql gives the objects of a fresh
 #   install (with none, 1.0 is the only version);
@@ -348,6 +349,21 @@ for my $p (sort keys %commit)
 	my $part = sql_as(\@amap, "ferry.audit_log('$since')");
 	my @exp = grep { $_->[1] >= $since_ms } @$rows;
 	is_deeply([ @$part[ 0 .. $#exp ] ], \@exp, 'audit_log(since) starts at that time');
+
+	# entries of ~1.5 KB (a refused `commit TEXT` is audited whole): a
+	# page of 1000 is over the 1 MiB frame, which ferryd refuses
+	# (too_large); audit_log asks again with fewer and reads on
+	my $long = 'x' x 1500;
+	$f->ferry({ stdin => join('', map { "commit $_$long\n" } 1 .. 1000) });
+	my ($rc3, undef, $e3) = $f->ferry('show', 'audit', 1000);
+	isnt($rc3, 0, 'a page of 1000 long entries is over the frame limit');
+	like($e3, qr/1 MiB frame limit/, '... in ferryd\'s words') or diag($e3);
+	$rows = sql_as(\@amap, 'ferry.audit_log');
+	@ids = map { $_->[0] } @$rows;
+	is_deeply(\@ids, [ 1 .. scalar(@ids) ], 'audit_log reads the whole trail past the long entries, '
+		  . 'every id once, in order: ' . scalar(@ids));
+	is(scalar(grep { $_->[5] =~ /^commit \d+$long$/ } @$rows), 1000,
+		'with the 1000 long entries whole');
 }
 
 # --- over TLS, with a client certificate ---
